@@ -1,0 +1,79 @@
+/**
+ * The narrow surface of ARI the call flow needs. Nothing outside src/telephony/ari
+ * sees ari-client's types: the adapter translates them into these.
+ */
+
+/** The caller-side facts a call starts with, taken from the StasisStart channel. */
+export interface ChannelInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly callerNumber: string;
+  readonly callerName: string;
+  /** The dialled number (DID): the channel's dialplan extension when it entered Stasis. */
+  readonly dialedExten: string;
+  readonly language: string;
+  readonly args: readonly string[];
+}
+
+/** Events for one channel, already filtered to that channel by the adapter. */
+export type ChannelEvent =
+  | { readonly type: 'PlaybackStarted'; readonly playbackId: string }
+  | {
+      readonly type: 'PlaybackFinished';
+      readonly playbackId: string;
+      /** Asterisk's playback state at the end: `done`, `failed` (missing sound, hang-up) or `cancelled`. */
+      readonly state: string;
+    }
+  | { readonly type: 'Dtmf'; readonly digit: string; readonly durationMs: number }
+  | { readonly type: 'HangupRequest'; readonly cause: number }
+  | { readonly type: 'StasisEnd' };
+
+/** Commands on one channel in the application. Every call may reject with an {@link AriRequestError}. */
+export interface ChannelOps {
+  answer(channelId: string): Promise<void>;
+  /** Starts a playback with a client-chosen id; resolves once Asterisk accepted it (201). */
+  play(channelId: string, playbackId: string, media: string, lang: string): Promise<void>;
+  stopPlayback(playbackId: string): Promise<void>;
+  setVariable(channelId: string, name: string, value: string): Promise<void>;
+  continueInDialplan(
+    channelId: string,
+    target: { context: string; extension: string; priority: number },
+  ): Promise<void>;
+  hangup(channelId: string): Promise<void>;
+}
+
+/** Application-level events: a channel entering the app, link state. */
+export interface AriAppEvents {
+  onStasisStart(channel: ChannelInfo): void;
+  onChannelEvent(channelId: string, event: ChannelEvent): void;
+  /** The events WebSocket is (re)connected. After a reconnect the app must reconcile. */
+  onConnected(reconnect: boolean): void;
+  onDisconnected(reason: string): void;
+}
+
+export interface AriPort extends ChannelOps {
+  /** Connects, registers the Stasis app and keeps reconnecting with backoff until closed. */
+  start(events: AriAppEvents): Promise<void>;
+  /** Channel ids the application holds right now (GET /applications/{app}). */
+  listAppChannels(): Promise<string[]>;
+  /** Live channel facts (GET /channels/{id}); null when the channel is gone (404). */
+  getChannel(channelId: string): Promise<ChannelInfo | null>;
+  readonly connected: boolean;
+  close(): Promise<void>;
+}
+
+/** A refused or failed ARI request. `status` is the HTTP status, or 0 for a transport fault/timeout. */
+export class AriRequestError extends Error {
+  constructor(
+    readonly operation: string,
+    readonly status: number,
+    message: string,
+  ) {
+    super(`${operation}: ${status ? `HTTP ${status} ` : ''}${message}`);
+    this.name = 'AriRequestError';
+  }
+  /** 404: the channel (or playback) is gone, which for a call means the caller hung up. */
+  get gone(): boolean {
+    return this.status === 404;
+  }
+}
