@@ -1,0 +1,144 @@
+import { z } from 'zod';
+import { DEFAULTS } from './defaults.js';
+
+const digit = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0-9, * or #');
+const lang = z.string().regex(/^[a-z]{2}(_[A-Z]{2})?$/, 'must be a language code like "pl" or "en"');
+const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"');
+const seconds = (min: number, max: number) => z.number().min(min).max(max);
+
+export const RouteSchema = z.strictObject({
+  context: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a dialplan context name'),
+  extension: z.string().regex(/^[A-Za-z0-9_+*#.-]+$/, 'must be a dialplan extension'),
+  priority: z.number().int().min(1).default(1),
+});
+export type Route = z.infer<typeof RouteSchema>;
+
+export const LEGAL_BASES = ['consent_by_conduct', 'explicit_consent', 'legitimate_interest'] as const;
+export type LegalBasis = (typeof LEGAL_BASES)[number];
+
+const MenuEntrySchema = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('route'), route: name }),
+  z.strictObject({ action: z.literal('clause') }),
+  z.strictObject({ action: z.literal('objection'), route: name.optional() }),
+  z.strictObject({ action: z.literal('repeat') }),
+]);
+export type MenuEntry = z.infer<typeof MenuEntrySchema>;
+
+const PromptsSchema = z.strictObject({
+  langChoice: name.default('lang-choice'),
+  notice: name.default('notice'),
+  menu: name.default('menu'),
+  clause: name.default('clause'),
+  objectionConfirmed: name.default('objection-confirmed'),
+  recordingConsent: name.default('recording-consent'),
+  marketingConsent: name.default('marketing-consent'),
+  invalid: name.default('invalid'),
+  goodbye: name.default('goodbye'),
+});
+export type FlowPrompts = z.infer<typeof PromptsSchema>;
+
+const FlowSchema = z.strictObject({
+  id: name,
+  /** Called numbers (DIDs) this flow answers; the flow marked default takes the rest. */
+  dids: z.array(z.string().regex(/^\+?[0-9]{2,20}$/, 'must be a phone number (digits, optional +)')).default([]),
+  default: z.boolean().default(false),
+  legalBasis: z.enum(LEGAL_BASES),
+  languages: z
+    .strictObject({
+      default: lang,
+      offered: z.array(lang).min(1),
+      /** Optional language-choice step before the notice: digit → language. */
+      choice: z.record(digit, lang).optional(),
+    })
+    .default({ default: 'pl', offered: ['pl'] }),
+  prompts: PromptsSchema.default(PromptsSchema.parse({})),
+  /** Whether a key press may cut the notice short. Off by default: the notice is heard in full. */
+  noticeBargeIn: z.boolean().default(false),
+  menu: z.record(digit, MenuEntrySchema),
+  /** Digits of the explicit recording consent question (legalBasis explicit_consent only). */
+  recordingConsent: z
+    .strictObject({ agreeDigit: digit.default('1'), refuseDigit: digit.default('2') })
+    .default({ agreeDigit: '1', refuseDigit: '2' }),
+  marketing: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** The controller's full name, as the consent must name it. */
+      controller: z.string().min(3),
+      channels: z.array(z.enum(['phone', 'sms', 'email'])).min(1),
+      yesDigit: digit.default('1'),
+      noDigit: digit.default('2'),
+    })
+    .optional(),
+  timeouts: z
+    .strictObject({
+      /** Wait for a key after a prompt ends. */
+      digitSeconds: seconds(1, 60).default(5),
+      /** Hard limit for the whole IVR part of a call: no caller is ever left in silence. */
+      callSeconds: seconds(10, 3600).default(300),
+      /** A single prompt playing longer than this counts as a fault. */
+      promptSeconds: seconds(5, 1800).default(600),
+    })
+    .default({ digitSeconds: 5, callSeconds: 300, promptSeconds: 600 }),
+  retries: z
+    .strictObject({ menu: z.number().int().min(0).max(9).default(2), question: z.number().int().min(0).max(9).default(1) })
+    .default({ menu: 2, question: 1 }),
+  defaultRoute: name,
+  fallbackRoute: name,
+});
+export type FlowConfig = z.infer<typeof FlowSchema>;
+
+const secret = z.string().min(1);
+
+export const ConfigSchema = z.strictObject({
+  service: z
+    .strictObject({
+      dataDir: z.string().default(DEFAULTS.dataDir),
+      /** Names this instance in the evidence (which ConsentLine wrote an event). */
+      instanceId: name.default('consentline-1'),
+      logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      /** Country code used to turn national caller numbers into E.164. */
+      defaultCountryCode: z.string().regex(/^[0-9]{1,3}$/).default('48'),
+    })
+    .default({ dataDir: DEFAULTS.dataDir, instanceId: 'consentline-1', logLevel: 'info', defaultCountryCode: '48' }),
+  ari: z
+    .strictObject({
+      url: z.url().default(DEFAULTS.ariUrl),
+      username: z.string().default(DEFAULTS.ariUser),
+      password: secret.optional(),
+      app: name.default(DEFAULTS.ariApp),
+      requestTimeoutMs: z.number().int().min(100).max(60_000).default(3000),
+      /** Names this Asterisk server in the evidence. */
+      server: name.default('asterisk-1'),
+    })
+    .default({
+      url: DEFAULTS.ariUrl,
+      username: DEFAULTS.ariUser,
+      app: DEFAULTS.ariApp,
+      requestTimeoutMs: 3000,
+      server: 'asterisk-1',
+    }),
+  database: z
+    .strictObject({ path: z.string().optional() })
+    .default({}),
+  evidence: z
+    .strictObject({
+      /** Secret key for caller look-up hashes (HMAC-SHA-256). Set by env CONSENTLINE_PEPPER in production. */
+      pepper: secret.optional(),
+    })
+    .default({}),
+  prompts: z
+    .strictObject({ dir: z.string().default(DEFAULTS.promptsDir) })
+    .default({ dir: DEFAULTS.promptsDir }),
+  api: z
+    .strictObject({
+      host: z.string().default(DEFAULTS.apiHost),
+      port: z.number().int().min(0).max(65535).default(DEFAULTS.apiPort),
+    })
+    .default({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort }),
+  controller: z
+    .strictObject({ name: z.string().min(1), jurisdiction: z.string().default('PL'), contact: z.string().optional() })
+    .default({ name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL' }),
+  routes: z.record(name, RouteSchema),
+  flows: z.array(FlowSchema).min(1),
+});
+export type Config = z.infer<typeof ConfigSchema>;

@@ -1,0 +1,97 @@
+import type { FlowConfig } from '../config/schema.js';
+import type { Logger } from '../shared/log.js';
+import type { AriAppEvents, AriPort, ChannelEvent, ChannelInfo } from './ari/port.js';
+import { CallSession, type SessionDeps, type SessionEnd } from './call-session.js';
+import { flowSelector } from './flow-select.js';
+
+export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
+  readonly ari: AriPort;
+  readonly flows: readonly FlowConfig[];
+  readonly onCallEnded?: (end: SessionEnd, session: CallSession) => void;
+}
+
+/**
+ * Owns the live calls: starts a session per StasisStart, routes channel events to it, and
+ * after an ARI reconnect reconciles with the channels Asterisk still holds in the app.
+ */
+export class CallManager implements AriAppEvents {
+  readonly #sessions = new Map<string, CallSession>();
+  readonly #selectFlow: (did: string) => FlowConfig;
+  readonly #log: Logger;
+  readonly #running = new Set<Promise<unknown>>();
+
+  constructor(private readonly d: CallManagerDeps) {
+    this.#selectFlow = flowSelector(d.flows);
+    this.#log = d.log.child({ component: 'calls' });
+  }
+
+  get activeCalls(): number {
+    return this.#sessions.size;
+  }
+
+  onStasisStart(channel: ChannelInfo): void {
+    if (this.#sessions.has(channel.id)) return;
+    this.#start(channel, (s) => s.run());
+  }
+
+  onChannelEvent(channelId: string, event: ChannelEvent): void {
+    this.#sessions.get(channelId)?.events.push(event);
+  }
+
+  onConnected(reconnect: boolean): void {
+    this.#log.info({ reconnect }, 'ARI events connected');
+    if (reconnect) this.#track(this.reconcile());
+  }
+
+  onDisconnected(reason: string): void {
+    this.#log.warn({ reason, activeCalls: this.#sessions.size }, 'ARI events disconnected; calls stay in Stasis');
+  }
+
+  /**
+   * Events were lost while the link was down. Calls gone from the app ended meanwhile;
+   * calls still there replay their current step; channels we hold no session for (missed
+   * StasisStart, or a restart) go to their fallback route unrecorded.
+   */
+  async reconcile(): Promise<void> {
+    let held: string[];
+    try {
+      held = await this.d.ari.listAppChannels();
+    } catch (err) {
+      this.#log.error({ err }, 'reconcile: cannot list the application channels');
+      return;
+    }
+    const heldSet = new Set(held);
+    for (const [channelId, session] of this.#sessions) {
+      session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
+    }
+    for (const channelId of held) {
+      if (this.#sessions.has(channelId)) continue;
+      const channel = await this.d.ari.getChannel(channelId).catch(() => null);
+      if (!channel) continue;
+      this.#log.warn({ channel: channelId }, 'reconcile: channel in Stasis without a session; sending it on unrecorded');
+      this.#start(channel, (s) => s.runOrphan('orphaned_after_reconnect'));
+    }
+  }
+
+  /** Waits for every running call to reach its end (used at shutdown and in tests). */
+  async drain(): Promise<void> {
+    while (this.#running.size) await Promise.allSettled([...this.#running]);
+  }
+
+  #start(channel: ChannelInfo, run: (s: CallSession) => Promise<SessionEnd>): void {
+    const did = channel.args[0] || channel.dialedExten;
+    const session = new CallSession(channel, this.#selectFlow(did), { ...this.d, ops: this.d.ari });
+    this.#sessions.set(channel.id, session);
+    this.#track(
+      run(session)
+        .then((end) => this.d.onCallEnded?.(end, session))
+        .catch((err: unknown) => this.#log.error({ err, channel: channel.id }, 'session crashed'))
+        .finally(() => this.#sessions.delete(channel.id)),
+    );
+  }
+
+  #track(p: Promise<unknown>): void {
+    this.#running.add(p);
+    void p.finally(() => this.#running.delete(p));
+  }
+}

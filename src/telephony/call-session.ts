@@ -1,0 +1,266 @@
+import { randomUUID } from 'node:crypto';
+import type { FlowConfig, Route } from '../config/schema.js';
+import { CHANNEL_VARS } from '../config/defaults.js';
+import type { EvidenceWriter } from '../evidence/store.js';
+import type { JsonValue, SubjectRecord } from '../evidence/types.js';
+import type { Clock } from '../shared/clock.js';
+import type { Logger } from '../shared/log.js';
+import { AriRequestError, type ChannelInfo, type ChannelOps } from './ari/port.js';
+import { ChannelEventQueue } from './channel-events.js';
+import { ChannelPrompter } from './channel-prompter.js';
+import { runFlow } from './flow/machine.js';
+import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
+import type { PromptLookup } from './prompter.js';
+
+export interface SessionDeps {
+  readonly ops: ChannelOps;
+  readonly evidence: EvidenceWriter;
+  readonly prompts: PromptLookup;
+  readonly clock: Clock;
+  readonly log: Logger;
+  readonly routes: Readonly<Record<string, Route>>;
+  /** Minimises the caller number: look-up key, commitment, masked form. Null when there is none. */
+  readonly subjectFor: (rawCallerNumber: string) => SubjectRecord | null;
+  /** Which Asterisk server the channel lives on, and which ConsentLine instance runs it. */
+  readonly server: string;
+  readonly instance: string;
+}
+
+export interface SessionEnd {
+  readonly callId: string;
+  readonly end: FlowEnd;
+}
+
+/**
+ * One call: binds the flow to one channel, writes the evidence, enforces the absolute time
+ * limit, and always lets the caller go on — to the chosen route, or on any fault to the
+ * flow's fallback route with recording off.
+ */
+export class CallSession {
+  readonly events = new ChannelEventQueue();
+  readonly callId = randomUUID();
+  #step: StepName = 'language';
+  #finished = false;
+  readonly #log: Logger;
+
+  constructor(
+    readonly channel: ChannelInfo,
+    readonly flow: FlowConfig,
+    private readonly d: SessionDeps,
+  ) {
+    this.#log = d.log.child({ callId: this.callId, channel: channel.id, flow: flow.id });
+  }
+
+  get finished(): boolean {
+    return this.#finished;
+  }
+
+  async run(): Promise<SessionEnd> {
+    const lang = this.flow.languages.offered.includes(this.channel.language)
+      ? this.channel.language
+      : this.flow.languages.default;
+    try {
+      await this.#open(lang);
+    } catch (err) {
+      return this.#finish({ outcome: 'failed', step: 'language', reason: `evidence_unavailable` }, lang, err);
+    }
+    const ctx = this.#context(lang);
+    const limitMs = this.flow.timeouts.callSeconds * 1000;
+    let timer: NodeJS.Timeout | undefined;
+    const timeLimit = new Promise<FlowEnd>((resolve) => {
+      timer = setTimeout(() => resolve({ outcome: 'failed', step: this.#step, reason: 'call_time_limit' }), limitMs);
+    });
+    let fault: unknown;
+    const flowRun = runFlow(ctx, (s) => (this.#step = s)).catch((err: unknown): FlowEnd => {
+      fault = err;
+      return { outcome: 'failed', step: this.#step, reason: faultReason(err) };
+    });
+    const end = await Promise.race([flowRun, timeLimit]);
+    clearTimeout(timer);
+    return this.#finish(end, ctx.lang, fault);
+  }
+
+  /** For a channel found in the app after a reconnect or restart, with no flow state: fail safe. */
+  async runOrphan(reason: string): Promise<SessionEnd> {
+    const lang = this.flow.languages.default;
+    try {
+      await this.#open(lang);
+    } catch {
+      // The fallback continue below matters more than the evidence of it.
+    }
+    return this.#finish({ outcome: 'failed', step: 'language', reason }, lang);
+  }
+
+  async #open(lang: string): Promise<void> {
+    const subject = this.d.subjectFor(this.channel.callerNumber);
+    const at = new Date(this.d.clock.now()).toISOString();
+    await this.d.evidence.append(
+      {
+        callId: this.callId,
+        kind: 'call.started',
+        at,
+        data: {
+          flowId: this.flow.id,
+          legalBasis: this.flow.legalBasis,
+          did: this.#did(),
+          channelId: this.channel.id,
+          server: this.d.server,
+          instance: this.d.instance,
+          lang,
+          caller: subject ? subject.commitment : null,
+        },
+      },
+      {
+        ...(subject ? { subject } : {}),
+        callOpen: {
+          callId: this.callId,
+          startedAt: at,
+          flowId: this.flow.id,
+          did: this.#did(),
+          legalBasis: this.flow.legalBasis,
+          server: this.d.server,
+          language: lang,
+        },
+      },
+    );
+  }
+
+  #did(): string {
+    return this.channel.args[0] || this.channel.dialedExten;
+  }
+
+  #context(lang: string): FlowContext {
+    const prompter = new ChannelPrompter({
+      channelId: this.channel.id,
+      playbackPrefix: this.callId,
+      ops: this.d.ops,
+      events: this.events,
+      prompts: this.d.prompts,
+      clock: this.d.clock,
+      promptLimitMs: this.flow.timeouts.promptSeconds * 1000,
+    });
+    const ctx: FlowContext = {
+      callId: this.callId,
+      flow: this.flow,
+      lang,
+      decisions: {
+        route: null,
+        noticeCompleted: false,
+        recording: null,
+        marketing: 'none',
+        menuAttemptsLeft: this.flow.retries.menu,
+      },
+      prompt: async (promptId, opts) => {
+        this.#assertLive();
+        const r = await prompter.play(promptId, ctx.lang, opts);
+        await this.#record('prompt.played', {
+          ...r.evidence,
+          step: this.#step,
+          ...(r.digit === undefined ? {} : { digit: r.digit }),
+          ...(r.ignoredDigits.length ? { ignoredDigits: [...r.ignoredDigits] } : {}),
+        });
+        return r;
+      },
+      record: (kind, data) => {
+        this.#assertLive();
+        return this.#record(kind, data);
+      },
+    };
+    return ctx;
+  }
+
+  /** After the time limit fired the flow may still be awaiting; it must not act any more. */
+  #assertLive(): void {
+    if (this.#finished) throw new Error('session already finished');
+  }
+
+  async #record(kind: Parameters<FlowContext['record']>[0], data: { [k: string]: JsonValue }, patch?: object): Promise<void> {
+    await this.d.evidence.append({ callId: this.callId, kind, data }, patch ? { callPatch: patch } : undefined);
+  }
+
+  async #finish(end: FlowEnd, lang: string, fault?: unknown): Promise<SessionEnd> {
+    this.#finished = true;
+    const endedAt = new Date(this.d.clock.now()).toISOString();
+    if (end.outcome === 'abandoned') {
+      await this.#recordSafely('call.abandoned', { step: end.step }, { outcome: 'abandoned', recording: 'no', endedAt });
+      this.#log.info({ outcome: 'abandoned', step: end.step }, 'caller hung up');
+      return { callId: this.callId, end };
+    }
+    if (end.outcome === 'failed') {
+      await this.#failOver(end, lang, endedAt, fault);
+      return { callId: this.callId, end };
+    }
+    try {
+      const route = this.#route(end.route);
+      await this.#setVars(end.recording ? 'yes' : 'no', end.marketing, lang);
+      await this.#record(
+        'call.continued',
+        { outcome: end.outcome, route: end.route, recording: end.recording ? 'yes' : 'no', marketing: end.marketing, lang },
+        { outcome: end.outcome, recording: end.recording ? 'yes' : 'no', marketing: end.marketing, endedAt, language: lang },
+      );
+      await this.d.ops.continueInDialplan(this.channel.id, route);
+      this.#log.info({ outcome: end.outcome, route: end.route, recording: end.recording }, 'call continued');
+      return { callId: this.callId, end };
+    } catch (err) {
+      if (err instanceof AriRequestError && err.gone) {
+        const abandoned: FlowEnd = { outcome: 'abandoned', step: this.#step };
+        await this.#recordSafely('call.abandoned', { step: this.#step, at: 'continue' }, { outcome: 'abandoned', recording: 'no', endedAt });
+        return { callId: this.callId, end: abandoned };
+      }
+      const failed: FlowEnd = { outcome: 'failed', step: this.#step, reason: faultReason(err) };
+      await this.#failOver(failed, lang, endedAt, err);
+      return { callId: this.callId, end: failed };
+    }
+  }
+
+  /** Fail open for the caller, fail closed for recording. */
+  async #failOver(end: Extract<FlowEnd, { outcome: 'failed' }>, lang: string, endedAt: string, fault?: unknown): Promise<void> {
+    this.#log.warn({ step: end.step, reason: end.reason, err: fault }, 'call sent to fallback route, unrecorded');
+    await this.#recordSafely(
+      'call.failed',
+      { step: end.step, reason: end.reason, route: this.flow.fallbackRoute, recording: 'no' },
+      { outcome: 'failed', recording: 'no', marketing: 'none', endedAt },
+    );
+    try {
+      await this.#setVars('no', 'none', lang);
+    } catch (err) {
+      this.#log.warn({ err }, 'could not set channel variables on fail-over; the fallback route never records');
+    }
+    try {
+      await this.d.ops.continueInDialplan(this.channel.id, this.#route(this.flow.fallbackRoute));
+    } catch (err) {
+      if (!(err instanceof AriRequestError && err.gone)) this.#log.error({ err }, 'fallback continue failed');
+    }
+  }
+
+  async #recordSafely(kind: 'call.abandoned' | 'call.failed', data: { [k: string]: JsonValue }, patch: object): Promise<void> {
+    try {
+      await this.#record(kind, data, patch);
+    } catch (err) {
+      this.#log.error({ err, kind }, 'evidence write failed');
+    }
+  }
+
+  async #setVars(recording: 'yes' | 'no', marketing: string, lang: string): Promise<void> {
+    const { ops } = this.d;
+    const id = this.channel.id;
+    // CONSENT_RECORDING goes last: a partial failure leaves it unset, which the dialplan reads as "no".
+    await Promise.all([
+      ops.setVariable(id, CHANNEL_VARS.consentId, this.callId),
+      ops.setVariable(id, CHANNEL_VARS.marketing, marketing),
+      ops.setVariable(id, CHANNEL_VARS.language, lang),
+    ]);
+    await ops.setVariable(id, CHANNEL_VARS.recording, recording);
+  }
+
+  #route(name: string): Route {
+    const route = this.d.routes[name];
+    if (!route) throw new Error(`unknown route ${name}`);
+    return route;
+  }
+}
+
+function faultReason(err: unknown): string {
+  if (err instanceof AriRequestError) return err.status ? `ari_http_${err.status}` : 'ari_unreachable';
+  return 'internal_error';
+}

@@ -1,0 +1,38 @@
+import { language } from './steps/language.js';
+import { notice } from './steps/notice.js';
+import { clause, menu, objection } from './steps/menu.js';
+import { marketing, recordingConsent } from './steps/consent.js';
+import type { FlowContext, FlowEnd, Step, StepName } from './types.js';
+
+/**
+ * The call flow as a state machine:
+ *
+ *   language? → notice → menu ⇄ clause → recordingConsent → marketing? → continued
+ *                          └→ objection → objected
+ *
+ * Any step may end the call as `abandoned` (hang-up) or `failed` (fault). Each step is a
+ * small function that plays prompts, records evidence and names the next state.
+ */
+export const STEPS: Readonly<Record<StepName, Step>> = {
+  language,
+  notice,
+  menu,
+  clause,
+  objection,
+  recordingConsent,
+  marketing,
+};
+
+/** Upper bound on transitions, so a misconfigured loop can never keep a caller forever. */
+const MAX_TRANSITIONS = 200;
+
+export async function runFlow(ctx: FlowContext, onStep?: (step: StepName) => void): Promise<FlowEnd> {
+  let state: StepName = 'language';
+  for (let i = 0; i < MAX_TRANSITIONS; i++) {
+    onStep?.(state);
+    const transition = await STEPS[state](ctx);
+    if ('end' in transition) return transition.end;
+    state = transition.next;
+  }
+  return { outcome: 'failed', step: state, reason: 'too_many_transitions' };
+}

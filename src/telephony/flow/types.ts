@@ -1,0 +1,47 @@
+import type { FlowConfig } from '../../config/schema.js';
+import type { JsonValue } from '../../evidence/types.js';
+import type { EventKind } from '../../evidence/types.js';
+import type { Prompter, PromptOptions, PromptResult } from '../prompter.js';
+
+export type StepName = 'language' | 'notice' | 'menu' | 'clause' | 'objection' | 'recordingConsent' | 'marketing';
+
+export type Marketing = 'yes' | 'no' | 'none';
+
+/** How the call leaves the IVR. Closed: every path of the flow ends in one of these. */
+export type FlowEnd =
+  | {
+      readonly outcome: 'continued' | 'objected';
+      readonly route: string;
+      readonly recording: boolean;
+      readonly marketing: Marketing;
+    }
+  | { readonly outcome: 'abandoned'; readonly step: StepName }
+  | { readonly outcome: 'failed'; readonly step: StepName; readonly reason: string };
+
+export type Transition = { readonly next: StepName } | { readonly end: FlowEnd };
+
+/** What the flow has learnt so far; steps fill it in. */
+export interface Decisions {
+  route: string | null;
+  noticeCompleted: boolean;
+  recording: boolean | null;
+  marketing: Marketing;
+  /** Menu attempts left before the default route is taken. */
+  menuAttemptsLeft: number;
+}
+
+/** Everything a step may touch. No ARI, no database: a prompter and a durable `record`. */
+export interface FlowContext {
+  readonly callId: string;
+  readonly flow: FlowConfig;
+  lang: string;
+  readonly decisions: Decisions;
+  /** Plays a prompt and appends its `prompt.played` evidence (durably) before returning. */
+  prompt(promptId: string, opts: PromptOptions): Promise<PromptResult>;
+  /** Appends one evidence event for this call; resolves once durable. */
+  record(kind: EventKind, data: { [k: string]: JsonValue }): Promise<void>;
+}
+
+export type Step = (ctx: FlowContext) => Promise<Transition>;
+
+export type { Prompter };
