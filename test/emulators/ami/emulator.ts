@@ -1,0 +1,783 @@
+/**
+ * A test-only Asterisk Manager Interface (AMI) server on loopback that speaks the real text
+ * protocol and emits events with the names, keys and key order seen on Asterisk 22
+ * (see the shared AMI transcripts). Chatty events that the transcripts leave out
+ * (Newchannel, Newstate, Newexten…) are not emitted.
+ */
+import net from 'node:net';
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { encodePacket, headerOf, PacketReader, type AmiPacket, type AmiPair } from './protocol.js';
+import { silentWav, toneWav } from './wav.js';
+
+export const AMI_BANNER = 'Asterisk Call Manager/11.0.0\r\n';
+
+/** AMI permission classes (manager.conf `read=` / `write=`). */
+export type AmiClass =
+  | 'system'
+  | 'call'
+  | 'log'
+  | 'verbose'
+  | 'command'
+  | 'agent'
+  | 'user'
+  | 'config'
+  | 'dtmf'
+  | 'reporting'
+  | 'cdr'
+  | 'dialplan'
+  | 'originate'
+  | 'agi'
+  | 'cc'
+  | 'aoc'
+  | 'test'
+  | 'security'
+  | 'message'
+  | 'all';
+
+export interface AmiUser {
+  readonly username: string;
+  readonly secret: string;
+  readonly read: readonly AmiClass[];
+  readonly write: readonly AmiClass[];
+}
+
+/** What MixMonitor writes into the monitor dir: nothing, a 44-byte header, or a tone. */
+export type RecordingAudio = 'none' | 'silent' | { readonly seconds: number };
+
+export interface AmiEmulatorOptions {
+  readonly users?: readonly AmiUser[];
+  /** Asterisk's monitor dir: relative MixMonitor file names are put under it. */
+  readonly monitorDir?: string;
+  /** Asterisk sleeps 1 s before answering a failed login; tests shorten it. */
+  readonly authFailDelayMs?: number;
+  /** Audio written for recordings started by the AMI MixMonitor action. */
+  readonly actionAudio?: RecordingAudio;
+}
+
+export const CHANNEL_STATES = {
+  Down: 0,
+  Rsrvd: 1,
+  OffHook: 2,
+  Dialing: 3,
+  Ring: 4,
+  Ringing: 5,
+  Up: 6,
+  Busy: 7,
+} as const;
+export type ChannelStateDesc = keyof typeof CHANNEL_STATES;
+
+export interface ChannelInit {
+  readonly channel: string;
+  readonly uniqueid: string;
+  /** Defaults to the uniqueid (the first channel of a call). */
+  readonly linkedid?: string;
+  readonly state?: ChannelStateDesc;
+  readonly callerIdNum?: string;
+  readonly callerIdName?: string;
+  readonly connectedLineNum?: string;
+  readonly connectedLineName?: string;
+  readonly language?: string;
+  readonly accountCode?: string;
+  readonly context?: string;
+  readonly exten?: string;
+  readonly priority?: number;
+}
+
+interface ActiveRecording {
+  readonly path: string;
+  readonly audio: RecordingAudio;
+}
+
+/** A channel the emulator knows. Tests mutate the dialplan location with {@link AmiEmulator.goto}. */
+export class EmuChannel {
+  name: string;
+  readonly uniqueid: string;
+  readonly linkedid: string;
+  state: ChannelStateDesc;
+  callerIdNum: string;
+  callerIdName: string;
+  connectedLineNum: string;
+  connectedLineName: string;
+  language: string;
+  accountCode: string;
+  context: string;
+  exten: string;
+  priority: number;
+  readonly vars = new Map<string, string>();
+  recording: ActiveRecording | null = null;
+  alive = true;
+
+  constructor(init: ChannelInit) {
+    this.name = init.channel;
+    this.uniqueid = init.uniqueid;
+    this.linkedid = init.linkedid ?? init.uniqueid;
+    this.state = init.state ?? 'Down';
+    this.callerIdNum = init.callerIdNum ?? '<unknown>';
+    this.callerIdName = init.callerIdName ?? '<unknown>';
+    this.connectedLineNum = init.connectedLineNum ?? '<unknown>';
+    this.connectedLineName = init.connectedLineName ?? '<unknown>';
+    this.language = init.language ?? 'en';
+    this.accountCode = init.accountCode ?? '';
+    this.context = init.context ?? 'default';
+    this.exten = init.exten ?? 's';
+    this.priority = init.priority ?? 1;
+  }
+
+  /** The channel snapshot block every channel event starts with, in Asterisk's order. */
+  block(): AmiPair[] {
+    return [
+      ['Channel', this.name],
+      ['ChannelState', String(CHANNEL_STATES[this.state])],
+      ['ChannelStateDesc', this.state],
+      ['CallerIDNum', this.callerIdNum],
+      ['CallerIDName', this.callerIdName],
+      ['ConnectedLineNum', this.connectedLineNum],
+      ['ConnectedLineName', this.connectedLineName],
+      ['Language', this.language],
+      ['AccountCode', this.accountCode],
+      ['Context', this.context],
+      ['Exten', this.exten],
+      ['Priority', String(this.priority)],
+      ['Uniqueid', this.uniqueid],
+      ['Linkedid', this.linkedid],
+    ];
+  }
+}
+
+/** A Local channel pair as Asterisk creates it: `;1` the caller half, `;2` runs the inbound dialplan. */
+export interface LocalCall {
+  readonly caller: EmuChannel;
+  readonly inbound: EmuChannel;
+}
+
+export interface LocalCallInit {
+  /** Ids: the caller half gets `${id}-c`, the inbound half `${id}-s` unless given. */
+  readonly id: string;
+  readonly exten?: string;
+  readonly context?: string;
+  readonly callerIdNum?: string;
+  readonly callerIdName?: string;
+  readonly callerUniqueid?: string;
+  readonly inboundUniqueid?: string;
+}
+
+/** An action the emulator received, kept for tests (e.g. to count login attempts). */
+export interface ReceivedAction {
+  readonly session: number;
+  readonly action: string;
+  readonly packet: AmiPacket;
+}
+
+interface Session {
+  readonly id: number;
+  readonly socket: net.Socket;
+  readonly reader: PacketReader;
+  user: AmiUser | null;
+  /** Event classes the client asked for at login (`Events:`); null means all its read classes. */
+  eventMask: ReadonlySet<string> | null;
+  closing: boolean;
+}
+
+const HANGUP_CAUSE_TEXT: Readonly<Record<number, string>> = {
+  0: 'Unknown',
+  1: 'Unallocated (unassigned) number',
+  16: 'Normal Clearing',
+  17: 'User busy',
+  19: 'No user responding',
+  21: 'Call Rejected',
+  34: 'Circuit/channel congestion',
+};
+
+/** Write permissions each emulated action needs, as the modules register them (any one suffices). */
+const ACTION_AUTHORITY: Readonly<Record<string, readonly AmiClass[]>> = {
+  ping: [],
+  logoff: [],
+  getvar: ['call', 'reporting'],
+  setvar: ['call'],
+  hangup: ['system', 'call'],
+  mixmonitor: ['system'],
+  stopmixmonitor: ['system', 'call'],
+};
+
+function pad(n: number, width = 2): string {
+  return String(n).padStart(width, '0');
+}
+
+/** Asterisk's `EventTV` format: `2026-11-28T09:45:24.811+0000`. */
+function eventTv(d: Date): string {
+  return (
+    `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}T` +
+    `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}.${pad(d.getUTCMilliseconds(), 3)}+0000`
+  );
+}
+
+export class AmiEmulator {
+  readonly monitorDir: string;
+  readonly actions: ReceivedAction[] = [];
+  readonly #users: readonly AmiUser[];
+  readonly #authFailDelayMs: number;
+  readonly #actionAudio: RecordingAudio;
+  readonly #sessions = new Set<Session>();
+  readonly #channels: EmuChannel[] = [];
+  readonly #pendingWrites = new Set<Promise<void>>();
+  readonly #timers = new Set<NodeJS.Timeout>();
+  readonly #startedAt = Date.now();
+  #server: net.Server | null = null;
+  #port = 0;
+  #sessionSeq = 0;
+  #localSeq = 0x0d;
+
+  private constructor(opts: AmiEmulatorOptions) {
+    this.#users = opts.users ?? [
+      { username: 'consentline', secret: 'ami-secret', read: ['call', 'dialplan'], write: ['call', 'system'] },
+    ];
+    this.monitorDir = opts.monitorDir ?? '/var/spool/asterisk/monitor';
+    this.#authFailDelayMs = opts.authFailDelayMs ?? 1000;
+    this.#actionAudio = opts.actionAudio ?? 'none';
+  }
+
+  /** Starts listening on 127.0.0.1, port 0 (an ephemeral port). */
+  static async start(opts: AmiEmulatorOptions = {}): Promise<AmiEmulator> {
+    const emu = new AmiEmulator(opts);
+    await emu.acceptConnections();
+    return emu;
+  }
+
+  get host(): string {
+    return '127.0.0.1';
+  }
+
+  get port(): number {
+    return this.#port;
+  }
+
+  /** Number of open TCP sessions, logged in or not. */
+  get sessionCount(): number {
+    return this.#sessions.size;
+  }
+
+  /** Number of sessions logged in. */
+  get loggedInCount(): number {
+    let n = 0;
+    for (const s of this.#sessions) if (s.user && !s.closing) n++;
+    return n;
+  }
+
+  /** Login actions received so far (successful or not). */
+  get loginAttempts(): number {
+    return this.actions.filter((a) => a.action.toLowerCase() === 'login').length;
+  }
+
+  // ---------------------------------------------------------------- connection control
+
+  /** Listens again (after {@link refuseConnections}) on the same port. */
+  async acceptConnections(): Promise<void> {
+    if (this.#server) return;
+    const server = net.createServer((socket) => this.#onConnection(socket));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ host: '127.0.0.1', port: this.#port }, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    const addr = server.address();
+    if (addr && typeof addr === 'object') this.#port = addr.port;
+    this.#server = server;
+  }
+
+  /** Stops listening, so connects get ECONNREFUSED as with Asterisk down. Open sessions stay. */
+  async refuseConnections(): Promise<void> {
+    const server = this.#server;
+    if (!server) return;
+    this.#server = null;
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  }
+
+  /** Cuts every session at once, as an Asterisk crash or restart does. */
+  dropConnections(): void {
+    for (const s of this.#sessions) {
+      s.closing = true;
+      s.socket.destroy();
+    }
+    this.#sessions.clear();
+  }
+
+  /** Simulates an Asterisk restart: drop everyone, refuse for `downMs`, then listen again. */
+  async restart(downMs: number): Promise<void> {
+    this.dropConnections();
+    await this.refuseConnections();
+    await new Promise((r) => setTimeout(r, downMs));
+    await this.acceptConnections();
+  }
+
+  async stop(): Promise<void> {
+    for (const t of this.#timers) clearTimeout(t);
+    this.#timers.clear();
+    this.dropConnections();
+    await this.refuseConnections();
+    await this.flushFiles();
+  }
+
+  /** Waits until every recording file the emulator started writing is on disk. */
+  async flushFiles(): Promise<void> {
+    await Promise.all([...this.#pendingWrites]);
+  }
+
+  // ---------------------------------------------------------------- channels (test API)
+
+  /** Registers a channel without emitting anything. */
+  addChannel(init: ChannelInit): EmuChannel {
+    const ch = new EmuChannel(init);
+    this.#channels.push(ch);
+    return ch;
+  }
+
+  /** Creates a Local channel pair and emits NewCallerid/NewConnectedLine for both halves, as Asterisk does. */
+  createLocalCall(init: LocalCallInit): LocalCall {
+    const exten = init.exten ?? '100';
+    const context = init.context ?? 'consentline-inbound';
+    const seq = (this.#localSeq++).toString(16).padStart(8, '0');
+    const base = `Local/${exten}@${context}-${seq}`;
+    const num = init.callerIdNum ?? '<unknown>';
+    const name = init.callerIdName ?? '<unknown>';
+    const callerId = init.callerUniqueid ?? `${init.id}-c`;
+    const caller = this.addChannel({
+      channel: `${base};1`,
+      uniqueid: callerId,
+      linkedid: callerId,
+      state: 'Down',
+      callerIdNum: num,
+      callerIdName: name,
+      context,
+      exten,
+    });
+    this.#emitChannel('call', 'NewCallerid', caller, [['CID-CallingPres', '0 (Presentation Allowed, Not Screened)']]);
+    caller.connectedLineNum = num;
+    caller.connectedLineName = name;
+    this.#emitChannel('call', 'NewConnectedLine', caller);
+    const inbound = this.addChannel({
+      channel: `${base};2`,
+      uniqueid: init.inboundUniqueid ?? `${init.id}-s`,
+      linkedid: callerId,
+      state: 'Ring',
+      callerIdNum: num,
+      callerIdName: name,
+      connectedLineNum: num,
+      connectedLineName: name,
+      context,
+      exten,
+    });
+    this.#emitChannel('call', 'NewCallerid', inbound, [['CID-CallingPres', '0 (Presentation Allowed, Not Screened)']]);
+    this.#emitChannel('call', 'NewConnectedLine', inbound);
+    return { caller, inbound };
+  }
+
+  /** Looks a live channel up by name (case-insensitive) or uniqueid, as ast_channel_get_by_name does. */
+  findChannel(nameOrId: string): EmuChannel | undefined {
+    const lower = nameOrId.toLowerCase();
+    return this.#channels.find((c) => c.alive && (c.name.toLowerCase() === lower || c.uniqueid === nameOrId));
+  }
+
+  /** Moves the channel in the dialplan (no event: Newexten is left out, as in the transcripts). */
+  goto(ch: EmuChannel, where: { context?: string; exten?: string; priority?: number }): void {
+    if (where.context !== undefined) ch.context = where.context;
+    if (where.exten !== undefined) ch.exten = where.exten;
+    if (where.priority !== undefined) ch.priority = where.priority;
+  }
+
+  /** Changes the channel state (Newstate is left out, as in the transcripts). */
+  setState(ch: EmuChannel, state: ChannelStateDesc): void {
+    ch.state = state;
+  }
+
+  /** Sets a channel variable and emits VarSet (class dialplan), as Set() or ARI would. */
+  setVar(ch: EmuChannel, name: string, value: string): void {
+    ch.vars.set(name, value);
+    this.#emitChannel('dialplan', 'VarSet', ch, [
+      ['Variable', name],
+      ['Value', value],
+    ]);
+  }
+
+  /** Emits a UserEvent as the dialplan's UserEvent() would. */
+  userEvent(ch: EmuChannel, name: string, fields: readonly AmiPair[] = []): void {
+    this.#emitChannel('user', 'UserEvent', ch, [['UserEvent', name], ...fields]);
+  }
+
+  /**
+   * The dialplan runs MixMonitor(file): VarSet MIXMONITOR_FILENAME with the full path, then
+   * MixMonitorStart (which carries no file name). Returns the full path.
+   */
+  startMixMonitor(ch: EmuChannel, file: string, audio: RecordingAudio = 'none'): string {
+    const full = path.isAbsolute(file) ? file : path.posix.join(this.monitorDir, file);
+    ch.recording = { path: full, audio };
+    if (audio !== 'none') this.#write(full, silentWav());
+    this.setVar(ch, 'MIXMONITOR_FILENAME', full);
+    this.#emitChannel('call', 'MixMonitorStart', ch);
+    return full;
+  }
+
+  /** StopMixMonitor() in the dialplan: closes the file and emits MixMonitorStop. */
+  stopMixMonitor(ch: EmuChannel): void {
+    this.#closeRecording(ch);
+    this.#emitChannel('call', 'MixMonitorStop', ch);
+  }
+
+  /**
+   * One channel hangs up: SoftHangupRequest, Hangup. A running MixMonitor closes its file
+   * silently: there is no MixMonitorStop on hang-up.
+   */
+  hangup(ch: EmuChannel, cause = 16): void {
+    this.#emitChannel('call', 'SoftHangupRequest', ch, [['Cause', String(cause)]]);
+    this.#gone(ch, cause);
+  }
+
+  /** The inbound half ends the call (dialplan Hangup()): the event order of transcript 01. */
+  hangupLocalCall(call: LocalCall, cause = 16): void {
+    const { caller, inbound } = call;
+    this.#emitChannel('call', 'SoftHangupRequest', inbound, [['Cause', String(cause)]]);
+    this.#emitChannel('call', 'HangupRequest', caller, [['Cause', String(cause)]]);
+    this.#gone(inbound, cause);
+    this.#emitChannel('call', 'SoftHangupRequest', caller, [['Cause', String(cause)]]);
+    this.#gone(caller, cause);
+  }
+
+  #gone(ch: EmuChannel, cause: number): void {
+    this.#closeRecording(ch);
+    ch.alive = false;
+    this.#emitChannel('call', 'Hangup', ch, [
+      ['Cause', String(cause)],
+      ['Cause-txt', HANGUP_CAUSE_TEXT[cause] ?? 'Unknown'],
+    ]);
+  }
+
+  #closeRecording(ch: EmuChannel): void {
+    const rec = ch.recording;
+    if (!rec) return;
+    ch.recording = null;
+    if (rec.audio === 'none') return;
+    this.#write(rec.path, rec.audio === 'silent' ? silentWav() : toneWav(rec.audio.seconds));
+  }
+
+  #write(file: string, data: Buffer): void {
+    const p = mkdir(path.dirname(file), { recursive: true })
+      .then(() => writeFile(file, data))
+      .catch(() => undefined)
+      .finally(() => this.#pendingWrites.delete(p));
+    this.#pendingWrites.add(p);
+  }
+
+  // ---------------------------------------------------------------- events
+
+  /** Sends any event to the sessions allowed to read its class. For hostile or unusual shapes. */
+  emitEvent(cls: AmiClass, pairs: readonly AmiPair[]): void {
+    this.#broadcast(cls, pairs);
+  }
+
+  #emitChannel(cls: AmiClass, event: string, ch: EmuChannel, extra: readonly AmiPair[] = []): void {
+    this.#broadcast(cls, [['Event', event], ['Privilege', `${cls},all`], ...ch.block(), ...extra]);
+  }
+
+  #broadcast(cls: AmiClass, pairs: readonly AmiPair[], except?: Session): void {
+    const wire = encodePacket(pairs);
+    for (const s of this.#sessions) {
+      if (s === except || s.closing || !s.user) continue;
+      if (!this.#wants(s, cls)) continue;
+      s.socket.write(wire);
+    }
+  }
+
+  #wants(s: Session, cls: AmiClass): boolean {
+    const user = s.user;
+    if (!user) return false;
+    const readable = user.read.includes('all') || user.read.includes(cls);
+    if (!readable) return false;
+    if (s.eventMask === null) return true;
+    return s.eventMask.has('all') || s.eventMask.has(cls);
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  #onConnection(socket: net.Socket): void {
+    const session: Session = {
+      id: ++this.#sessionSeq,
+      socket,
+      reader: new PacketReader(),
+      user: null,
+      eventMask: null,
+      closing: false,
+    };
+    this.#sessions.add(session);
+    socket.setEncoding('utf8');
+    socket.setNoDelay(true);
+    socket.on('error', () => undefined);
+    socket.on('close', () => this.#sessions.delete(session));
+    socket.on('data', (chunk: string) => {
+      for (const packet of session.reader.push(chunk)) {
+        if (session.closing) return;
+        this.#onPacket(session, packet);
+      }
+    });
+    socket.write(AMI_BANNER);
+  }
+
+  #reply(s: Session, packet: AmiPacket, response: string, fields: readonly AmiPair[]): void {
+    const id = headerOf(packet, 'ActionID');
+    const pairs: AmiPair[] = [['Response', response]];
+    if (id !== undefined && id !== '') pairs.push(['ActionID', id]);
+    pairs.push(...fields);
+    s.socket.write(encodePacket(pairs));
+  }
+
+  #ack(s: Session, packet: AmiPacket, message?: string): void {
+    this.#reply(s, packet, 'Success', message === undefined ? [] : [['Message', message]]);
+  }
+
+  #error(s: Session, packet: AmiPacket, message: string): void {
+    this.#reply(s, packet, 'Error', [['Message', message]]);
+  }
+
+  #close(s: Session): void {
+    s.closing = true;
+    s.socket.end();
+  }
+
+  #onPacket(s: Session, packet: AmiPacket): void {
+    const action = headerOf(packet, 'Action') ?? '';
+    this.actions.push({ session: s.id, action, packet });
+    if (action === '') {
+      this.#error(s, packet, 'Missing action in request');
+      return;
+    }
+    const key = action.toLowerCase();
+    if (key === 'login') {
+      this.#login(s, packet);
+      return;
+    }
+    if (!s.user && key !== 'logoff' && key !== 'challenge') {
+      this.#error(s, packet, 'Permission denied');
+      return;
+    }
+    const authority = ACTION_AUTHORITY[key];
+    if (authority === undefined) {
+      this.#error(s, packet, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`);
+      return;
+    }
+    const write = s.user?.write ?? [];
+    if (authority.length > 0 && !write.includes('all') && !authority.some((c) => write.includes(c))) {
+      this.#error(s, packet, 'Permission denied');
+      return;
+    }
+    switch (key) {
+      case 'ping': {
+        const now = Date.now();
+        const ts = `${Math.floor(now / 1000)}.${pad((now % 1000) * 1000, 6)}`;
+        this.#reply(s, packet, 'Success', [
+          ['Ping', 'Pong'],
+          ['Timestamp', ts],
+        ]);
+        return;
+      }
+      case 'logoff':
+        this.#reply(s, packet, 'Goodbye', [['Message', 'Thanks for all the fish.']]);
+        this.#close(s);
+        return;
+      case 'getvar':
+        this.#getvar(s, packet);
+        return;
+      case 'setvar':
+        this.#setvar(s, packet);
+        return;
+      case 'hangup':
+        this.#hangupAction(s, packet);
+        return;
+      case 'mixmonitor':
+        this.#mixMonitorAction(s, packet);
+        return;
+      case 'stopmixmonitor':
+        this.#stopMixMonitorAction(s, packet);
+        return;
+    }
+  }
+
+  #login(s: Session, packet: AmiPacket): void {
+    if (s.user) {
+      this.#ack(s, packet, 'Already authenticated');
+      return;
+    }
+    const username = headerOf(packet, 'Username') ?? '';
+    const secret = headerOf(packet, 'Secret') ?? '';
+    const user = this.#users.find((u) => u.username.toLowerCase() === username.toLowerCase());
+    if (!user || user.secret !== secret) {
+      this.#invalidPassword(s, username);
+      // Asterisk sleeps before answering a failed login, then ends the session.
+      const t = setTimeout(() => {
+        this.#timers.delete(t);
+        if (s.closing || s.socket.destroyed) return;
+        this.#error(s, packet, 'Authentication failed');
+        this.#close(s);
+      }, this.#authFailDelayMs);
+      this.#timers.add(t);
+      return;
+    }
+    s.user = user;
+    s.eventMask = parseEventsHeader(headerOf(packet, 'Events'));
+    this.#ack(s, packet, 'Authentication accepted');
+    if (this.#wants(s, 'system')) {
+      const uptime = Math.floor((Date.now() - this.#startedAt) / 1000);
+      s.socket.write(
+        encodePacket([
+          ['Event', 'FullyBooted'],
+          ['Privilege', 'system,all'],
+          ['Uptime', String(uptime)],
+          ['LastReload', String(uptime)],
+          ['Status', 'Fully Booted'],
+        ]),
+      );
+    }
+  }
+
+  /** The security event other sessions (read=security) get for a wrong secret. */
+  #invalidPassword(s: Session, username: string): void {
+    const now = new Date();
+    this.#broadcast(
+      'security',
+      [
+        ['Event', 'InvalidPassword'],
+        ['Privilege', 'security,all'],
+        ['EventTV', eventTv(now)],
+        ['Severity', 'Error'],
+        ['Service', 'AMI'],
+        ['EventVersion', '2'],
+        ['AccountID', username],
+        ['SessionID', `0x${(0x7f3540000000 + s.id * 0x10).toString(16)}`],
+        ['LocalAddress', `IPV4/TCP/127.0.0.1/${this.#port}`],
+        ['RemoteAddress', `IPV4/TCP/${s.socket.remoteAddress ?? '127.0.0.1'}/${s.socket.remotePort ?? 0}`],
+        ['SessionTV', '1970-01-01T00:00:00.000+0000'],
+      ],
+      s,
+    );
+  }
+
+  #channelFor(s: Session, packet: AmiPacket): EmuChannel | null {
+    const name = headerOf(packet, 'Channel') ?? '';
+    if (name === '') {
+      this.#error(s, packet, 'No channel specified');
+      return null;
+    }
+    const ch = this.findChannel(name);
+    if (!ch) {
+      this.#error(s, packet, 'No such channel');
+      return null;
+    }
+    return ch;
+  }
+
+  #getvar(s: Session, packet: AmiPacket): void {
+    const variable = headerOf(packet, 'Variable') ?? '';
+    if (variable === '') {
+      this.#error(s, packet, 'No variable specified');
+      return;
+    }
+    const name = headerOf(packet, 'Channel') ?? '';
+    let ch: EmuChannel | undefined;
+    if (name !== '') {
+      ch = this.findChannel(name);
+      if (!ch) {
+        this.#error(s, packet, 'No such channel');
+        return;
+      }
+    }
+    this.#reply(s, packet, 'Success', [
+      ['Variable', variable],
+      ['Value', ch ? readVar(ch, variable) : ''],
+    ]);
+  }
+
+  #setvar(s: Session, packet: AmiPacket): void {
+    const variable = headerOf(packet, 'Variable') ?? '';
+    if (variable === '') {
+      this.#error(s, packet, 'No variable specified');
+      return;
+    }
+    const name = headerOf(packet, 'Channel') ?? '';
+    const ch = name === '' ? undefined : this.findChannel(name);
+    if (name !== '' && !ch) {
+      this.#error(s, packet, 'No such channel');
+      return;
+    }
+    const value = headerOf(packet, 'Value') ?? '';
+    // VarSet goes out through Stasis, so it reaches the sessions after the direct ack (as with MixMonitor in 07).
+    this.#ack(s, packet, 'Variable Set');
+    if (ch) this.setVar(ch, variable, value);
+  }
+
+  #hangupAction(s: Session, packet: AmiPacket): void {
+    const ch = this.#channelFor(s, packet);
+    if (!ch) return;
+    const causeHeader = headerOf(packet, 'Cause');
+    const cause = causeHeader && /^\d+$/.test(causeHeader) ? Number(causeHeader) : 16;
+    this.#ack(s, packet, 'Channel Hungup');
+    this.hangup(ch, cause);
+  }
+
+  #mixMonitorAction(s: Session, packet: AmiPacket): void {
+    const ch = this.#channelFor(s, packet);
+    if (!ch) return;
+    const file = headerOf(packet, 'File') ?? '';
+    if (file === '') {
+      // mixmonitor_exec refuses an empty file name.
+      this.#error(s, packet, 'Could not start monitoring channel');
+      return;
+    }
+    this.#reply(s, packet, 'Success', []);
+    this.startMixMonitor(ch, file, this.#actionAudio);
+  }
+
+  #stopMixMonitorAction(s: Session, packet: AmiPacket): void {
+    const ch = this.#channelFor(s, packet);
+    if (!ch) return;
+    if (!ch.recording) {
+      this.#error(s, packet, 'Could not stop monitoring channel');
+      return;
+    }
+    this.#reply(s, packet, 'Success', []);
+    this.stopMixMonitor(ch);
+  }
+}
+
+/** `Events: on|off|<class list>` at login. Absent or `on`: everything the user may read. */
+function parseEventsHeader(value: string | undefined): ReadonlySet<string> | null {
+  if (value === undefined || value === '') return null;
+  const v = value.trim().toLowerCase();
+  if (v === 'on' || v === 'yes' || v === 'true') return null;
+  if (v === 'off' || v === 'no' || v === 'false') return new Set();
+  return new Set(v.split(',').map((x) => x.trim()));
+}
+
+/** Channel variables plus the built-ins a test is likely to ask for. */
+function readVar(ch: EmuChannel, name: string): string {
+  switch (name) {
+    case 'UNIQUEID':
+      return ch.uniqueid;
+    case 'CHANNEL':
+    case 'CHANNEL(name)':
+      return ch.name;
+    case 'CHANNEL(linkedid)':
+      return ch.linkedid;
+    case 'CONTEXT':
+      return ch.context;
+    case 'EXTEN':
+      return ch.exten;
+    case 'PRIORITY':
+      return String(ch.priority);
+    case 'CALLERID(num)':
+      return ch.callerIdNum;
+    case 'CALLERID(name)':
+      return ch.callerIdName;
+    default:
+      return ch.vars.get(name) ?? '';
+  }
+}

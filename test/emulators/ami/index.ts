@@ -1,0 +1,3 @@
+export * from './emulator.js';
+export * from './protocol.js';
+export * from './wav.js';
