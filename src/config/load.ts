@@ -103,6 +103,7 @@ function describeIssue(issue: z.core.$ZodIssue): string {
   let message = issue.message;
   if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
   if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  if (issue.code === 'invalid_key') message = `invalid key: ${issue.issues[0]?.message ?? message}`;
   return `${formatPath(issue.path)}: ${message}`;
 }
 

@@ -1,0 +1,123 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cl-config-'));
+let n = 0;
+function file(text: string): string {
+  const path = join(dir, `c${++n}.yaml`);
+  writeFileSync(path, text);
+  return path;
+}
+
+const GOOD = `
+routes:
+  agents: { context: consentline-after, extension: agents }
+  fallback: { context: consentline-fallback, extension: s }
+flows:
+  - id: hotline
+    default: true
+    legalBasis: consent_by_conduct
+    menu:
+      "1": { action: route, route: agents }
+      "8": { action: clause }
+      "9": { action: objection }
+    defaultRoute: agents
+    fallbackRoute: fallback
+`;
+
+describe('config loading', () => {
+  it('no file at the default path → the built-in config', () => {
+    const r = loadConfig({ env: { CONSENTLINE_CONFIG: undefined } as NodeJS.ProcessEnv });
+    // The repository has no ./consentline.yaml; the built-in config must itself be valid.
+    expect(r.ok).toBe(true);
+    if (r.ok) expect(r.source.kind).toBe('builtin');
+  });
+
+  it('a file asked for by name that does not exist is an error, not the defaults', () => {
+    const r = loadConfig({ path: join(dir, 'missing.yaml'), env: {} });
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.problems[0]).toMatch(/cannot read \(ENOENT\)/);
+  });
+
+  it('a valid file loads, frozen, with defaults filled in', () => {
+    const r = loadConfig({ path: file(GOOD), env: {} });
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    expect(r.config.flows[0]!.timeouts.digitSeconds).toBe(5);
+    expect(r.config.ari.app).toBe('consentline');
+    expect(Object.isFrozen(r.config.flows[0])).toBe(true);
+  });
+
+  it('lists every problem by path, the unknown route in the administrator’s notation', () => {
+    const bad = GOOD.replace('route: agents }', 'route: sales }').replace('legalBasis: consent_by_conduct', 'legalBasis: vibes');
+    const r = loadConfig({ path: file(bad), env: {} });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems.join('\n')).toMatch(/flows\[0\]\.legalBasis: /);
+    // Schema errors come first; cross-reference errors once the shape is right.
+    const r2 = loadConfig({ path: file(GOOD.replace('route: agents }', 'route: sales }')), env: {} });
+    expect(r2.ok).toBe(false);
+    if (!r2.ok) expect(r2.problems).toContain('flows[0].menu["1"].route: unknown route "sales"');
+  });
+
+  it('cross-checks: objection and clause keys are mandatory, one default flow, duplicate DIDs', () => {
+    const text = GOOD.replace('      "9": { action: objection }\n', '').replace('      "8": { action: clause }\n', '') +
+      `  - id: second\n    default: true\n    dids: ["+48221", "+48221"]\n    legalBasis: explicit_consent\n    menu: { "9": { action: objection }, "8": { action: clause } }\n    defaultRoute: agents\n    fallbackRoute: nowhere\n`;
+    const r = loadConfig({ path: file(text), env: {} });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    expect(r.problems).toEqual(
+      expect.arrayContaining([
+        'flows: exactly one flow must have "default: true" (found 2)',
+        expect.stringMatching(/^flows\[0\]\.menu: the menu must offer an "objection" key/),
+        expect.stringMatching(/^flows\[0\]\.menu: the menu must offer a "clause" key/),
+        'flows[1].dids[1]: DID "+48221" is already used by flows[1]',
+        'flows[1].fallbackRoute: unknown route "nowhere"',
+      ]),
+    );
+  });
+
+  it('unknown keys, bad digits and wrong types are named', () => {
+    const text = GOOD.replace('"1": { action: route, route: agents }', '"12": { action: route, route: agents }').replace(
+      'defaultRoute: agents',
+      'defaultRoute: agents\n    timeouts: { digitSeconds: "five" }\n    colour: blue',
+    );
+    const r = loadConfig({ path: file(text), env: {} });
+    expect(r.ok).toBe(false);
+    if (r.ok) return;
+    const all = r.problems.join('\n');
+    expect(all).toMatch(/flows\[0\]\.menu\["12"\]: invalid key: must be one DTMF key/);
+    expect(all).toMatch(/flows\[0\]: unknown key\(s\): colour/);
+    expect(all).toMatch(/flows\[0\]\.timeouts\.digitSeconds: /);
+  });
+
+  it('YAML syntax errors are reported with the file name, without a stack trace', () => {
+    const r = loadConfig({ path: file('flows: [\n  - id: x\n   bad'), env: {} });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems[0]).toMatch(/c\d+\.yaml: YAML: /);
+      expect(r.problems.join()).not.toMatch(/at .*\.js:\d+/);
+    }
+  });
+
+  it('secrets and endpoints come from the environment', () => {
+    const r = loadConfig({
+      path: file(GOOD),
+      env: { CONSENTLINE_ARI_PASSWORD: 's3cret', CONSENTLINE_ARI_URL: 'http://10.0.0.5:8088', CONSENTLINE_API_PORT: '9000' },
+    });
+    expect(r.ok && r.config.ari.password).toBe('s3cret');
+    expect(r.ok && r.config.ari.url).toBe('http://10.0.0.5:8088');
+    expect(r.ok && r.config.api.port).toBe(9000);
+    const bad = loadConfig({ path: file(GOOD), env: { CONSENTLINE_API_PORT: 'eighty' } });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.problems).toEqual(['CONSENTLINE_API_PORT: must be an integer, got "eighty"']);
+  });
+
+  it('the shipped example config is valid', () => {
+    const r = loadConfig({ path: 'consentline.example.yaml', env: {} });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+  });
+});
