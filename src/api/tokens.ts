@@ -1,0 +1,72 @@
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { SqliteDatabase } from '../db/sqlite.js';
+
+export const ROLES = ['auditor', 'dpo', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** auditor ⊂ dpo ⊂ admin: each role may do everything the ones before it may. */
+export function roleAllows(held: Role, needed: Role): boolean {
+  return ROLES.indexOf(held) >= ROLES.indexOf(needed);
+}
+
+export interface TokenInfo {
+  readonly id: string;
+  readonly name: string;
+  readonly role: Role;
+  readonly createdAt: string;
+  readonly revokedAt: string | null;
+}
+
+export interface TokenStore {
+  /** Creates a token; the plaintext is returned once and never stored. */
+  create(name: string, role: Role): Promise<{ info: TokenInfo; token: string }>;
+  /** The live token's identity, or null (unknown or revoked). */
+  authenticate(token: string): Promise<TokenInfo | null>;
+  list(): Promise<TokenInfo[]>;
+  revoke(id: string): Promise<boolean>;
+}
+
+const PREFIX = 'clt_';
+
+// Tokens carry 256 random bits, so a plain SHA-256 is enough: there is nothing to brute-force,
+// and a slow password hash would only cost time on every request.
+export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
+
+interface Row {
+  id: string;
+  name: string;
+  role: Role;
+  created_at: string;
+  revoked_at: string | null;
+}
+const toInfo = (r: Row): TokenInfo => ({ id: r.id, name: r.name, role: r.role, createdAt: r.created_at, revokedAt: r.revoked_at });
+
+export class SqliteTokenStore implements TokenStore {
+  constructor(private readonly db: SqliteDatabase) {}
+
+  async create(name: string, role: Role) {
+    const token = PREFIX + randomBytes(32).toString('base64url');
+    const row: Row = { id: randomUUID(), name, role, created_at: new Date().toISOString(), revoked_at: null };
+    this.db
+      .prepare('INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(row.id, name, role, hashToken(token), row.created_at);
+    return { info: toInfo(row), token };
+  }
+
+  async authenticate(token: string) {
+    if (!token.startsWith(PREFIX) || token.length > 200) return null;
+    const row = this.db
+      .prepare('SELECT id, name, role, created_at, revoked_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL')
+      .get(hashToken(token)) as Row | undefined;
+    return row ? toInfo(row) : null;
+  }
+
+  async list() {
+    return (this.db.prepare('SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at').all() as Row[]).map(toInfo);
+  }
+
+  async revoke(id: string) {
+    const r = this.db.prepare('UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL').run(new Date().toISOString(), id);
+    return r.changes > 0;
+  }
+}

@@ -1,0 +1,58 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/**
+ * The service's Prometheus metrics. Labels are closed sets (outcome, step, kind): never a
+ * call id, channel or number.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'consentline_process_' });
+  const m = {
+    registry,
+    calls: new Counter({
+      name: 'consentline_calls_total',
+      help: 'Calls that left the consent flow, by outcome and recording decision',
+      labelNames: ['outcome', 'recording'] as const,
+      registers: [registry],
+    }),
+    activeCalls: new Gauge({ name: 'consentline_active_calls', help: 'Calls in the consent flow now', registers: [registry] }),
+    stepSeconds: new Histogram({
+      name: 'consentline_flow_step_seconds',
+      help: 'Time spent in each flow step',
+      labelNames: ['step'] as const,
+      buckets: [0.5, 1, 2, 5, 10, 20, 40, 80, 160],
+      registers: [registry],
+    }),
+    ledgerAppendSeconds: new Histogram({
+      name: 'consentline_ledger_append_seconds',
+      help: 'From append to durable commit of one evidence event',
+      buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.5],
+      registers: [registry],
+    }),
+    failures: new Counter({
+      name: 'consentline_failures_total',
+      help: 'Faults by kind (call fail-over, evidence write, upload, ARI, AMI)',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+    }),
+    ariConnected: new Gauge({ name: 'consentline_ari_connected', help: '1 when the ARI events link is up', registers: [registry] }),
+    amiConnected: new Gauge({ name: 'consentline_ami_connected', help: '1 when the AMI link is up', registers: [registry] }),
+    uploadQueueDepth: new Gauge({
+      name: 'consentline_upload_queue_depth',
+      help: 'Recordings waiting for a verified upload',
+      registers: [registry],
+    }),
+    uploadOldestAgeSeconds: new Gauge({
+      name: 'consentline_upload_oldest_age_seconds',
+      help: 'Age of the oldest recording waiting for upload',
+      registers: [registry],
+    }),
+    quarantined: new Counter({
+      name: 'consentline_recordings_quarantined_total',
+      help: 'Recordings that appeared for calls without recording consent',
+      registers: [registry],
+    }),
+  };
+  return m;
+}
+export type Metrics = ReturnType<typeof createMetrics>;
