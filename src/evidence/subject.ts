@@ -69,6 +69,11 @@ export function maskE164(e164: string): string {
   const masked = '*'.repeat(Math.max(0, national.length - shown.length)) + shown;
   const groups: string[] = [];
   for (let i = 0; i < masked.length; i += 3) groups.push(masked.slice(i, i + 3));
+  // A lone trailing digit joins the group before it, so the visible pair stays together.
+  if (groups.length > 1 && groups[groups.length - 1]!.length === 1) {
+    const last = groups.pop()!;
+    groups.push(groups.pop()! + last);
+  }
   return `+${cc} ${groups.join(' ')}`;
 }
 
