@@ -1,0 +1,63 @@
+import type { Readable } from 'node:stream';
+
+export interface PutOptions {
+  /** Exact length of the body. */
+  readonly bytes: number;
+  /** Hex SHA-256 of the body; stored as object metadata and compared on conflicts. */
+  readonly sha256: string;
+  /** Object Lock retain-until (S3 with objectLock configured) or local retention. */
+  readonly retainUntil?: Date;
+}
+
+export interface PutResult {
+  readonly etag: string;
+  readonly versionId?: string;
+  /** false when an identical object (same sha256) was already there: the put was a no-op. */
+  readonly created: boolean;
+}
+
+export interface HeadResult {
+  readonly bytes: number;
+  /** From object metadata; null for objects written by something else. */
+  readonly sha256: string | null;
+  readonly etag?: string;
+  readonly versionId?: string;
+}
+
+/** Inclusive byte range, as in HTTP. `end` omitted = to the end. */
+export interface ByteRange {
+  readonly start: number;
+  readonly end?: number;
+}
+
+export type DeleteTarget = string | { readonly key: string; readonly versionId: string };
+
+export type DeleteResult =
+  | { readonly key: string; readonly versionId?: string; readonly status: 'deleted' }
+  | { readonly key: string; readonly versionId?: string; readonly status: 'absent' }
+  | { readonly key: string; readonly versionId?: string; readonly status: 'locked'; readonly detail: string }
+  | { readonly key: string; readonly versionId?: string; readonly status: 'failed'; readonly detail: string };
+
+export type LocationCheck =
+  | { readonly ok: true; readonly location: string }
+  | { readonly ok: false; readonly location: string | null; readonly reason: string };
+
+/**
+ * Where encrypted recordings are kept. Implementations: S3 (any S3-compatible service in an
+ * allowed region) and a local directory (embedded default). Failures throw ObjectStoreError.
+ */
+export interface ObjectStore {
+  readonly kind: 's3' | 'local';
+  /** Idempotent: same key + same sha256 again → `created: false`; different sha256 → CONFLICT. */
+  put(key: string, body: string | Readable, opts: PutOptions): Promise<PutResult>;
+  head(key: string): Promise<HeadResult | null>;
+  get(key: string, range?: ByteRange): Promise<Readable>;
+  /**
+   * Deletes in batches, one result per target (per version with `allVersions`). A plain key in a
+   * versioned bucket only gets a delete marker; erasure should pass `allVersions: true`.
+   */
+  delete(targets: readonly DeleteTarget[], opts?: { allVersions?: boolean }): Promise<DeleteResult[]>;
+  /** Start-up check that the store is where the configuration says (S3: bucket region). */
+  checkLocation(): Promise<LocationCheck>;
+  close(): Promise<void>;
+}
