@@ -6,16 +6,30 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
  */
 export function createMetrics() {
   const registry = new Registry();
+  /** Read at scrape time; the composition root points them at the live objects. */
+  const probes = {
+    activeCalls: (): number => 0,
+    ariConnected: (): boolean => false,
+    amiConnected: (): boolean => false,
+  };
   collectDefaultMetrics({ register: registry, prefix: 'consentline_process_' });
   const m = {
     registry,
+    probes,
     calls: new Counter({
       name: 'consentline_calls_total',
       help: 'Calls that left the consent flow, by outcome and recording decision',
       labelNames: ['outcome', 'recording'] as const,
       registers: [registry],
     }),
-    activeCalls: new Gauge({ name: 'consentline_active_calls', help: 'Calls in the consent flow now', registers: [registry] }),
+    activeCalls: new Gauge({
+      name: 'consentline_active_calls',
+      help: 'Calls in the consent flow now',
+      registers: [registry],
+      collect() {
+        this.set(probes.activeCalls());
+      },
+    }),
     stepSeconds: new Histogram({
       name: 'consentline_flow_step_seconds',
       help: 'Time spent in each flow step',
@@ -35,8 +49,22 @@ export function createMetrics() {
       labelNames: ['kind'] as const,
       registers: [registry],
     }),
-    ariConnected: new Gauge({ name: 'consentline_ari_connected', help: '1 when the ARI events link is up', registers: [registry] }),
-    amiConnected: new Gauge({ name: 'consentline_ami_connected', help: '1 when the AMI link is up', registers: [registry] }),
+    ariConnected: new Gauge({
+      name: 'consentline_ari_connected',
+      help: '1 when the ARI events link is up',
+      registers: [registry],
+      collect() {
+        this.set(probes.ariConnected() ? 1 : 0);
+      },
+    }),
+    amiConnected: new Gauge({
+      name: 'consentline_ami_connected',
+      help: '1 when the AMI link is up',
+      registers: [registry],
+      collect() {
+        this.set(probes.amiConnected() ? 1 : 0);
+      },
+    }),
     uploadQueueDepth: new Gauge({
       name: 'consentline_upload_queue_depth',
       help: 'Recordings waiting for a verified upload',

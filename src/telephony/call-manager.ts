@@ -19,6 +19,7 @@ export class CallManager implements AriAppEvents {
   readonly #selectFlow: (did: string) => FlowConfig;
   readonly #log: Logger;
   readonly #running = new Set<Promise<unknown>>();
+  #stopping = false;
 
   constructor(private readonly d: CallManagerDeps) {
     this.#selectFlow = flowSelector(d.flows);
@@ -31,7 +32,7 @@ export class CallManager implements AriAppEvents {
 
   onStasisStart(channel: ChannelInfo): void {
     if (this.#sessions.has(channel.id)) return;
-    this.#start(channel, (s) => s.run());
+    this.#start(channel, (s) => (this.#stopping ? s.runOrphan('service_stopping') : s.run()));
   }
 
   onChannelEvent(channelId: string, event: ChannelEvent): void {
@@ -71,6 +72,13 @@ export class CallManager implements AriAppEvents {
       this.#log.warn({ channel: channelId }, 'reconcile: channel in Stasis without a session; sending it on unrecorded');
       this.#start(channel, (s) => s.runOrphan('orphaned_after_reconnect'));
     }
+  }
+
+  /** Sends every live call on to its fallback route, unrecorded, and waits for them. */
+  async shutdown(): Promise<void> {
+    this.#stopping = true;
+    for (const session of this.#sessions.values()) session.abort('service_stopping');
+    await this.drain();
   }
 
   /** Waits for every running call to reach its end (used at shutdown and in tests). */

@@ -41,6 +41,8 @@ export class CallSession {
   readonly callId = randomUUID();
   #step: StepName = 'language';
   #finished = false;
+  #abort: ((end: FlowEnd) => void) | null = null;
+  #abortReason: string | null = null;
   readonly #log: Logger;
 
   constructor(
@@ -64,10 +66,12 @@ export class CallSession {
     } catch (err) {
       return this.#finish({ outcome: 'failed', step: 'language', reason: `evidence_unavailable` }, lang, err);
     }
+    if (this.#abortReason) return this.#finish({ outcome: 'failed', step: 'language', reason: this.#abortReason }, lang);
     const ctx = this.#context(lang);
     const limitMs = this.flow.timeouts.callSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeLimit = new Promise<FlowEnd>((resolve) => {
+      this.#abort = resolve;
       timer = setTimeout(() => resolve({ outcome: 'failed', step: this.#step, reason: 'call_time_limit' }), limitMs);
     });
     let fault: unknown;
@@ -78,6 +82,12 @@ export class CallSession {
     const end = await Promise.race([flowRun, timeLimit]);
     clearTimeout(timer);
     return this.#finish(end, ctx.lang, fault);
+  }
+
+  /** Ends the flow now and sends the caller on to the fallback route, unrecorded (e.g. shutdown). */
+  abort(reason: string): void {
+    this.#abortReason = reason;
+    this.#abort?.({ outcome: 'failed', step: this.#step, reason });
   }
 
   /** For a channel found in the app after a reconnect or restart, with no flow state: fail safe. */

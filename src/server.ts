@@ -1,0 +1,149 @@
+import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { buildApp } from './api/app.js';
+import { SqliteTokenStore } from './api/tokens.js';
+import type { ApiInstance } from './api/types.js';
+import { missingPrompts } from './config/prompt-check.js';
+import type { Config } from './config/schema.js';
+import { loadOrCreateSecret } from './config/secrets.js';
+import { openSqlite } from './db/sqlite.js';
+import { openSqliteEvidenceStore } from './evidence/sqlite-store.js';
+import { createSubject, normalizeCallerId } from './evidence/subject.js';
+import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
+import type { SubjectRecord } from './evidence/types.js';
+import { systemClock, type Clock } from './shared/clock.js';
+import type { Logger } from './shared/log.js';
+import { createMetrics, type Metrics } from './shared/metrics.js';
+import type { AriPort } from './telephony/ari/port.js';
+import { CallManager } from './telephony/call-manager.js';
+import type { PromptLookup } from './telephony/prompter.js';
+
+export interface ServiceDeps {
+  readonly config: Readonly<Config>;
+  readonly log: Logger;
+  readonly clock?: Clock;
+  /** Builds the ARI link; the real one is the ari-client adapter, tests may pass the same against an emulator. */
+  readonly createAri: (config: Readonly<Config>, log: Logger) => AriPort;
+  readonly loadPrompts: (dir: string) => Promise<PromptLookup>;
+}
+
+export interface Service {
+  readonly store: EvidenceStore;
+  readonly calls: CallManager;
+  readonly api: ApiInstance;
+  readonly metrics: Metrics;
+  readonly ari: AriPort;
+  /** Where the API listens, e.g. http://127.0.0.1:8480 */
+  readonly apiUrl: string;
+  stop(): Promise<void>;
+}
+
+export class StartupError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(problems.join('\n'));
+    this.name = 'StartupError';
+  }
+}
+
+/**
+ * The composition root: opens each resource once, wires them, and closes them in reverse
+ * order. Nothing else creates real connections.
+ */
+export async function startService(deps: ServiceDeps): Promise<Service> {
+  const { config, log } = deps;
+  const clock = deps.clock ?? systemClock;
+  const dataDir = resolve(config.service.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  const dbPath = resolve(config.database.path ?? join(dataDir, 'consentline.sqlite'));
+
+  const prompts = await deps.loadPrompts(resolve(config.prompts.dir));
+  const promptProblems = missingPrompts(config, prompts);
+  if (promptProblems.length) throw new StartupError(promptProblems);
+
+  const pepper = loadOrCreateSecret(config.evidence.pepper, join(dataDir, 'secrets', 'pepper'));
+  log.info(
+    { dataDir, database: dbPath, pepper: pepper.source === 'config' ? 'from config' : join(dataDir, 'secrets', 'pepper') },
+    pepper.source === 'generated' ? 'data directory ready; generated a new look-up pepper' : 'data directory ready',
+  );
+
+  const metrics = createMetrics();
+  const store = await openSqliteEvidenceStore({ path: dbPath, clock });
+  const tokenDb = openSqlite({ path: dbPath }).db;
+  const subjectFor = (raw: string): SubjectRecord | null => {
+    const e164 = normalizeCallerId(raw, config.service.defaultCountryCode);
+    return e164 ? createSubject(e164, pepper.value) : null;
+  };
+
+  const ari = deps.createAri(config, log);
+  const calls = new CallManager({
+    ari,
+    flows: config.flows,
+    evidence: timedWriter(store, metrics),
+    prompts,
+    clock,
+    log,
+    routes: config.routes,
+    subjectFor,
+    server: config.ari.server,
+    instance: config.service.instanceId,
+    onCallEnded: ({ end }) => {
+      metrics.calls.inc({ outcome: end.outcome, recording: 'recording' in end && end.recording ? 'yes' : 'no' });
+      if (end.outcome === 'failed') metrics.failures.inc({ kind: 'call_failover' });
+    },
+  });
+  const api = await buildApp({
+    log,
+    tokens: new SqliteTokenStore(tokenDb),
+    metrics,
+    readiness: async () => ({
+      ari: ari.connected ? { status: 'up' } : { status: 'down', detail: 'ARI events link not connected' },
+      database: await store
+        .head()
+        .then(() => ({ status: 'up' as const }))
+        .catch(() => ({ status: 'down' as const, detail: 'evidence store not answering' })),
+    }),
+  });
+  metrics.probes.activeCalls = () => calls.activeCalls;
+  metrics.probes.ariConnected = () => ari.connected;
+
+  const address = await api.listen({ host: config.api.host, port: config.api.port });
+  log.info({ api: address }, 'API listening');
+  await ari.start(calls);
+
+  let stopped = false;
+  return {
+    store,
+    calls,
+    api,
+    metrics,
+    ari,
+    apiUrl: address,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      log.info({ activeCalls: calls.activeCalls }, 'stopping');
+      await api.close();
+      await calls.shutdown();
+      await ari.close();
+      await store.close();
+      tokenDb.close();
+    },
+  };
+}
+
+/** The ledger as the call flow sees it, with the append latency and failures measured. */
+function timedWriter(store: EvidenceWriter, metrics: Metrics): EvidenceWriter {
+  return {
+    async append(event, effects) {
+      const end = metrics.ledgerAppendSeconds.startTimer();
+      try {
+        return await store.append(event, effects);
+      } catch (err) {
+        metrics.failures.inc({ kind: 'evidence_write' });
+        throw err;
+      } finally {
+        end();
+      }
+    },
+  };
+}

@@ -1,0 +1,164 @@
+import type { Logger } from '../../shared/log.js';
+import { AriLink, ariClientConnect, type AriClientConnector } from './connection.js';
+import { channelInfo, translateEvent } from './events.js';
+import { AriRequestError, type AriAppEvents, type AriPort, type ChannelInfo } from './port.js';
+import { AriRest, type AriRestCall } from './rest.js';
+
+export interface AriAdapterOptions {
+  /** Asterisk's HTTP server, `http://host:8088` (a trailing `/ari` is accepted). */
+  readonly url: string;
+  readonly username: string;
+  readonly password: string;
+  /** The Stasis application name the dialplan sends calls to. */
+  readonly app: string;
+  /** Deadline of every REST request; default 3000 ms. */
+  readonly requestTimeoutMs?: number;
+  readonly logger: Logger;
+  /** Backoff between connection attempts while Asterisk does not answer; default 500 ms doubling to 10 s. */
+  readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
+  /** Deadline for loading the API documents on connect; default 10 s. */
+  readonly connectTimeoutMs?: number;
+  /** Parallel HTTP connections to Asterisk; default 128. */
+  readonly maxSockets?: number;
+  /** How to make an ari-client Client; ari-client's `connect` by default (tests wrap it). */
+  readonly connectClient?: AriClientConnector;
+}
+
+const enc = encodeURIComponent;
+
+/**
+ * {@link AriPort} over Asterisk ARI: events through ari-client's WebSocket, commands over
+ * keep-alive HTTP. Nothing of ari-client leaks out.
+ *
+ * @example
+ * const ari = new AriAdapter({ url: 'http://127.0.0.1:8088', username: 'consentline', password, app: 'consentline', logger });
+ * await ari.start({ onStasisStart, onChannelEvent, onConnected, onDisconnected });
+ * await ari.play(channel.id, 'pb-1', 'sound:notice', 'pl');
+ */
+export class AriAdapter implements AriPort {
+  readonly #app: string;
+  readonly #rest: AriRest;
+  readonly #link: AriLink;
+  readonly #log: Logger;
+
+  constructor(opts: AriAdapterOptions) {
+    const baseUrl = opts.url.replace(/\/+$/, '').replace(/\/ari$/, '');
+    this.#app = opts.app;
+    this.#log = opts.logger.child({ component: 'ari' });
+    this.#rest = new AriRest({
+      baseUrl,
+      username: opts.username,
+      password: opts.password,
+      timeoutMs: opts.requestTimeoutMs ?? 3000,
+      maxSockets: opts.maxSockets,
+    });
+    this.#link = new AriLink({
+      url: baseUrl,
+      username: opts.username,
+      password: opts.password,
+      app: opts.app,
+      logger: this.#log,
+      connect: opts.connectClient ?? ariClientConnect,
+      initialDelayMs: opts.retry?.initialDelayMs ?? 500,
+      maxDelayMs: opts.retry?.maxDelayMs ?? 10_000,
+      connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,
+    });
+  }
+
+  get connected(): boolean {
+    return this.#link.up;
+  }
+
+  /** Resolves once the events WebSocket is first open; keeps reconnecting until {@link close}. */
+  start(events: AriAppEvents): Promise<void> {
+    return this.#link.start({
+      onEvent: (raw) => {
+        if (raw.application !== undefined && raw.application !== this.#app) return;
+        const t = translateEvent(raw);
+        if (!t) return;
+        if (t.kind === 'start') events.onStasisStart(t.channel);
+        else events.onChannelEvent(t.channelId, t.event);
+      },
+      onUp: (reconnect) => events.onConnected(reconnect),
+      onDown: (reason) => events.onDisconnected(reason),
+    });
+  }
+
+  async answer(channelId: string): Promise<void> {
+    await this.#call('channels.answer', 'POST', `/channels/${enc(channelId)}/answer`, undefined, true);
+  }
+
+  async play(channelId: string, playbackId: string, media: string, lang: string): Promise<void> {
+    await this.#call('channels.play', 'POST', `/channels/${enc(channelId)}/play`, { media, lang, playbackId }, false);
+  }
+
+  async stopPlayback(playbackId: string): Promise<void> {
+    await this.#call('playbacks.stop', 'DELETE', `/playbacks/${enc(playbackId)}`, undefined, true);
+  }
+
+  async setVariable(channelId: string, name: string, value: string): Promise<void> {
+    await this.#call(
+      'channels.setChannelVar',
+      'POST',
+      `/channels/${enc(channelId)}/variable`,
+      { variable: name, value },
+      true,
+    );
+  }
+
+  async continueInDialplan(
+    channelId: string,
+    target: { context: string; extension: string; priority: number },
+  ): Promise<void> {
+    await this.#call(
+      'channels.continueInDialplan',
+      'POST',
+      `/channels/${enc(channelId)}/continue`,
+      { context: target.context, extension: target.extension, priority: target.priority },
+      false,
+    );
+  }
+
+  async hangup(channelId: string): Promise<void> {
+    await this.#call('channels.hangup', 'DELETE', `/channels/${enc(channelId)}`, undefined, true);
+  }
+
+  async listAppChannels(): Promise<string[]> {
+    const body = await this.#call('applications.get', 'GET', `/applications/${enc(this.#app)}`, undefined, true);
+    const ids = (body as { channel_ids?: unknown } | null)?.channel_ids;
+    return Array.isArray(ids) ? ids.map(String) : [];
+  }
+
+  async getChannel(channelId: string): Promise<ChannelInfo | null> {
+    try {
+      const body = await this.#call('channels.get', 'GET', `/channels/${enc(channelId)}`, undefined, true);
+      return channelInfo(body);
+    } catch (err) {
+      if (err instanceof AriRequestError && err.gone) return null;
+      throw err;
+    }
+  }
+
+  async #call(
+    operation: string,
+    method: AriRestCall['method'],
+    path: string,
+    query: AriRestCall['query'],
+    idempotent: boolean,
+  ): Promise<unknown> {
+    try {
+      return (await this.#rest.call({ operation, method, path, query, idempotent })).body;
+    } catch (err) {
+      if (err instanceof AriRequestError && err.status === 0) {
+        this.#log.warn({ operation, err: err.message }, 'ARI: request failed without an answer');
+      }
+      throw err;
+    }
+  }
+
+  /** Closes the WebSocket and the HTTP connections; no reconnects afterwards. */
+  async close(): Promise<void> {
+    await this.#link.close();
+    this.#rest.close();
+  }
+}
