@@ -107,6 +107,8 @@ export class EmuChannel {
   readonly vars = new Map<string, string>();
   recording: ActiveRecording | null = null;
   alive = true;
+  /** The other half of a Local channel pair: DTMF played on one is received on the other. */
+  peer: EmuChannel | null = null;
 
   constructor(init: ChannelInit) {
     this.name = init.channel;
@@ -160,6 +162,8 @@ export interface LocalCallInit {
   readonly callerIdName?: string;
   readonly callerUniqueid?: string;
   readonly inboundUniqueid?: string;
+  /** Channel name without `;1`/`;2`, e.g. `Local/100@tx-inbound-0000000d`; generated when absent. */
+  readonly name?: string;
 }
 
 /** An action the emulator received, kept for tests (e.g. to count login attempts). */
@@ -198,6 +202,7 @@ const ACTION_AUTHORITY: Readonly<Record<string, readonly AmiClass[]>> = {
   hangup: ['system', 'call'],
   mixmonitor: ['system'],
   stopmixmonitor: ['system', 'call'],
+  playdtmf: ['call'],
 };
 
 function pad(n: number, width = 2): string {
@@ -339,7 +344,7 @@ export class AmiEmulator {
     const exten = init.exten ?? '100';
     const context = init.context ?? 'consentline-inbound';
     const seq = (this.#localSeq++).toString(16).padStart(8, '0');
-    const base = `Local/${exten}@${context}-${seq}`;
+    const base = init.name ?? `Local/${exten}@${context}-${seq}`;
     const num = init.callerIdNum ?? '<unknown>';
     const name = init.callerIdName ?? '<unknown>';
     const callerId = init.callerUniqueid ?? `${init.id}-c`;
@@ -371,6 +376,8 @@ export class AmiEmulator {
     });
     this.#emitChannel('call', 'NewCallerid', inbound, [['CID-CallingPres', '0 (Presentation Allowed, Not Screened)']]);
     this.#emitChannel('call', 'NewConnectedLine', inbound);
+    caller.peer = inbound;
+    inbound.peer = caller;
     return { caller, inbound };
   }
 
@@ -398,6 +405,19 @@ export class AmiEmulator {
     this.#emitChannel('dialplan', 'VarSet', ch, [
       ['Variable', name],
       ['Value', value],
+    ]);
+  }
+
+  /** A DTMF digit received on the channel: DTMFBegin, DTMFEnd (class dtmf). */
+  dtmf(ch: EmuChannel, digit: string, durationMs = 100): void {
+    this.#emitChannel('dtmf', 'DTMFBegin', ch, [
+      ['Digit', digit],
+      ['Direction', 'Received'],
+    ]);
+    this.#emitChannel('dtmf', 'DTMFEnd', ch, [
+      ['Digit', digit],
+      ['DurationMs', String(durationMs)],
+      ['Direction', 'Received'],
     ]);
   }
 
@@ -599,6 +619,9 @@ export class AmiEmulator {
       case 'stopmixmonitor':
         this.#stopMixMonitorAction(s, packet);
         return;
+      case 'playdtmf':
+        this.#playDtmfAction(s, packet);
+        return;
     }
   }
 
@@ -734,6 +757,21 @@ export class AmiEmulator {
     }
     this.#reply(s, packet, 'Success', []);
     this.startMixMonitor(ch, file, this.#actionAudio);
+  }
+
+  /** DTMF queued on a channel is received by its Local peer (or by itself when it has none). */
+  #playDtmfAction(s: Session, packet: AmiPacket): void {
+    const ch = this.#channelFor(s, packet);
+    if (!ch) return;
+    const digit = headerOf(packet, 'Digit') ?? '';
+    if (digit === '') {
+      this.#error(s, packet, 'No digit specified');
+      return;
+    }
+    const durationHeader = headerOf(packet, 'Duration');
+    const duration = durationHeader && /^\d+$/.test(durationHeader) ? Number(durationHeader) : 100;
+    this.#ack(s, packet, 'DTMF successfully queued');
+    this.dtmf(ch.peer ?? ch, digit.charAt(0), duration);
   }
 
   #stopMixMonitorAction(s: Session, packet: AmiPacket): void {
