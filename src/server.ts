@@ -62,7 +62,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
 
   const pepper = loadOrCreateSecret(config.evidence.pepper, join(dataDir, 'secrets', 'pepper'));
   log.info(
-    { dataDir, database: dbPath, pepper: pepper.source === 'config' ? 'from config' : join(dataDir, 'secrets', 'pepper') },
+    { dataDir, database: dbPath, pepperFile: pepper.source === 'config' ? 'from config' : join(dataDir, 'secrets', 'pepper') },
     pepper.source === 'generated' ? 'data directory ready; generated a new look-up pepper' : 'data directory ready',
   );
 

@@ -33,7 +33,6 @@ export interface ApiDeps {
 export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
   const app = Fastify({
     loggerInstance: deps.log.child({ component: 'api' }) as FastifyBaseLogger,
-    disableRequestLogging: false,
     bodyLimit: 1024 * 1024,
     trustProxy: false,
   }).withTypeProvider<ZodTypeProvider>();
