@@ -1,0 +1,36 @@
+import { resolve } from 'node:path';
+import { loadConfig } from '../../config/load.js';
+import { missingPrompts } from '../../config/prompt-check.js';
+import { loadPromptCatalog } from '../../prompts/manifest.js';
+import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
+
+/** The start-up checks without starting: schema, cross-references, prompts on disk. */
+export const checkConfig: Command = {
+  name: 'check-config',
+  summary: 'validate a configuration file (and the prompts it needs) without starting',
+  usage: 'consentline check-config [file]   (default: $CONSENTLINE_CONFIG or ./consentline.yaml)',
+  async run(args, io): Promise<ExitCode> {
+    if (args.length > 1) throw new UsageError('at most one file');
+    const loaded = loadConfig({ ...(args[0] === undefined ? {} : { path: args[0] }), env: io.env });
+    const where = loaded.source.kind === 'file' ? loaded.source.path : 'built-in defaults (no config file found)';
+    if (!loaded.ok) {
+      io.err(`${where}: ${loaded.problems.length} problem(s):`);
+      for (const problem of loaded.problems) io.err(`  - ${problem}`);
+      return EXIT.failed;
+    }
+    let problems: string[];
+    try {
+      problems = missingPrompts(loaded.config, await loadPromptCatalog(resolve(loaded.config.prompts.dir)));
+    } catch (err) {
+      problems = [`prompts.dir: ${(err as Error).message}`];
+    }
+    if (problems.length) {
+      io.err(`${where}: ${problems.length} problem(s):`);
+      for (const problem of problems) io.err(`  - ${problem}`);
+      return EXIT.failed;
+    }
+    const { flows, routes } = loaded.config;
+    io.out(`${where}: OK — ${flows.length} flow(s) (${flows.map((f) => `${f.id}: ${f.legalBasis}`).join(', ')}), ${Object.keys(routes).length} route(s)`);
+    return EXIT.ok;
+  },
+};
