@@ -59,6 +59,9 @@ export class AriAdapter implements AriPort {
       app: opts.app,
       logger: this.#log,
       connect: opts.connectClient ?? ariClientConnect,
+      probe: async () => {
+        await this.#rest.call({ operation: 'api-docs', method: 'GET', path: '/api-docs/resources.json', idempotent: true });
+      },
       initialDelayMs: opts.retry?.initialDelayMs ?? 500,
       maxDelayMs: opts.retry?.maxDelayMs ?? 10_000,
       connectTimeoutMs: opts.connectTimeoutMs ?? 10_000,

@@ -26,6 +26,12 @@ export interface AriLinkOptions {
   readonly app: string;
   readonly logger: Logger;
   readonly connect: AriClientConnector;
+  /**
+   * Checks that Asterisk serves the API documents to us. swagger-client (inside ari-client)
+   * throws from an HTTP callback when a document answers non-2xx, which would take the
+   * process down, so a 401 or 404 must be caught here first.
+   */
+  readonly probe: () => Promise<void>;
   readonly initialDelayMs: number;
   readonly maxDelayMs: number;
   readonly connectTimeoutMs: number;
@@ -38,7 +44,11 @@ export interface AriLinkHooks {
 }
 
 function describe(err: unknown): string {
-  if (err instanceof Error) return (err as NodeJS.ErrnoException).code ?? err.message;
+  if (err instanceof Error) {
+    const e = err as Error & { code?: string; status?: number };
+    if (e.status === 0) return err.message.replace(/^.*?: /, '');
+    return e.code ?? err.message;
+  }
   return String(err);
 }
 
@@ -89,6 +99,7 @@ export class AriLink {
       log.info({ attempt, url: this.#o.url, app: this.#o.app }, 'ARI: connecting');
       let lost: Promise<string>;
       try {
+        await Promise.race([this.#o.probe(), this.#closing]);
         const client = await this.#connectClient();
         if (this.#closed) {
           dispose(client);
