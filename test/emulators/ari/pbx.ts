@@ -393,7 +393,12 @@ export class Pbx {
     }
   }
 
-  setVariable(ch: Channel, name: string, value: string): void {
+  /** Without a value Asterisk unsets the variable, and raises no ChannelVarset. */
+  setVariable(ch: Channel, name: string, value: string | undefined): void {
+    if (value === undefined) {
+      ch.vars.delete(name);
+      return;
+    }
     ch.vars.set(name, value);
     this.raise(ch, 'ChannelVarset', { variable: name, value, channel: ch.json() });
   }

@@ -143,7 +143,7 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'channels.setChannelVar': ({ pbx }, req) => {
     const ch = pbx.channelInStasis(req.params.channelId!);
     const name = req.query.variable!;
-    const value = req.query.value ?? '';
+    const value = req.query.value;
     return { ...NO_CONTENT, after: () => pbx.setVariable(ch, name, value) };
   },
   'playbacks.get': ({ pbx }, req) => {
