@@ -37,7 +37,7 @@ export function canonicalBodyFromParts(
   kind: EventKind,
   canonicalData: string,
 ): string {
-  return `{"at":${canonicalJson(at)},"callId":${canonicalJson(callId)},"data":${canonicalData},"kind":${canonicalJson(kind)},"seq":${canonicalJson(seq)}}`;
+  return `{"at":${canonicalJson(at)},"callId":${callId === null ? 'null' : canonicalJson(callId)},"data":${canonicalData},"kind":${JSON.stringify(kind)},"seq":${canonicalJson(seq)}}`;
 }
 
 /** hex SHA-256(prev_hash ‖ canonical(body)), both as UTF-8 text (prev_hash as 64 hex chars). */
