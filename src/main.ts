@@ -1,23 +1,11 @@
 import { loadConfig } from './config/load.js';
-import type { Config } from './config/schema.js';
 import { loadPromptCatalog } from './prompts/manifest.js';
 import { StartupError, startService } from './server.js';
-import { createLogger, type Logger } from './shared/log.js';
-import { AriAdapter } from './telephony/ari/adapter.js';
+import { createLogger } from './shared/log.js';
+import { realAri } from './main-ari.js';
 
 /** EX_CONFIG from sysexits.h: the configuration is wrong; a restart will not help. */
 const EXIT_CONFIG = 78;
-
-export function realAri(config: Readonly<Config>, log: Logger) {
-  return new AriAdapter({
-    url: config.ari.url,
-    username: config.ari.username,
-    password: config.ari.password ?? '',
-    app: config.ari.app,
-    requestTimeoutMs: config.ari.requestTimeoutMs,
-    logger: log,
-  });
-}
 
 async function main(): Promise<void> {
   const loaded = loadConfig();

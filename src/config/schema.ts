@@ -72,11 +72,11 @@ const FlowSchema = z.strictObject({
   timeouts: z
     .strictObject({
       /** Wait for a key after a prompt ends. */
-      digitSeconds: seconds(1, 60).default(5),
+      digitSeconds: seconds(0.2, 60).default(5),
       /** Hard limit for the whole IVR part of a call: no caller is ever left in silence. */
-      callSeconds: seconds(10, 3600).default(300),
+      callSeconds: seconds(1, 3600).default(300),
       /** A single prompt playing longer than this counts as a fault. */
-      promptSeconds: seconds(5, 1800).default(600),
+      promptSeconds: seconds(1, 1800).default(600),
     })
     .default({ digitSeconds: 5, callSeconds: 300, promptSeconds: 600 }),
   retries: z

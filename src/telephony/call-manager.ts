@@ -4,6 +4,9 @@ import type { AriAppEvents, AriPort, ChannelEvent, ChannelInfo } from './ari/por
 import { CallSession, type SessionDeps, type SessionEnd } from './call-session.js';
 import { flowSelector } from './flow-select.js';
 
+/** How long a listed channel may wait for its StasisStart before it counts as an orphan. */
+const ORPHAN_GRACE_MS = 500;
+
 export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
   readonly ari: AriPort;
   readonly flows: readonly FlowConfig[];
@@ -41,7 +44,8 @@ export class CallManager implements AriAppEvents {
 
   onConnected(reconnect: boolean): void {
     this.#log.info({ reconnect }, 'ARI events connected');
-    if (reconnect) this.#track(this.reconcile());
+    // Also on the first connect: after a restart, calls may be waiting in Stasis.
+    this.#track(this.reconcile(new Map(this.#sessions)));
   }
 
   onDisconnected(reason: string): void {
@@ -49,11 +53,11 @@ export class CallManager implements AriAppEvents {
   }
 
   /**
-   * Events were lost while the link was down. Calls gone from the app ended meanwhile;
+   * Events were lost while the link was down (or the service was not running). Calls gone from the app ended meanwhile;
    * calls still there replay their current step; channels we hold no session for (missed
    * StasisStart, or a restart) go to their fallback route unrecorded.
    */
-  async reconcile(): Promise<void> {
+  async reconcile(before: ReadonlyMap<string, CallSession>): Promise<void> {
     let held: string[];
     try {
       held = await this.d.ari.listAppChannels();
@@ -62,10 +66,15 @@ export class CallManager implements AriAppEvents {
       return;
     }
     const heldSet = new Set(held);
-    for (const [channelId, session] of this.#sessions) {
-      session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
+    // Only sessions that lived through the outage lost events; newer ones are intact.
+    for (const [channelId, session] of before) {
+      if (!session.finished) session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
     }
-    for (const channelId of held) {
+    const unknown = held.filter((id) => !this.#sessions.has(id));
+    if (unknown.length === 0) return;
+    // A channel that entered just now may have its StasisStart still in flight on the socket.
+    await new Promise((resolve) => setTimeout(resolve, ORPHAN_GRACE_MS));
+    for (const channelId of unknown) {
       if (this.#sessions.has(channelId)) continue;
       const channel = await this.d.ari.getChannel(channelId).catch(() => null);
       if (!channel) continue;

@@ -1,0 +1,104 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { realAri } from '../../src/main-ari.js';
+import { loadPromptCatalog } from '../../src/prompts/manifest.js';
+import { startService, type Service } from '../../src/server.js';
+import type { StoredEvent } from '../../src/evidence/types.js';
+import { AriEmulator, type AriEmulatorOptions, type CallHandle, type OriginateOptions } from '../emulators/ari/emulator.js';
+import { captureLogger } from '../ari/helpers.js';
+
+export const ROUTES = {
+  agents: { context: 'consentline-after', extension: 'agents', priority: 1 },
+  sales: { context: 'consentline-after', extension: 'sales', priority: 1 },
+  fallback: { context: 'consentline-fallback', extension: 's', priority: 1 },
+};
+
+export function scenarioConfig(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
+  return ConfigSchema.parse({
+    routes: ROUTES,
+    flows: [
+      {
+        id: 'hotline',
+        default: true,
+        legalBasis: 'consent_by_conduct',
+        menu: {
+          '1': { action: 'route', route: 'sales' },
+          '8': { action: 'clause' },
+          '9': { action: 'objection' },
+          '0': { action: 'repeat' },
+        },
+        timeouts: { digitSeconds: 0.4, callSeconds: 30, promptSeconds: 10 },
+        retries: { menu: 1, question: 1 },
+        defaultRoute: 'agents',
+        fallbackRoute: 'fallback',
+        ...flow,
+      },
+    ],
+    ...top,
+  });
+}
+
+/** The service on its real parts (ari-client adapter, SQLite file, prompt catalogue) against the ARI emulator. */
+export async function startScenario(
+  opts: {
+    flow?: Record<string, unknown>;
+    top?: Record<string, unknown>;
+    emulator?: AriEmulatorOptions;
+    beforeService?: (emu: AriEmulator) => Promise<void>;
+  } = {},
+) {
+  const emu = await AriEmulator.start({ defaultPlaybackMs: 120, ...opts.emulator });
+  await opts.beforeService?.(emu);
+  const dataDir = mkdtempSync(join(tmpdir(), 'cl-scenario-'));
+  const base = scenarioConfig(opts.flow, opts.top);
+  const config = {
+    ...base,
+    service: { ...base.service, dataDir },
+    api: { host: '127.0.0.1', port: 0 },
+    ari: { ...base.ari, url: emu.url, username: emu.username, password: emu.password, requestTimeoutMs: 500 },
+    evidence: { pepper: 'test-pepper-0123456789abcdef0123456789' },
+  };
+  const { logger, lines } = captureLogger();
+  const service: Service = await startService({
+    config,
+    log: logger,
+    createAri: realAri,
+    loadPrompts: (dir) => loadPromptCatalog(dir),
+  });
+  await emu.waitFor(() => emu.appConnected(), { what: 'the app connecting' });
+
+  async function call(originate: OriginateOptions = {}) {
+    const handle: CallHandle = emu.originate({ callerNumber: '+48600100200', exten: '221234567', language: 'pl', ...originate });
+    const outcome = await handle.outcome();
+    await service.calls.drain();
+    const events = await eventsOfChannel(service, handle.id);
+    return { handle, outcome, vars: handle.variables(), events, kinds: events.map((e) => e.kind) };
+  }
+
+  return {
+    emu,
+    service,
+    config,
+    logs: lines,
+    call,
+    async stop() {
+      await service.stop();
+      await emu.close();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A call's evidence, found through the channel id its `call.started` event names. */
+export async function eventsOfChannel(service: Service, channelId: string): Promise<StoredEvent[]> {
+  for await (const e of service.store.events()) {
+    if (e.kind === 'call.started' && e.data.channelId === channelId && e.callId) return service.store.callEvents(e.callId);
+  }
+  return [];
+}
+
+/** The prompts a call played, in order, with how each ended. */
+export const promptsPlayed = (events: readonly StoredEvent[]) =>
+  events.filter((e) => e.kind === 'prompt.played').map((e) => `${String(e.data.promptId)}:${String(e.data.playback)}`);
