@@ -139,6 +139,15 @@ export class S3ObjectStore implements ObjectStore {
       requestChecksumCalculation: config.requestChecksumCalculation ?? 'WHEN_SUPPORTED',
       responseChecksumValidation: 'WHEN_REQUIRED',
       maxAttempts: config.maxAttempts ?? 3,
+      // Without a logger the SDK warns on the console for every failed streamed put, including
+      // the expected 412 of a conditional re-put.
+      logger: {
+        trace: () => {},
+        debug: () => {},
+        info: () => {},
+        warn: (...args: unknown[]) => this.#log?.debug({ sdk: args.map(String) }, 'S3 SDK warning'),
+        error: (...args: unknown[]) => this.#log?.warn({ sdk: args.map(String) }, 'S3 SDK error'),
+      },
       requestHandler: {
         connectionTimeout: config.connectionTimeoutMs ?? 5_000,
         requestTimeout: config.requestTimeoutMs ?? 120_000,
