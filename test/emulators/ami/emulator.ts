@@ -217,6 +217,15 @@ function eventTv(d: Date): string {
   );
 }
 
+/**
+ * @example
+ * const emu = await AmiEmulator.start({ monitorDir: tmp, authFailDelayMs: 10 });
+ * const call = emu.createLocalCall({ id: 'c1', callerIdNum: '48600100200' });
+ * emu.setVar(call.inbound, 'CONSENT_ID', 'k-1');
+ * emu.startMixMonitor(call.inbound, 'c1-s.wav', { seconds: 1 });
+ * emu.hangupLocalCall(call); // Hangup, no MixMonitorStop; the WAV is written
+ * await emu.stop();
+ */
 export class AmiEmulator {
   readonly monitorDir: string;
   readonly actions: ReceivedAction[] = [];
@@ -225,7 +234,8 @@ export class AmiEmulator {
   readonly #actionAudio: RecordingAudio;
   readonly #sessions = new Set<Session>();
   readonly #channels: EmuChannel[] = [];
-  readonly #pendingWrites = new Set<Promise<void>>();
+  /** Per file, the last write: writes to one file run in order (header at start, audio at close). */
+  readonly #writes = new Map<string, Promise<void>>();
   readonly #timers = new Set<NodeJS.Timeout>();
   readonly #startedAt = Date.now();
   #server: net.Server | null = null;
@@ -327,7 +337,7 @@ export class AmiEmulator {
 
   /** Waits until every recording file the emulator started writing is on disk. */
   async flushFiles(): Promise<void> {
-    await Promise.all([...this.#pendingWrites]);
+    await Promise.all([...this.#writes.values()]);
   }
 
   // ---------------------------------------------------------------- channels (test API)
@@ -482,11 +492,15 @@ export class AmiEmulator {
   }
 
   #write(file: string, data: Buffer): void {
-    const p = mkdir(path.dirname(file), { recursive: true })
+    const previous = this.#writes.get(file) ?? Promise.resolve();
+    const p: Promise<void> = previous
+      .then(() => mkdir(path.dirname(file), { recursive: true }))
       .then(() => writeFile(file, data))
       .catch(() => undefined)
-      .finally(() => this.#pendingWrites.delete(p));
-    this.#pendingWrites.add(p);
+      .finally(() => {
+        if (this.#writes.get(file) === p) this.#writes.delete(file);
+      });
+    this.#writes.set(file, p);
   }
 
   // ---------------------------------------------------------------- events
