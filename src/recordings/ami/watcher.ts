@@ -1,7 +1,7 @@
 /**
  * Watches MixMonitor recordings over AMI and turns Asterisk's events into domain events.
  *
- * What Asterisk sends (see docs/ASTERISK notes): `VarSet MIXMONITOR_FILENAME` just before
+ * What Asterisk 22 sends: `VarSet MIXMONITOR_FILENAME` just before
  * `MixMonitorStart` (which carries no file name); `MixMonitorStop` only on an explicit stop; a plain
  * hang-up gives only `Hangup`, and that is when the file is closed.
  *
