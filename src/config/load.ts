@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseDocument } from 'yaml';
 import { z } from 'zod';
 import { BUILTIN_CONFIG } from './builtin.js';
@@ -25,6 +26,15 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], '
   ['CONSENTLINE_API_PORT', ['api', 'port'], 'int'],
   ['CONSENTLINE_PROMPTS_DIR', ['prompts', 'dir'], 'string'],
 ];
+
+/**
+ * Secrets that systemd may hand over as credentials (`LoadCredential=NAME:…`): read from
+ * `$CREDENTIALS_DIRECTORY/NAME` when neither the variable nor its `_FILE` twin is set.
+ */
+export const CREDENTIAL_FILES: Readonly<Record<string, string>> = {
+  CONSENTLINE_ARI_PASSWORD: 'ari-password',
+  CONSENTLINE_PEPPER: 'pepper',
+};
 
 export function configPathFrom(env: NodeJS.ProcessEnv, explicit?: string): string {
   return explicit ?? env.CONSENTLINE_CONFIG ?? DEFAULTS.configFile;
@@ -78,13 +88,14 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv, problems: string[]): unk
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return raw;
   const out = raw as Record<string, unknown>;
   for (const [name, path, type] of ENV_OVERRIDES) {
-    const value = env[name];
-    if (value === undefined || value === '') continue;
+    const found = envValue(name, env, problems);
+    if (found === undefined) continue;
+    const { value, from } = found;
     let typed: string | number = value;
     if (type === 'int') {
       typed = Number(value);
       if (!Number.isInteger(typed)) {
-        problems.push(`${name}: must be an integer, got "${value}"`);
+        problems.push(`${from}: must be an integer, got "${value}"`);
         continue;
       }
     }
@@ -97,6 +108,51 @@ function applyEnv(raw: unknown, env: NodeJS.ProcessEnv, problems: string[]): unk
     node[path[path.length - 1]!] = typed;
   }
   return out;
+}
+
+/**
+ * One override's value: `NAME`, else the trimmed content of the file `NAME_FILE` names
+ * (Docker secrets, systemd `%d/…`), else for a secret systemd's `$CREDENTIALS_DIRECTORY/<name>`.
+ * `from` names where it came from, for messages; problems never quote a file's content.
+ */
+function envValue(name: string, env: NodeJS.ProcessEnv, problems: string[]): { value: string; from: string } | undefined {
+  const direct = env[name];
+  const file = env[`${name}_FILE`];
+  const hasDirect = direct !== undefined && direct !== '';
+  const hasFile = file !== undefined && file !== '';
+  if (hasDirect && hasFile) {
+    problems.push(`${name}: set both ${name} and ${name}_FILE; use one`);
+    return undefined;
+  }
+  if (hasDirect) return { value: direct, from: name };
+  if (hasFile) return readValueFile(`${name}_FILE`, file, problems, false);
+  const credential = CREDENTIAL_FILES[name];
+  const dir = env.CREDENTIALS_DIRECTORY;
+  if (credential && dir) return readValueFile(`CREDENTIALS_DIRECTORY/${credential}`, join(dir, credential), problems, true);
+  return undefined;
+}
+
+function readValueFile(
+  from: string,
+  path: string,
+  problems: string[],
+  optional: boolean,
+): { value: string; from: string } | undefined {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'error';
+    // A credential that was not passed to the service is simply absent.
+    if (!(optional && code === 'ENOENT')) problems.push(`${from}: cannot read ${path} (${code})`);
+    return undefined;
+  }
+  const value = text.trim();
+  if (value === '') {
+    problems.push(`${from}: ${path} is empty`);
+    return undefined;
+  }
+  return { value, from };
 }
 
 function describeIssue(issue: z.core.$ZodIssue): string {
