@@ -82,7 +82,8 @@ describe('systemd unit', () => {
     expect(creds.sort()).toEqual(['ami-secret', 'ari-password', 'pepper', 'recording-key']);
     const start = get('ExecStart');
     expect(start).toHaveLength(1);
-    expect(start[0]).toMatch(/exec \/usr\/bin\/node dist\/main\.js'$/);
+    // No shell moving credentials into the environment: the service reads $CREDENTIALS_DIRECTORY.
+    expect(start[0]).toBe('/usr/bin/node dist/main.js');
     // Secrets never appear as values in the unit itself.
     expect(get('Environment').join(' ')).not.toMatch(/PASSWORD|SECRET|PEPPER|KEY/);
   });
