@@ -21,6 +21,8 @@ export interface SessionDeps {
   readonly routes: Readonly<Record<string, Route>>;
   /** Minimises the caller number: look-up key, commitment, masked form. Null when there is none. */
   readonly subjectFor: (rawCallerNumber: string) => SubjectRecord | null;
+  /** True when the caller (by look-up key) or the called number is on the do-not-record list. */
+  readonly doNotRecord?: (callerLookupKey: string | null, did: string) => boolean;
   /** Which Asterisk server the channel lives on, and which ConsentLine instance runs it. */
   readonly server: string;
   readonly instance: string;
@@ -61,13 +63,14 @@ export class CallSession {
     const lang = this.flow.languages.offered.includes(this.channel.language)
       ? this.channel.language
       : this.flow.languages.default;
+    let subject: SubjectRecord | null;
     try {
-      await this.#open(lang);
+      subject = await this.#open(lang);
     } catch (err) {
       return this.#finish({ outcome: 'failed', step: 'language', reason: `evidence_unavailable` }, lang, err);
     }
     if (this.#abortReason) return this.#finish({ outcome: 'failed', step: 'language', reason: this.#abortReason }, lang);
-    const ctx = this.#context(lang);
+    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.#did()) ?? false);
     const limitMs = this.flow.timeouts.callSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeLimit = new Promise<FlowEnd>((resolve) => {
@@ -101,7 +104,7 @@ export class CallSession {
     return this.#finish({ outcome: 'failed', step: 'language', reason }, lang);
   }
 
-  async #open(lang: string): Promise<void> {
+  async #open(lang: string): Promise<SubjectRecord | null> {
     const subject = this.d.subjectFor(this.channel.callerNumber);
     const at = new Date(this.d.clock.now()).toISOString();
     await this.d.evidence.append(
@@ -133,13 +136,14 @@ export class CallSession {
         },
       },
     );
+    return subject;
   }
 
   #did(): string {
     return this.channel.args[0] || this.channel.dialedExten;
   }
 
-  #context(lang: string): FlowContext {
+  #context(lang: string, doNotRecord: boolean): FlowContext {
     const prompter = new ChannelPrompter({
       channelId: this.channel.id,
       playbackPrefix: this.callId,
@@ -153,6 +157,7 @@ export class CallSession {
       callId: this.callId,
       flow: this.flow,
       lang,
+      doNotRecord,
       decisions: {
         route: null,
         noticeCompleted: false,

@@ -36,7 +36,7 @@ export function flowConfig(overrides: Partial<Record<string, unknown>> = {}): Fl
  * A flow context whose prompter follows a script and fails the test on any prompt the
  * script did not expect — so a test states the exact order of prompts.
  */
-export function scriptedContext(flow: FlowConfig, script: Scripted[]) {
+export function scriptedContext(flow: FlowConfig, script: Scripted[], opts: { doNotRecord?: boolean } = {}) {
   const played: string[] = [];
   const events: { kind: string; data: Record<string, unknown> }[] = [];
   const queue = [...script];
@@ -44,6 +44,7 @@ export function scriptedContext(flow: FlowConfig, script: Scripted[]) {
     callId: 'call-1',
     flow,
     lang: flow.languages.default,
+    doNotRecord: opts.doNotRecord ?? false,
     decisions: { route: null, noticeCompleted: false, recording: null, marketing: 'none', menuAttemptsLeft: flow.retries.menu },
     async prompt(promptId): Promise<PromptResult> {
       played.push(promptId);

@@ -194,3 +194,12 @@ describe('call flow: language choice', () => {
     expect(t.events.find((e) => e.kind === 'language.chosen')?.data).toMatchObject({ lang: 'pl', how: 'default' });
   });
 });
+
+describe('call flow: do-not-record list', () => {
+  it.each(['consent_by_conduct', 'explicit_consent'])('%s: a listed number is never recorded, and the evidence says why', async (legalBasis) => {
+    const t = scriptedContext(flowConfig({ legalBasis }), [notice, { prompt: 'menu', status: 'digit', digit: '1' }], { doNotRecord: true });
+    const end = await runFlow(t.ctx);
+    expect(end).toEqual({ outcome: 'continued', route: 'sales', recording: false, marketing: 'none' });
+    expect(t.events.find((e) => e.kind === 'consent.recording')?.data).toMatchObject({ decision: 'refused', how: 'do_not_record_list' });
+  });
+});

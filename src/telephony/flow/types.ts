@@ -36,6 +36,8 @@ export interface FlowContext {
   readonly flow: FlowConfig;
   lang: string;
   readonly decisions: Decisions;
+  /** The caller or the called number is on the do-not-record list: never recorded, whatever the answers. */
+  readonly doNotRecord: boolean;
   /** Plays a prompt and appends its `prompt.played` evidence (durably) before returning. */
   prompt(promptId: string, opts: PromptOptions): Promise<PromptResult>;
   /** Appends one evidence event for this call; resolves once durable. */

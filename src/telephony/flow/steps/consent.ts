@@ -22,6 +22,11 @@ async function ask(ctx: FlowContext, promptId: string, yes: string, no: string, 
  */
 export async function recordingConsent(ctx: FlowContext): Promise<Transition> {
   const { flow, decisions } = ctx;
+  if (ctx.doNotRecord) {
+    decisions.recording = false;
+    await ctx.record('consent.recording', { decision: 'refused', legalBasis: flow.legalBasis, how: 'do_not_record_list' });
+    return { next: 'marketing' };
+  }
   if (flow.legalBasis !== 'explicit_consent') {
     decisions.recording = decisions.noticeCompleted;
     await ctx.record('consent.recording', {
