@@ -61,19 +61,45 @@ export interface RecordingEnvelope {
   decryptStream(input: Readable, opts: { expectedCallId: string }): Readable;
 }
 
-/** A pass-through that hashes and counts what flows through it. */
+/**
+ * A pass-through that hashes and counts what flows through it. With `coalesce`, it gathers the
+ * SDK's small pieces (frame header, body, tag: ~3 per frame) into blocks of that size: one write
+ * syscall per piece made file output the bottleneck (measured ~2× slower end to end).
+ */
 class HashTap extends Transform {
   readonly #hash = createHash('sha256');
+  readonly #coalesce: number;
+  #pending: Buffer[] = [];
+  #pendingBytes = 0;
   bytes = 0;
+  constructor(coalesce = 0) {
+    super();
+    this.#coalesce = coalesce;
+  }
   override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null, d?: Buffer) => void): void {
     this.#hash.update(chunk);
     this.bytes += chunk.length;
-    cb(null, chunk);
+    if (!this.#coalesce) return cb(null, chunk);
+    this.#pending.push(chunk);
+    this.#pendingBytes += chunk.length;
+    if (this.#pendingBytes >= this.#coalesce) this.#release();
+    cb();
+  }
+  override _flush(cb: (e?: Error | null) => void): void {
+    if (this.#pendingBytes) this.#release();
+    cb();
+  }
+  #release(): void {
+    this.push(this.#pending.length === 1 ? this.#pending[0] : Buffer.concat(this.#pending, this.#pendingBytes));
+    this.#pending = [];
+    this.#pendingBytes = 0;
   }
   digest(): string {
     return this.#hash.digest('hex');
   }
 }
+
+const OUTPUT_BLOCK = 256 * 1024;
 
 /**
  * Builds the encrypt/decrypt functions for one keyring.
@@ -89,7 +115,7 @@ export function createRecordingEnvelope(keyring: RecordingKeyring): RecordingEnv
     opts: { callId: string; plaintextBytes?: number },
   ): Promise<EncryptResult> {
     const plain = new HashTap();
-    const cipher = new HashTap();
+    const cipher = new HashTap(OUTPUT_BLOCK);
     const encrypting = client.encryptStream(keyring.encryptKeyring, {
       suiteId: SUITE_ID,
       encryptionContext: recordingContext(opts.callId),
