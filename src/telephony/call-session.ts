@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FlowConfig, Route } from '../config/schema.js';
 import { CHANNEL_VARS } from '../config/defaults.js';
 import type { EvidenceWriter } from '../evidence/store.js';
+import { EvidenceError } from '../evidence/errors.js';
 import type { JsonValue, SubjectRecord } from '../evidence/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
@@ -63,20 +64,24 @@ export class CallSession {
     const lang = this.flow.languages.offered.includes(this.channel.language)
       ? this.channel.language
       : this.flow.languages.default;
-    let subject: SubjectRecord | null;
-    try {
-      subject = await this.#open(lang);
-    } catch (err) {
-      return this.#finish({ outcome: 'failed', step: 'language', reason: `evidence_unavailable` }, lang, err);
-    }
-    if (this.#abortReason) return this.#finish({ outcome: 'failed', step: 'language', reason: this.#abortReason }, lang);
-    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.#did()) ?? false);
+    const subject = this.d.subjectFor(this.channel.callerNumber);
+    // `call.started` is queued first, so it precedes every later event of the call in the
+    // chain. The first prompt starts while it commits (keeping the fsync off the caller's
+    // critical path); no step ends and no outcome is recorded before it is durable, and a
+    // failed write sends the call to the fallback route at once.
+    const opened = this.#open(lang, subject);
+    opened.catch((err: unknown) => {
+      this.#log.error({ err }, 'evidence store refused call.started');
+      this.abort('evidence_unavailable');
+    });
+    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.#did()) ?? false, opened);
     const limitMs = this.flow.timeouts.callSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeLimit = new Promise<FlowEnd>((resolve) => {
       this.#abort = resolve;
       timer = setTimeout(() => resolve({ outcome: 'failed', step: this.#step, reason: 'call_time_limit' }), limitMs);
     });
+    if (this.#abortReason) this.abort(this.#abortReason);
     let fault: unknown;
     const flowRun = runFlow(ctx, (s) => (this.#step = s)).catch((err: unknown): FlowEnd => {
       fault = err;
@@ -84,6 +89,9 @@ export class CallSession {
     });
     const end = await Promise.race([flowRun, timeLimit]);
     clearTimeout(timer);
+    // The last word in the ledger must follow call.started; if that never committed, the
+    // fail-over below still tries to say so.
+    await opened.catch(() => undefined);
     return this.#finish(end, ctx.lang, fault);
   }
 
@@ -97,15 +105,14 @@ export class CallSession {
   async runOrphan(reason: string): Promise<SessionEnd> {
     const lang = this.flow.languages.default;
     try {
-      await this.#open(lang);
+      await this.#open(lang, this.d.subjectFor(this.channel.callerNumber));
     } catch {
       // The fallback continue below matters more than the evidence of it.
     }
     return this.#finish({ outcome: 'failed', step: 'language', reason }, lang);
   }
 
-  async #open(lang: string): Promise<SubjectRecord | null> {
-    const subject = this.d.subjectFor(this.channel.callerNumber);
+  async #open(lang: string, subject: SubjectRecord | null): Promise<void> {
     const at = new Date(this.d.clock.now()).toISOString();
     await this.d.evidence.append(
       {
@@ -136,14 +143,13 @@ export class CallSession {
         },
       },
     );
-    return subject;
   }
 
   #did(): string {
     return this.channel.args[0] || this.channel.dialedExten;
   }
 
-  #context(lang: string, doNotRecord: boolean): FlowContext {
+  #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {
     const prompter = new ChannelPrompter({
       channelId: this.channel.id,
       playbackPrefix: this.callId,
@@ -168,6 +174,7 @@ export class CallSession {
       prompt: async (promptId, opts) => {
         this.#assertLive();
         const r = await prompter.play(promptId, ctx.lang, opts);
+        await opened;
         await this.#record('prompt.played', {
           ...r.evidence,
           step: this.#step,
@@ -176,8 +183,9 @@ export class CallSession {
         });
         return r;
       },
-      record: (kind, data) => {
+      record: async (kind, data) => {
         this.#assertLive();
+        await opened;
         return this.#record(kind, data);
       },
     };
@@ -277,5 +285,6 @@ export class CallSession {
 
 function faultReason(err: unknown): string {
   if (err instanceof AriRequestError) return err.status ? `ari_http_${err.status}` : 'ari_unreachable';
+  if (err instanceof EvidenceError) return 'evidence_unavailable';
   return 'internal_error';
 }

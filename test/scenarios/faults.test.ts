@@ -51,6 +51,18 @@ describe('fail open for the caller, fail closed for recording', () => {
     expect(r.kinds).not.toContain('call.continued');
   });
 
+  it('an evidence store that refuses writes → the caller still goes on, to the fallback, unrecorded', async () => {
+    s = await startScenario({ emulator: { playbackMs: { 'consentline/notice': 3000 } } });
+    await s.service.store.close();
+    const handle = s.emu.originate({ callerNumber: '+48600100200' });
+    const outcome = await handle.outcome();
+    expect(outcome).toMatchObject({ kind: 'continued', target: FALLBACK });
+    expect(handle.variables().CONSENT_RECORDING).toBe('no');
+    // It did not wait for the 3 s notice: the failed write ended the flow at once.
+    expect(s.logs.some((l) => l.msg === 'evidence store refused call.started')).toBe(true);
+    expect(s.logs.some((l) => l.msg === 'call sent to fallback route, unrecorded' && l.reason === 'evidence_unavailable')).toBe(true);
+  });
+
   it('the absolute call time limit sends a caller who never answers on, unrecorded', async () => {
     s = await startScenario({ flow: { timeouts: { digitSeconds: 5, callSeconds: 1, promptSeconds: 10 } } });
     const r = await s.call();

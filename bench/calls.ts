@@ -1,0 +1,225 @@
+/**
+ * npm run bench:calls — concurrent scripted calls through the ARI emulator (its own process)
+ * into the real service (ari-client adapter, flow, SQLite ledger with synchronous=FULL).
+ *
+ * Prints StasisStart → first play request latency p50/p99, evidence events/s and peak RSS for
+ * N = 100, 500, 1000, 2000 concurrent calls; the highest new-call rate at which p99 stays
+ * under 50 ms; and, in a separate append-only run, durable events/s with group commit against
+ * one transaction per event. Ends with one JSON line.
+ *
+ * Env: BENCH_SIZES=100,500 to shrink; BENCH_RATES=100,200,400; BENCH_QUICK=1 for a smoke run.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ConfigSchema } from '../src/config/schema.js';
+import { realAri } from '../src/main-ari.js';
+import { loadPromptCatalog } from '../src/prompts/manifest.js';
+import { startService, type Service } from '../src/server.js';
+import { createLogger } from '../src/shared/log.js';
+import { machineInfo, measureAppends, median } from './ledger-measure.js';
+
+const quick = process.env.BENCH_QUICK === '1';
+const SIZES = (process.env.BENCH_SIZES ?? (quick ? '100,500' : '100,500,1000,2000')).split(',').map(Number);
+const RATES = (process.env.BENCH_RATES ?? (quick ? '100,200' : '100,200,300,400,600,800')).split(',').map(Number);
+/** New calls per second while building up N concurrent calls. */
+const RAMP_RATE = 500;
+
+interface EmuCall {
+  id: string;
+  batch: number | null;
+  stasisStartAt: number | null;
+  firstPlayAt: number | null;
+  outcome: { kind: string } | null;
+}
+
+function control(port: number, method: string, path: string, body?: unknown): Promise<unknown> {
+  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { host: '127.0.0.1', port, method, path, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const text = Buffer.concat(chunks).toString('utf8');
+          resolve(text ? JSON.parse(text) : null);
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function startEmulator(): Promise<{ child: ChildProcess; ariPort: number; controlPort: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulators/ari/standalone.ts', '--no-events-log', '--playback-ms', '200'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) {
+    const m = /^ARI-EMULATOR READY (.*)$/.exec(line);
+    if (m) return { child, ...(JSON.parse(m[1]!) as { ariPort: number; controlPort: number }) };
+  }
+  throw new Error('emulator did not start');
+}
+
+const pct = (xs: number[], p: number) => {
+  if (xs.length === 0) return NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
+};
+const round = (x: number, d = 2) => Number(x.toFixed(d));
+
+async function waitDone(controlPort: number, batch: number, count: number, timeoutMs: number): Promise<EmuCall[]> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const calls = ((await control(controlPort, 'GET', '/calls')) as EmuCall[]).filter((c) => c.batch === batch);
+    if (calls.length === count && calls.every((c) => c.outcome)) return calls;
+    if (Date.now() > deadline) throw new Error(`batch ${batch}: ${calls.filter((c) => c.outcome).length}/${count} calls done in time`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function eventCount(service: Service): Promise<number> {
+  return (await service.store.head())?.seq ?? 0;
+}
+
+/** One batch: `count` calls at `rate`/s, each "press 1 after the menu". */
+async function runBatch(service: Service, controlPort: number, count: number, rate: number, noticeMs: number) {
+  await control(controlPort, 'POST', '/playback', { 'sound:consentline/notice': noticeMs, 'sound:consentline/menu': 200 });
+  const eventsBefore = await eventCount(service);
+  let peakRss = process.memoryUsage().rss;
+  let peakActive = 0;
+  const sampler = setInterval(() => {
+    peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    peakActive = Math.max(peakActive, service.calls.activeCalls);
+  }, 50);
+  const started = performance.now();
+  const { batch } = (await control(controlPort, 'POST', '/originate', {
+    count,
+    ratePerSec: rate,
+    script: [{ when: { on: 'PlaybackFinished', media: 'sound:consentline/menu' }, afterMs: 20, do: { dtmf: '1' } }],
+    exten: '221234567',
+  })) as { batch: number };
+  const calls = await waitDone(controlPort, batch, count, 120_000);
+  await service.calls.drain();
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const latencies = calls.filter((c) => c.stasisStartAt && c.firstPlayAt).map((c) => c.firstPlayAt! - c.stasisStartAt!);
+  const continued = calls.filter((c) => c.outcome?.kind === 'continued').length;
+  const events = (await eventCount(service)) - eventsBefore;
+  await control(controlPort, 'POST', '/reset');
+  return {
+    count,
+    rate,
+    peakConcurrent: peakActive,
+    p50Ms: round(pct(latencies, 50)),
+    p99Ms: round(pct(latencies, 99)),
+    eventsPerSec: Math.round(events / seconds),
+    events,
+    continued,
+    peakRssMb: Math.round(peakRss / 1024 / 1024),
+  };
+}
+
+async function main() {
+  const info = machineInfo();
+  console.log(`bench:calls — ${info.cpu}, ${info.cores} cores, Node ${info.node}, SQLite ${info.sqlite}, load ${info.loadAvg1m}`);
+  const emu = await startEmulator();
+  const dataDir = mkdtempSync(join(tmpdir(), 'cl-bench-calls-'));
+  const config = ConfigSchema.parse({
+    service: { dataDir, logLevel: 'warn' },
+    api: { port: 0 },
+    ari: { url: `http://127.0.0.1:${emu.ariPort}`, username: 'asterisk', password: 'asterisk' },
+    evidence: { pepper: 'bench-pepper-0123456789abcdef0123456789' },
+    routes: { sales: { context: 'consentline-after', extension: 'sales' }, fallback: { context: 'consentline-fallback', extension: 's' } },
+    flows: [
+      {
+        id: 'hotline',
+        default: true,
+        legalBasis: 'consent_by_conduct',
+        menu: { '1': { action: 'route', route: 'sales' }, '8': { action: 'clause' }, '9': { action: 'objection' } },
+        timeouts: { digitSeconds: 5, callSeconds: 120 },
+        defaultRoute: 'sales',
+        fallbackRoute: 'fallback',
+      },
+    ],
+  });
+  const service = await startService({
+    config,
+    log: createLogger({ level: 'warn' }),
+    createAri: realAri,
+    loadPrompts: (dir) => loadPromptCatalog(dir),
+  });
+  try {
+    for (;;) {
+      const stats = (await control(emu.controlPort, 'GET', '/stats')) as { appConnected: boolean };
+      if (stats.appConnected) break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    // Warm-up: JIT, connection pool, SQLite pages.
+    await runBatch(service, emu.controlPort, 50, 100, 300);
+
+    console.log('\nconcurrent calls (ramp at %d new calls/s; each call: notice, menu, key 1, continue)', RAMP_RATE);
+    console.log('      N  peak-live  p50 ms  p99 ms  events/s  peak RSS MB  continued');
+    const concurrency = [];
+    for (const n of SIZES) {
+      // The notice lasts longer than the ramp, so all N calls are in the flow at once.
+      const noticeMs = Math.ceil((n / RAMP_RATE) * 1000) + 1500;
+      const r = await runBatch(service, emu.controlPort, n, RAMP_RATE, noticeMs);
+      concurrency.push(r);
+      console.log(
+        `${String(n).padStart(7)}  ${String(r.peakConcurrent).padStart(9)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}  ${String(r.eventsPerSec).padStart(8)}  ${String(r.peakRssMb).padStart(11)}  ${r.continued}/${n}`,
+      );
+    }
+
+    console.log('\nnew-call rate (4 s per step; short calls): highest rate with p99 StasisStart→play < 50 ms');
+    console.log('  calls/s  p50 ms  p99 ms');
+    const rates = [];
+    let bestRate = 0;
+    for (const rate of RATES) {
+      const r = await runBatch(service, emu.controlPort, rate * 4, rate, 300);
+      rates.push({ rate, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
+      console.log(`${String(rate).padStart(9)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}`);
+      if (r.p99Ms < 50) bestRate = rate;
+      else break;
+    }
+
+    console.log('\nappend-only, durable (WAL, synchronous=FULL): group commit vs one transaction per event, medians of 3');
+    const group = [];
+    const single = [];
+    for (let i = 0; i < 3; i++) {
+      group.push((await measureAppends({ events: quick ? 10_000 : 40_000, writers: 500, maxBatch: 1000 })).eventsPerSec);
+      single.push((await measureAppends({ events: quick ? 1000 : 3000, writers: 500, maxBatch: 1 })).eventsPerSec);
+    }
+    const appendOnly = { groupCommitEventsPerSec: Math.round(median(group)), perEventTxEventsPerSec: Math.round(median(single)) };
+    console.log(`  group commit: ${appendOnly.groupCommitEventsPerSec}/s   one tx per event: ${appendOnly.perEventTxEventsPerSec}/s`);
+
+    const at1000 = concurrency.find((c) => c.count === 1000);
+    const figures = {
+      bench: 'calls',
+      machine: { ...info, loadAvg1mEnd: machineInfo().loadAvg1m },
+      concurrency,
+      rates,
+      maxRateP99Under50ms: bestRate,
+      appendOnly,
+      targets: {
+        p99At1000Under20ms: at1000 ? at1000.p99Ms < 20 : null,
+        rateAtLeast200: bestRate >= 200,
+        appendAtLeast20k: appendOnly.groupCommitEventsPerSec >= 20_000,
+      },
+    };
+    console.log(JSON.stringify(figures));
+  } finally {
+    await service.stop();
+    await control(emu.controlPort, 'POST', '/shutdown').catch(() => undefined);
+    emu.child.kill();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+await main();
