@@ -85,6 +85,9 @@ if ((${#need[@]})); then
 fi
 
 # ---------------------------------------------------------------- cluster files
+[[ $MEMSTORE_MB =~ ^[0-9]+$ ]] || die "RGW_MEMSTORE_MB must be a number of MiB"
+# A failed start leaves no daemons behind (logs stay in $DIR for the error message).
+trap 'rc=$?; if ((rc)); then RGW_DIR=$DIR RGW_KEEP=1 "$(dirname "$0")/stop.sh" >/dev/null 2>&1 || true; fi' EXIT
 t0=$(date +%s%N)
 mkdir -p "$DIR"/{run,log,mon,osd}
 CONF=$DIR/ceph.conf

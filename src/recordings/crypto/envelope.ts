@@ -16,9 +16,10 @@ import type { RecordingKeyring } from './keyring.js';
 /** AWS Encryption SDK message format v2, key-committing, no ECDSA signature (suite 0x0478). */
 export const SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
 /**
- * 64 KiB frames: measured ~3× the throughput of the SDK default (signed suite, 4 KiB frames),
- * since per-frame costs (GCM setup, stream callbacks, an I/O tick per chunk) dominate small frames.
- * At most one frame is buffered per direction, so memory stays flat.
+ * 64 KiB frames. Measured (bench:recordings, in-memory encryption, 2-core EPYC): ~280 MB/s against
+ * ~42 MB/s for the SDK default (signed suite, 4 KiB frames) and ~55 MB/s unsigned with 4 KiB
+ * frames: per-frame costs (GCM setup, stream callbacks, an I/O tick per chunk) dominate small
+ * frames. At most about one frame is buffered per direction, so memory stays flat.
  */
 export const FRAME_LENGTH = 64 * 1024;
 /** Our messages carry exactly one encrypted data key; allow a little room for multi-keyrings. */
