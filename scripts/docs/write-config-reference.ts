@@ -11,13 +11,13 @@ const current = readFileSync(guide, 'utf8');
 const next = regenerateAdminGuide(current);
 if (process.argv.includes('--check')) {
   if (next !== current) {
-    process.stderr.write('docs/admin-guide.md: the configuration reference is out of date; run npm run docs:config\n');
+    process.stderr.write('docs/admin-guide.md: the generated reference sections are out of date; run npm run docs:config\n');
     process.exit(1);
   }
-  process.stdout.write('docs/admin-guide.md: configuration reference up to date\n');
+  process.stdout.write('docs/admin-guide.md: reference sections up to date\n');
 } else if (next === current) {
-  process.stdout.write('docs/admin-guide.md: configuration reference already up to date\n');
+  process.stdout.write('docs/admin-guide.md: reference sections already up to date\n');
 } else {
   writeFileSync(guide, next);
-  process.stdout.write('docs/admin-guide.md: configuration reference regenerated\n');
+  process.stdout.write('docs/admin-guide.md: reference sections regenerated\n');
 }

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ENV_OVERRIDES } from '../../src/config/load.js';
 import { CONFIG_DESCRIPTIONS } from '../../scripts/docs/config-descriptions.js';
 import {
+  CLI_BEGIN,
   CONFIG_BEGIN,
   CONFIG_END,
   configRows,
@@ -50,10 +51,11 @@ describe('configuration reference (docs/admin-guide.md)', () => {
     expect(table).not.toContain('(no description)');
   });
 
-  it('the committed guide is what `npm run docs:config` generates', () => {
+  it('the committed guide is what `npm run docs:config` generates (configuration, environment, CLI commands)', () => {
     const committed = readFileSync(guidePath, 'utf8');
     expect(committed).toContain(CONFIG_BEGIN);
     expect(committed).toContain(ENV_BEGIN);
+    expect(committed).toContain(CLI_BEGIN);
     // On failure: run `npm run docs:config` and commit docs/admin-guide.md.
     expect(committed).toBe(regenerateAdminGuide(committed));
   });
