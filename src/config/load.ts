@@ -25,6 +25,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], '
   ['CONSENTLINE_API_HOST', ['api', 'host'], 'string'],
   ['CONSENTLINE_API_PORT', ['api', 'port'], 'int'],
   ['CONSENTLINE_PROMPTS_DIR', ['prompts', 'dir'], 'string'],
+  ['CONSENTLINE_AMI_SECRET', ['recordings', 'ami', 'secret'], 'string'],
 ];
 
 /**

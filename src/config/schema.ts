@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULTS } from './defaults.js';
+import { RecordingsConfigSchema } from './recordings-schema.js';
 
 const digit = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0-9, * or #');
 const lang = z.string().regex(/^[a-z]{2}(_[A-Z]{2})?$/, 'must be a language code like "pl" or "en"');
@@ -140,5 +141,6 @@ export const ConfigSchema = z.strictObject({
     .default({ name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL' }),
   routes: z.record(name, RouteSchema),
   flows: z.array(FlowSchema).min(1),
+  recordings: RecordingsConfigSchema.default(() => RecordingsConfigSchema.parse({})),
 });
 export type Config = z.infer<typeof ConfigSchema>;
