@@ -1,0 +1,14 @@
+export { RecordingPipeline, type RecordingPipelineDeps, type RecordingPipelineOptions, type ScanReport, type StorageHealth } from './pipeline.js';
+export { RecordingRepo, RECORDING_STATES, QUEUED_STATES, type RecordingRow, type RecordingState, type QuarantineReason } from './repo.js';
+export { SpoolSource, AriSource, type RecordingSource, type OpenOutcome, type NameCheck, type ListedFile } from './source.js';
+export { doNotRecordLookup } from './do-not-record.js';
+export { DIALPLAN_FILE_PATTERN, callIdFromFileName, quarantineObjectKey, dialplanFileName } from './names.js';
+export { PipelineError, errorCode, type PipelineErrorCode } from './errors.js';
+export {
+  createRecordingsRuntime,
+  openRecordingEnvelope,
+  openRecordingStore,
+  recordingKeyConfig,
+  type RecordingsRuntime,
+  type OpenedStore,
+} from './build.js';
