@@ -1,10 +1,11 @@
 import type { Statement } from 'better-sqlite3';
 import { openSqlite, type SqliteDatabase } from '../db/sqlite.js';
 import { systemClock, type Clock } from '../shared/clock.js';
-import { canonicalBodyFromParts, GENESIS_HASH, linkHash } from './chain.js';
 import { EvidenceError } from './errors.js';
 import { GroupCommitter, type GroupCommitStats } from './group-commit.js';
 import { prepareAppend, type PreparedAppend } from './prepare.js';
+import { SqliteBatchWriter, type ChainSlot } from './sqlite-batch-writer.js';
+import { SqliteWriterThread } from './sqlite-writer-thread.js';
 import {
   EVENT_COLUMNS,
   toCallSummary,
@@ -27,6 +28,11 @@ export interface SqliteEvidenceStoreOptions {
   readonly mustExist?: boolean;
   /** Most appends per transaction (default 1,000); 1 gives one transaction per event. */
   readonly maxBatch?: number;
+  /**
+   * Commit on a writer thread (default) so that fsync never blocks the event loop that runs
+   * the calls; `false` commits inline (tools, tests of the inline path).
+   */
+  readonly writerThread?: boolean;
 }
 
 const PAGE = 1_000;
@@ -45,7 +51,9 @@ export async function openSqliteEvidenceStore(opts: SqliteEvidenceStoreOptions):
     ...(opts.migrationsDir === undefined ? {} : { migrationsDir: opts.migrationsDir }),
     ...(opts.mustExist === undefined ? {} : { mustExist: opts.mustExist }),
   });
-  return new SqliteEvidenceStore(db, opts.clock ?? systemClock, opts.maxBatch ?? 1_000);
+  const writer =
+    opts.writerThread === false || opts.path === ':memory:' ? new SqliteBatchWriter(db) : new SqliteWriterThread(opts.path);
+  return new SqliteEvidenceStore(db, opts.clock ?? systemClock, opts.maxBatch ?? 1_000, writer);
 }
 
 /** {@link EvidenceStore} on one SQLite file; the single writer is this process's group committer. */
@@ -54,15 +62,14 @@ export class SqliteEvidenceStore implements EvidenceStore {
   readonly #clock: Clock;
   readonly #st: ReturnType<typeof prepareStatements>;
   readonly #committer: GroupCommitter<PreparedAppend, StoredEvent>;
-  readonly #writeBatch: (items: readonly PreparedAppend[]) => StoredEvent[];
+  readonly #writer: SqliteBatchWriter | SqliteWriterThread;
   #closed = false;
 
-  constructor(db: SqliteDatabase, clock: Clock, maxBatch: number) {
+  constructor(db: SqliteDatabase, clock: Clock, maxBatch: number, writer: SqliteBatchWriter | SqliteWriterThread = new SqliteBatchWriter(db)) {
     this.#db = db;
     this.#clock = clock;
     this.#st = prepareStatements(db);
-    const tx = db.transaction((items: readonly PreparedAppend[]) => this.#insertBatch(items));
-    this.#writeBatch = (items) => tx.immediate(items);
+    this.#writer = writer;
     this.#committer = new GroupCommitter((items) => this.#commit(items), { maxBatch });
   }
 
@@ -138,12 +145,15 @@ export class SqliteEvidenceStore implements EvidenceStore {
     if (this.#closed) return;
     this.#closed = true;
     await this.#committer.drain();
+    if (this.#writer instanceof SqliteWriterThread) await this.#writer.close();
     this.#db.close();
   }
 
-  #commit(items: readonly PreparedAppend[]): StoredEvent[] {
+  async #commit(items: readonly PreparedAppend[]): Promise<StoredEvent[]> {
+    let slots: ChainSlot[];
     try {
-      return this.#writeBatch(items);
+      const wire = items.map(({ data: _data, ...rest }) => rest);
+      slots = await this.#writer.write(wire);
     } catch (err) {
       throw new EvidenceError(
         'EVIDENCE_APPEND_FAILED',
@@ -151,62 +161,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
         { cause: err },
       );
     }
-  }
-
-  // Runs inside the IMMEDIATE transaction: the head is read under the write lock, so even
-  // a second process on the same file cannot fork the chain.
-  #insertBatch(items: readonly PreparedAppend[]): StoredEvent[] {
-    const head = this.#st.head.get() as { seq: number; hash: string } | undefined;
-    let seq = head?.seq ?? 0;
-    let prevHash = head?.hash ?? GENESIS_HASH;
-    const out: StoredEvent[] = [];
-    for (const it of items) {
-      seq += 1;
-      const hash = linkHash(prevHash, canonicalBodyFromParts(seq, it.callId, it.at, it.kind, it.dataJson));
-      this.#st.insertEvent.run(seq, it.callId, it.at, it.kind, it.dataJson, prevHash, hash);
-      this.#applyEffects(it);
-      out.push({ seq, callId: it.callId, at: it.at, kind: it.kind, data: it.data, prevHash, hash });
-      prevHash = hash;
-    }
-    return out;
-  }
-
-  #applyEffects(it: PreparedAppend): void {
-    const { subject, callOpen, callPatch } = it.effects;
-    if (subject) {
-      this.#st.insertSubject.run(subject.commitment, subject.lookupKey, subject.masked, subject.e164, subject.salt, it.callId);
-    }
-    if (callOpen) {
-      this.#st.openCall.run({
-        callId: callOpen.callId,
-        startedAt: callOpen.startedAt,
-        flowId: callOpen.flowId,
-        did: callOpen.did,
-        callerLookup: subject?.lookupKey ?? null,
-        callerMasked: subject?.masked ?? null,
-        language: callOpen.language,
-        legalBasis: callOpen.legalBasis,
-        server: callOpen.server,
-      });
-    } else if (subject) {
-      this.#st.setCaller.run(subject.lookupKey, subject.masked, it.callId);
-    }
-    if (callPatch) {
-      const flag = (v: unknown): number => (v === undefined ? 0 : 1);
-      this.#st.patchCall.run({
-        callId: it.callId,
-        setOutcome: flag(callPatch.outcome),
-        outcome: callPatch.outcome ?? null,
-        setRecording: flag(callPatch.recording),
-        recording: callPatch.recording ?? null,
-        setMarketing: flag(callPatch.marketing),
-        marketing: callPatch.marketing ?? null,
-        setEndedAt: flag(callPatch.endedAt),
-        endedAt: callPatch.endedAt ?? null,
-        setLanguage: flag(callPatch.language),
-        language: callPatch.language ?? null,
-      });
-    }
+    return items.map((it, i) => ({ ...slots[i]!, callId: it.callId, at: it.at, kind: it.kind, data: it.data }));
   }
 }
 
@@ -214,30 +169,12 @@ function prepareStatements(db: SqliteDatabase) {
   const st = <T extends unknown[] | {} = unknown[]>(sql: string): Statement<T> => db.prepare<T>(sql);
   return {
     head: st('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1'),
-    insertEvent: st(`INSERT INTO events (${EVENT_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?)`),
     page: st(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`),
     callEvents: st(`SELECT ${EVENT_COLUMNS} FROM events WHERE call_id = ? ORDER BY seq`),
     getCall: st('SELECT * FROM calls WHERE call_id = ?'),
     subject: st('SELECT commitment, lookup_key, masked, e164, salt FROM subjects WHERE commitment = ?'),
     subjectCall: st('SELECT call_id FROM subjects WHERE commitment = ?'),
-    insertSubject: st(
-      'INSERT INTO subjects (commitment, lookup_key, masked, e164, salt, call_id) VALUES (?, ?, ?, ?, ?, ?)',
-    ),
     deleteSubject: st('DELETE FROM subjects WHERE commitment = ?'),
-    setCaller: st('UPDATE calls SET caller_lookup = ?, caller_masked = ? WHERE call_id = ?'),
     clearCaller: st('UPDATE calls SET caller_lookup = NULL, caller_masked = NULL WHERE call_id = ?'),
-    openCall: st<{}>(
-      `INSERT INTO calls (call_id, started_at, flow_id, did, caller_lookup, caller_masked, language, legal_basis, server)
-       VALUES (@callId, @startedAt, @flowId, @did, @callerLookup, @callerMasked, @language, @legalBasis, @server)`,
-    ),
-    patchCall: st<{}>(
-      `UPDATE calls SET
-         outcome = CASE WHEN @setOutcome THEN @outcome ELSE outcome END,
-         recording = CASE WHEN @setRecording THEN @recording ELSE recording END,
-         marketing = CASE WHEN @setMarketing THEN @marketing ELSE marketing END,
-         ended_at = CASE WHEN @setEndedAt THEN @endedAt ELSE ended_at END,
-         language = CASE WHEN @setLanguage THEN @language ELSE language END
-       WHERE call_id = @callId`,
-    ),
   };
 }

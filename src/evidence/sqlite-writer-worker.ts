@@ -1,0 +1,33 @@
+/**
+ * The evidence writer thread. Its connection commits with fsync (synchronous=FULL); doing
+ * that here keeps the main event loop — every live call's IVR — from stalling on the disk.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import Database from 'better-sqlite3';
+import { SqliteBatchWriter, type WireAppend } from './sqlite-batch-writer.js';
+
+export type WriterRequest = { readonly id: number; readonly items: readonly WireAppend[] } | { readonly id: number; readonly close: true };
+export type WriterReply =
+  | { readonly id: number; readonly ok: true; readonly slots: ReturnType<SqliteBatchWriter['write']> }
+  | { readonly id: number; readonly ok: false; readonly message: string };
+
+const { path } = workerData as { path: string };
+const db = new Database(path);
+db.pragma('journal_mode = WAL');
+db.pragma('synchronous = FULL');
+db.pragma('busy_timeout = 5000');
+const writer = new SqliteBatchWriter(db);
+
+parentPort!.on('message', (req: WriterRequest) => {
+  if ('close' in req) {
+    writer.close();
+    parentPort!.postMessage({ id: req.id, ok: true, slots: [] } satisfies WriterReply);
+    parentPort!.close();
+    return;
+  }
+  try {
+    parentPort!.postMessage({ id: req.id, ok: true, slots: writer.write(req.items) } satisfies WriterReply);
+  } catch (err) {
+    parentPort!.postMessage({ id: req.id, ok: false, message: (err as Error).message } satisfies WriterReply);
+  }
+});
