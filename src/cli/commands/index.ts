@@ -1,8 +1,21 @@
 import type { Command } from '../command.js';
+import { bundleVerify } from './bundle-verify.js';
 import { checkConfig } from './check-config.js';
+import { checkpointCreate } from './checkpoint.js';
 import { evidence } from './evidence.js';
 import { ledgerVerify } from './ledger-verify.js';
+import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { promptsInstall } from './prompts-install.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
-export const COMMANDS: readonly Command[] = [checkConfig, ledgerVerify, evidence, promptsInstall];
+export const COMMANDS: readonly Command[] = [
+  checkConfig,
+  ledgerVerify,
+  evidence,
+  promptsInstall,
+  tokenCreate,
+  tokenList,
+  tokenRevoke,
+  bundleVerify,
+  checkpointCreate,
+];

@@ -1,0 +1,181 @@
+import type { FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import type { CallSearch } from '../../evidence/queries.js';
+import { buildConsentReceipt } from '../../evidence/receipt.js';
+import { lookupKey, normalizeCallerId } from '../../evidence/subject.js';
+import { ApiError } from '../errors.js';
+import type { ApiInstance } from '../types.js';
+import {
+  callIdSchema,
+  callView,
+  cursorSchema,
+  encodeCursor,
+  isoTime,
+  logAccess,
+  reasonSchema,
+  type EvidenceApiDeps,
+} from './evidence-deps.js';
+
+const filters = {
+  from: isoTime.optional().describe('calls started at or after (ISO-8601)'),
+  to: isoTime.optional().describe('calls started before (ISO-8601)'),
+  did: z.string().regex(/^\+?[0-9]{2,20}$/, 'must be a phone number (digits, optional +)').optional(),
+  flow: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a flow id').optional(),
+  outcome: z.enum(['continued', 'objected', 'abandoned', 'failed']).optional(),
+  marketing: z.enum(['yes', 'no', 'none']).optional(),
+  recording: z.enum(['yes', 'no']).optional(),
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: cursorSchema.optional().describe('nextCursor from the previous page'),
+  reason: reasonSchema,
+};
+
+const filtersSchema = z.strictObject(filters);
+type Filters = z.output<typeof filtersSchema>;
+
+const FILTER_NAMES = ['from', 'to', 'did', 'flow', 'outcome', 'marketing', 'recording'] as const;
+
+function toSearch(f: Filters, callerLookup?: string): CallSearch {
+  return {
+    ...(f.from === undefined ? {} : { from: f.from }),
+    ...(f.to === undefined ? {} : { to: f.to }),
+    ...(f.did === undefined ? {} : { did: f.did }),
+    ...(f.flow === undefined ? {} : { flowId: f.flow }),
+    ...(f.outcome === undefined ? {} : { outcome: f.outcome }),
+    ...(f.marketing === undefined ? {} : { marketing: f.marketing }),
+    ...(f.recording === undefined ? {} : { recording: f.recording }),
+    ...(callerLookup === undefined ? {} : { callerLookup }),
+    ...(f.cursor === undefined ? {} : { after: f.cursor }),
+    limit: f.limit,
+  };
+}
+
+const callParams = z.strictObject({ callId: callIdSchema });
+
+/**
+ * Call search (by the projection), search by caller number (DPO: the number is normalised
+ * and HMAC'd on the way in and goes nowhere else), one call's verified timeline, its consent
+ * receipt and its inclusion proofs. Every read is in the access log first.
+ */
+export function callRoutes(deps: EvidenceApiDeps) {
+  const search = async (request: FastifyRequest, f: Filters, callerLookup?: string) => {
+    const page = await deps.queries.searchCalls(toSearch(f, callerLookup));
+    const criteria = [...(callerLookup === undefined ? [] : ['callerNumber']), ...FILTER_NAMES.filter((k) => f[k] !== undefined)];
+    await logAccess(deps, request, { callIds: page.calls.map((c) => c.callId), criteria, reason: f.reason });
+    return { calls: page.calls.map(callView), nextCursor: page.next ? encodeCursor(page.next) : null };
+  };
+
+  return async (app: ApiInstance) => {
+    app.get(
+      '/calls',
+      {
+        config: { role: 'auditor' },
+        schema: { summary: 'Search calls (newest first, paginated)', tags: ['calls'], querystring: filtersSchema },
+      },
+      async (request) => search(request, request.query),
+    );
+
+    const byCaller = z.strictObject({
+      ...filters,
+      callerNumber: z
+        .string()
+        .max(64)
+        .refine((v) => normalizeCallerId(v, deps.defaultCountryCode) !== null, 'is not a phone number')
+        .describe('caller number in any common form; normalised to E.164, used only as a peppered HMAC'),
+    });
+    // POST, so the number stays out of URLs and request logs.
+    app.post(
+      '/calls/search-by-caller',
+      {
+        config: { role: 'dpo' },
+        schema: { summary: "Find a caller's calls by their number", tags: ['calls'], body: byCaller },
+      },
+      async (request) => {
+        const { callerNumber, ...f } = request.body;
+        const e164 = normalizeCallerId(callerNumber, deps.defaultCountryCode);
+        if (e164 === null) throw new ApiError('bad_request', 'invalid body.callerNumber');
+        return search(request, f, lookupKey(deps.pepper, e164));
+      },
+    );
+
+    app.get(
+      '/calls/:callId/timeline',
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: "One call's evidence events, each checked against its hash and its link",
+          tags: ['calls'],
+          params: callParams,
+          querystring: z.strictObject({ reason: reasonSchema }),
+        },
+      },
+      async (request) => {
+        const { callId } = request.params;
+        const t = await deps.queries.timeline(callId);
+        if (!t) throw new ApiError('not_found', 'no evidence for this call');
+        await logAccess(deps, request, { callIds: [callId], reason: request.query.reason });
+        return {
+          callId,
+          call: t.call ? callView(t.call) : null,
+          verification: { ok: t.firstBroken === null, firstBroken: t.firstBroken },
+          events: t.events,
+        };
+      },
+    );
+
+    app.get(
+      '/calls/:callId/receipt',
+      {
+        config: { role: 'dpo' },
+        schema: {
+          summary: 'Kantara Consent Receipt v1.1 for one call',
+          tags: ['calls'],
+          params: callParams,
+          querystring: z.strictObject({ reason: reasonSchema }),
+        },
+      },
+      async (request) => {
+        const { callId } = request.params;
+        const t = await deps.queries.timeline(callId);
+        const receipt = t ? buildConsentReceipt(callId, t.events, t.call, deps.controller, { publicKey: deps.checkpoints.verifierKey }) : null;
+        if (!receipt) throw new ApiError('not_found', 'no call.started evidence for this call');
+        await logAccess(deps, request, { callIds: [callId], reason: request.query.reason });
+        return receipt;
+      },
+    );
+
+    app.get(
+      '/calls/:callId/proof',
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: "Inclusion proofs of a call's events against a signed checkpoint",
+          tags: ['calls', 'checkpoints'],
+          params: callParams,
+          querystring: z.strictObject({ reason: reasonSchema }),
+        },
+      },
+      async (request, reply) => {
+        const { callId } = request.params;
+        const t = await deps.queries.timeline(callId);
+        if (!t || t.events.length === 0) throw new ApiError('not_found', 'no evidence for this call');
+        const cp = await deps.checkpoints.covering(t.events[t.events.length - 1]!.seq);
+        if (!cp.ok) return reply.status(409).send({ error: cp.reason, message: 'no checkpoint can be signed over this ledger' });
+        await logAccess(deps, request, { callIds: [callId], reason: request.query.reason });
+        const proofs = [];
+        for (const e of t.events) proofs.push({ ...(await deps.checkpoints.inclusion(e.seq, cp.checkpoint.treeSize)), hash: e.hash });
+        return { callId, checkpoint: checkpointView(cp.checkpoint), proofs };
+      },
+    );
+  };
+}
+
+export function checkpointView(cp: { treeSize: number; rootHash: string; origin: string; createdAt: string; note: string; keyId: string }) {
+  return {
+    origin: cp.origin,
+    treeSize: cp.treeSize,
+    rootHash: Buffer.from(cp.rootHash, 'hex').toString('base64'),
+    keyId: cp.keyId,
+    createdAt: cp.createdAt,
+    note: cp.note,
+  };
+}

@@ -1,0 +1,137 @@
+import { z } from 'zod';
+import { ApiError } from '../errors.js';
+import type { ApiInstance } from '../types.js';
+import { checkpointView } from './calls.js';
+import { seqSchema, type EvidenceApiDeps } from './evidence-deps.js';
+
+const EXPLAIN = {
+  hash_mismatch: "the event's content no longer matches its hash",
+  prev_hash_mismatch: 'the event does not link to the one before it',
+  seq_gap: 'one or more events before it are missing',
+  seq_order: 'events are out of order or duplicated',
+} as const;
+
+/**
+ * Ledger verification, signed checkpoints (C2SP tlog-checkpoint over the RFC 9162 Merkle tree
+ * of the ledger), the public key, and inclusion and consistency proofs. None of these read
+ * personal data: hashes and counts only.
+ */
+export function checkpointRoutes(deps: EvidenceApiDeps) {
+  return async (app: ApiInstance) => {
+    app.get(
+      '/ledger/verify',
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: 'Verify the hash chain, whole or a seq range',
+          tags: ['ledger'],
+          querystring: z
+            .strictObject({ fromSeq: seqSchema.optional(), toSeq: seqSchema.optional() })
+            .refine((q) => q.fromSeq === undefined || q.toSeq === undefined || q.toSeq >= q.fromSeq, {
+              message: 'must not be below fromSeq',
+              path: ['toSeq'],
+            }),
+        },
+      },
+      async (request) => {
+        const { fromSeq, toSeq } = request.query;
+        const r = await deps.queries.verifyLedger({
+          ...(fromSeq === undefined ? {} : { fromSeq }),
+          ...(toSeq === undefined ? {} : { toSeq }),
+        });
+        const range = { fromSeq: fromSeq ?? 1, toSeq: toSeq ?? null };
+        return r.ok ? { ...r, range } : { ...r, range, explanation: EXPLAIN[r.reason] };
+      },
+    );
+
+    app.get(
+      '/checkpoints/latest',
+      { config: { role: 'auditor' }, schema: { summary: 'The latest signed checkpoint', tags: ['checkpoints'] } },
+      async () => {
+        const cp = await deps.checkpoints.latest();
+        if (!cp) throw new ApiError('not_found', 'no checkpoint has been signed yet');
+        return checkpointView(cp);
+      },
+    );
+
+    app.post(
+      '/checkpoints',
+      { schema: { summary: 'Sign a checkpoint over the ledger now (admin)', tags: ['checkpoints'] } },
+      async (_request, reply) => {
+        const r = await deps.checkpoints.create();
+        if (!r.ok) {
+          return reply.status(409).send({
+            error: r.reason,
+            message: r.reason === 'ledger_broken' ? `the ledger is broken at seq ${r.verify.brokenAt} (${r.verify.reason}); nothing was signed` : 'the ledger no longer holds the last checkpoint; nothing was signed',
+          });
+        }
+        return reply.status(r.created ? 201 : 200).send({ created: r.created, checkpoint: checkpointView(r.checkpoint) });
+      },
+    );
+
+    app.get(
+      '/checkpoints/public-key',
+      { config: { role: 'auditor' }, schema: { summary: 'The checkpoint and bundle signing key', tags: ['checkpoints'] } },
+      async () => ({
+        algorithm: 'Ed25519',
+        origin: deps.checkpoints.origin,
+        verifierKey: deps.checkpoints.verifierKey,
+        publicKey: deps.checkpoints.publicKey.toString('base64'),
+      }),
+    );
+
+    app.get(
+      '/checkpoints/consistency',
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: 'RFC 9162 consistency proof between two tree sizes',
+          tags: ['checkpoints'],
+          querystring: z
+            .strictObject({ from: seqSchema, to: seqSchema })
+            .refine((q) => q.to >= q.from, { message: 'must not be below from', path: ['to'] }),
+        },
+      },
+      async (request) => {
+        const { from, to } = request.query;
+        const latest = await deps.checkpoints.latest();
+        if (!latest || to > latest.treeSize) throw new ApiError('not_found', 'no signed checkpoint that large');
+        return { from, to, proof: await deps.checkpoints.consistency(from, to) };
+      },
+    );
+
+    app.get(
+      '/proofs/events/:seq',
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: "An event's inclusion proof against a signed checkpoint",
+          tags: ['checkpoints'],
+          params: z.strictObject({ seq: seqSchema }),
+          querystring: z.strictObject({ treeSize: seqSchema.optional().describe('a signed checkpoint; default: the latest covering the event') }),
+        },
+      },
+      async (request, reply) => {
+        const { seq } = request.params;
+        const { treeSize } = request.query;
+        let cp;
+        if (treeSize !== undefined) {
+          cp = await deps.checkpoints.bySize(treeSize);
+          if (!cp) throw new ApiError('not_found', 'no signed checkpoint of that tree size');
+        } else {
+          const latest = await deps.checkpoints.latest();
+          if (latest && latest.treeSize >= seq) cp = latest;
+          else {
+            const head = (await deps.queries.eventsBySeq([seq]))[0];
+            if (!head) throw new ApiError('not_found', 'no such event');
+            const r = await deps.checkpoints.covering(seq);
+            if (!r.ok) return reply.status(409).send({ error: r.reason, message: 'no checkpoint can be signed over this ledger' });
+            cp = r.checkpoint;
+          }
+        }
+        if (seq > cp.treeSize) throw new ApiError('not_found', 'the event is not in that checkpoint');
+        return { ...(await deps.checkpoints.inclusion(seq, cp.treeSize)), checkpoint: checkpointView(cp) };
+      },
+    );
+  };
+}

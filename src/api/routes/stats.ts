@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import type { ApiInstance } from '../types.js';
+import { isoDay, type EvidenceApiDeps } from './evidence-deps.js';
+
+const MAX_DAYS = 366;
+
+/** Counters per flow and UTC day: no personal data, so no access log. */
+export function statsRoutes(deps: EvidenceApiDeps) {
+  return async (app: ApiInstance) => {
+    app.get(
+      '/stats',
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: 'Calls, notices heard, abandons, objections, clause listens and marketing answers per flow and day',
+          tags: ['stats'],
+          querystring: z
+            .strictObject({
+              from: isoDay.describe('first day, YYYY-MM-DD (UTC)'),
+              to: isoDay.describe('last day, YYYY-MM-DD (UTC), inclusive'),
+              flow: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a flow id').optional(),
+            })
+            .refine((q) => q.to >= q.from, { message: 'must not be before from', path: ['to'] })
+            .refine((q) => (Date.parse(q.to) - Date.parse(q.from)) / 86_400_000 < MAX_DAYS, {
+              message: `a range may span at most ${MAX_DAYS} days`,
+              path: ['to'],
+            }),
+        },
+      },
+      async (request) => {
+        const { from, to, flow } = request.query;
+        const days = await deps.queries.stats({ fromDay: from, toDay: to, ...(flow === undefined ? {} : { flowId: flow }) });
+        return { from, to, days };
+      },
+    );
+  };
+}

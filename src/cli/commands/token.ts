@@ -1,0 +1,73 @@
+import { parseArgs } from 'node:util';
+import { ROLES, SqliteTokenStore, type Role } from '../../api/tokens.js';
+import { openSqlite } from '../../db/sqlite.js';
+import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
+import { DB_OPTION, dbPathFromArgs } from '../open-store.js';
+
+async function withTokens<T>(values: { db?: string | undefined }, io: CliIo, fn: (tokens: SqliteTokenStore) => Promise<T>): Promise<T> {
+  // The database must exist: a typo in --db should not create a stray, empty one.
+  const { db } = openSqlite({ path: dbPathFromArgs(values, io.env), mustExist: true });
+  try {
+    return await fn(new SqliteTokenStore(db));
+  } finally {
+    db.close();
+  }
+}
+
+export const tokenCreate: Command = {
+  name: 'token create',
+  summary: 'create an API token (printed once; only its SHA-256 is stored)',
+  usage: 'consentline token create --role auditor|dpo|admin --name <name> [--db path]',
+  async run(argv, io): Promise<ExitCode> {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { ...DB_OPTION, role: { type: 'string' }, name: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length) throw new UsageError('unexpected argument(s)');
+    const role = values.role;
+    if (!role || !(ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+    const name = values.name?.trim();
+    if (!name || name.length > 100 || /[\p{Cc}\p{Cs}]/u.test(name)) throw new UsageError('--name must be 1-100 printable characters');
+    const { info, token } = await withTokens(values, io, (t) => t.create(name, role as Role));
+    io.out(token);
+    io.err(`token ${info.id} (${info.role}, "${info.name}") created; it is shown only this once`);
+    return EXIT.ok;
+  },
+};
+
+export const tokenList: Command = {
+  name: 'token list',
+  summary: 'list API tokens (id, role, name, created, revoked); never the tokens',
+  usage: 'consentline token list [--db path]',
+  async run(argv, io): Promise<ExitCode> {
+    const { values, positionals } = parseArgs({ args: [...argv], options: { ...DB_OPTION }, allowPositionals: true, strict: true });
+    if (positionals.length) throw new UsageError('unexpected argument(s)');
+    const list = await withTokens(values, io, (t) => t.list());
+    io.out(`${'id'.padEnd(36)}  ${'role'.padEnd(7)}  ${'created'.padEnd(24)}  ${'revoked'.padEnd(24)}  name`);
+    for (const t of list) {
+      io.out(`${t.id.padEnd(36)}  ${t.role.padEnd(7)}  ${t.createdAt.padEnd(24)}  ${(t.revokedAt ?? '-').padEnd(24)}  ${t.name}`);
+    }
+    io.out(`${list.length} token(s), ${list.filter((t) => !t.revokedAt).length} live`);
+    return EXIT.ok;
+  },
+};
+
+export const tokenRevoke: Command = {
+  name: 'token revoke',
+  summary: 'revoke an API token by id; exit 1 when no live token has that id',
+  usage: 'consentline token revoke <id> [--db path]',
+  async run(argv, io): Promise<ExitCode> {
+    const { values, positionals } = parseArgs({ args: [...argv], options: { ...DB_OPTION }, allowPositionals: true, strict: true });
+    const [id, ...extra] = positionals;
+    if (id === undefined || extra.length) throw new UsageError('expected exactly one token id');
+    const done = await withTokens(values, io, (t) => t.revoke(id));
+    if (!done) {
+      io.err(`no live token ${id}`);
+      return EXIT.failed;
+    }
+    io.out(`token ${id} revoked`);
+    return EXIT.ok;
+  },
+};

@@ -1,0 +1,349 @@
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  generateKeyPairSync,
+  sign,
+  verify,
+  type KeyObject,
+} from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { Logger } from '../shared/log.js';
+import { systemClock, type Clock } from '../shared/clock.js';
+import { consistencyProof, inclusionPath, treeRoot, type SubtreeSource } from './merkle.js';
+import type { EventRange } from './store.js';
+import type { VerifyResult } from './types.js';
+
+/*
+ * Checkpoints in the C2SP formats (https://c2sp.org/tlog-checkpoint, https://c2sp.org/signed-note):
+ *
+ *   <origin>\n<tree size>\n<base64 root hash>\n
+ *   \n
+ *   — <key name> <base64(key hash[0:4] ‖ Ed25519 signature)>\n
+ *
+ * key hash = SHA-256(key name ‖ "\n" ‖ 0x01 ‖ public key); the verifier key is
+ * `<name>+<hex key hash[0:4]>+<base64(0x01 ‖ public key)>`, as Go's golang.org/x/mod/sumdb/note
+ * reads it, so any signed-note tool can check our checkpoints.
+ */
+
+const ED25519_ALG = 0x01;
+const EM_DASH = '\u2014';
+const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
+
+/** A signing key with its note identity. */
+export interface NoteSigner {
+  readonly name: string;
+  /** The 32-byte raw Ed25519 public key. */
+  readonly publicKey: Buffer;
+  /** The first four bytes of the key hash: identifies the key on signature lines. */
+  readonly keyHash: Buffer;
+  /** `name+hash+base64key`, the string a verifier is configured with. */
+  readonly verifierKey: string;
+  sign(message: Uint8Array): Buffer;
+}
+
+/** A key name must be non-empty and hold no whitespace or '+'. */
+export function isKeyName(name: string): boolean {
+  return /^[^\s+]+$/u.test(name) && !name.includes('\u2014');
+}
+
+export function noteKeyHash(name: string, rawPublicKey: Uint8Array): Buffer {
+  return createHash('sha256')
+    .update(name, 'utf8')
+    .update(Buffer.from([0x0a, ED25519_ALG]))
+    .update(rawPublicKey)
+    .digest()
+    .subarray(0, 4);
+}
+
+export function verifierKeyString(name: string, rawPublicKey: Uint8Array): string {
+  return `${name}+${noteKeyHash(name, rawPublicKey).toString('hex')}+${Buffer.concat([Buffer.from([ED25519_ALG]), rawPublicKey]).toString('base64')}`;
+}
+
+function rawPublicKeyOf(key: KeyObject): Buffer {
+  const der = key.export({ type: 'spki', format: 'der' });
+  return Buffer.from(der.subarray(der.length - 32));
+}
+
+function publicKeyFromRaw(raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+export function signerFromPrivateKey(name: string, privateKey: KeyObject): NoteSigner {
+  if (!isKeyName(name)) throw new TypeError(`checkpoint key name ${JSON.stringify(name)} must hold no spaces or '+'`);
+  if (privateKey.asymmetricKeyType !== 'ed25519') throw new TypeError('checkpoint key must be Ed25519');
+  const publicKey = rawPublicKeyOf(createPublicKey(privateKey));
+  return {
+    name,
+    publicKey,
+    keyHash: noteKeyHash(name, publicKey),
+    verifierKey: verifierKeyString(name, publicKey),
+    sign: (message) => sign(null, message, privateKey),
+  };
+}
+
+/**
+ * The checkpoint signing key: read from `path` (PKCS#8 PEM), or generated there on first use
+ * with mode 0600. Losing it only means new checkpoints carry a new key; old ones stay valid
+ * under the old public key.
+ */
+export function loadOrCreateSigner(path: string, name: string): { signer: NoteSigner; created: boolean } {
+  let pem: string | null = null;
+  try {
+    pem = readFileSync(path, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+  }
+  if (pem !== null) return { signer: signerFromPrivateKey(name, createPrivateKey(pem)), created: false };
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  const { privateKey } = generateKeyPairSync('ed25519');
+  writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return { signer: signerFromPrivateKey(name, privateKey), created: true };
+}
+
+export interface NoteVerifier {
+  readonly name: string;
+  readonly keyHash: Buffer;
+  readonly publicKey: KeyObject;
+  verify(message: Uint8Array, signature: Uint8Array): boolean;
+}
+
+/** Parses `name+hash+base64key`; null when it is not an Ed25519 verifier key whose hash matches. */
+export function parseVerifierKey(text: string): NoteVerifier | null {
+  const parts = text.trim().split('+');
+  if (parts.length !== 3) return null;
+  const [name, hashHex, keyB64] = parts as [string, string, string];
+  if (!isKeyName(name) || !/^[0-9a-f]{8}$/.test(hashHex) || !/^[A-Za-z0-9+/]+=*$/.test(keyB64)) return null;
+  const key = Buffer.from(keyB64, 'base64');
+  if (key.length !== 33 || key[0] !== ED25519_ALG) return null;
+  const raw = key.subarray(1);
+  const keyHash = noteKeyHash(name, raw);
+  if (keyHash.toString('hex') !== hashHex) return null;
+  let publicKey: KeyObject;
+  try {
+    publicKey = publicKeyFromRaw(raw);
+  } catch {
+    return null;
+  }
+  return { name, keyHash, publicKey, verify: (message, signature) => safeVerify(message, publicKey, signature) };
+}
+
+function safeVerify(message: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
+  try {
+    return signature.length === 64 && verify(null, message, key, signature);
+  } catch {
+    return false;
+  }
+}
+
+/** Signs a note's text (which must end in a newline) with one signature line. */
+export function signNote(text: string, signer: NoteSigner): string {
+  if (!text.endsWith('\n')) throw new TypeError('note text must end with a newline');
+  const sig = signer.sign(Buffer.from(text, 'utf8'));
+  return `${text}\n${EM_DASH} ${signer.name} ${Buffer.concat([signer.keyHash, sig]).toString('base64')}\n`;
+}
+
+export type OpenNoteResult =
+  | { readonly ok: true; readonly text: string }
+  | { readonly ok: false; readonly reason: 'malformed' | 'no_signature_by_key' | 'bad_signature' };
+
+/** Checks a signed note against one verifier; other keys' signature lines are ignored. */
+export function openNote(note: string, verifier: NoteVerifier): OpenNoteResult {
+  const split = note.lastIndexOf('\n\n');
+  if (split < 0 || !note.endsWith('\n')) return { ok: false, reason: 'malformed' };
+  const text = note.slice(0, split + 1);
+  const lines = note.slice(split + 2, -1).split('\n');
+  let sawKey = false;
+  for (const line of lines) {
+    const m = /^\u2014 (\S+) ([A-Za-z0-9+/]+=*)$/u.exec(line);
+    if (!m) return { ok: false, reason: 'malformed' };
+    const sig = Buffer.from(m[2]!, 'base64');
+    if (m[1] !== verifier.name || sig.length < 4 || !sig.subarray(0, 4).equals(verifier.keyHash)) continue;
+    sawKey = true;
+    if (verifier.verify(Buffer.from(text, 'utf8'), sig.subarray(4))) return { ok: true, text };
+  }
+  return { ok: false, reason: sawKey ? 'bad_signature' : 'no_signature_by_key' };
+}
+
+export function checkpointText(origin: string, treeSize: number, rootHash: Uint8Array): string {
+  return `${origin}\n${treeSize}\n${Buffer.from(rootHash).toString('base64')}\n`;
+}
+
+export interface CheckpointBody {
+  readonly origin: string;
+  readonly treeSize: number;
+  readonly rootHash: Buffer;
+}
+
+/** Parses a checkpoint's note text (extension lines after the root are allowed and ignored). */
+export function parseCheckpointText(text: string): CheckpointBody | null {
+  const lines = text.split('\n');
+  if (lines.length < 4 || lines[lines.length - 1] !== '') return null;
+  const [origin, size, root] = lines as [string, string, string];
+  if (!origin || !/^(0|[1-9]\d{0,15})$/.test(size) || !Number.isSafeInteger(Number(size))) return null;
+  if (!/^[A-Za-z0-9+/]{43}=$/.test(root)) return null;
+  return { origin, treeSize: Number(size), rootHash: Buffer.from(root, 'base64') };
+}
+
+/** A stored, signed checkpoint. */
+export interface Checkpoint {
+  readonly id: number;
+  readonly treeSize: number;
+  /** hex */
+  readonly rootHash: string;
+  readonly origin: string;
+  /** hex of the key hash's four bytes */
+  readonly keyId: string;
+  /** The whole signed note. */
+  readonly note: string;
+  readonly createdAt: string;
+}
+
+/** The ledger as a Merkle tree: leaf i = the event with seq i+1. */
+export interface LedgerTree {
+  /** The number of events (the head's seq). */
+  size(): Promise<number>;
+  /** Brings any cache up to `size` leaves; throws when the stored ledger has a gap. */
+  extend(size: number): Promise<void>;
+  /** A subtree source for one operation. */
+  source(): SubtreeSource;
+}
+
+export interface CheckpointRepo {
+  latest(): Promise<Checkpoint | null>;
+  bySize(treeSize: number): Promise<Checkpoint | null>;
+  /** The smallest checkpoint covering at least `treeSize` leaves. */
+  covering(treeSize: number): Promise<Checkpoint | null>;
+  insert(cp: Omit<Checkpoint, 'id'>): Promise<Checkpoint>;
+}
+
+export type CreateCheckpointResult =
+  | { readonly ok: true; readonly checkpoint: Checkpoint; readonly created: boolean }
+  | { readonly ok: false; readonly reason: 'ledger_broken'; readonly verify: Extract<VerifyResult, { ok: false }> }
+  | { readonly ok: false; readonly reason: 'inconsistent_with_previous'; readonly previous: Checkpoint };
+
+export interface InclusionProof {
+  readonly seq: number;
+  readonly leafIndex: number;
+  readonly treeSize: number;
+  /** base64 hashes, leaf end first (RFC 9162 audit path). */
+  readonly auditPath: string[];
+}
+
+export interface CheckpointServiceDeps {
+  readonly tree: LedgerTree;
+  readonly repo: CheckpointRepo;
+  readonly signer: NoteSigner;
+  /** Verifies a range of the hash chain: a checkpoint never signs a broken chain. */
+  readonly verifyRange: (range: EventRange) => Promise<VerifyResult>;
+  readonly clock?: Clock;
+}
+
+/** Creates, serves and proves against signed checkpoints. */
+export class CheckpointService {
+  readonly #d: CheckpointServiceDeps;
+  readonly #clock: Clock;
+  #queue: Promise<unknown> = Promise.resolve();
+
+  constructor(deps: CheckpointServiceDeps) {
+    this.#d = deps;
+    this.#clock = deps.clock ?? systemClock;
+  }
+
+  get origin(): string {
+    return this.#d.signer.name;
+  }
+
+  get verifierKey(): string {
+    return this.#d.signer.verifierKey;
+  }
+
+  get publicKey(): Buffer {
+    return this.#d.signer.publicKey;
+  }
+
+  latest(): Promise<Checkpoint | null> {
+    return this.#d.repo.latest();
+  }
+
+  bySize(treeSize: number): Promise<Checkpoint | null> {
+    return this.#d.repo.bySize(treeSize);
+  }
+
+  /**
+   * Signs a checkpoint over the whole ledger as it stands, after verifying the chain since
+   * the last checkpoint and that the tree still holds the last checkpoint's root. One at a
+   * time; when nothing was appended since the last one, that one is returned.
+   */
+  create(): Promise<CreateCheckpointResult> {
+    const run = this.#queue.then(() => this.#create());
+    this.#queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** A checkpoint covering at least `treeSize` leaves, signing a new one if needed. */
+  async covering(treeSize: number): Promise<CreateCheckpointResult> {
+    const have = await this.#d.repo.covering(treeSize);
+    if (have) return { ok: true, checkpoint: have, created: false };
+    return this.create();
+  }
+
+  async inclusion(seq: number, treeSize: number): Promise<InclusionProof> {
+    const path = await inclusionPath(this.#d.tree.source(), seq - 1, treeSize);
+    return { seq, leafIndex: seq - 1, treeSize, auditPath: path.map((h) => h.toString('base64')) };
+  }
+
+  async consistency(oldSize: number, newSize: number): Promise<string[]> {
+    const proof = await consistencyProof(this.#d.tree.source(), oldSize, newSize);
+    return proof.map((h) => h.toString('base64'));
+  }
+
+  async #create(): Promise<CreateCheckpointResult> {
+    const { tree, repo, signer } = this.#d;
+    const size = await tree.size();
+    const previous = await repo.latest();
+    if (previous && previous.treeSize === size) return { ok: true, checkpoint: previous, created: false };
+    // Fewer events than a signed checkpoint counted: events were removed from the end.
+    if (previous && previous.treeSize > size) return { ok: false, reason: 'inconsistent_with_previous', previous };
+    const from = previous ? previous.treeSize + 1 : 1;
+    const verified = await this.#d.verifyRange({ fromSeq: from, toSeq: size });
+    if (!verified.ok) return { ok: false, reason: 'ledger_broken', verify: verified };
+    await tree.extend(size);
+    const source = tree.source();
+    if (previous) {
+      const again = await treeRoot(source, previous.treeSize);
+      if (again.toString('hex') !== previous.rootHash) return { ok: false, reason: 'inconsistent_with_previous', previous };
+    }
+    const root = await treeRoot(source, size);
+    const note = signNote(checkpointText(signer.name, size, root), signer);
+    const checkpoint = await repo.insert({
+      treeSize: size,
+      rootHash: root.toString('hex'),
+      origin: signer.name,
+      keyId: signer.keyHash.toString('hex'),
+      note,
+      createdAt: new Date(this.#clock.now()).toISOString(),
+    });
+    return { ok: true, checkpoint, created: true };
+  }
+}
+
+/**
+ * Signs a checkpoint every `intervalMs` (when the ledger grew). Returns the stop function;
+ * a failed run is logged and the next one tries again.
+ */
+export function startCheckpointTimer(service: CheckpointService, intervalMs: number, log: Logger): () => void {
+  const timer = setInterval(() => {
+    service
+      .create()
+      .then((r) => {
+        if (r.ok && r.created) log.info({ treeSize: r.checkpoint.treeSize, rootHash: r.checkpoint.rootHash }, 'checkpoint signed');
+        if (!r.ok) log.error({ reason: r.reason, ...(r.reason === 'ledger_broken' ? { brokenAt: r.verify.brokenAt } : {}) }, 'checkpoint refused');
+      })
+      .catch((err: unknown) => log.error({ err }, 'checkpoint failed'));
+  }, intervalMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}

@@ -1,0 +1,188 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { buildApp } from '../../src/api/app.js';
+import { evidenceRoutes, type EvidenceApiDeps } from '../../src/api/routes/evidence.js';
+import { SqliteTokenStore, type Role } from '../../src/api/tokens.js';
+import type { ApiInstance } from '../../src/api/types.js';
+import { openSqlite } from '../../src/db/sqlite.js';
+import { AccessLog } from '../../src/evidence/access-log.js';
+import { CheckpointService, loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
+import { SqliteCheckpointRepo, SqliteLedgerTree } from '../../src/evidence/checkpoint-sqlite.js';
+import { SqliteEvidenceQueries } from '../../src/evidence/queries-sqlite.js';
+import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
+import { createSubject } from '../../src/evidence/subject.js';
+import type { Outcome, StoredEvent } from '../../src/evidence/types.js';
+import { createMetrics } from '../../src/shared/metrics.js';
+import { logSink } from './helpers.js';
+
+export const PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
+export const ORIGIN = 'consentline.test/ledger';
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly role: Role | undefined;
+  readonly public: boolean;
+}
+
+/**
+ * The auditor/DPO API on a real SQLite file in a temp directory, with the evidence writer,
+ * a separate read connection (as in the service), a checkpoint key and every route.
+ */
+export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), 'consentline-api-'));
+  const path = join(dir, 'ledger.sqlite');
+  let t = Date.parse('2026-03-02T10:00:00.000Z');
+  const clock = { now: () => t++ };
+  const store = await openSqliteEvidenceStore({ path, clock });
+  const { db } = openSqlite({ path });
+  const tokens = new SqliteTokenStore(db);
+  const queries = new SqliteEvidenceQueries(db);
+  const { signer } = loadOrCreateSigner(join(dir, 'secrets', 'checkpoint.pem'), ORIGIN);
+  const checkpoints = new CheckpointService({
+    tree: new SqliteLedgerTree(db),
+    repo: new SqliteCheckpointRepo(db),
+    signer,
+    verifyRange: (r) => queries.verifyLedger(r),
+    clock,
+  });
+  const deps: EvidenceApiDeps = {
+    queries,
+    access: new AccessLog(store),
+    checkpoints,
+    signer,
+    pepper: PEPPER,
+    defaultCountryCode: '48',
+    controller: { name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL', contact: 'iod@example.pl' },
+    config: { evidence: { pepper: PEPPER }, ari: { url: 'http://pbx:8088', password: 'ari-secret' }, controller: { name: 'Example' } },
+    clock,
+  };
+  const registered: RegisteredRoute[] = [];
+  const sink = logSink();
+  const app: ApiInstance = await buildApp({
+    log: sink.log,
+    tokens,
+    metrics: createMetrics(),
+    readiness: async () => ({ database: { status: 'up' } }),
+    rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
+    routes: evidenceRoutes(deps).map((routes) => async (scope: ApiInstance) => {
+      scope.addHook('onRoute', (r) => {
+        for (const method of [r.method].flat()) {
+          if (method === 'HEAD') continue;
+          registered.push({ method, url: r.url, role: r.config?.role, public: r.config?.public === true });
+        }
+      });
+      await routes(scope);
+    }),
+  });
+  const issue = async (role: Role) => (await tokens.create(`t-${role}`, role)).token;
+  const close = async () => {
+    await app.close();
+    await store.close();
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, registered, logs: sink.lines, issue, close };
+}
+
+export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;
+
+export interface SeedCall {
+  readonly callId: string;
+  readonly number?: string | null;
+  readonly did?: string;
+  readonly flowId?: string;
+  readonly startedAt: string;
+  readonly outcome: Outcome;
+  readonly legalBasis?: 'consent_by_conduct' | 'explicit_consent' | 'legitimate_interest';
+  readonly clause?: boolean;
+  readonly marketing?: 'yes' | 'no';
+}
+
+const AUDIO = 'ab'.repeat(32);
+
+/** Appends the events a real flow writes for one call, with its subject and projection. */
+export async function seedCall(store: SqliteEvidenceStore, c: SeedCall): Promise<StoredEvent[]> {
+  const did = c.did ?? '+48221234567';
+  const flowId = c.flowId ?? 'main';
+  const legalBasis = c.legalBasis ?? 'consent_by_conduct';
+  const subject = c.number ? createSubject(c.number, PEPPER) : null;
+  const at = (ms: number) => new Date(Date.parse(c.startedAt) + ms).toISOString();
+  const out: StoredEvent[] = [];
+  const add = async (...args: Parameters<SqliteEvidenceStore['append']>) => out.push(await store.append(...args));
+  await add(
+    {
+      callId: c.callId,
+      kind: 'call.started',
+      at: c.startedAt,
+      data: { flowId, legalBasis, did, channelId: `ch-${c.callId}`, server: 'pbx-1', instance: 'cl-1', lang: 'pl', caller: subject?.commitment ?? null },
+    },
+    {
+      ...(subject ? { subject } : {}),
+      callOpen: { callId: c.callId, startedAt: c.startedAt, flowId, did, legalBasis, server: 'pbx-1', language: 'pl' },
+    },
+  );
+  const notice = (playback: string) => ({
+    promptId: 'notice',
+    lang: 'pl',
+    version: '3',
+    audioSha256: AUDIO,
+    playbackId: `${c.callId}-1`,
+    startedAt: at(100),
+    endedAt: at(9000),
+    playback,
+    step: 'notice',
+  });
+  if (c.outcome === 'abandoned') {
+    await add({ callId: c.callId, kind: 'prompt.played', at: at(9000), data: notice('hangup') });
+    await add({ callId: c.callId, kind: 'call.abandoned', at: at(9001), data: { step: 'notice' } }, { callPatch: { outcome: 'abandoned', recording: 'no', endedAt: at(9001) } });
+    return out;
+  }
+  await add({ callId: c.callId, kind: 'prompt.played', at: at(9000), data: notice('completed') });
+  if (c.clause) await add({ callId: c.callId, kind: 'clause.listened', at: at(20000), data: { completed: true, lang: 'pl' } });
+  if (c.outcome === 'objected') {
+    await add({ callId: c.callId, kind: 'objection.made', at: at(21000), data: { legalBasis } });
+    await add(
+      { callId: c.callId, kind: 'call.continued', at: at(22000), data: { outcome: 'objected', route: 'agents', recording: 'no', marketing: 'none', lang: 'pl' } },
+      { callPatch: { outcome: 'objected', recording: 'no', marketing: 'none', endedAt: at(22000) } },
+    );
+    return out;
+  }
+  if (c.outcome === 'failed') {
+    await add({ callId: c.callId, kind: 'call.failed', at: at(21000), data: { step: 'menu', reason: 'ari_unreachable', route: 'fallback', recording: 'no' } }, { callPatch: { outcome: 'failed', recording: 'no', marketing: 'none', endedAt: at(21000) } });
+    return out;
+  }
+  await add({ callId: c.callId, kind: 'consent.recording', at: at(21000), data: { decision: 'granted', legalBasis, how: 'conduct' } });
+  if (c.marketing) {
+    await add({
+      callId: c.callId,
+      kind: 'consent.marketing',
+      at: at(25000),
+      data: { decision: c.marketing, controller: 'Example Controller Sp. z o.o.', channels: ['phone', 'sms'], digit: c.marketing === 'yes' ? '1' : '2', lang: 'pl' },
+    });
+  }
+  const marketing = c.marketing ?? 'none';
+  await add(
+    { callId: c.callId, kind: 'call.continued', at: at(26000), data: { outcome: 'continued', route: 'agents', recording: 'yes', marketing, lang: 'pl' } },
+    { callPatch: { outcome: 'continued', recording: 'yes', marketing, endedAt: at(26000) } },
+  );
+  return out;
+}
+
+/** A small, varied set of calls over two days and two flows. */
+export async function seedSample(store: SqliteEvidenceStore) {
+  const calls: SeedCall[] = [
+    { callId: 'c-01', number: '+48600123456', startedAt: '2026-03-01T09:00:00.000Z', outcome: 'continued', marketing: 'yes', clause: true },
+    { callId: 'c-02', number: '+48600123456', startedAt: '2026-03-01T10:00:00.000Z', outcome: 'objected' },
+    { callId: 'c-03', number: '+48601000001', startedAt: '2026-03-01T11:00:00.000Z', outcome: 'abandoned' },
+    { callId: 'c-04', number: '+48601000002', startedAt: '2026-03-01T12:00:00.000Z', outcome: 'continued', marketing: 'no', did: '+48227654321' },
+    { callId: 'c-05', number: null, startedAt: '2026-03-02T08:00:00.000Z', outcome: 'failed', flowId: 'sales' },
+    { callId: 'c-06', number: '+48600123456', startedAt: '2026-03-02T09:00:00.000Z', outcome: 'continued', flowId: 'sales', legalBasis: 'explicit_consent' },
+  ];
+  const events = new Map<string, StoredEvent[]>();
+  for (const c of calls) events.set(c.callId, await seedCall(store, c));
+  return { calls, events };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
