@@ -1,12 +1,17 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
+import { evidenceRoutes } from './api/routes/evidence.js';
 import { SqliteTokenStore } from './api/tokens.js';
 import type { ApiInstance } from './api/types.js';
 import { missingPrompts } from './config/prompt-check.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateSecret } from './config/secrets.js';
 import { openSqlite } from './db/sqlite.js';
+import { AccessLog } from './evidence/access-log.js';
+import { CheckpointService, loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
+import { SqliteCheckpointRepo, SqliteLedgerTree } from './evidence/checkpoint-sqlite.js';
+import { SqliteEvidenceQueries } from './evidence/queries-sqlite.js';
 import { openSqliteEvidenceStore } from './evidence/sqlite-store.js';
 import { createSubject, normalizeCallerId } from './evidence/subject.js';
 import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
@@ -25,6 +30,10 @@ export interface ServiceDeps {
   /** Builds the ARI link; the real one is the ari-client adapter, tests may pass the same against an emulator. */
   readonly createAri: (config: Readonly<Config>, log: Logger) => AriPort;
   readonly loadPrompts: (dir: string) => Promise<PromptLookup>;
+  /** How often a checkpoint is signed over the ledger (default 1 hour; 0 = only on demand). */
+  readonly checkpointIntervalMs?: number;
+  /** The checkpoint signing key (Ed25519, PKCS#8 PEM, created 0600 on first use); default <dataDir>/secrets/checkpoint-ed25519.pem. */
+  readonly checkpointKeyPath?: string;
 }
 
 export interface Service {
@@ -68,7 +77,19 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
 
   const metrics = createMetrics();
   const store = await openSqliteEvidenceStore({ path: dbPath, clock });
+  // The API's own connection to the evidence file: tokens, queries, the Merkle tree and checkpoints.
   const tokenDb = openSqlite({ path: dbPath }).db;
+  const checkpointKeyPath = deps.checkpointKeyPath ?? join(dataDir, 'secrets', 'checkpoint-ed25519.pem');
+  const { signer, created: keyCreated } = loadOrCreateSigner(checkpointKeyPath, `consentline/${config.service.instanceId}`);
+  log.info({ checkpointKey: checkpointKeyPath, verifierKey: signer.verifierKey }, keyCreated ? 'generated a new checkpoint signing key' : 'checkpoint signing key ready');
+  const queries = new SqliteEvidenceQueries(tokenDb);
+  const checkpoints = new CheckpointService({
+    tree: new SqliteLedgerTree(tokenDb),
+    repo: new SqliteCheckpointRepo(tokenDb),
+    signer,
+    verifyRange: (range) => queries.verifyLedger(range),
+    clock,
+  });
   const subjectFor = (raw: string): SubjectRecord | null => {
     const e164 = normalizeCallerId(raw, config.service.defaultCountryCode);
     return e164 ? createSubject(e164, pepper.value) : null;
@@ -95,6 +116,17 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     log,
     tokens: new SqliteTokenStore(tokenDb),
     metrics,
+    routes: evidenceRoutes({
+      queries,
+      access: new AccessLog(timedWriter(store, metrics)),
+      checkpoints,
+      signer,
+      pepper: pepper.value,
+      defaultCountryCode: config.service.defaultCountryCode,
+      controller: config.controller,
+      config,
+      clock,
+    }),
     readiness: async () => ({
       ari: ari.connected ? { status: 'up' } : { status: 'down', detail: 'ARI events link not connected' },
       database: await store
@@ -109,6 +141,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ api: address }, 'API listening');
   await ari.start(calls);
+  const checkpointInterval = deps.checkpointIntervalMs ?? 3_600_000;
+  const stopCheckpoints = checkpointInterval > 0 ? startCheckpointTimer(checkpoints, checkpointInterval, log) : () => undefined;
 
   let stopped = false;
   return {
@@ -122,6 +156,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       if (stopped) return;
       stopped = true;
       log.info({ activeCalls: calls.activeCalls }, 'stopping');
+      stopCheckpoints();
       await api.close();
       await calls.shutdown();
       await ari.close();
