@@ -35,6 +35,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], '
 export const CREDENTIAL_FILES: Readonly<Record<string, string>> = {
   CONSENTLINE_ARI_PASSWORD: 'ari-password',
   CONSENTLINE_PEPPER: 'pepper',
+  CONSENTLINE_AMI_SECRET: 'ami-secret',
 };
 
 export function configPathFrom(env: NodeJS.ProcessEnv, explicit?: string): string {
