@@ -126,10 +126,50 @@ async function runBatch(service: Service, controlPort: number, count: number, ra
   };
 }
 
+/**
+ * The same emulator and the same ari-client adapter driven by a bare app that plays at once
+ * on StasisStart and continues when the playback ends: no flow, no ledger. The difference
+ * to ConsentLine's figures is what the service itself adds.
+ */
+async function baseline(ariPort: number, controlPort: number, count: number) {
+  const ari = realAri(
+    ConfigSchema.parse({ ari: { url: `http://127.0.0.1:${ariPort}`, username: 'asterisk', password: 'asterisk' }, routes: {}, flows: [{ id: 'x', default: true, legalBasis: 'consent_by_conduct', menu: {}, defaultRoute: 'x', fallbackRoute: 'x' }] }),
+    createLogger({ level: 'warn' }),
+  );
+  let n = 0;
+  await ari.start({
+    onStasisStart: (ch) => void ari.play(ch.id, `bl-${++n}`, 'sound:consentline/notice', 'pl').catch(() => undefined),
+    onChannelEvent: (id, ev) => {
+      if (ev.type === 'PlaybackFinished') void ari.continueInDialplan(id, { context: 'consentline-after', extension: 'sales', priority: 1 }).catch(() => undefined);
+    },
+    onConnected: () => undefined,
+    onDisconnected: () => undefined,
+  });
+  try {
+    await control(controlPort, 'POST', '/playback', { 'sound:consentline/notice': Math.ceil((count / RAMP_RATE) * 1000) + 1500 });
+    const { batch } = (await control(controlPort, 'POST', '/originate', { count, ratePerSec: RAMP_RATE, exten: '221234567' })) as { batch: number };
+    const calls = await waitDone(controlPort, batch, count, 120_000);
+    const latencies = calls.filter((c) => c.stasisStartAt && c.firstPlayAt).map((c) => c.firstPlayAt! - c.stasisStartAt!);
+    await control(controlPort, 'POST', '/reset');
+    return { p50Ms: round(pct(latencies, 50)), p99Ms: round(pct(latencies, 99)) };
+  } finally {
+    await ari.close();
+  }
+}
+
 async function main() {
   const info = machineInfo();
   console.log(`bench:calls — ${info.cpu}, ${info.cores} cores, Node ${info.node}, SQLite ${info.sqlite}, load ${info.loadAvg1m}`);
   const emu = await startEmulator();
+  const REPEATS = quick ? 1 : 3;
+  console.log('\nbaseline: bare ari-client app (play on StasisStart, no flow, no ledger), N concurrent, median of %d runs', REPEATS);
+  const baselines: Record<number, { p50Ms: number; p99Ms: number }> = {};
+  for (const n of SIZES) {
+    const runs = [];
+    for (let i = 0; i < REPEATS; i++) runs.push(await baseline(emu.ariPort, emu.controlPort, n));
+    baselines[n] = { p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)) };
+    console.log(`${String(n).padStart(7)}  p50 ${baselines[n]!.p50Ms} ms  p99 ${baselines[n]!.p99Ms} ms`);
+  }
   const dataDir = mkdtempSync(join(tmpdir(), 'cl-bench-calls-'));
   const config = ConfigSchema.parse({
     service: { dataDir, logLevel: 'warn' },
@@ -164,25 +204,37 @@ async function main() {
     // Warm-up: JIT, connection pool, SQLite pages.
     await runBatch(service, emu.controlPort, 50, 100, 300);
 
-    console.log('\nconcurrent calls (ramp at %d new calls/s; each call: notice, menu, key 1, continue)', RAMP_RATE);
+    console.log('\nconcurrent calls (ramp at %d new calls/s; each call: notice, menu, key 1, continue), median of %d runs', RAMP_RATE, REPEATS);
     console.log('      N  peak-live  p50 ms  p99 ms  events/s  peak RSS MB  continued');
     const concurrency = [];
     for (const n of SIZES) {
       // The notice lasts longer than the ramp, so all N calls are in the flow at once.
       const noticeMs = Math.ceil((n / RAMP_RATE) * 1000) + 1500;
-      const r = await runBatch(service, emu.controlPort, n, RAMP_RATE, noticeMs);
+      const runs = [];
+      for (let i = 0; i < REPEATS; i++) runs.push(await runBatch(service, emu.controlPort, n, RAMP_RATE, noticeMs));
+      const r = {
+        ...runs[0]!,
+        p50Ms: median(runs.map((x) => x.p50Ms)),
+        p99Ms: median(runs.map((x) => x.p99Ms)),
+        eventsPerSec: Math.round(median(runs.map((x) => x.eventsPerSec))),
+        peakRssMb: Math.max(...runs.map((x) => x.peakRssMb)),
+        continued: Math.min(...runs.map((x) => x.continued)),
+        baseline: baselines[n],
+      };
       concurrency.push(r);
       console.log(
         `${String(n).padStart(7)}  ${String(r.peakConcurrent).padStart(9)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}  ${String(r.eventsPerSec).padStart(8)}  ${String(r.peakRssMb).padStart(11)}  ${r.continued}/${n}`,
       );
     }
 
-    console.log('\nnew-call rate (4 s per step; short calls): highest rate with p99 StasisStart→play < 50 ms');
+    console.log('\nnew-call rate (4 s per step; short calls; median of %d): highest rate with p99 StasisStart→play < 50 ms', REPEATS);
     console.log('  calls/s  p50 ms  p99 ms');
     const rates = [];
     let bestRate = 0;
     for (const rate of RATES) {
-      const r = await runBatch(service, emu.controlPort, rate * 4, rate, 300);
+      const runs = [];
+      for (let i = 0; i < REPEATS; i++) runs.push(await runBatch(service, emu.controlPort, rate * 4, rate, 300));
+      const r = { p50Ms: median(runs.map((x) => x.p50Ms)), p99Ms: median(runs.map((x) => x.p99Ms)) };
       rates.push({ rate, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
       console.log(`${String(rate).padStart(9)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}`);
       if (r.p99Ms < 50) bestRate = rate;
