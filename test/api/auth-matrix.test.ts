@@ -1,0 +1,70 @@
+import type { InjectOptions } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ROLES, type Role } from '../../src/api/tokens.js';
+import { bearer, evidenceApp, seedSample, type EvidenceApp } from './evidence-helpers.js';
+
+type Req = Omit<InjectOptions, 'headers'>;
+
+/**
+ * Every auditor/DPO route with the least role it needs and a request it answers with 2xx.
+ * A route registered without an entry here fails the first test: no route ships unmatrixed.
+ */
+const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
+  'GET /calls': { role: 'auditor', req: () => ({ url: '/calls' }) },
+  'POST /calls/search-by-caller': { role: 'dpo', req: () => ({ method: 'POST', url: '/calls/search-by-caller', payload: { callerNumber: '+48600123456' } }) },
+  'GET /calls/:callId/timeline': { role: 'auditor', req: () => ({ url: '/calls/c-01/timeline' }) },
+  'GET /calls/:callId/receipt': { role: 'dpo', req: () => ({ url: '/calls/c-01/receipt' }) },
+  'GET /calls/:callId/proof': { role: 'auditor', req: () => ({ url: '/calls/c-01/proof' }) },
+  'GET /ledger/verify': { role: 'auditor', req: () => ({ url: '/ledger/verify' }) },
+  'GET /checkpoints/latest': { role: 'auditor', req: () => ({ url: '/checkpoints/latest' }) },
+  'POST /checkpoints': { role: 'admin', req: () => ({ method: 'POST', url: '/checkpoints' }) },
+  'GET /checkpoints/public-key': { role: 'auditor', req: () => ({ url: '/checkpoints/public-key' }) },
+  'GET /checkpoints/consistency': { role: 'auditor', req: (n) => ({ url: `/checkpoints/consistency?from=1&to=${n}` }) },
+  'GET /proofs/events/:seq': { role: 'auditor', req: () => ({ url: '/proofs/events/1' }) },
+  'GET /stats': { role: 'auditor', req: () => ({ url: '/stats?from=2026-03-01&to=2026-03-31' }) },
+  'POST /bundles': { role: 'auditor', req: () => ({ method: 'POST', url: '/bundles', payload: { callIds: ['c-01'] } }) },
+  'GET /config': { role: 'admin', req: () => ({ url: '/config' }) },
+};
+
+let t: EvidenceApp;
+let cpSize = 0;
+const tokens = {} as Record<Role, string>;
+let revoked = '';
+
+beforeAll(async () => {
+  t = await evidenceApp();
+  await seedSample(t.store);
+  const cp = await t.checkpoints.create();
+  if (!cp.ok) throw new Error('no checkpoint');
+  cpSize = cp.checkpoint.treeSize;
+  for (const role of ROLES) tokens[role] = await t.issue(role);
+  const gone = await t.tokens.create('gone', 'admin');
+  await t.tokens.revoke(gone.info.id);
+  revoked = gone.token;
+});
+afterAll(async () => t?.close());
+
+describe('auth matrix over every registered route', () => {
+  it('has exactly one entry per registered route, with the role the route declares', () => {
+    const registered = t.registered.filter((r) => !r.public).map((r) => `${r.method} ${r.url}`);
+    expect(registered.length).toBeGreaterThan(0);
+    expect([...registered].sort()).toEqual(Object.keys(MATRIX).sort());
+    for (const r of t.registered) expect(r.role ?? 'admin', `${r.method} ${r.url}`).toBe(MATRIX[`${r.method} ${r.url}`]!.role);
+  });
+
+  for (const [route, { role, req }] of Object.entries(MATRIX)) {
+    it(`${route}: 401 without or with a revoked token; ${role} and above only`, async () => {
+      const send = (headers: Record<string, string>) => t.app.inject({ ...req(cpSize), headers } as InjectOptions);
+      expect((await send({})).statusCode).toBe(401);
+      expect((await send({ authorization: 'Bearer clt_not-a-real-token' })).statusCode).toBe(401);
+      expect((await send(bearer(revoked))).statusCode).toBe(401);
+      for (const held of ROLES) {
+        const r = await send(bearer(tokens[held]));
+        const allowed = ROLES.indexOf(held) >= ROLES.indexOf(role);
+        if (allowed) expect(r.statusCode, `${held}: ${r.body}`).toBeGreaterThanOrEqual(200);
+        if (allowed) expect(r.statusCode, `${held}: ${r.body}`).toBeLessThan(300);
+        else expect(r.statusCode, held).toBe(403);
+      }
+    });
+  }
+});
