@@ -7,6 +7,7 @@ import type { ApiInstance } from './api/types.js';
 import { missingPrompts } from './config/prompt-check.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateSecret } from './config/secrets.js';
+import { createRecordingsRuntime, type RecordingsRuntime } from './recordings/pipeline/build.js';
 import { openSqlite } from './db/sqlite.js';
 import { AccessLog } from './evidence/access-log.js';
 import { CheckpointService, loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
@@ -42,6 +43,8 @@ export interface Service {
   readonly api: ApiInstance;
   readonly metrics: Metrics;
   readonly ari: AriPort;
+  /** The recordings pipeline, AMI watcher and object store; null when `recordings.enabled` is false. */
+  readonly recordings: RecordingsRuntime | null;
   /** Where the API listens, e.g. http://127.0.0.1:8480 */
   readonly apiUrl: string;
   stop(): Promise<void>;
@@ -90,6 +93,24 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     verifyRange: (range) => queries.verifyLedger(range),
     clock,
   });
+  // The recordings pipeline's own connection to the same file (its table and ledger look-ups).
+  const recordingsDb = config.recordings.enabled ? openSqlite({ path: dbPath }).db : null;
+  const recordings = recordingsDb
+    ? await createRecordingsRuntime(config, { db: recordingsDb, evidence: store, log, pepper: pepper.value, dataDir, metrics, clock })
+    : null;
+  if (recordings) {
+    // The store must be where the configuration says (S3: bucket region in the allow-list). An
+    // unreachable store is no reason not to start: recordings wait in the queue.
+    const location = await recordings.store.checkLocation().catch((err: unknown) => {
+      log.warn({ err }, 'recordings store not reachable at start-up; recordings will queue until it is');
+      return null;
+    });
+    if (location && !location.ok) {
+      await recordings.close();
+      recordingsDb?.close();
+      throw new StartupError([`recordings.store: ${location.reason}`]);
+    }
+  }
   const subjectFor = (raw: string): SubjectRecord | null => {
     const e164 = normalizeCallerId(raw, config.service.defaultCountryCode);
     return e164 ? createSubject(e164, pepper.value) : null;
@@ -129,6 +150,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     }),
     readiness: async () => ({
       ari: ari.connected ? { status: 'up' } : { status: 'down', detail: 'ARI events link not connected' },
+      ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
       database: await store
         .head()
         .then(() => ({ status: 'up' as const }))
@@ -137,10 +159,16 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   });
   metrics.probes.activeCalls = () => calls.activeCalls;
   metrics.probes.ariConnected = () => ari.connected;
+  if (recordings) {
+    metrics.probes.amiConnected = () => recordings.watcher?.connected ?? false;
+    metrics.probes.uploadQueueDepth = () => recordings.pipeline.queueStats().depth;
+    metrics.probes.uploadOldestAgeSeconds = () => recordings.pipeline.queueStats().oldestAgeSeconds;
+  }
 
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ api: address }, 'API listening');
   await ari.start(calls);
+  recordings?.start();
   const checkpointInterval = deps.checkpointIntervalMs ?? 3_600_000;
   const stopCheckpoints = checkpointInterval > 0 ? startCheckpointTimer(checkpoints, checkpointInterval, log) : () => undefined;
 
@@ -151,6 +179,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     api,
     metrics,
     ari,
+    recordings,
     apiUrl: address,
     async stop() {
       if (stopped) return;
@@ -160,6 +189,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       await api.close();
       await calls.shutdown();
       await ari.close();
+      await recordings?.close();
+      recordingsDb?.close();
       await store.close();
       tokenDb.close();
     },

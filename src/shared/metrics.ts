@@ -11,6 +11,8 @@ export function createMetrics() {
     activeCalls: (): number => 0,
     ariConnected: (): boolean => false,
     amiConnected: (): boolean => false,
+    uploadQueueDepth: (): number => 0,
+    uploadOldestAgeSeconds: (): number => 0,
   };
   collectDefaultMetrics({ register: registry, prefix: 'consentline_process_' });
   const m = {
@@ -69,11 +71,17 @@ export function createMetrics() {
       name: 'consentline_upload_queue_depth',
       help: 'Recordings waiting for a verified upload',
       registers: [registry],
+      collect() {
+        this.set(probes.uploadQueueDepth());
+      },
     }),
     uploadOldestAgeSeconds: new Gauge({
       name: 'consentline_upload_oldest_age_seconds',
       help: 'Age of the oldest recording waiting for upload',
       registers: [registry],
+      collect() {
+        this.set(probes.uploadOldestAgeSeconds());
+      },
     }),
     quarantined: new Counter({
       name: 'consentline_recordings_quarantined_total',

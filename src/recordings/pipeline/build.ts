@@ -79,6 +79,8 @@ export interface RecordingsRuntime {
   readonly amiProblem: string | null;
   /** Starts the watcher and the pipeline. */
   start(): void;
+  /** `/ready` components: `ami` (the AMI link) and `storage` (the object store as the last operation found it). */
+  readiness(): Record<'ami' | 'storage', { status: 'up' | 'down' | 'disabled'; detail?: string }>;
   /** Stops in reverse order and closes what it opened (not `db` or `evidence`). */
   close(): Promise<void>;
 }
@@ -154,6 +156,18 @@ export async function createRecordingsRuntime(
     start() {
       watcher?.start();
       pipeline.start();
+    },
+    readiness() {
+      const storage = pipeline.storageHealth;
+      return {
+        ami: watcher?.connected
+          ? { status: 'up' }
+          : { status: 'down', detail: amiProblem ?? `AMI ${watcher?.state === 'gave-up' ? 'login refused; fix the secret and restart' : 'not connected'}` },
+        storage:
+          storage.status === 'down'
+            ? { status: 'down', detail: `object store failing (${storage.code}) since ${storage.since}; ${pipeline.queueStats().depth} recording(s) queued` }
+            : { status: 'up' },
+      };
     },
     async close() {
       await watcher?.stop();

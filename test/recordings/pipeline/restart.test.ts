@@ -151,7 +151,7 @@ describe('restart resumes from each state', () => {
     const stuck: RecordingSource = {
       kind: 'spool',
       nameOf: (x) => real.nameOf(x),
-      open: (n, p) => real.open(n, p),
+      open: (n) => real.open(n),
       list: () => real.list(),
       remove: async () => {
         throw Object.assign(new Error('EBUSY (test)'), { code: 'EBUSY' });
