@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, test } from 'vitest';
 import { AMI_BANNER, AmiEmulator, headerOf, type AmiPacket, type EmuChannel, type LocalCall } from '../emulators/ami/index.js';
-import { haveTranscripts, loadTranscript, RawAmiClient, transcriptPairs, until, type TranscriptEntry } from './helpers.js';
+import { haveTranscripts, TRANSCRIPTS_DIR, loadTranscript, RawAmiClient, transcriptPairs, until, type TranscriptEntry } from './helpers.js';
 
 const LIVE_VALUES = new Set(['EventTV', 'SessionID', 'LocalAddress', 'RemoteAddress']);
 
@@ -136,7 +136,11 @@ function transcriptResponses(entries: TranscriptEntry[]): AmiPacket[] {
   return entries.flatMap((e) => (e.kind === 'ami' && 'Response' in e.event ? [transcriptPairs(e.event)] : []));
 }
 
-describe.skipIf(!haveTranscripts)('AMI emulator against the Asterisk transcripts', () => {
+test('the Asterisk transcripts are there (../shared/asterisk-transcripts)', () => {
+  expect(haveTranscripts, `missing ${TRANSCRIPTS_DIR}`).toBe(true);
+});
+
+describe('AMI emulator against the Asterisk transcripts', () => {
   let emu: AmiEmulator | undefined;
   let clients: RawAmiClient[] = [];
   afterEach(async () => {

@@ -6,10 +6,11 @@ import { createLogger, type Logger } from '../../src/shared/log.js';
 import { encodePacket, headerOf, PacketReader, type AmiPacket, type AmiPair } from '../emulators/ami/index.js';
 
 /**
- * The Asterisk transcripts live outside the repository (shared design inputs). The conformance
- * tests read them at run time and are skipped where they are not present.
+ * The Asterisk transcripts live beside the repository (../shared, the shared design inputs,
+ * there in CI too). The conformance tests read them at run time and fail when they are missing.
  */
-export const TRANSCRIPTS_DIR = process.env.ASTERISK_TRANSCRIPTS_DIR ?? '/work/shared/asterisk-transcripts';
+export const TRANSCRIPTS_DIR =
+  process.env.ASTERISK_TRANSCRIPTS_DIR ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/asterisk-transcripts');
 export const haveTranscripts = existsSync(TRANSCRIPTS_DIR);
 
 export type TranscriptEntry =
