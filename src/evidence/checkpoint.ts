@@ -112,9 +112,12 @@ export interface NoteVerifier {
 
 /** Parses `name+hash+base64key`; null when it is not an Ed25519 verifier key whose hash matches. */
 export function parseVerifierKey(text: string): NoteVerifier | null {
-  const parts = text.trim().split('+');
-  if (parts.length !== 3) return null;
-  const [name, hashHex, keyB64] = parts as [string, string, string];
+  // The key's base64 may itself hold '+': cut at the first two only, as Go's note package does.
+  const t = text.trim();
+  const a = t.indexOf('+');
+  const b = a < 0 ? -1 : t.indexOf('+', a + 1);
+  if (b < 0) return null;
+  const [name, hashHex, keyB64] = [t.slice(0, a), t.slice(a + 1, b), t.slice(b + 1)];
   if (!isKeyName(name) || !/^[0-9a-f]{8}$/.test(hashHex) || !/^[A-Za-z0-9+/]+=*$/.test(keyB64)) return null;
   const key = Buffer.from(keyB64, 'base64');
   if (key.length !== 33 || key[0] !== ED25519_ALG) return null;
