@@ -6,6 +6,8 @@ import { evidence } from './evidence.js';
 import { ledgerVerify } from './ledger-verify.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { promptsInstall } from './prompts-install.js';
+import { recordingDecrypt } from './recording-decrypt.js';
+import { recordingList } from './recording-list.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
 export const COMMANDS: readonly Command[] = [
@@ -18,4 +20,6 @@ export const COMMANDS: readonly Command[] = [
   tokenRevoke,
   bundleVerify,
   checkpointCreate,
+  recordingDecrypt,
+  recordingList,
 ];

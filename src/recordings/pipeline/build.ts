@@ -18,10 +18,14 @@ import { RecordingPipeline, type RecordingPipelineOptions } from './pipeline.js'
 import { AriSource, SpoolSource } from './source.js';
 
 /** Where the recording master key lives for each key mode; relative files are taken from the working dir. */
-export function recordingKeyConfig(rc: RecordingsConfig, dataDir: string): RecordingKeyConfig {
+export function recordingKeyConfig(rc: RecordingsConfig, dataDir: string, opts: { generate?: boolean } = {}): RecordingKeyConfig {
   switch (rc.keys.mode) {
     case 'local':
-      return { mode: 'local', keyFile: path.resolve(rc.keys.keyFile ?? path.join(dataDir, 'secrets', 'recording.key')) };
+      return {
+        mode: 'local',
+        keyFile: path.resolve(rc.keys.keyFile ?? path.join(dataDir, 'secrets', 'recording.key')),
+        generateIfMissing: opts.generate ?? true,
+      };
     case 'rsa':
       return {
         mode: 'rsa',
@@ -37,8 +41,14 @@ export function recordingKeyConfig(rc: RecordingsConfig, dataDir: string): Recor
   }
 }
 
-export async function openRecordingEnvelope(rc: RecordingsConfig, dataDir: string, log?: Logger): Promise<RecordingEnvelope> {
-  return createRecordingEnvelope(await createRecordingKeyring(recordingKeyConfig(rc, dataDir), log ? { log } : {}));
+/** The envelope of this host's key. `generate: false` (tools) never creates a new local key. */
+export async function openRecordingEnvelope(
+  rc: RecordingsConfig,
+  dataDir: string,
+  opts: { log?: Logger; generate?: boolean } = {},
+): Promise<RecordingEnvelope> {
+  const keyConfig = recordingKeyConfig(rc, dataDir, opts.generate === undefined ? {} : { generate: opts.generate });
+  return createRecordingEnvelope(await createRecordingKeyring(keyConfig, opts.log ? { log: opts.log } : {}));
 }
 
 export interface OpenedStore {
@@ -103,7 +113,7 @@ export async function createRecordingsRuntime(
 ): Promise<RecordingsRuntime> {
   const rc = config.recordings;
   const { log, dataDir } = deps;
-  const envelope = await openRecordingEnvelope(rc, dataDir, log);
+  const envelope = await openRecordingEnvelope(rc, dataDir, { log });
   const opened = openRecordingStore(rc, dataDir, log);
   let ari: AriRecordingsClient | null = null;
   const source =

@@ -43,7 +43,7 @@ describe('pipeline on RGW', () => {
     await relay.close(); // connection refused from now on
     const store = new S3ObjectStore(storeConfig(bucket, { endpoint, maxAttempts: 1, connectionTimeoutMs: 500 }));
     const p = w.pipeline({ store, watcher: false, options: { settleMs: 0, storeInfo: S3_INFO(), maxBackoffMs: 300 } });
-    const files = [];
+    const files: { callId: string; name: string; path: string }[] = [];
     for (let i = 0; i < 3; i++) {
       const callId = await ledgerCall(w, 'yes');
       files.push({ callId, ...spoolFile(w.spoolDir, callId, `17000000${i}.1`, toneWav(0.5 + i)) });

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { openSqlite } from '../../db/sqlite.js';
+import { RECORDING_STATES, RecordingRepo, type RecordingState } from '../../recordings/pipeline/repo.js';
+import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
+import { recordingDbPath, recordingToolConfig } from './recording-decrypt.js';
+
+/** The recordings pipeline's rows: state, disposition, attempts and last error; ids and sizes only. */
+export const recordingList: Command = {
+  name: 'recording list',
+  summary: 'list recordings and where each is in the pipeline',
+  usage: `consentline recording list [--state ${RECORDING_STATES.join('|')}] [--limit N] [--config file] [--db path]`,
+  async run(argv, io): Promise<ExitCode> {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { state: { type: 'string' }, limit: { type: 'string' }, config: { type: 'string' }, db: { type: 'string' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length) throw new UsageError('no positional arguments');
+    if (values.state !== undefined && !(RECORDING_STATES as readonly string[]).includes(values.state)) {
+      throw new UsageError(`--state must be one of ${RECORDING_STATES.join(', ')}`);
+    }
+    const limit = positiveInt(values.limit, '--limit') ?? 100;
+    const config = recordingToolConfig(values, io);
+    if (!config) return EXIT.failed;
+    const dbPath = recordingDbPath(values, config);
+    if (!existsSync(dbPath)) {
+      io.err(`no database at ${dbPath}`);
+      return EXIT.failed;
+    }
+    const { db } = openSqlite({ path: dbPath, mustExist: true });
+    try {
+      const repo = new RecordingRepo(db);
+      const rows = repo.list({ ...(values.state ? { state: values.state as RecordingState } : {}), limit });
+      io.out(
+        [
+          'recording'.padEnd(36),
+          'state'.padEnd(9),
+          'kept'.padEnd(24),
+          'call'.padEnd(36),
+          'started'.padEnd(24),
+          'bytes'.padStart(10),
+          'tries'.padStart(5),
+          'last error',
+        ].join('  '),
+      );
+      for (const r of rows) {
+        const kept = r.disposition === 'quarantine' ? `quarantine:${r.quarantine_reason}` : (r.disposition ?? '-');
+        io.out(
+          [
+            r.id.padEnd(36),
+            r.state.padEnd(9),
+            kept.padEnd(24),
+            (r.call_id ?? '-').padEnd(36),
+            r.started_at.padEnd(24),
+            String(r.plaintext_bytes ?? '-').padStart(10),
+            String(r.attempts).padStart(5),
+            r.last_error ?? '-',
+          ].join('  '),
+        );
+      }
+      const { depth } = repo.queueStats();
+      io.out(`${rows.length} recording(s) shown; ${depth} waiting for a verified upload`);
+      return EXIT.ok;
+    } finally {
+      db.close();
+    }
+  },
+};

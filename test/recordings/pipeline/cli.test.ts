@@ -1,0 +1,115 @@
+/**
+ * `consentline recording decrypt|list` on a database and store the pipeline filled.
+ */
+import { generateKeyPairSync } from 'node:crypto';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, test } from 'vitest';
+import { BUILTIN_CONFIG } from '../../../src/config/builtin.js';
+import { toneWav } from '../../emulators/ami/index.js';
+import { cli } from '../../cli/helpers.js';
+import { ledgerCall, sha256, waitState, world, type World } from './helpers.js';
+import { spoolFile } from '../s3/pipeline-helpers.js';
+
+let w: World | undefined;
+afterEach(async () => {
+  await w?.close();
+  w = undefined;
+});
+
+function configFile(x: World, recordings: Record<string, unknown> = {}): string {
+  const config = { ...structuredClone(BUILTIN_CONFIG), service: { dataDir: x.dataDir }, database: { path: x.dbPath }, recordings };
+  const file = join(x.dir, `consentline-${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(file, JSON.stringify(config));
+  return file;
+}
+
+async function storedRecording(x: World) {
+  x.pipeline({ watcher: false, options: { settleMs: 0 } });
+  const callId = await ledgerCall(x, 'yes');
+  const f = spoolFile(x.spoolDir, callId, '1700000400.1', toneWav(1.5));
+  await x.current!.scanNow();
+  const row = await waitState(x, f.name, 'done');
+  await x.current!.stop();
+  return { callId, row };
+}
+
+describe('consentline recording', () => {
+  test('decrypt by recording id: the WAV as captured, streamed to --out', async () => {
+    w = await world();
+    const { row } = await storedRecording(w);
+    const out = join(w.dir, 'out.wav');
+    const r = await cli(['recording', 'decrypt', row.id, '--out', out, '--config', configFile(w)]);
+    expect(r.err).toBe('');
+    expect(r.code).toBe(0);
+    const wav = readFileSync(out);
+    expect(wav.length).toBe(toneWav(1.5).length);
+    expect(sha256(wav)).toBe(sha256(toneWav(1.5)));
+    expect(r.out).toContain(sha256(wav));
+    // never overwrites
+    expect((await cli(['recording', 'decrypt', row.id, '--out', out, '--config', configFile(w)])).code).toBe(2);
+  });
+
+  test('decrypt an .enc file: the call comes from the database by its name, or from --call-id', async () => {
+    w = await world();
+    const { row, callId } = await storedRecording(w);
+    const enc = join(w.dir, `${row.id}.wav.enc`);
+    copyFileSync(join(w.dataDir, 'recordings', 'store', row.object_key!), enc);
+    const cfg = configFile(w);
+    expect((await cli(['recording', 'decrypt', enc, '--out', join(w.dir, 'a.wav'), '--config', cfg])).code).toBe(0);
+    const other = join(w.dir, 'copy.enc');
+    copyFileSync(enc, other);
+    expect((await cli(['recording', 'decrypt', other, '--out', join(w.dir, 'b.wav'), '--config', cfg])).code).toBe(2);
+    expect((await cli(['recording', 'decrypt', other, '--out', join(w.dir, 'b.wav'), '--call-id', callId, '--config', cfg])).code).toBe(0);
+    expect(sha256(readFileSync(join(w.dir, 'b.wav')))).toBe(sha256(toneWav(1.5)));
+    // the wrong call: the encryption context does not match, nothing is written
+    const wrong = await cli(['recording', 'decrypt', other, '--out', join(w.dir, 'c.wav'), '--call-id', '0b7e1a2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c', '--config', cfg]);
+    expect(wrong.code).toBe(3);
+    expect(wrong.err).toMatch(/^error CONTEXT_MISMATCH/);
+    expect(existsSync(join(w.dir, 'c.wav')) || existsSync(join(w.dir, 'c.wav.part'))).toBe(false);
+    // tampered: refused, nothing written
+    const bad = readFileSync(enc);
+    bad[bad.length - 100] ^= 1;
+    writeFileSync(join(w.dir, 'bad.enc'), bad);
+    const t = await cli(['recording', 'decrypt', join(w.dir, 'bad.enc'), '--out', join(w.dir, 'd.wav'), '--call-id', callId, '--config', cfg]);
+    expect(t.code).toBe(3);
+    expect(t.err).toMatch(/^error DECRYPT_FAILED/);
+    expect(existsSync(join(w.dir, 'd.wav')) || existsSync(join(w.dir, 'd.wav.part'))).toBe(false);
+  });
+
+  test('a host with the RSA public key only: NO_DECRYPT_KEY, clearly', async () => {
+    w = await world();
+    const { row } = await storedRecording(w);
+    const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+    const pub = join(w.dir, 'pub.pem');
+    writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+    const r = await cli(['recording', 'decrypt', row.id, '--out', join(w.dir, 'x.wav'), '--config', configFile(w, { keys: { mode: 'rsa', publicKeyFile: pub } })]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^error NO_DECRYPT_KEY: /);
+    expect(existsSync(join(w.dir, 'x.wav'))).toBe(false);
+  });
+
+  test('a missing local key is an error, never a freshly generated one', async () => {
+    w = await world();
+    const { row } = await storedRecording(w);
+    const r = await cli(['recording', 'decrypt', row.id, '--config', configFile(w, { keys: { mode: 'local', keyFile: join(w.dir, 'nope.key') } })]);
+    expect(r.code).toBe(3);
+    expect(r.err).toMatch(/^error KEY_INVALID/);
+    expect(existsSync(join(w.dir, 'nope.key'))).toBe(false);
+  });
+
+  test('list, with --state', async () => {
+    w = await world();
+    const { row, callId } = await storedRecording(w);
+    const cfg = configFile(w);
+    const all = await cli(['recording', 'list', '--config', cfg]);
+    expect(all.code).toBe(0);
+    expect(all.out).toContain(row.id);
+    expect(all.out).toContain(callId);
+    expect(all.out).toMatch(/ done /);
+    expect(all.out).toContain('1 recording(s) shown; 0 waiting for a verified upload');
+    const failed = await cli(['recording', 'list', '--state', 'failed', '--config', cfg]);
+    expect(failed.out).toContain('0 recording(s) shown');
+    expect((await cli(['recording', 'list', '--state', 'bogus', '--config', cfg])).code).toBe(2);
+  });
+});
