@@ -64,7 +64,7 @@ function signingInput(unsigned: Omit<EvidenceBundle, 'signature'>): Buffer {
 export interface BundleSource {
   /** A signed checkpoint whose tree holds at least `treeSize` events. */
   readonly checkpoint: Checkpoint;
-  readonly prove: (seq: number, treeSize: number) => Promise<InclusionProof>;
+  readonly prove: (seqs: readonly number[], treeSize: number) => Promise<InclusionProof[]>;
   readonly signer: NoteSigner;
 }
 
@@ -77,11 +77,11 @@ export async function buildBundle(
   const { checkpoint, signer } = src;
   const out: BundleCall[] = [];
   for (const c of calls) {
-    const proofs = [];
-    for (const e of c.events) {
-      const p = await src.prove(e.seq, checkpoint.treeSize);
-      proofs.push({ seq: e.seq, leafIndex: p.leafIndex, auditPath: p.auditPath });
-    }
+    const proved = await src.prove(
+      c.events.map((e) => e.seq),
+      checkpoint.treeSize,
+    );
+    const proofs = proved.map((p) => ({ seq: p.seq, leafIndex: p.leafIndex, auditPath: p.auditPath }));
     out.push({ callId: c.callId, events: c.events, prompts: promptsPlayed(c.events), proofs });
   }
   const unsigned: Omit<EvidenceBundle, 'signature'> = {

@@ -85,6 +85,8 @@ export class SqliteLedgerTree implements LedgerTree {
       }
       return subtreeOfLeaves(memo.leaves, start - blockStart, end - blockStart);
     };
+    // Proofs in one tree share its right edge (the subtrees that are not complete): keep them.
+    const edge = new Map<string, Buffer>();
     const sub = (start: number, end: number): Buffer => {
       const n = end - start;
       if (n >= BLOCK && isPowerOfTwo(n) && start % n === 0) {
@@ -92,8 +94,13 @@ export class SqliteLedgerTree implements LedgerTree {
         if (row) return row.hash;
       }
       if (n <= BLOCK) return leaves(start, end);
+      const key = `${start}:${end}`;
+      const known = edge.get(key);
+      if (known) return known;
       const k = splitPoint(n);
-      return hashChildren(sub(start, start + k), sub(start + k, end));
+      const h = hashChildren(sub(start, start + k), sub(start + k, end));
+      if (edge.size < 4_096) edge.set(key, h);
+      return h;
     };
     return { subtree: async (start, end) => sub(start, end) };
   }

@@ -294,8 +294,18 @@ export class CheckpointService {
   }
 
   async inclusion(seq: number, treeSize: number): Promise<InclusionProof> {
-    const path = await inclusionPath(this.#d.tree.source(), seq - 1, treeSize);
-    return { seq, leafIndex: seq - 1, treeSize, auditPath: path.map((h) => h.toString('base64')) };
+    return (await this.inclusions([seq], treeSize))[0]!;
+  }
+
+  /** Proofs for several events in one tree, sharing the subtree reads. */
+  async inclusions(seqs: readonly number[], treeSize: number): Promise<InclusionProof[]> {
+    const source = this.#d.tree.source();
+    const out: InclusionProof[] = [];
+    for (const seq of seqs) {
+      const path = await inclusionPath(source, seq - 1, treeSize);
+      out.push({ seq, leafIndex: seq - 1, treeSize, auditPath: path.map((h) => h.toString('base64')) });
+    }
+    return out;
   }
 
   async consistency(oldSize: number, newSize: number): Promise<string[]> {

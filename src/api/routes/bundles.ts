@@ -46,7 +46,7 @@ export function bundleRoutes(deps: EvidenceApiDeps) {
         await logAccess(deps, request, { callIds, reason });
         const bundle = await buildBundle(
           calls,
-          { checkpoint: cp.checkpoint, signer: deps.signer, prove: (seq, size) => deps.checkpoints.inclusion(seq, size) },
+          { checkpoint: cp.checkpoint, signer: deps.signer, prove: (seqs, size) => deps.checkpoints.inclusions(seqs, size) },
           new Date(deps.clock.now()).toISOString(),
         );
         reply.header('content-disposition', `attachment; filename="evidence-bundle-${cp.checkpoint.treeSize}.json"`);

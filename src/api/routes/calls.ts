@@ -161,8 +161,11 @@ export function callRoutes(deps: EvidenceApiDeps) {
         const cp = await deps.checkpoints.covering(t.events[t.events.length - 1]!.seq);
         if (!cp.ok) return reply.status(409).send({ error: cp.reason, message: 'no checkpoint can be signed over this ledger' });
         await logAccess(deps, request, { callIds: [callId], reason: request.query.reason });
-        const proofs = [];
-        for (const e of t.events) proofs.push({ ...(await deps.checkpoints.inclusion(e.seq, cp.checkpoint.treeSize)), hash: e.hash });
+        const proved = await deps.checkpoints.inclusions(
+          t.events.map((e) => e.seq),
+          cp.checkpoint.treeSize,
+        );
+        const proofs = proved.map((p, i) => ({ ...p, hash: t.events[i]!.hash }));
         return { callId, checkpoint: checkpointView(cp.checkpoint), proofs };
       },
     );
