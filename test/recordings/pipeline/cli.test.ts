@@ -69,7 +69,7 @@ describe('consentline recording', () => {
     expect(existsSync(join(w.dir, 'c.wav')) || existsSync(join(w.dir, 'c.wav.part'))).toBe(false);
     // tampered: refused, nothing written
     const bad = readFileSync(enc);
-    bad[bad.length - 100] ^= 1;
+    bad[bad.length - 100]! ^= 1;
     writeFileSync(join(w.dir, 'bad.enc'), bad);
     const t = await cli(['recording', 'decrypt', join(w.dir, 'bad.enc'), '--out', join(w.dir, 'd.wav'), '--call-id', callId, '--config', cfg]);
     expect(t.code).toBe(3);
