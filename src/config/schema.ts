@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseDatabaseUrl } from '../db/pg-url.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
 
@@ -119,7 +120,19 @@ export const ConfigSchema = z.strictObject({
       server: 'asterisk-1',
     }),
   database: z
-    .strictObject({ path: z.string().optional() })
+    .strictObject({
+      /** SQLite file (the embedded default: <dataDir>/consentline.sqlite). */
+      path: z.string().optional(),
+      /** `sqlite:PATH` or `postgres://user@host:5432/db` (several instances sharing one ledger). */
+      url: z
+        .string()
+        .superRefine((url, ctx) => {
+          const parsed = parseDatabaseUrl(url);
+          if (!parsed.ok) ctx.addIssue({ code: 'custom', message: parsed.problem });
+        })
+        .optional(),
+    })
+    .refine((db) => db.path === undefined || db.url === undefined, { message: 'set database.url or database.path, not both', path: ['url'] })
     .default({}),
   evidence: z
     .strictObject({

@@ -1,0 +1,93 @@
+import { join, resolve } from 'node:path';
+import { PgTokenStore } from '../api/tokens-pg.js';
+import type { TokenStore } from '../api/tokens.js';
+import { openPg } from '../db/pg.js';
+import { parseDatabaseUrl, redactDatabaseUrl, type DatabaseTarget } from '../db/pg-url.js';
+import type { Config } from '../config/schema.js';
+import type { Clock } from '../shared/clock.js';
+import { PgEvidenceStore } from './pg-store.js';
+import { openSqliteEvidenceStore, type SqliteEvidenceStore } from './sqlite-store.js';
+
+export type { DatabaseTarget } from '../db/pg-url.js';
+
+type DatabaseConfig = Pick<Config, 'database'> & { readonly service: Pick<Config['service'], 'dataDir'> };
+
+/**
+ * Where the evidence database is: `database.url` when set, else the SQLite file at
+ * `database.path`, else `<dataDir>/consentline.sqlite`. Relative SQLite paths resolve
+ * against the working directory, as before.
+ */
+export function databaseTarget(config: DatabaseConfig): DatabaseTarget {
+  const { url, path } = config.database;
+  if (url !== undefined) {
+    const parsed = parseDatabaseUrl(url);
+    // The schema validated it already; this guards callers that built a config by hand.
+    if (!parsed.ok) throw new TypeError(`database.url: ${parsed.problem}`);
+    return parsed.target.kind === 'sqlite' ? { kind: 'sqlite', path: resolve(parsed.target.path) } : parsed.target;
+  }
+  return { kind: 'sqlite', path: resolve(path ?? join(resolve(config.service.dataDir), 'consentline.sqlite')) };
+}
+
+/** The target for logs: the file path, or the URL without its password. */
+export function describeTarget(target: DatabaseTarget): string {
+  return target.kind === 'sqlite' ? target.path : redactDatabaseUrl(target.url);
+}
+
+/**
+ * What still reads the evidence database through SQLite only, so cannot run on a
+ * PostgreSQL target yet; the composition root refuses to start rather than split the data.
+ * Each part drops off this list when it gains a PostgreSQL implementation.
+ */
+export function partsWithoutPostgres(config: Pick<Config, 'recordings'>): string[] {
+  return [
+    'API evidence queries, Merkle tree and checkpoints (src/evidence/queries-sqlite.ts, checkpoint-sqlite.ts)',
+    ...(config.recordings.enabled ? ['recordings pipeline repository (src/recordings/pipeline/repo.ts, migration 0020)'] : []),
+  ];
+}
+
+export type OpenedEvidenceStore =
+  | { readonly kind: 'sqlite'; readonly path: string; readonly store: SqliteEvidenceStore }
+  | {
+      readonly kind: 'postgres';
+      readonly url: string;
+      readonly store: PgEvidenceStore;
+      /** API tokens on the same pool. */
+      readonly tokens: TokenStore;
+    };
+
+export interface OpenEvidenceStoreOptions {
+  readonly clock?: Clock;
+  /** Refuse to create a new SQLite file (read-side tools). */
+  readonly mustExist?: boolean;
+  readonly maxBatch?: number;
+  /** PostgreSQL pool size (default 4). */
+  readonly poolSize?: number;
+}
+
+/**
+ * Opens the evidence store the configuration names, migrated and ready; the caller owns
+ * it and closes `store` (which, on PostgreSQL, also closes the pool the tokens use).
+ *
+ * @example
+ * const opened = await openEvidenceStore(config, { clock });
+ * await opened.store.append({ callId: 'c1', kind: 'call.started', data: {} });
+ */
+export async function openEvidenceStore(config: DatabaseConfig, opts: OpenEvidenceStoreOptions = {}): Promise<OpenedEvidenceStore> {
+  const target = databaseTarget(config);
+  const common = {
+    ...(opts.clock === undefined ? {} : { clock: opts.clock }),
+    ...(opts.maxBatch === undefined ? {} : { maxBatch: opts.maxBatch }),
+  };
+  if (target.kind === 'sqlite') {
+    const store = await openSqliteEvidenceStore({ path: target.path, ...common, ...(opts.mustExist ? { mustExist: true } : {}) });
+    return { kind: 'sqlite', path: target.path, store };
+  }
+  const { pool } = await openPg({ url: target.url, ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }) });
+  try {
+    const store = await PgEvidenceStore.create(pool, { ...common, ownsPool: true });
+    return { kind: 'postgres', url: target.url, store, tokens: new PgTokenStore(pool) };
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    throw err;
+  }
+}

@@ -1,0 +1,86 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { parseDatabaseUrl, redactDatabaseUrl } from '../../src/db/pg-url.js';
+import { databaseTarget, describeTarget, openEvidenceStore } from '../../src/evidence/open-store.js';
+import { testDatabase } from './pg-helpers.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'cl-open-store-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const dbUrl = testDatabase('cl_open');
+
+const BASE = `
+routes:
+  agents: { context: consentline-after, extension: agents }
+flows:
+  - id: hotline
+    default: true
+    legalBasis: consent_by_conduct
+    menu: { "1": { action: route, route: agents } }
+    defaultRoute: agents
+    fallbackRoute: agents
+`;
+
+function load(database: string) {
+  const path = join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+  writeFileSync(path, `${BASE}\ndatabase: ${database}\n`);
+  return loadConfig({ path, env: {} });
+}
+
+describe('database.url', () => {
+  it('names the problem with a bad URL', () => {
+    const cases: [string, RegExp][] = [
+      ['{ url: "mysql://db/x" }', /database\.url.*must start with sqlite: or postgres:\/\//],
+      ['{ url: "sqlite:" }', /database\.url.*sqlite: needs a file path/],
+      ['{ url: "sqlite::memory:" }', /database\.url.*not durable/],
+      ['{ url: "postgres://db.example" }', /database\.url.*needs a database name/],
+      ['{ url: "postgres://db/x", path: "./a.sqlite" }', /database\.url.*not both/],
+    ];
+    for (const [yaml, message] of cases) {
+      const r = load(yaml);
+      expect(r.ok, yaml).toBe(false);
+      if (!r.ok) expect(r.problems.join('\n'), yaml).toMatch(message);
+    }
+  });
+
+  it('sqlite:PATH, postgres://… and the old database.path all pick a target', () => {
+    const cfg = (database: object) => ConfigSchema.parse({ ...ConfigSchema.parse(configObject()), database });
+    expect(databaseTarget(cfg({ url: 'sqlite:/var/lib/cl/ledger.sqlite' }))).toEqual({ kind: 'sqlite', path: '/var/lib/cl/ledger.sqlite' });
+    expect(databaseTarget(cfg({ path: '/srv/x.sqlite' }))).toEqual({ kind: 'sqlite', path: '/srv/x.sqlite' });
+    expect(databaseTarget(cfg({}))).toMatchObject({ kind: 'sqlite', path: expect.stringMatching(/consentline\.sqlite$/) });
+    const pg = databaseTarget(cfg({ url: 'postgres://cl:s3cret@db:5432/consentline' }));
+    expect(pg).toEqual({ kind: 'postgres', url: 'postgres://cl:s3cret@db:5432/consentline' });
+    expect(describeTarget(pg)).toBe('postgres://cl:***@db:5432/consentline');
+    expect(redactDatabaseUrl('postgresql://cl@db/x')).toBe('postgresql://cl@db/x');
+    expect(parseDatabaseUrl('postgresql:///consentline?host=/run/postgresql')).toMatchObject({ ok: true });
+  });
+
+  it('openEvidenceStore opens the engine the configuration names', async () => {
+    const sqlite = await openEvidenceStore({ service: { dataDir: dir }, database: { url: `sqlite:${join(dir, 'a.sqlite')}` } });
+    expect(sqlite.kind).toBe('sqlite');
+    await sqlite.store.append({ callId: 'c1', kind: 'call.started', data: {} });
+    await sqlite.store.close();
+
+    const pg = await openEvidenceStore({ service: { dataDir: dir }, database: { url: dbUrl() } });
+    try {
+      expect(pg.kind).toBe('postgres');
+      expect(await pg.store.append({ callId: 'c1', kind: 'call.started', data: {} })).toMatchObject({ seq: 1 });
+      if (pg.kind === 'postgres') {
+        const { token } = await pg.tokens.create('ops', 'admin');
+        expect(await pg.tokens.authenticate(token)).toMatchObject({ role: 'admin' });
+      }
+    } finally {
+      await pg.store.close();
+    }
+  });
+});
+
+function configObject() {
+  return {
+    routes: { agents: { context: 'consentline-after', extension: 'agents' } },
+    flows: [{ id: 'hotline', default: true, legalBasis: 'consent_by_conduct', menu: { '1': { action: 'route', route: 'agents' } }, defaultRoute: 'agents', fallbackRoute: 'agents' }],
+  };
+}
