@@ -13,7 +13,7 @@ import { AccessLog } from './evidence/access-log.js';
 import { CheckpointService, loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
 import { SqliteCheckpointRepo, SqliteLedgerTree } from './evidence/checkpoint-sqlite.js';
 import { SqliteEvidenceQueries } from './evidence/queries-sqlite.js';
-import { openSqliteEvidenceStore } from './evidence/sqlite-store.js';
+import { databaseTarget, openEvidenceStore, partsWithoutPostgres } from './evidence/open-store.js';
 import { createSubject, normalizeCallerId } from './evidence/subject.js';
 import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
 import type { SubjectRecord } from './evidence/types.js';
@@ -66,7 +66,15 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const clock = deps.clock ?? systemClock;
   const dataDir = resolve(config.service.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const dbPath = resolve(config.database.path ?? join(dataDir, 'consentline.sqlite'));
+  const dbTarget = databaseTarget(config);
+  if (dbTarget.kind === 'postgres') {
+    // The evidence store and tokens run on PostgreSQL, but the parts listed still read the
+    // database through SQLite: starting would split the evidence over two databases.
+    throw new StartupError(
+      partsWithoutPostgres(config).map((part) => `database.url: PostgreSQL has no implementation yet of the ${part}; use a sqlite: URL for now`),
+    );
+  }
+  const dbPath = dbTarget.path;
 
   const prompts = await deps.loadPrompts(resolve(config.prompts.dir));
   const promptProblems = missingPrompts(config, prompts);
@@ -79,7 +87,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   );
 
   const metrics = createMetrics();
-  const store = await openSqliteEvidenceStore({ path: dbPath, clock });
+  const { store } = await openEvidenceStore(config, { clock });
   // The API's own connection to the evidence file: tokens, queries, the Merkle tree and checkpoints.
   const tokenDb = openSqlite({ path: dbPath }).db;
   const checkpointKeyPath = deps.checkpointKeyPath ?? join(dataDir, 'secrets', 'checkpoint-ed25519.pem');
