@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, timingSafeEqual } from 'node:crypto';
 
 /**
  * RFC 9162 (Certificate Transparency v2) §2.1 Merkle tree hashing, over any leaf source.
@@ -16,14 +16,17 @@ const NODE_PREFIX = Buffer.from([0x01]);
 /** MTH({}) = SHA-256() */
 export const EMPTY_ROOT: Buffer = createHash('sha256').digest();
 
+// One-shot crypto.hash costs a third of a createHash chain: proofs and checkpoints hash a lot.
+const sha256 = (data: Buffer): Buffer => hash('sha256', data, 'buffer') as unknown as Buffer;
+
 /** SHA-256(0x00 ‖ data) */
 export function hashLeaf(data: Uint8Array): Buffer {
-  return createHash('sha256').update(LEAF_PREFIX).update(data).digest();
+  return sha256(Buffer.concat([LEAF_PREFIX, data]));
 }
 
 /** SHA-256(0x01 ‖ left ‖ right) */
 export function hashChildren(left: Uint8Array, right: Uint8Array): Buffer {
-  return createHash('sha256').update(NODE_PREFIX).update(left).update(right).digest();
+  return sha256(Buffer.concat([NODE_PREFIX, left, right]));
 }
 
 /** The leaf hash of an event, from its hex chain hash. */
