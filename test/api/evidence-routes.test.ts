@@ -211,3 +211,18 @@ describe('checkpoints, proofs and bundles', () => {
     expect((await t.app.inject({ url: '/ledger/verify?fromSeq=7&toSeq=3', headers: auditor })).statusCode).toBe(400);
   });
 });
+
+describe('OpenAPI', () => {
+  it('describes every auditor/DPO route, with its parameters', async () => {
+    t = await evidenceApp();
+    const r = await t.app.inject('/docs/json');
+    expect(r.statusCode, r.body.slice(0, 300)).toBe(200);
+    const doc = r.json();
+    const documented = Object.entries(doc.paths as Record<string, Record<string, unknown>>).flatMap(([path, ops]) =>
+      Object.keys(ops).map((m) => `${m.toUpperCase()} ${path.replace(/\{(\w+)\}/g, ':$1')}`),
+    );
+    for (const route of t.registered) expect(documented).toContain(`${route.method} ${route.url}`);
+    const params = doc.paths['/calls'].get.parameters.map((p: { name: string }) => p.name);
+    expect(params).toEqual(expect.arrayContaining(['from', 'to', 'did', 'cursor', 'reason']));
+  });
+});
