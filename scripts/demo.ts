@@ -1,0 +1,173 @@
+/**
+ * npm run demo — ConsentLine end to end without a PBX.
+ *
+ * Starts the service on its embedded defaults (SQLite, local encrypted store) against the ARI
+ * and AMI emulators from the tests, plays the dialplan's part (MixMonitor only when
+ * CONSENT_RECORDING=yes), places a dozen calls down every path, waits for the recordings to
+ * be encrypted and stored, then prints what happened, the API address and an auditor token.
+ * Ctrl-C stops everything cleanly.
+ */
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SqliteTokenStore } from '../src/api/tokens.js';
+import { ConfigSchema } from '../src/config/schema.js';
+import { openSqlite } from '../src/db/sqlite.js';
+import { realAri } from '../src/main-ari.js';
+import { loadPromptCatalog } from '../src/prompts/manifest.js';
+import { startService } from '../src/server.js';
+import { createLogger } from '../src/shared/log.js';
+import { AmiEmulator } from '../test/emulators/ami/index.js';
+import { AriEmulator, hangUpDuring, pressAfter, pressDuring, type CallerScript } from '../test/emulators/ari/emulator.js';
+
+const AMI_SECRET = 'demo-ami-secret';
+const MENU = 'consentline/menu';
+
+/** The calls the demo places: a name, the caller's script, who calls. */
+const CALLS: ReadonlyArray<{ path: string; caller: string; script: CallerScript }> = [
+  { path: 'notice, then key 1 (agents)', caller: '+48600100201', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '1', 50), pressAfter('consentline/marketing-consent', '2', 50)] },
+  { path: 'English, key 1, marketing yes', caller: '+44700900123', script: [pressAfter('consentline/lang-choice', '2', 50), pressAfter(MENU, '1', 50), pressAfter('consentline/marketing-consent', '1', 50)] },
+  { path: 'hang-up during the notice', caller: '+48600100202', script: [hangUpDuring('consentline/notice', 300)] },
+  { path: 'objection (key 9)', caller: '+48600100203', script: [pressAfter('consentline/lang-choice', '1', 50), pressDuring(MENU, '9', 200)] },
+  { path: 'clause (key 8), then key 1', caller: '+48600100204', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '8', 50), pressAfter('consentline/clause', '1', 50), pressAfter('consentline/marketing-consent', '2', 50)] },
+  { path: 'hang-up during the clause', caller: '+48600100205', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '8', 50), hangUpDuring('consentline/clause', 400)] },
+  { path: 'marketing yes', caller: '+48600100206', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '1', 50), pressAfter('consentline/marketing-consent', '1', 50)] },
+  { path: 'marketing no', caller: '+48600100207', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '1', 50), pressAfter('consentline/marketing-consent', '2', 50)] },
+  { path: 'marketing: no answer', caller: '+48600100208', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '1', 50)] },
+  { path: 'invalid key, then silence', caller: '+48600100209', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '7', 50)] },
+  { path: 'no key at all (defaults)', caller: '+48600100210', script: [] },
+  { path: 'anonymous caller, key 1', caller: 'anonymous', script: [pressAfter('consentline/lang-choice', '1', 50), pressAfter(MENU, '1', 50), pressAfter('consentline/marketing-consent', '2', 50)] },
+];
+
+async function main(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'consentline-demo-'));
+  const spoolDir = join(dir, 'spool');
+  mkdirSync(spoolDir);
+  const ari = await AriEmulator.start({ defaultPlaybackMs: 400, playbackMs: { 'consentline/clause': 1500, 'consentline/notice': 1200 } });
+  const ami = await AmiEmulator.start({
+    monitorDir: spoolDir,
+    users: [{ username: 'consentline', secret: AMI_SECRET, read: ['call', 'dialplan'], write: ['call'] }],
+  });
+  const config = ConfigSchema.parse({
+    service: { dataDir: join(dir, 'data'), logLevel: 'warn' },
+    ari: { url: ari.url, username: ari.username, password: ari.password },
+    api: { port: Number(process.env.DEMO_API_PORT ?? 8480) },
+    controller: { name: 'Demo Controller Sp. z o.o.', jurisdiction: 'PL' },
+    routes: {
+      agents: { context: 'consentline-after', extension: 'agents' },
+      fallback: { context: 'consentline-fallback', extension: 's' },
+    },
+    flows: [
+      {
+        id: 'hotline',
+        default: true,
+        legalBasis: 'consent_by_conduct',
+        languages: { default: 'pl', offered: ['pl', 'en'], choice: { '1': 'pl', '2': 'en' } },
+        menu: { '1': { action: 'route', route: 'agents' }, '8': { action: 'clause' }, '9': { action: 'objection' }, '0': { action: 'repeat' } },
+        marketing: { controller: 'Demo Controller Spółka z o.o., ul. Przykładowa 1, 00-001 Warszawa', channels: ['phone', 'sms', 'email'] },
+        timeouts: { digitSeconds: 1.5, callSeconds: 60 },
+        retries: { menu: 1, question: 0 },
+        defaultRoute: 'agents',
+        fallbackRoute: 'fallback',
+      },
+    ],
+    recordings: {
+      spoolDir,
+      ami: { host: '127.0.0.1', port: ami.port, username: 'consentline', secret: AMI_SECRET },
+      spoolScan: { intervalSeconds: 2, settleSeconds: 2 },
+    },
+  });
+
+  console.log('ConsentLine demo: data in %s', dir);
+  const service = await startService({
+    config,
+    log: createLogger({ level: 'warn' }),
+    createAri: realAri,
+    loadPrompts: (d) => loadPromptCatalog(d),
+    checkpointIntervalMs: 0,
+  });
+  await ari.waitFor(() => ari.appConnected(), { what: 'ConsentLine connecting to ARI' });
+
+  // The dialplan's part: after Stasis, record only when CONSENT_RECORDING=yes, then the agent talks and hangs up.
+  const dialplan = (channelId: string, n: number) => {
+    const ch = ari.channel(channelId);
+    if (!ch?.continuedTo || ch.variables.CONSENT_RECORDING !== 'yes') return;
+    const call = ami.createLocalCall({ id: `demo${n}`, callerIdNum: 'hidden', exten: 'agents', context: 'consentline-after' });
+    for (const [name, value] of Object.entries(ch.variables)) ami.setVar(call.inbound, name, value);
+    ami.startMixMonitor(call.inbound, `consentline-${ch.variables.CONSENT_ID}-demo${n}s.wav`, { seconds: 3 });
+    setTimeout(() => ami.hangupLocalCall(call), 1500);
+  };
+
+  console.log('placing %d calls…', CALLS.length);
+  const handles = CALLS.map((c, i) => ({ ...c, handle: ari.originate({ callerNumber: c.caller, exten: '221234567', language: 'pl', script: c.script }), n: i + 1 }));
+  await Promise.all(
+    handles.map(async ({ handle, n }) => {
+      await handle.outcome();
+      dialplan(handle.id, n);
+    }),
+  );
+  await service.calls.drain();
+
+  process.stdout.write('waiting for recordings to be encrypted and stored');
+  const deadline = Date.now() + 60_000;
+  await new Promise((r) => setTimeout(r, 2000));
+  while (service.recordings && service.recordings.pipeline.queueStats().depth > 0 && Date.now() < deadline) {
+    process.stdout.write('.');
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  process.stdout.write('\n\n');
+
+  const db = openSqlite({ path: join(config.service.dataDir, 'consentline.sqlite') }).db;
+  const rows = [];
+  for (const { path, handle, n } of handles) {
+    const callId = handle.variables().CONSENT_ID ?? (db.prepare("SELECT call_id FROM events WHERE kind = 'call.started' AND json_extract(data, '$.channelId') = ?").pluck().get(handle.id) as string | undefined);
+    const summary = callId ? await service.store.getCall(callId) : null;
+    const rec = callId ? (db.prepare('SELECT state FROM recordings WHERE call_id = ?').pluck().get(callId) as string | undefined) : undefined;
+    rows.push({
+      '#': n,
+      path,
+      outcome: summary?.outcome ?? '?',
+      recording: summary?.recording ?? '-',
+      marketing: summary?.marketing ?? '-',
+      lang: summary?.language ?? '-',
+      stored: rec ?? '-',
+      caller: summary?.callerMasked ?? '(none)',
+      callId: callId ?? '-',
+    });
+  }
+  console.table(rows);
+  const verify = await service.store.verify();
+  console.log('ledger: %s', verify.ok ? `intact, ${verify.checked} events` : `BROKEN at seq ${verify.brokenAt}`);
+
+  const { token } = await new SqliteTokenStore(db).create('demo auditor', 'auditor');
+  db.close();
+  const sample = rows.find((r) => r.callId !== '-')?.callId ?? '';
+  console.log(`
+API:     ${service.apiUrl}   (OpenAPI UI: ${service.apiUrl}/docs)
+Token:   ${token}   (role auditor)
+
+Try:
+  curl -s -H 'authorization: Bearer ${token}' '${service.apiUrl}/calls?limit=5'
+  curl -s -H 'authorization: Bearer ${token}' '${service.apiUrl}/calls/${sample}/timeline'
+  curl -s -H 'authorization: Bearer ${token}' '${service.apiUrl}/calls/${sample}/receipt'
+  npm run consentline -- ledger verify --db ${join(config.service.dataDir, 'consentline.sqlite')}
+
+Ctrl-C to stop.`);
+
+  let stopping = false;
+  const stop = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping…');
+    await service.stop();
+    await ari.close();
+    await ami.stop();
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  if (process.env.DEMO_EXIT === '1') await stop();
+}
+
+await main();
