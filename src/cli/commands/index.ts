@@ -4,6 +4,7 @@ import { checkConfig } from './check-config.js';
 import { checkpointCreate } from './checkpoint.js';
 import { evidence } from './evidence.js';
 import { ledgerVerify } from './ledger-verify.js';
+import { migrateStore } from './migrate-store.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { promptsInstall } from './prompts-install.js';
 import { recordingDecrypt } from './recording-decrypt.js';
@@ -22,4 +23,5 @@ export const COMMANDS: readonly Command[] = [
   checkpointCreate,
   recordingDecrypt,
   recordingList,
+  migrateStore,
 ];

@@ -1,0 +1,197 @@
+import { parseArgs } from 'node:util';
+import Database from 'better-sqlite3';
+import type pg from 'pg';
+import { openPg } from '../../db/pg.js';
+import { parseDatabaseUrl, redactDatabaseUrl } from '../../db/pg-url.js';
+import { ChainVerifier, GENESIS_ANCHOR } from '../../evidence/chain.js';
+import { ledgerLockName } from '../../evidence/pg-store.js';
+import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
+import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../evidence/sqlite-rows.js';
+import type { VerifyResult } from '../../evidence/types.js';
+import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
+
+/** Tables this command moves, in order; each has a PostgreSQL migration. */
+const MOVED = {
+  events: EVENT_COLUMNS.split(', '),
+  calls: [
+    'call_id', 'started_at', 'flow_id', 'did', 'caller_lookup', 'caller_masked', 'language',
+    'legal_basis', 'outcome', 'recording', 'marketing', 'ended_at', 'server',
+  ],
+  subjects: ['commitment', 'lookup_key', 'masked', 'e164', 'salt', 'call_id'],
+  api_tokens: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at'],
+} as const;
+type Moved = keyof typeof MOVED;
+
+const PG_TYPES: Record<Moved, string[]> = {
+  events: ['bigint', 'text', 'text', 'text', 'json', 'text', 'text'],
+  calls: Array<string>(13).fill('text'),
+  subjects: Array<string>(6).fill('text'),
+  api_tokens: Array<string>(6).fill('text'),
+};
+
+/** SQLite bookkeeping that is not data to move. */
+const IGNORED = new Set(['schema_migrations']);
+/** Caches rebuilt from events on first use: safe to leave behind. */
+const REBUILDABLE = new Set(['merkle_nodes', 'call_facts']);
+
+const PROGRESS_INTERVAL_MS = 1_000;
+
+export const migrateStore: Command = {
+  name: 'migrate-store',
+  summary: 'move an embedded SQLite install to PostgreSQL (events with their seq and hashes, calls, subjects, tokens); chain verified before and after',
+  usage: 'consentline migrate-store --from sqlite:PATH --to postgres://user@host:5432/db [--batch N] [--skip-unported]',
+  async run(argv, io): Promise<ExitCode> {
+    const { values, positionals } = parseArgs({
+      args: [...argv],
+      options: { from: { type: 'string' }, to: { type: 'string' }, batch: { type: 'string' }, 'skip-unported': { type: 'boolean' } },
+      allowPositionals: true,
+      strict: true,
+    });
+    if (positionals.length) throw new UsageError('unexpected argument(s)');
+    const from = values.from === undefined ? null : parseDatabaseUrl(values.from);
+    const to = values.to === undefined ? null : parseDatabaseUrl(values.to);
+    if (!from?.ok || from.target.kind !== 'sqlite') throw new UsageError(`--from must be sqlite:PATH${from && !from.ok ? ` (${from.problem})` : ''}`);
+    if (!to?.ok || to.target.kind !== 'postgres') throw new UsageError(`--to must be a postgres:// URL${to && !to.ok ? ` (${to.problem})` : ''}`);
+    const batch = positiveInt(values.batch, '--batch') ?? 5_000;
+    const source = from.target.path;
+    const targetUrl = to.target.url;
+    const progress = throttled(io);
+
+    // 1. The source chain must verify before anything is written.
+    io.err(`migrate-store: verifying ${source}…`);
+    const store = await openSqliteEvidenceStore({ path: source, mustExist: true, writerThread: false });
+    let before: VerifyResult;
+    try {
+      before = await store.verify(undefined);
+    } finally {
+      await store.close();
+    }
+    if (!before.ok) {
+      io.out(`source ledger BROKEN at seq ${before.brokenAt} (${before.reason}): nothing moved; run "consentline ledger verify --db ${source}"`);
+      return EXIT.failed;
+    }
+    io.err(`migrate-store: source OK, ${before.checked} events, head ${before.headHash}`);
+
+    const db = new Database(source, { readonly: true, fileMustExist: true });
+    try {
+      const count = (table: string) => db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number;
+      // 2. Tables with no PostgreSQL port yet: refuse to leave data behind unless told to.
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
+      const unported = tables.filter((t) => !(t in MOVED) && !IGNORED.has(t) && !REBUILDABLE.has(t)).map((t) => ({ t, n: count(t) })).filter((x) => x.n > 0);
+      if (unported.length) {
+        const list = unported.map((x) => `${x.t} (${x.n} rows)`).join(', ');
+        if (!values['skip-unported']) {
+          io.out(`not moved: ${list} have no PostgreSQL migration yet; rerun with --skip-unported to move the rest and leave these in ${source}`);
+          return EXIT.failed;
+        }
+        io.err(`migrate-store: leaving behind (no PostgreSQL migration yet): ${list}`);
+      }
+
+      // 3. One transaction on the target: all of it or nothing, under the ledger lock so no
+      // instance appends meanwhile, and verified before it commits.
+      const { pool } = await openPg({ url: targetUrl, max: 1 });
+      try {
+        const client = await pool.connect();
+        let healthy = true;
+        try {
+          await client.query('BEGIN');
+          try {
+            await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ledgerLockName(undefined)]);
+            for (const table of Object.keys(MOVED) as Moved[]) {
+              const n = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
+              if (n > 0) {
+                io.out(`target ${redactDatabaseUrl(targetUrl)} is not empty (${table}: ${n} rows): nothing moved`);
+                await client.query('ROLLBACK');
+                return EXIT.failed;
+              }
+            }
+            for (const table of Object.keys(MOVED) as Moved[]) {
+              const total = count(table);
+              let done = 0;
+              for (const rows of pages(db, table, batch)) {
+                await insertRows(client, table, rows);
+                done += rows.length;
+                progress(`migrate-store: ${table} ${done}/${total}`);
+              }
+              io.err(`migrate-store: ${table}: ${done} rows`);
+            }
+            const after = await verifyWith(client, batch, (checked) => progress(`migrate-store: verifying target… ${checked}/${before.checked}`));
+            if (!after.ok || after.checked !== before.checked || after.headHash !== before.headHash) {
+              await client.query('ROLLBACK');
+              io.out(`target chain does not match the source after copying (${JSON.stringify(after)}): rolled back, nothing moved`);
+              return EXIT.failed;
+            }
+            await client.query('COMMIT');
+          } catch (err) {
+            await client.query('ROLLBACK').catch(() => {
+              healthy = false;
+            });
+            throw err;
+          }
+        } finally {
+          client.release(!healthy);
+        }
+        // 4. Read back once more, committed, through a fresh connection.
+        const head = (await pool.query<{ seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')).rows[0];
+        if ((head?.hash ?? GENESIS_ANCHOR.hash) !== before.headHash || (head?.seq ?? 0) !== before.checked) {
+          io.out(`target head after commit (${JSON.stringify(head)}) differs from the source head ${before.headHash}`);
+          return EXIT.failed;
+        }
+      } finally {
+        await pool.end();
+      }
+    } finally {
+      db.close();
+    }
+    io.out(`moved ${before.checked} events to ${redactDatabaseUrl(targetUrl)}; chain verified on both sides`);
+    io.out(`head hash ${before.headHash}`);
+    return EXIT.ok;
+  },
+};
+
+/** Rows of `table` in pages of `size`, in key order, values exactly as stored. */
+function* pages(db: Database.Database, table: Moved, size: number): Generator<unknown[][]> {
+  const cols = MOVED[table];
+  const key = cols[0];
+  const stmt = db.prepare(`SELECT ${cols.join(', ')} FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`).raw(true);
+  // Keys are integers (seq) or text; start below every value of either.
+  let after: unknown = table === 'events' ? Number.MIN_SAFE_INTEGER : '';
+  for (;;) {
+    const rows = stmt.all(after, size) as unknown[][];
+    if (rows.length === 0) return;
+    yield rows;
+    after = rows[rows.length - 1]![0];
+    if (rows.length < size) return;
+  }
+}
+
+async function insertRows(client: pg.PoolClient, table: Moved, rows: readonly unknown[][]): Promise<void> {
+  const cols = MOVED[table];
+  const types = PG_TYPES[table];
+  const arrays = cols.map((_, i) => rows.map((r) => r[i] ?? null));
+  const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
+  await client.query(`INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
+}
+
+/** Verifies the whole chain as the transaction sees it, in keyset pages. */
+async function verifyWith(client: pg.PoolClient, page: number, onPage: (checked: number) => void): Promise<VerifyResult> {
+  const verifier = new ChainVerifier(GENESIS_ANCHOR);
+  let next = Number.MIN_SAFE_INTEGER;
+  for (;;) {
+    const { rows } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2`, [next, page]);
+    for (const row of rows) if (verifier.check(toStoredEvent(row))) return verifier.result();
+    onPage(verifier.checked);
+    if (rows.length < page) return verifier.result();
+    next = rows[rows.length - 1]!.seq + 1;
+  }
+}
+
+function throttled(io: CliIo): (line: string) => void {
+  let last = io.now();
+  return (line) => {
+    const now = io.now();
+    if (now - last < PROGRESS_INTERVAL_MS) return;
+    last = now;
+    io.err(line);
+  };
+}
