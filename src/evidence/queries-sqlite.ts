@@ -129,12 +129,12 @@ export class SqliteEvidenceQueries implements EvidenceQueries {
     let next = range.fromSeq ?? -Number.MAX_SAFE_INTEGER;
     const to = range.toSeq ?? Number.MAX_SAFE_INTEGER;
     for (;;) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const rows = this.#st.page.all(next, to, PAGE);
       for (const row of rows) yield toStoredEvent(row);
       const last = rows[rows.length - 1];
       if (rows.length < PAGE || !last) return;
       next = last.seq + 1;
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
   }
 }

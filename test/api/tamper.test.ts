@@ -86,3 +86,14 @@ describe('tampering shows in the verification routes', () => {
     expect(await t.checkpoints.create()).toMatchObject({ ok: false, reason: 'inconsistent_with_previous' });
   });
 });
+
+describe('verification under load', () => {
+  it('at most two verifications run at once; the third is told to come back (503, Retry-After)', async () => {
+    const { t, auditor } = await setup();
+    const codes = await Promise.all([0, 1, 2].map(() => t.app.inject({ url: '/ledger/verify', headers: auditor })));
+    expect(codes.map((r) => r.statusCode).sort()).toEqual([200, 200, 503]);
+    const busy = codes.find((r) => r.statusCode === 503)!;
+    expect(busy.headers['retry-after']).toBe('30');
+    expect((await t.app.inject({ url: '/ledger/verify', headers: auditor })).statusCode).toBe(200);
+  });
+});

@@ -4,6 +4,8 @@ import type { ApiInstance } from '../types.js';
 import { checkpointView } from './calls.js';
 import { seqSchema, type EvidenceApiDeps } from './evidence-deps.js';
 
+const MAX_CONCURRENT_VERIFICATIONS = 2;
+
 const EXPLAIN = {
   hash_mismatch: "the event's content no longer matches its hash",
   prev_hash_mismatch: 'the event does not link to the one before it',
@@ -17,6 +19,9 @@ const EXPLAIN = {
  * personal data: hashes and counts only.
  */
 export function checkpointRoutes(deps: EvidenceApiDeps) {
+  // A whole-ledger verification reads every event: a few at a time, or one token could keep
+  // the disk and the CPU busy for everyone.
+  let verifying = 0;
   return async (app: ApiInstance) => {
     app.get(
       '/ledger/verify',
@@ -33,12 +38,22 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
             }),
         },
       },
-      async (request) => {
+      async (request, reply) => {
         const { fromSeq, toSeq } = request.query;
-        const r = await deps.queries.verifyLedger({
-          ...(fromSeq === undefined ? {} : { fromSeq }),
-          ...(toSeq === undefined ? {} : { toSeq }),
-        });
+        if (verifying >= MAX_CONCURRENT_VERIFICATIONS) {
+          reply.header('retry-after', '30');
+          throw new ApiError('unavailable', 'verifications are already running; try again later');
+        }
+        verifying += 1;
+        let r;
+        try {
+          r = await deps.queries.verifyLedger({
+            ...(fromSeq === undefined ? {} : { fromSeq }),
+            ...(toSeq === undefined ? {} : { toSeq }),
+          });
+        } finally {
+          verifying -= 1;
+        }
         const range = { fromSeq: fromSeq ?? 1, toSeq: toSeq ?? null };
         return r.ok ? { ...r, range } : { ...r, range, explanation: EXPLAIN[r.reason] };
       },
