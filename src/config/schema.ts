@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { parseDatabaseUrl } from '../db/pg-url.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
+import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
 
 const digit = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0-9, * or #');
 const lang = z.string().regex(/^[a-z]{2}(_[A-Z]{2})?$/, 'must be a language code like "pl" or "en"');
@@ -86,6 +87,8 @@ const FlowSchema = z.strictObject({
     .default({ menu: 2, question: 1 }),
   defaultRoute: name,
   fallbackRoute: name,
+  /** This flow's retention policy, over `retention.default`. */
+  retention: RetentionPolicySchema.optional(),
 });
 export type FlowConfig = z.infer<typeof FlowSchema>;
 
@@ -155,5 +158,6 @@ export const ConfigSchema = z.strictObject({
   routes: z.record(name, RouteSchema),
   flows: z.array(FlowSchema).min(1),
   recordings: RecordingsConfigSchema.default(() => RecordingsConfigSchema.parse({})),
+  retention: RetentionConfigSchema.default(() => RetentionConfigSchema.parse({})),
 });
 export type Config = z.infer<typeof ConfigSchema>;
