@@ -24,7 +24,17 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'GET /stats': { role: 'auditor', req: () => ({ url: '/stats?from=2026-03-01&to=2026-03-31' }) },
   'POST /bundles': { role: 'auditor', req: () => ({ method: 'POST', url: '/bundles', payload: { callIds: ['c-01'] } }) },
   'GET /config': { role: 'admin', req: () => ({ url: '/config' }) },
+  'GET /retention/policies': { role: 'dpo', req: () => ({ url: '/retention/policies' }) },
+  'POST /retention/sweeps': { role: 'dpo', req: () => ({ method: 'POST', url: '/retention/sweeps', payload: { dryRun: true } }) },
+  'POST /holds': { role: 'dpo', req: () => ({ method: 'POST', url: '/holds', payload: { scope: 'flow', flowId: 'matrix', reason: 'auth matrix' } }) },
+  'GET /holds': { role: 'dpo', req: () => ({ url: '/holds?active=true' }) },
+  'GET /holds/:holdId': { role: 'dpo', req: () => ({ url: `/holds/${matrixHold}` }) },
+  // Four eyes: the dpo token asks (202), the admin token (a different one) approves (200).
+  'POST /holds/:holdId/release': { role: 'dpo', req: () => ({ method: 'POST', url: `/holds/${matrixHold}/release`, payload: {} }) },
+  'POST /subjects/erasure': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/erasure', payload: { callerNumber: '+48609999999' } }) },
+  'POST /subjects/access': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/access', payload: { callerNumber: '+48600123456', lang: 'en' } }) },
 };
+let matrixHold = '';
 
 let t: EvidenceApp;
 let cpSize = 0;
@@ -38,6 +48,7 @@ beforeAll(async () => {
   if (!cp.ok) throw new Error('no checkpoint');
   cpSize = cp.checkpoint.treeSize;
   for (const role of ROLES) tokens[role] = await t.issue(role);
+  matrixHold = (await t.retention.setHold({ scope: 'flow', flowId: 'matrix' }, 'auth matrix', { tokenId: 'setter', tokenName: 'setter', role: 'dpo' })).id;
   const gone = await t.tokens.create('gone', 'admin');
   await t.tokens.revoke(gone.info.id);
   revoked = gone.token;

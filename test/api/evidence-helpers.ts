@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/api/app.js';
 import { evidenceRoutes, type EvidenceApiDeps } from '../../src/api/routes/evidence.js';
+import { retentionApiRoutes } from '../../src/api/routes/retention.js';
 import { SqliteTokenStore, type Role } from '../../src/api/tokens.js';
 import type { ApiInstance } from '../../src/api/types.js';
 import { openSqlite } from '../../src/db/sqlite.js';
@@ -14,6 +15,10 @@ import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../src/evi
 import { createSubject } from '../../src/evidence/subject.js';
 import type { Outcome, StoredEvent } from '../../src/evidence/types.js';
 import { createMetrics } from '../../src/shared/metrics.js';
+import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
+import { resolvePolicies } from '../../src/retention/policy.js';
+import { RetentionRepo } from '../../src/retention/repo.js';
+import { RetentionService } from '../../src/retention/service.js';
 import { logSink } from './helpers.js';
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
@@ -58,6 +63,20 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
     config: { evidence: { pepper: PEPPER }, ari: { url: 'http://pbx:8088', password: 'ari-secret' }, controller: { name: 'Example' } },
     clock,
   };
+  // Retention, holds and data-subject routes on the same file, with a local object store.
+  const retention = new RetentionService({
+    repo: new RetentionRepo(db),
+    evidence: store,
+    objectStore: new LocalObjectStore({ root: join(dir, 'store') }, { clock }),
+    signer,
+    pepper: PEPPER,
+    controller: deps.controller,
+    clock,
+    log: logSink().log,
+    policies: resolvePolicies({ default: { recordingsDays: 90, evidenceDays: 2190 } }, [{ id: 'main' }, { id: 'sales' }], { quarantineDays: 7 }),
+    instanceId: 'cl-api-test',
+    options: { batchSize: 500, leaseSeconds: 60, deleteAttempts: 2, bypassGovernanceForErasure: false },
+  });
   const registered: RegisteredRoute[] = [];
   const sink = logSink();
   const app: ApiInstance = await buildApp({
@@ -66,7 +85,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
     metrics: createMetrics(),
     readiness: async () => ({ database: { status: 'up' } }),
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
-    routes: evidenceRoutes(deps).map((routes) => async (scope: ApiInstance) => {
+    routes: [...evidenceRoutes(deps), ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' })].map((routes) => async (scope: ApiInstance) => {
       scope.addHook('onRoute', (r) => {
         for (const method of [r.method].flat()) {
           if (method === 'HEAD') continue;
@@ -83,7 +102,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, registered, logs: sink.lines, issue, close };
+  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, registered, logs: sink.lines, issue, close };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

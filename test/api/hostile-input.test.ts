@@ -88,6 +88,14 @@ const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/stats', fields: ['from', 'to', 'flow'] },
   { method: 'POST', path: '/bundles', fields: ['callIds', 'reason'] },
   { method: 'GET', path: '/config', fields: [] },
+  { method: 'GET', path: '/retention/policies', fields: [] },
+  { method: 'POST', path: '/retention/sweeps', fields: ['dryRun'] },
+  { method: 'POST', path: '/holds', fields: ['scope', 'callId', 'callerNumber', 'flowId', 'reason'] },
+  { method: 'GET', path: '/holds', fields: ['active'] },
+  { method: 'GET', path: '/holds/{x}', fields: [] },
+  { method: 'POST', path: '/holds/{x}/release', fields: ['reason'] },
+  { method: 'POST', path: '/subjects/erasure', fields: ['callerNumber', 'reason'] },
+  { method: 'POST', path: '/subjects/access', fields: ['callerNumber', 'lang', 'format', 'reason'] },
 ];
 
 let t: EvidenceApp;
@@ -103,7 +111,7 @@ afterAll(async () => t?.close());
 
 describe('hostile input never produces a 5xx', () => {
   it('covers every registered route', () => {
-    const shapes = new Set(ROUTES.map((r) => `${r.method} ${r.path.replace('{x}', r.path.includes('proofs') ? ':seq' : ':callId')}`));
+    const shapes = new Set(ROUTES.map((r) => `${r.method} ${r.path.replace('{x}', r.path.includes('proofs') ? ':seq' : r.path.includes('holds') ? ':holdId' : ':callId')}`));
     expect([...shapes].sort()).toEqual(t.registered.map((r) => `${r.method} ${r.url}`).sort());
   });
 

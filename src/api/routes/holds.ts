@@ -1,0 +1,100 @@
+import { z } from 'zod';
+import { normalizeCallerId } from '../../evidence/subject.js';
+import type { HoldTarget } from '../../retention/service.js';
+import { ApiError } from '../errors.js';
+import type { ApiInstance } from '../types.js';
+import { callIdSchema, reasonSchema } from './evidence-deps.js';
+import type { RetentionApiDeps } from './retention.js';
+
+const holdId = z.string().regex(/^[0-9a-f-]{36}$/, 'must be a hold id');
+const required = (s: typeof reasonSchema) => s.unwrap();
+
+/**
+ * Legal holds: set on a call, a caller (by number, kept only as its peppered look-up key) or a
+ * flow; released by two different DPO tokens (the first asks, the second approves).
+ */
+export function holdRoutes(deps: RetentionApiDeps) {
+  const who = (request: { principal: { id: string; name: string; role: string } | null }) => {
+    const p = request.principal;
+    if (!p) throw new ApiError('unauthorized');
+    return { tokenId: p.id, tokenName: p.name, role: p.role };
+  };
+  const callerNumber = z
+    .string()
+    .max(64)
+    .refine((v) => normalizeCallerId(v, deps.defaultCountryCode) !== null, 'is not a phone number');
+
+  return async (app: ApiInstance) => {
+    const body = z.discriminatedUnion('scope', [
+      z.strictObject({ scope: z.literal('call'), callId: callIdSchema, reason: required(reasonSchema) }),
+      z.strictObject({ scope: z.literal('caller'), callerNumber, reason: required(reasonSchema) }),
+      z.strictObject({ scope: z.literal('flow'), flowId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a flow id'), reason: required(reasonSchema) }),
+    ]);
+    app.post(
+      '/holds',
+      { config: { role: 'dpo' }, schema: { summary: 'Set a legal hold on a call, a caller or a flow', tags: ['holds'], body } },
+      async (request, reply) => {
+        const b = request.body;
+        let target: HoldTarget;
+        if (b.scope === 'caller') {
+          const e164 = normalizeCallerId(b.callerNumber, deps.defaultCountryCode);
+          if (e164 === null) throw new ApiError('bad_request', 'invalid body.callerNumber');
+          target = { scope: 'caller', e164 };
+        } else target = b.scope === 'call' ? { scope: 'call', callId: b.callId } : { scope: 'flow', flowId: b.flowId };
+        const hold = await deps.retention.setHold(target, b.reason, who(request));
+        return reply.status(201).send(hold);
+      },
+    );
+
+    app.get(
+      '/holds',
+      {
+        config: { role: 'dpo' },
+        schema: { summary: 'Legal holds, newest first', tags: ['holds'], querystring: z.strictObject({ active: z.enum(['true', 'false']).optional() }) },
+      },
+      async (request) => ({ holds: deps.retention.holds({ active: request.query.active === 'true' }) }),
+    );
+
+    app.get(
+      '/holds/:holdId',
+      { config: { role: 'dpo' }, schema: { summary: 'One legal hold', tags: ['holds'], params: z.strictObject({ holdId }) } },
+      async (request) => {
+        const h = deps.retention.hold(request.params.holdId);
+        if (!h) throw new ApiError('not_found', 'no such hold');
+        return h;
+      },
+    );
+
+    app.post(
+      '/holds/:holdId/release',
+      {
+        config: { role: 'dpo' },
+        schema: {
+          summary: 'Release a hold, four eyes: the first DPO token asks (202), a different one approves (200); the same token twice is refused (409)',
+          tags: ['holds'],
+          params: z.strictObject({ holdId }),
+          body: z.strictObject({ reason: reasonSchema }).default({}),
+        },
+      },
+      async (request, reply) => {
+        const r = await deps.retention.releaseHold(request.params.holdId, who(request), request.body.reason ?? null);
+        switch (r.status) {
+          case 'requested':
+            return reply.status(202).send({ status: 'release_requested', message: 'release requested; a second DPO token must approve it', hold: r.hold });
+          case 'released':
+            return reply.status(200).send({ status: 'released', hold: r.hold, ledgerSeq: r.seq });
+          case 'same_token':
+            return reply.status(409).send({
+              error: 'four_eyes_required',
+              message: 'this token asked for the release; a different DPO token must approve it',
+              details: { hold: r.hold },
+            });
+          case 'not_active':
+            return reply.status(409).send({ error: 'hold_not_active', message: 'the hold is already released', details: { hold: r.hold } });
+          case 'not_found':
+            throw new ApiError('not_found', 'no such hold');
+        }
+      },
+    );
+  };
+}
