@@ -15,9 +15,24 @@ export type AriClientConnector = (url: string, username: string, password: strin
 
 const require = createRequire(import.meta.url);
 
-/** ari-client's own `connect`. */
-export const ariClientConnect: AriClientConnector = (url, username, password) =>
-  (require('ari-client') as { connect: AriClientConnector }).connect(url, username, password);
+const SWAGGER_NOISE = 'deprecated version of Swagger';
+
+/**
+ * ari-client's own `connect`. Its bundled swagger-client prints a notice about Asterisk's
+ * Swagger 1.1 documents with console.log on every connect, which would land between the
+ * service's JSON log lines on stdout; that one message is dropped while the documents load.
+ */
+export const ariClientConnect: AriClientConnector = async (url, username, password) => {
+  const log = console.log;
+  console.log = (...args: unknown[]) => {
+    if (!JSON.stringify(args).includes(SWAGGER_NOISE)) log(...args);
+  };
+  try {
+    return await (require('ari-client') as { connect: AriClientConnector }).connect(url, username, password);
+  } finally {
+    console.log = log;
+  }
+};
 
 export interface AriLinkOptions {
   readonly url: string;
