@@ -2,12 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
+import { retentionApiRoutes } from './api/routes/retention.js';
 import { SqliteTokenStore } from './api/tokens.js';
 import type { ApiInstance } from './api/types.js';
 import { missingPrompts } from './config/prompt-check.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateSecret } from './config/secrets.js';
-import { createRecordingsRuntime, type RecordingsRuntime } from './recordings/pipeline/build.js';
+import { createRecordingsRuntime, openRecordingEnvelope, openRecordingStore, type RecordingsRuntime } from './recordings/pipeline/build.js';
+import { createRetentionService } from './retention/build.js';
 import { openSqlite } from './db/sqlite.js';
 import { AccessLog } from './evidence/access-log.js';
 import { CheckpointService, loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
@@ -124,6 +126,22 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     return e164 ? createSubject(e164, pepper.value) : null;
   };
 
+  // Retention, holds and data-subject requests: their own connection; the pipeline's object store
+  // when it runs, else one opened here. The decrypting key is optional (access exports only).
+  const retentionDb = openSqlite({ path: dbPath }).db;
+  const retentionStore = recordings ? null : openRecordingStore(config.recordings, dataDir, log).store;
+  const retentionEnvelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false }).catch(() => null);
+  const retention = createRetentionService(config, {
+    db: retentionDb,
+    evidence: store,
+    objectStore: recordings?.store ?? retentionStore!,
+    signer,
+    pepper: pepper.value,
+    clock,
+    log,
+    envelope: retentionEnvelope,
+  });
+
   const ari = deps.createAri(config, log);
   const calls = new CallManager({
     ari,
@@ -145,17 +163,20 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     log,
     tokens: new SqliteTokenStore(tokenDb),
     metrics,
-    routes: evidenceRoutes({
-      queries,
-      access: new AccessLog(timedWriter(store, metrics)),
-      checkpoints,
-      signer,
-      pepper: pepper.value,
-      defaultCountryCode: config.service.defaultCountryCode,
-      controller: config.controller,
-      config,
-      clock,
-    }),
+    routes: [
+      ...evidenceRoutes({
+        queries,
+        access: new AccessLog(timedWriter(store, metrics)),
+        checkpoints,
+        signer,
+        pepper: pepper.value,
+        defaultCountryCode: config.service.defaultCountryCode,
+        controller: config.controller,
+        config,
+        clock,
+      }),
+      ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
+    ],
     readiness: async () => ({
       ari: ari.connected ? { status: 'up' } : { status: 'down', detail: 'ARI events link not connected' },
       ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
@@ -179,6 +200,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   recordings?.start();
   const checkpointInterval = deps.checkpointIntervalMs ?? 3_600_000;
   const stopCheckpoints = checkpointInterval > 0 ? startCheckpointTimer(checkpoints, checkpointInterval, log) : () => undefined;
+  const stopSweep = config.retention.enabled ? retention.schedule(config.retention.schedule) : () => undefined;
 
   let stopped = false;
   return {
@@ -194,11 +216,14 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       stopped = true;
       log.info({ activeCalls: calls.activeCalls }, 'stopping');
       stopCheckpoints();
+      stopSweep();
       await api.close();
       await calls.shutdown();
       await ari.close();
       await recordings?.close();
       recordingsDb?.close();
+      await retentionStore?.close();
+      retentionDb.close();
       await store.close();
       tokenDb.close();
     },

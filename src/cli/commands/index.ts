@@ -9,6 +9,9 @@ import { tokenCreate, tokenList, tokenRevoke } from './token.js';
 import { promptsInstall } from './prompts-install.js';
 import { recordingDecrypt } from './recording-decrypt.js';
 import { recordingList } from './recording-list.js';
+import { retentionRun } from './retention.js';
+import { holdList, holdRelease, holdSet } from './hold.js';
+import { subjectAccess, subjectErase } from './subject.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
 export const COMMANDS: readonly Command[] = [
@@ -23,5 +26,11 @@ export const COMMANDS: readonly Command[] = [
   checkpointCreate,
   recordingDecrypt,
   recordingList,
+  retentionRun,
+  holdSet,
+  holdList,
+  holdRelease,
+  subjectErase,
+  subjectAccess,
   migrateStore,
 ];
