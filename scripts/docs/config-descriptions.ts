@@ -93,6 +93,10 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'flows[].retries': 'How often a question is asked again.',
   'flows[].retries.menu': 'Invalid keys or silences in the menu before `defaultRoute` is taken.',
   'flows[].retries.question': 'Repeats of the language and consent questions before they count as unanswered.',
+  'flows[].retention': 'This flow’s retention policy; any key left out comes from `retention.default`.',
+  'flows[].retention.recordingsDays': 'Days a kept recording of this flow stays in the object store after capture.',
+  'flows[].retention.evidenceDays': 'Days the personal data behind this flow’s call evidence (number, salt, look-up key, masked number) is kept after the call; the chained events are never deleted.',
+  'flows[].retention.quarantineDays': 'Days a quarantined recording of this flow is kept.',
   'flows[].defaultRoute': 'Route taken when the menu gets no valid key, and for objections without a route of their own.',
   'flows[].fallbackRoute': 'Route for every fault (ARI error, missing prompt, evidence-store fault, time limit, shutdown): the caller is served, never recorded.',
 
@@ -141,4 +145,18 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.spoolScan': 'Periodic scan of the spool for files no event reported.',
   'recordings.spoolScan.intervalSeconds': 'Time between scans.',
   'recordings.spoolScan.settleSeconds': 'A file nobody reported is taken only once unchanged this long (MixMonitor writes while audio flows).',
+
+  retention: 'Retention: how long each kind of data is kept, and the sweep that deletes it. Due dates are computed at sweep time from the policy in force, from each item’s capture time.',
+  'retention.enabled': 'Run the sweep on `schedule`. On-demand runs work either way.',
+  'retention.schedule': 'When the sweep runs: a cron expression in UTC (five or six fields).',
+  'retention.default': 'The global policy; each flow may override any part with `flows[].retention`.',
+  'retention.default.recordingsDays': 'Days a kept recording stays in the object store after capture.',
+  'retention.default.evidenceDays': 'Days the personal data behind a call’s evidence (number, salt, look-up key, masked number) is kept after the call; the chained events are never deleted.',
+  'retention.default.quarantineDays': 'Days a quarantined recording is kept. Default: `recordings.quarantineDays`.',
+  'retention.batchSize': 'Recordings deleted per object-store batch (one DeleteObjects request).',
+  'retention.leaseSeconds': 'The sweep’s lease in the database, renewed while it runs; a crashed sweep frees it after this long.',
+  'retention.deleteAttempts': 'Attempts per object-store delete before it is reported as failed.',
+  'retention.objectLock': 'How retention treats S3 Object Lock.',
+  'retention.objectLock.bypassGovernanceForErasure':
+    'Let erasure requests delete GOVERNANCE-locked recordings before their retain-until date (needs `s3:BypassGovernanceRetention`). Never used by the scheduled sweep; COMPLIANCE locks cannot be bypassed.',
 };
