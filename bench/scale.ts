@@ -90,9 +90,9 @@ async function main(): Promise<void> {
   const dbName = `cl_bench_${randomBytes(4).toString('hex')}`;
   const admin = new pg.Client({ connectionString: `${server}/postgres` });
   await admin.connect();
-  const pgVersion = (await admin.query<{ v: string }>('SHOW server_version')).rows[0]!.v;
-  const syncCommit = (await admin.query<{ v: string }>('SHOW synchronous_commit')).rows[0]!.v;
-  const fsync = (await admin.query<{ v: string }>('SHOW fsync')).rows[0]!.v;
+  const pgVersion = (await admin.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
+  const syncCommit = (await admin.query<{ v: string }>("SELECT current_setting('synchronous_commit') AS v")).rows[0]!.v;
+  const fsync = (await admin.query<{ v: string }>("SELECT current_setting('fsync') AS v")).rows[0]!.v;
   await admin.query(`CREATE DATABASE ${dbName}`);
   const dbUrl = `${server}/${dbName}`;
   const dir = mkdtempSync(join(values.dir, 'consentline-scale-'));

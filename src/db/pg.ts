@@ -53,7 +53,12 @@ export function createPgPool(opts: Pick<OpenPgOptions, 'url' | 'schema' | 'max' 
     max: opts.max ?? 4,
     types: TYPES,
     application_name: opts.applicationName ?? 'consentline',
-    ...(opts.schema === undefined ? {} : { options: `-c search_path=${checkSchemaName(opts.schema)}` }),
+    // A process that stalls inside a transaction (frozen, partitioned) must not hold the
+    // ledger lock for ever: the server ends such a session after 15 s idle in it.
+    options: [
+      '-c idle_in_transaction_session_timeout=15000',
+      ...(opts.schema === undefined ? [] : [`-c search_path=${checkSchemaName(opts.schema)}`]),
+    ].join(' '),
   });
   // An idle connection that drops (server restart) must not crash the process; the next
   // query checks out a fresh one and reports its own error.

@@ -1,4 +1,4 @@
-import type pg from 'pg';
+import pg from 'pg';
 import { openPg, type OpenPgOptions, type PgPool } from '../db/pg.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { canonicalBodyFromParts, GENESIS_HASH, linkHash } from './chain.js';
@@ -237,8 +237,10 @@ export class PgEvidenceStore implements EvidenceStore {
         throw err;
       }
     } catch (err) {
-      // A connection-level error (lost link) leaves the client unusable.
-      if ((err as { code?: unknown }).code === undefined) healthy = false;
+      // Anything but an error the server reported (a lost link, a timeout) leaves the client
+      // unusable. After a lost COMMIT the batch may or may not have landed: its callers are
+      // told it failed, and the next batch reads the real head, so the chain stays whole.
+      if (!(err instanceof pg.DatabaseError)) healthy = false;
       throw err;
     } finally {
       client.release(!healthy);
