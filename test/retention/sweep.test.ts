@@ -185,7 +185,7 @@ describe('retention sweep: recordings', () => {
     });
     const first = await slow.sweep();
     expect(first.status).toBe('lease_lost');
-    const r2 = (await second) as { status: string };
+    const r2 = await (second as unknown as Promise<{ status: string }>);
     expect(r2.status).toBe('done');
     const again = await w.service().sweep();
     expect(again.status).toBe('done');
@@ -209,7 +209,7 @@ describe('retention sweep: recordings', () => {
                   if (failures > 0) failures--;
                   throw new ObjectStoreError('UNAVAILABLE', 'delete: ECONNREFUSED');
                 }
-                return target.delete(...args);
+                return target.delete(args[0]);
               };
             }
             const v = Reflect.get(target, prop, receiver) as unknown;
