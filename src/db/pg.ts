@@ -55,7 +55,10 @@ export function createPgPool(opts: Pick<OpenPgOptions, 'url' | 'schema' | 'max' 
     application_name: opts.applicationName ?? 'consentline',
     // A process that stalls inside a transaction (frozen, partitioned) must not hold the
     // ledger lock for ever: the server ends such a session after 15 s idle in it.
+    // synchronous_commit=on for these sessions whatever the server default: an acknowledged
+    // append must be flushed to the WAL before COMMIT returns.
     options: [
+      '-c synchronous_commit=on',
       '-c idle_in_transaction_session_timeout=15000',
       ...(opts.schema === undefined ? [] : [`-c search_path=${checkSchemaName(opts.schema)}`]),
     ].join(' '),

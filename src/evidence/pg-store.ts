@@ -226,8 +226,8 @@ export class PgEvidenceStore implements EvidenceStore {
            SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::json[], $6::text[], $7::text[])`,
           cols,
         );
-        // synchronous_commit is on unless the server was told otherwise: COMMIT returns once
-        // the WAL is flushed, which is what an acknowledged append promises.
+        // The pool sets synchronous_commit=on: COMMIT returns once the WAL is flushed, which
+        // is what an acknowledged append promises.
         await client.query('COMMIT');
         return slots;
       } catch (err) {

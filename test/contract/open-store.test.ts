@@ -84,3 +84,21 @@ function configObject() {
     flows: [{ id: 'hotline', default: true, legalBasis: 'consent_by_conduct', menu: { '1': { action: 'route', route: 'agents' } }, defaultRoute: 'agents', fallbackRoute: 'agents' }],
   };
 }
+
+describe('PostgreSQL sessions', () => {
+  it('commit synchronously even when the server default says otherwise', async () => {
+    const { createPgPool } = await import('../../src/db/pg.js');
+    const pool = createPgPool({ url: dbUrl(), max: 1 });
+    try {
+      const c = await pool.connect();
+      await c.query("SET synchronous_commit = 'off'").catch(() => undefined);
+      c.release(true);
+      const { rows } = await pool.query<{ s: string; t: string }>(
+        "SELECT current_setting('synchronous_commit') AS s, current_setting('idle_in_transaction_session_timeout') AS t",
+      );
+      expect(rows[0]).toEqual({ s: 'on', t: '15s' });
+    } finally {
+      await pool.end();
+    }
+  });
+});
