@@ -42,6 +42,8 @@ export function partsWithoutPostgres(config: Pick<Config, 'recordings'>): string
   return [
     'API evidence queries, Merkle tree and checkpoints (src/evidence/queries-sqlite.ts, checkpoint-sqlite.ts)',
     ...(config.recordings.enabled ? ['recordings pipeline repository (src/recordings/pipeline/repo.ts, migration 0020)'] : []),
+    // Its PostgreSQL migration (0030) exists; its repository still takes a SQLite handle.
+    'retention, holds and erasure service (src/retention/, opened on SQLite in server.ts)',
   ];
 }
 
