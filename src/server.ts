@@ -196,7 +196,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
 
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ api: address }, 'API listening');
-  await ari.start(calls);
+  // Not awaited: while no Asterisk answers, the link keeps retrying in the background and the
+  // service (API, recordings, shutdown) runs meanwhile.
+  ari.start(calls).catch((err: unknown) => log.error({ err }, 'ARI link stopped'));
   recordings?.start();
   const checkpointInterval = deps.checkpointIntervalMs ?? 3_600_000;
   const stopCheckpoints = checkpointInterval > 0 ? startCheckpointTimer(checkpoints, checkpointInterval, log) : () => undefined;

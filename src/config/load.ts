@@ -39,7 +39,7 @@ export const CREDENTIAL_FILES: Readonly<Record<string, string>> = {
 };
 
 export function configPathFrom(env: NodeJS.ProcessEnv, explicit?: string): string {
-  return explicit ?? env.CONSENTLINE_CONFIG ?? DEFAULTS.configFile;
+  return explicit ?? (env.CONSENTLINE_CONFIG || DEFAULTS.configFile);
 }
 
 /**
@@ -50,7 +50,7 @@ export function configPathFrom(env: NodeJS.ProcessEnv, explicit?: string): strin
 export function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv } = {}): LoadResult {
   const env = opts.env ?? process.env;
   const path = configPathFrom(env, opts.path);
-  const explicit = opts.path !== undefined || env.CONSENTLINE_CONFIG !== undefined;
+  const explicit = opts.path !== undefined || Boolean(env.CONSENTLINE_CONFIG);
 
   let raw: unknown;
   let source: ConfigSource;

@@ -1,0 +1,62 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { afterAll, describe, expect, it } from 'vitest';
+
+const dir = mkdtempSync(join(tmpdir(), 'cl-start-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function start(env: Record<string, string>) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    env: { ...process.env, CONSENTLINE_CONFIG: undefined, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  createInterface({ input: child.stdout! }).on('line', (l) => {
+    raw.push(l);
+    try {
+      lines.push(JSON.parse(l) as Record<string, unknown>);
+    } catch {
+      lines.push({ notJson: l });
+    }
+  });
+  let stderr = '';
+  child.stderr!.on('data', (c: Buffer) => (stderr += String(c)));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, lines, raw, exited, stderr: () => stderr };
+}
+
+async function until(predicate: () => boolean, what: string, ms = 30_000) {
+  const deadline = Date.now() + ms;
+  while (!predicate()) {
+    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+describe('npm start', () => {
+  it('with no configuration: starts, says where its data lives, keeps retrying ARI, stops cleanly on SIGTERM', async () => {
+    const dataDir = join(dir, 'data');
+    const p = start({ CONSENTLINE_DATA_DIR: dataDir, CONSENTLINE_API_PORT: '0', CONSENTLINE_ARI_URL: 'http://127.0.0.1:9' });
+    await until(() => p.lines.filter((l) => l.msg === 'ARI: Asterisk not reachable, retrying').length >= 2, 'two ARI retries');
+    expect(p.lines.find((l) => l.msg === 'configuration loaded')?.config).toMatch(/built-in defaults/);
+    expect(p.lines.find((l) => String(l.msg).startsWith('data directory ready'))).toMatchObject({ dataDir });
+    // stdout carries JSON log lines only, and no secret value.
+    expect(p.lines.filter((l) => 'notJson' in l)).toEqual([]);
+    p.child.kill('SIGTERM');
+    expect(await p.exited).toBe(0);
+  }, 60_000);
+
+  it('with a bad file: exits 78 listing every problem by path, no stack trace', async () => {
+    const file = join(dir, 'bad.yaml');
+    writeFileSync(file, 'routes: {}\nflows:\n  - id: a\n    default: true\n    legalBasis: maybe\n    menu: {}\n    defaultRoute: x\n    fallbackRoute: y\n');
+    const p = start({ CONSENTLINE_CONFIG: file, CONSENTLINE_DATA_DIR: join(dir, 'd2') });
+    expect(await p.exited).toBe(78);
+    expect(p.stderr()).toContain(`configuration ${file} is not valid`);
+    expect(p.stderr()).toMatch(/flows\[0\]\.legalBasis: /);
+    expect(p.stderr()).not.toMatch(/\n\s+at .+:\d+:\d+/);
+  }, 60_000);
+});
