@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
+import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import { SqliteTokenStore } from './api/tokens.js';
 import type { ApiInstance } from './api/types.js';
@@ -9,6 +10,7 @@ import { missingPrompts } from './config/prompt-check.js';
 import type { Config } from './config/schema.js';
 import { loadOrCreateSecret } from './config/secrets.js';
 import { createRecordingsRuntime, openRecordingEnvelope, openRecordingStore, type RecordingsRuntime } from './recordings/pipeline/build.js';
+import { RecordingRepo } from './recordings/pipeline/repo.js';
 import { createRetentionService } from './retention/build.js';
 import { openSqlite } from './db/sqlite.js';
 import { AccessLog } from './evidence/access-log.js';
@@ -127,7 +129,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   };
 
   // Retention, holds and data-subject requests: their own connection; the pipeline's object store
-  // when it runs, else one opened here. The decrypting key is optional (access exports only).
+  // when it runs, else one opened here. The decrypting key is optional (access exports and
+  // playback only; a capture host with the RSA public key alone answers playback with no_decrypt_key).
   const retentionDb = openSqlite({ path: dbPath }).db;
   const retentionStore = recordings ? null : openRecordingStore(config.recordings, dataDir, log).store;
   const retentionEnvelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false }).catch(() => null);
@@ -176,6 +179,13 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         clock,
       }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
+      // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.
+      ...recordingApiRoutes({
+        recordings: new RecordingRepo(tokenDb),
+        store: recordings?.store ?? retentionStore!,
+        envelope: retentionEnvelope,
+        access: new AccessLog(timedWriter(store, metrics)),
+      }),
     ],
     readiness: async () => ({
       ari: ari.connected ? { status: 'up' } : { status: 'down', detail: 'ARI events link not connected' },

@@ -5,6 +5,13 @@ export const API_ERRORS = {
   not_found: { status: 404, message: 'not found' },
   bad_request: { status: 400, message: 'the request is not valid' },
   rate_limited: { status: 429, message: 'too many requests; slow down' },
+  // Recording playback (GET /recordings/:recordingId/audio).
+  recording_quarantined: { status: 409, message: 'this recording is quarantined: it is kept only until it is deleted and cannot be played' },
+  recording_not_stored: { status: 409, message: 'this recording is not stored and verified yet; try again later' },
+  no_decrypt_key: { status: 409, message: 'this host holds no decrypting key for recordings; playback happens where the private key is configured' },
+  recording_deleted: { status: 410, message: 'this recording has been deleted' },
+  range_not_satisfiable: { status: 416, message: 'the requested range is outside the recording' },
+  recording_unreadable: { status: 500, message: 'the stored recording failed decryption or authentication; nothing was served' },
   unavailable: { status: 503, message: 'a dependency is unavailable' },
   internal: { status: 500, message: 'internal error' },
 } as const;
@@ -15,8 +22,9 @@ export class ApiError extends Error {
     readonly code: ApiErrorCode,
     message?: string,
     readonly details?: unknown,
+    options?: { cause?: unknown },
   ) {
-    super(message ?? API_ERRORS[code].message);
+    super(message ?? API_ERRORS[code].message, options);
     this.name = 'ApiError';
   }
   get status(): number {

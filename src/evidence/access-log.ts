@@ -20,6 +20,10 @@ export interface AccessRecord {
   readonly seqs?: readonly number[];
   /** Why, as the reader gave it. */
   readonly reason?: string;
+  /** Recordings read (listed or played), by their own ids. */
+  readonly recordingIds?: readonly string[];
+  /** For a playback: the plaintext bytes served, as `bytes a-b/n` (the whole recording is `bytes 0-(n-1)/n`). */
+  readonly range?: string;
 }
 
 const MAX_IDS = 1_000;
@@ -49,6 +53,8 @@ export class AccessLog {
     if (r.callIds.length > MAX_IDS) data.callIdsOmitted = r.callIds.length - MAX_IDS;
     if (r.criteria) data.criteria = [...r.criteria];
     if (r.seqs) data.seqs = r.seqs.slice(0, MAX_IDS);
+    if (r.recordingIds) data.recordingIds = r.recordingIds.slice(0, MAX_IDS);
+    if (r.range !== undefined) data.range = r.range;
     if (r.reason !== undefined) data.reason = r.reason;
     return this.#writer.append({ callId: null, kind: 'access.logged', data });
   }

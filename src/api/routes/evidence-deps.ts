@@ -38,6 +38,14 @@ export const reasonSchema = z
   .optional()
   .describe('Why the data is read; written to the access log');
 
+/** A reason that must be given (reads of the most sensitive data: recordings). */
+export const requiredReasonSchema = z
+  .string()
+  .max(500)
+  .refine((s) => s.trim() !== '', 'must not be blank')
+  .refine(wellFormed, 'must be well-formed Unicode text')
+  .describe('Why the recording is played (required); written to the access log');
+
 export const callIdSchema = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'must be a call id');
 
 export const seqSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
@@ -97,7 +105,14 @@ export function callView(c: CallSummary): CallView {
 export async function logAccess(
   deps: Pick<EvidenceApiDeps, 'access'>,
   request: FastifyRequest,
-  what: { callIds: readonly string[]; criteria?: readonly string[]; seqs?: readonly number[]; reason?: string | undefined },
+  what: {
+    callIds: readonly string[];
+    criteria?: readonly string[];
+    seqs?: readonly number[];
+    reason?: string | undefined;
+    recordingIds?: readonly string[];
+    range?: string;
+  },
 ): Promise<void> {
   const p = request.principal;
   if (!p) throw new ApiError('unauthorized');
@@ -108,6 +123,8 @@ export async function logAccess(
       callIds: what.callIds,
       ...(what.criteria ? { criteria: what.criteria } : {}),
       ...(what.seqs ? { seqs: what.seqs } : {}),
+      ...(what.recordingIds ? { recordingIds: what.recordingIds } : {}),
+      ...(what.range === undefined ? {} : { range: what.range }),
       ...(what.reason === undefined ? {} : { reason: what.reason }),
     });
   } catch (err) {

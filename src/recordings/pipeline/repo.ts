@@ -164,6 +164,11 @@ export class RecordingRepo {
     return (opts.state ? this.#st.listState.all(opts.state, limit) : this.#st.listAll.all(limit)) as RecordingRow[];
   }
 
+  /** The recordings of one call, oldest first (playback and the API's list). */
+  ofCall(callId: string): RecordingRow[] {
+    return this.#st.ofCall.all(callId) as RecordingRow[];
+  }
+
   /** Recordings waiting for a verified upload, and when the oldest of them closed. */
   queueStats(): { depth: number; oldest: string | null } {
     const r = this.#st.queue.get() as { depth: number; oldest: string | null };
@@ -224,6 +229,7 @@ function prepare(db: SqliteDatabase) {
     release: db.prepare('UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?'),
     releaseAll: db.prepare('UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?'),
     listAll: db.prepare('SELECT * FROM recordings ORDER BY created_at DESC LIMIT ?'),
+    ofCall: db.prepare('SELECT * FROM recordings WHERE call_id = ? ORDER BY started_at, id LIMIT 1000'),
     listState: db.prepare('SELECT * FROM recordings WHERE state = ? ORDER BY created_at DESC LIMIT ?'),
     queue: db.prepare(
       `SELECT count(*) AS depth, min(coalesce(stopped_at, created_at)) AS oldest FROM recordings WHERE state IN (${q})`,
