@@ -2,6 +2,7 @@ import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROLES, type Role } from '../../src/api/tokens.js';
 import { bearer, evidenceApp, seedSample, type EvidenceApp } from './evidence-helpers.js';
+import { noiseWav, seedRecording } from './recording-helpers.js';
 
 type Req = Omit<InjectOptions, 'headers'>;
 
@@ -33,8 +34,11 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'POST /holds/:holdId/release': { role: 'dpo', req: () => ({ method: 'POST', url: `/holds/${matrixHold}/release`, payload: {} }) },
   'POST /subjects/erasure': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/erasure', payload: { callerNumber: '+48609999999' } }) },
   'POST /subjects/access': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/access', payload: { callerNumber: '+48600123456', lang: 'en' } }) },
+  'GET /calls/:callId/recordings': { role: 'dpo', req: () => ({ url: `/calls/${matrixRecording.callId}/recordings` }) },
+  'GET /recordings/:recordingId/audio': { role: 'dpo', req: () => ({ url: `/recordings/${matrixRecording.id}/audio?reason=auth%20matrix` }) },
 };
 let matrixHold = '';
+let matrixRecording = { id: '', callId: '' };
 
 let t: EvidenceApp;
 let cpSize = 0;
@@ -48,6 +52,8 @@ beforeAll(async () => {
   if (!cp.ok) throw new Error('no checkpoint');
   cpSize = cp.checkpoint.treeSize;
   for (const role of ROLES) tokens[role] = await t.issue(role);
+  const rec = await seedRecording(t, { wav: noiseWav(1_000) });
+  matrixRecording = { id: rec.row.id, callId: rec.callId };
   matrixHold = (await t.retention.setHold({ scope: 'flow', flowId: 'matrix' }, 'auth matrix', { tokenId: 'setter', tokenName: 'setter', role: 'dpo' })).id;
   const gone = await t.tokens.create('gone', 'admin');
   await t.tokens.revoke(gone.info.id);

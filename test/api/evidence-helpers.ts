@@ -1,8 +1,10 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/api/app.js';
 import { evidenceRoutes, type EvidenceApiDeps } from '../../src/api/routes/evidence.js';
+import { recordingApiRoutes } from '../../src/api/routes/recordings.js';
 import { retentionApiRoutes } from '../../src/api/routes/retention.js';
 import { SqliteTokenStore, type Role } from '../../src/api/tokens.js';
 import type { ApiInstance } from '../../src/api/types.js';
@@ -15,6 +17,8 @@ import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../src/evi
 import { createSubject } from '../../src/evidence/subject.js';
 import type { Outcome, StoredEvent } from '../../src/evidence/types.js';
 import { createMetrics } from '../../src/shared/metrics.js';
+import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope } from '../../src/recordings/crypto/index.js';
+import { RecordingRepo } from '../../src/recordings/pipeline/repo.js';
 import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
 import { resolvePolicies } from '../../src/retention/policy.js';
 import { RetentionRepo } from '../../src/retention/repo.js';
@@ -31,11 +35,26 @@ export interface RegisteredRoute {
   readonly public: boolean;
 }
 
+/** This host's recording key: a local AES key (decrypts), the RSA public key only, or none that opened. */
+export type TestRecordingKey = 'local' | 'rsa-public' | 'none';
+
+async function testEnvelope(dir: string, key: TestRecordingKey): Promise<RecordingEnvelope | null> {
+  if (key === 'none') return null;
+  if (key === 'local') return createRecordingEnvelope(await createRecordingKeyring({ mode: 'local', keyFile: join(dir, 'secrets', 'recording.key') }));
+  const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
+  mkdirSync(join(dir, 'secrets'), { recursive: true });
+  const pub = join(dir, 'secrets', 'recording-public.pem');
+  writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
+  return createRecordingEnvelope(await createRecordingKeyring({ mode: 'rsa', publicKeyFile: pub }));
+}
+
 /**
  * The auditor/DPO API on a real SQLite file in a temp directory, with the evidence writer,
- * a separate read connection (as in the service), a checkpoint key and every route.
+ * a separate read connection (as in the service), a checkpoint key and every route; a local
+ * object store and recording key for retention and playback. `faults.accessLog = true` makes
+ * every access-log write fail (the ledger is fine otherwise).
  */
-export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
+export async function evidenceApp(opts: { rateLimitPerMinute?: number; recordingKey?: TestRecordingKey } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'consentline-api-'));
   const path = join(dir, 'ledger.sqlite');
   let t = Date.parse('2026-03-02T10:00:00.000Z');
@@ -52,9 +71,13 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
     verifyRange: (r) => queries.verifyLedger(r),
     clock,
   });
+  const faults = { accessLog: false };
+  const access = new AccessLog({
+    append: (event, effects) => (faults.accessLog ? Promise.reject(new Error('ledger write failed (test fault)')) : store.append(event, effects)),
+  });
   const deps: EvidenceApiDeps = {
     queries,
-    access: new AccessLog(store),
+    access,
     checkpoints,
     signer,
     pepper: PEPPER,
@@ -63,11 +86,14 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
     config: { evidence: { pepper: PEPPER }, ari: { url: 'http://pbx:8088', password: 'ari-secret' }, controller: { name: 'Example' } },
     clock,
   };
-  // Retention, holds and data-subject routes on the same file, with a local object store.
+  // Retention, holds, data-subject and recording routes on the same file, with a local object store.
+  const objects = new LocalObjectStore({ root: join(dir, 'store') }, { clock });
+  const envelope = await testEnvelope(dir, opts.recordingKey ?? 'local');
+  const recordings = new RecordingRepo(db);
   const retention = new RetentionService({
     repo: new RetentionRepo(db),
     evidence: store,
-    objectStore: new LocalObjectStore({ root: join(dir, 'store') }, { clock }),
+    objectStore: objects,
     signer,
     pepper: PEPPER,
     controller: deps.controller,
@@ -85,7 +111,11 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
     metrics: createMetrics(),
     readiness: async () => ({ database: { status: 'up' } }),
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
-    routes: [...evidenceRoutes(deps), ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' })].map((routes) => async (scope: ApiInstance) => {
+    routes: [
+      ...evidenceRoutes(deps),
+      ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
+      ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access }),
+    ].map((routes) => async (scope: ApiInstance) => {
       scope.addHook('onRoute', (r) => {
         for (const method of [r.method].flat()) {
           if (method === 'HEAD') continue;
@@ -102,7 +132,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number } = {}) {
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, registered, logs: sink.lines, issue, close };
+  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, evidenceApp, seedSample, type EvidenceApp } from './evidence-helpers.js';
+import { noiseWav, seedRecording } from './recording-helpers.js';
 
 /** Values that have broken parsers before: huge, odd Unicode, SQL-ish, numeric edge cases. */
 const NASTY = [
@@ -96,22 +97,37 @@ const ROUTES: readonly RouteShape[] = [
   { method: 'POST', path: '/holds/{x}/release', fields: ['reason'] },
   { method: 'POST', path: '/subjects/erasure', fields: ['callerNumber', 'reason'] },
   { method: 'POST', path: '/subjects/access', fields: ['callerNumber', 'lang', 'format', 'reason'] },
+  { method: 'GET', path: '/calls/{x}/recordings', fields: ['reason'] },
+  { method: 'GET', path: '/recordings/{x}/audio', fields: ['reason'] },
 ];
+
+/** The path parameter each shape's `{x}` stands for. */
+const PARAM: ReadonlyArray<[string, string]> = [
+  ['/proofs/', ':seq'],
+  ['/holds/', ':holdId'],
+  ['/recordings/', ':recordingId'],
+];
+const paramOf = (path: string) => PARAM.find(([prefix]) => path.startsWith(prefix))?.[1] ?? ':callId';
 
 let t: EvidenceApp;
 let auth: Record<string, string>;
+let recordingId = '';
+let recordingBytes = 0;
 
 beforeAll(async () => {
   t = await evidenceApp();
   await seedSample(t.store);
   await t.checkpoints.create();
   auth = bearer(await t.issue('admin'));
+  const rec = await seedRecording(t, { wav: noiseWav(2_000) });
+  recordingId = rec.row.id;
+  recordingBytes = rec.wav.length;
 });
 afterAll(async () => t?.close());
 
 describe('hostile input never produces a 5xx', () => {
   it('covers every registered route', () => {
-    const shapes = new Set(ROUTES.map((r) => `${r.method} ${r.path.replace('{x}', r.path.includes('proofs') ? ':seq' : r.path.includes('holds') ? ':holdId' : ':callId')}`));
+    const shapes = new Set(ROUTES.map((r) => `${r.method} ${r.path.replace('{x}', paramOf(r.path))}`));
     expect([...shapes].sort()).toEqual(t.registered.map((r) => `${r.method} ${r.url}`).sort());
   });
 
@@ -142,4 +158,40 @@ describe('hostile input never produces a 5xx', () => {
       );
     });
   }
+});
+
+describe('hostile Range and If-Range headers on playback', () => {
+  it('never a 5xx: 200, 206 with a Content-Range inside the recording, or 416', async () => {
+    const bound = fc.oneof(fc.integer(), fc.nat({ max: recordingBytes + 10 }), fc.constant(recordingBytes), fc.constant(''));
+    const rangeLike = fc.oneof(
+      hostileString,
+      fc
+        .tuple(fc.constantFrom('bytes=', 'BYTES =', 'bytes=-', 'items=', ''), bound, fc.constantFrom('-', '', ',', '-,-'), fc.oneof(bound, hostileString))
+        .map(([unit, a, sep, b]) => `${unit}${a}${sep}${b}`),
+    );
+    await fc.assert(
+      fc.asyncProperty(rangeLike, fc.option(hostileString), async (range, ifRange) => {
+        const headers: Record<string, string> = { ...auth, range: range.replace(/[\r\n\0]/g, ' ') };
+        if (ifRange !== null) headers['if-range'] = ifRange.replace(/[^\x20-\x7e]/g, 'x');
+        let r;
+        try {
+          r = await t.app.inject({ url: `/recordings/${recordingId}/audio?reason=fuzz`, headers });
+        } catch {
+          return; // light-my-request refused the header value itself
+        }
+        expect([200, 206, 416], `${JSON.stringify(range)} → ${r.statusCode} ${r.body.slice(0, 200)}`).toContain(r.statusCode);
+        if (r.statusCode === 206) {
+          const m = /^bytes (\d+)-(\d+)\/(\d+)$/.exec(String(r.headers['content-range']));
+          expect(m).not.toBeNull();
+          const [start, end, size] = [Number(m![1]), Number(m![2]), Number(m![3])];
+          expect(size).toBe(recordingBytes);
+          expect(start).toBeLessThanOrEqual(end);
+          expect(end).toBeLessThan(size);
+          expect(r.rawPayload.length).toBe(end - start + 1);
+        }
+        if (r.statusCode === 200) expect(r.rawPayload.length).toBe(recordingBytes);
+      }),
+      { numRuns: 80 },
+    );
+  });
 });
