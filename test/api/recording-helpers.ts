@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { quarantineObjectKey } from '../../src/recordings/pipeline/names.js';
 import type { QuarantineReason, RecordingRow, RecordingState } from '../../src/recordings/pipeline/repo.js';
 import { recordingObjectKey } from '../../src/recordings/storage/keys.js';
+import type { ObjectStore } from '../../src/recordings/storage/port.js';
 import { wavHeader } from '../emulators/ami/wav.js';
 import { seedCall, type EvidenceApp } from './evidence-helpers.js';
 
@@ -23,7 +24,7 @@ export interface SeededRecording {
   readonly row: RecordingRow;
   readonly callId: string;
   readonly wav: Buffer;
-  /** Where the local store keeps the ciphertext (to tamper with it). */
+  /** Where the evidence app's local store keeps the ciphertext (to tamper with it). */
   readonly objectPath: string;
 }
 
@@ -34,7 +35,7 @@ export interface SeededRecording {
  * ledger unless `callInLedger: false`.
  */
 export async function seedRecording(
-  t: EvidenceApp,
+  t: Pick<EvidenceApp, 'envelope' | 'dir' | 'store' | 'recordings'> & { readonly objects: ObjectStore },
   opts: {
     wav?: Buffer;
     callId?: string;
