@@ -18,7 +18,8 @@ import { CheckpointService, loadOrCreateSigner, startCheckpointTimer } from './e
 import { SqliteCheckpointRepo, SqliteLedgerTree } from './evidence/checkpoint-sqlite.js';
 import { SqliteEvidenceQueries } from './evidence/queries-sqlite.js';
 import { databaseTarget, openEvidenceStore, partsWithoutPostgres } from './evidence/open-store.js';
-import { createSubject, normalizeCallerId } from './evidence/subject.js';
+import { createSubject, lookupKey, normalizeCallerId } from './evidence/subject.js';
+import { doNotRecordLookup } from './recordings/pipeline/do-not-record.js';
 import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
 import type { SubjectRecord } from './evidence/types.js';
 import { systemClock, type Clock } from './shared/clock.js';
@@ -123,6 +124,12 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       throw new StartupError([`recordings.store: ${location.reason}`]);
     }
   }
+  // Calls from or to a listed number are never recorded: the flow answers CONSENT_RECORDING=no.
+  const listed = doNotRecordLookup(config.recordings, pepper.value);
+  const doNotRecord = (callerKey: string | null, did: string): boolean => {
+    const didE164 = normalizeCallerId(did, config.service.defaultCountryCode);
+    return (callerKey !== null && listed(callerKey)) || (didE164 !== null && listed(lookupKey(pepper.value, didE164)));
+  };
   const subjectFor = (raw: string): SubjectRecord | null => {
     const e164 = normalizeCallerId(raw, config.service.defaultCountryCode);
     return e164 ? createSubject(e164, pepper.value) : null;
@@ -155,6 +162,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     log,
     routes: config.routes,
     subjectFor,
+    doNotRecord,
     server: config.ari.server,
     instance: config.service.instanceId,
     onCallEnded: ({ end }) => {

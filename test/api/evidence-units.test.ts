@@ -24,6 +24,12 @@ describe('config redaction', () => {
       redactSecrets({ ari: { url: 'http://x', password: 'p' }, evidence: { pepper: 'q' }, recordings: [{ accessKeyId: 'AK', secretAccessKey: 'S', bucket: 'b' }], api: { port: 1 } }),
     ).toEqual({ ari: { url: 'http://x', password: '[redacted]' }, evidence: { pepper: '[redacted]' }, recordings: [{ accessKeyId: '[redacted]', secretAccessKey: '[redacted]', bucket: 'b' }], api: { port: 1 } });
   });
+
+  it('never lists the do-not-record numbers: personal data, shown as a count', () => {
+    const out = JSON.stringify(redactSecrets({ recordings: { doNotRecord: ['+48600100200', '+48600100201'], spoolDir: '/x' } }));
+    expect(out).not.toContain('600100');
+    expect(out).toContain('[2 number(s) redacted]');
+  });
 });
 
 describe('signed notes', () => {

@@ -66,3 +66,28 @@ describe('explicit consent flow', () => {
     expect(r.events.find((e) => e.kind === 'consent.recording')!.data).toMatchObject({ decision: 'no_answer' });
   });
 });
+
+describe('do-not-record list', () => {
+  let s: Scenario;
+  beforeAll(async () => {
+    s = await startScenario({ top: { recordings: { enabled: false, doNotRecord: ['+48600999888', '+48221234567'] } } });
+  });
+  afterAll(async () => s.stop());
+
+  it('a listed caller goes on unrecorded; the ledger says why', async () => {
+    const r = await s.call({ callerNumber: '+48600999888', exten: '229999999', script: [pressAfter(MENU, '1', 10)] });
+    expect(r.vars.CONSENT_RECORDING).toBe('no');
+    expect(r.events.find((e) => e.kind === 'consent.recording')!.data).toMatchObject({ decision: 'refused', how: 'do_not_record_list' });
+    expect(JSON.stringify(r.events)).not.toContain('600999888');
+  });
+
+  it('a call to a listed number (the DID) goes on unrecorded', async () => {
+    const r = await s.call({ callerNumber: '+48600100200', exten: '221234567', script: [pressAfter(MENU, '1', 10)] });
+    expect(r.vars.CONSENT_RECORDING).toBe('no');
+  });
+
+  it('anyone else is recorded as usual', async () => {
+    const r = await s.call({ callerNumber: '+48600100200', exten: '229999999', script: [pressAfter(MENU, '1', 10)] });
+    expect(r.vars.CONSENT_RECORDING).toBe('yes');
+  });
+});

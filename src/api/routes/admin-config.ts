@@ -3,13 +3,18 @@ import type { EvidenceApiDeps } from './evidence-deps.js';
 
 // Keys whose values are secrets wherever they appear in the configuration tree.
 const SECRET_KEY = /pass(word)?|secret|pepper|token|credential|private|api_?key|access_?key|session/i;
+// Keys whose values are personal data (phone numbers): shown as a count, never listed.
+const PERSONAL_KEY = /^doNotRecord$/;
 
 /** A copy of `value` with every secret-named key's value replaced by "[redacted]". */
 export function redactSecrets(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redactSecrets);
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEY.test(k) ? (v === undefined ? undefined : '[redacted]') : redactSecrets(v);
+    for (const [k, v] of Object.entries(value)) {
+      if (PERSONAL_KEY.test(k) && Array.isArray(v)) out[k] = `[${v.length} number(s) redacted]`;
+      else out[k] = SECRET_KEY.test(k) ? (v === undefined ? undefined : '[redacted]') : redactSecrets(v);
+    }
     return out;
   }
   return value;
