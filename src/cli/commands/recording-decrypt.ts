@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream, existsSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
+import { userInfo } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -8,18 +9,35 @@ import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
 import { openSqlite } from '../../db/sqlite.js';
+import { AccessLog, type Accessor } from '../../evidence/access-log.js';
+import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
 import { CryptoError } from '../../recordings/crypto/errors.js';
 import { openRecordingEnvelope, openRecordingStore } from '../../recordings/pipeline/build.js';
 import { RecordingRepo, type RecordingRow } from '../../recordings/pipeline/repo.js';
 import { ID_PATTERN } from '../../recordings/storage/keys.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
+import { dpoFromToken } from './retention.js';
 
 const OPTIONS = {
   out: { type: 'string' },
   'call-id': { type: 'string' },
   config: { type: 'string' },
   db: { type: 'string' },
+  reason: { type: 'string' },
+  token: { type: 'string' },
 } as const;
+
+/** The operator behind a CLI read without a token: the OS account, as `cli:<user>`. */
+export function cliOperator(env: Readonly<Record<string, string | undefined>>): Accessor {
+  let user: string | undefined;
+  try {
+    user = userInfo().username;
+  } catch {
+    user = env.USER ?? env.LOGNAME ?? (process.getuid ? `uid-${process.getuid()}` : undefined);
+  }
+  const name = `cli:${user || 'unknown'}`;
+  return { tokenId: name, tokenName: name, role: 'operator' };
+}
 
 /** The configuration a recording command works with: --config, else $CONSENTLINE_CONFIG / ./consentline.yaml / built-in. */
 export function recordingToolConfig(values: { config?: string | undefined }, io: CliIo): Config | null {
@@ -38,16 +56,21 @@ export function recordingDbPath(values: { db?: string | undefined }, config: Con
 
 /**
  * Gives an authorised operator the plaintext WAV of one recording, streamed: from the object store
- * by recording id, or from an `.enc` file. Needs the decrypting key on this host.
+ * by recording id, or from an `.enc` file. Needs the decrypting key on this host, a stated reason,
+ * and the service's database: the read is written to the ledger (`access.logged`, by `cli:<os
+ * user>` or the `--token`'s DPO) before anything is decrypted; no ledger, no plaintext.
  */
 export const recordingDecrypt: Command = {
   name: 'recording decrypt',
-  summary: 'decrypt one recording (by recording id, or an .enc file) into a WAV file; needs the decrypting key',
-  usage: 'consentline recording decrypt <recording-id|file.enc> [--out file.wav] [--call-id id] [--config file] [--db path]',
+  summary: 'decrypt one recording (by recording id, or an .enc file) into a WAV file; needs the decrypting key and a --reason, written to the access log first',
+  usage: 'consentline recording decrypt <recording-id|file.enc> --reason text [--out file.wav] [--call-id id] [--token t] [--config file] [--db path]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
     const [target, ...extra] = positionals;
     if (target === undefined || extra.length > 0) throw new UsageError('expected one recording id or .enc file');
+    const reason = values.reason;
+    if (reason === undefined || reason.trim() === '') throw new UsageError('--reason is required: why the recording is decrypted (written to the access log)');
+    if (reason.length > 500 || /\p{Cs}/u.test(reason)) throw new UsageError('--reason must be well-formed text of at most 500 characters');
     const config = recordingToolConfig(values, io);
     if (!config) return EXIT.failed;
     const dataDir = resolve(config.service.dataDir);
@@ -109,7 +132,24 @@ export const recordingDecrypt: Command = {
     }
 
     const out = resolve(values.out ?? `${row?.id ?? basename(target).replace(/\.enc$/, '').replace(/\.wav$/, '')}.wav`);
-    if (existsSync(out)) throw new UsageError(`${out} exists: choose another --out`);
+    if (existsSync(out)) {
+      input.destroy();
+      await store?.store.close();
+      throw new UsageError(`${out} exists: choose another --out`);
+    }
+
+    // The access log first: no ledger entry, no plaintext.
+    const logged = await logDecrypt(io, recordingDbPath(values, config), values.token, {
+      callIds: row ? (row.call_id ? [row.call_id] : []) : [contextId],
+      recordingIds: row ? [row.id] : rowId !== undefined ? [rowId] : [],
+      ...(row?.plaintext_bytes ? { range: `bytes 0-${row.plaintext_bytes - 1}/${row.plaintext_bytes}` } : {}),
+      reason,
+    });
+    if (logged !== EXIT.ok) {
+      input.destroy();
+      await store?.store.close();
+      return logged;
+    }
     const part = `${out}.part`;
     const hash = createHash('sha256');
     let bytes = 0;
@@ -144,3 +184,43 @@ export const recordingDecrypt: Command = {
     return EXIT.ok;
   },
 };
+
+/** Writes the CLI read to the ledger; anything but EXIT.ok (with the reason on stderr) when it could not be. */
+async function logDecrypt(
+  io: CliIo,
+  dbPath: string,
+  token: string | undefined,
+  what: { callIds: readonly string[]; recordingIds: readonly string[]; range?: string; reason: string },
+): Promise<ExitCode> {
+  if (!existsSync(dbPath)) {
+    io.err(`error NO_LEDGER: no database at ${dbPath} to write the access log to; nothing was decrypted (pass --db)`);
+    return EXIT.error;
+  }
+  let evidence;
+  try {
+    evidence = await openSqliteEvidenceStore({ path: dbPath, mustExist: true });
+  } catch (err) {
+    io.err(`error NO_LEDGER: ${dbPath}: ${(err as Error).message}; nothing was decrypted`);
+    return EXIT.error;
+  }
+  try {
+    let who: Accessor | null = cliOperator(io.env);
+    if (token !== undefined || io.env.CONSENTLINE_TOKEN) {
+      const { db } = openSqlite({ path: dbPath, mustExist: true });
+      try {
+        who = await dpoFromToken(db, token, io);
+      } finally {
+        db.close();
+      }
+      if (!who) return EXIT.failed;
+    }
+    await new AccessLog(evidence).record({ who, route: 'CLI recording decrypt', ...what });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    io.err(`error ACCESS_LOG: the access could not be logged (${(err as Error).message}); nothing was decrypted`);
+    return EXIT.error;
+  } finally {
+    await evidence.close();
+  }
+}

@@ -3,8 +3,10 @@
  */
 import { generateKeyPairSync } from 'node:crypto';
 import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
+import { SqliteTokenStore } from '../../../src/api/tokens.js';
 import { BUILTIN_CONFIG } from '../../../src/config/builtin.js';
 import { toneWav } from '../../emulators/ami/index.js';
 import { cli } from '../../cli/helpers.js';
@@ -39,7 +41,7 @@ describe('consentline recording', () => {
     w = await world();
     const { row } = await storedRecording(w);
     const out = join(w.dir, 'out.wav');
-    const r = await cli(['recording', 'decrypt', row.id, '--out', out, '--config', configFile(w)]);
+    const r = await cli(['recording', 'decrypt', '--reason', 'pipeline test', row.id, '--out', out, '--config', configFile(w)]);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     const wav = readFileSync(out);
@@ -47,7 +49,7 @@ describe('consentline recording', () => {
     expect(sha256(wav)).toBe(sha256(toneWav(1.5)));
     expect(r.out).toContain(sha256(wav));
     // never overwrites
-    expect((await cli(['recording', 'decrypt', row.id, '--out', out, '--config', configFile(w)])).code).toBe(2);
+    expect((await cli(['recording', 'decrypt', '--reason', 'pipeline test', row.id, '--out', out, '--config', configFile(w)])).code).toBe(2);
   });
 
   test('decrypt an .enc file: the call comes from the database by its name, or from --call-id', async () => {
@@ -56,14 +58,14 @@ describe('consentline recording', () => {
     const enc = join(w.dir, `${row.id}.wav.enc`);
     copyFileSync(join(w.dataDir, 'recordings', 'store', row.object_key!), enc);
     const cfg = configFile(w);
-    expect((await cli(['recording', 'decrypt', enc, '--out', join(w.dir, 'a.wav'), '--config', cfg])).code).toBe(0);
+    expect((await cli(['recording', 'decrypt', '--reason', 'pipeline test', enc, '--out', join(w.dir, 'a.wav'), '--config', cfg])).code).toBe(0);
     const other = join(w.dir, 'copy.enc');
     copyFileSync(enc, other);
-    expect((await cli(['recording', 'decrypt', other, '--out', join(w.dir, 'b.wav'), '--config', cfg])).code).toBe(2);
-    expect((await cli(['recording', 'decrypt', other, '--out', join(w.dir, 'b.wav'), '--call-id', callId, '--config', cfg])).code).toBe(0);
+    expect((await cli(['recording', 'decrypt', '--reason', 'pipeline test', other, '--out', join(w.dir, 'b.wav'), '--config', cfg])).code).toBe(2);
+    expect((await cli(['recording', 'decrypt', '--reason', 'pipeline test', other, '--out', join(w.dir, 'b.wav'), '--call-id', callId, '--config', cfg])).code).toBe(0);
     expect(sha256(readFileSync(join(w.dir, 'b.wav')))).toBe(sha256(toneWav(1.5)));
     // the wrong call: the encryption context does not match, nothing is written
-    const wrong = await cli(['recording', 'decrypt', other, '--out', join(w.dir, 'c.wav'), '--call-id', '0b7e1a2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c', '--config', cfg]);
+    const wrong = await cli(['recording', 'decrypt', '--reason', 'pipeline test', other, '--out', join(w.dir, 'c.wav'), '--call-id', '0b7e1a2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c', '--config', cfg]);
     expect(wrong.code).toBe(3);
     expect(wrong.err).toMatch(/^error CONTEXT_MISMATCH/);
     expect(existsSync(join(w.dir, 'c.wav')) || existsSync(join(w.dir, 'c.wav.part'))).toBe(false);
@@ -71,7 +73,7 @@ describe('consentline recording', () => {
     const bad = readFileSync(enc);
     bad[bad.length - 100]! ^= 1;
     writeFileSync(join(w.dir, 'bad.enc'), bad);
-    const t = await cli(['recording', 'decrypt', join(w.dir, 'bad.enc'), '--out', join(w.dir, 'd.wav'), '--call-id', callId, '--config', cfg]);
+    const t = await cli(['recording', 'decrypt', '--reason', 'pipeline test', join(w.dir, 'bad.enc'), '--out', join(w.dir, 'd.wav'), '--call-id', callId, '--config', cfg]);
     expect(t.code).toBe(3);
     expect(t.err).toMatch(/^error DECRYPT_FAILED/);
     expect(existsSync(join(w.dir, 'd.wav')) || existsSync(join(w.dir, 'd.wav.part'))).toBe(false);
@@ -83,7 +85,7 @@ describe('consentline recording', () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 3072 });
     const pub = join(w.dir, 'pub.pem');
     writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
-    const r = await cli(['recording', 'decrypt', row.id, '--out', join(w.dir, 'x.wav'), '--config', configFile(w, { keys: { mode: 'rsa', publicKeyFile: pub } })]);
+    const r = await cli(['recording', 'decrypt', '--reason', 'pipeline test', row.id, '--out', join(w.dir, 'x.wav'), '--config', configFile(w, { keys: { mode: 'rsa', publicKeyFile: pub } })]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^error NO_DECRYPT_KEY: /);
     expect(existsSync(join(w.dir, 'x.wav'))).toBe(false);
@@ -92,10 +94,51 @@ describe('consentline recording', () => {
   test('a missing local key is an error, never a freshly generated one', async () => {
     w = await world();
     const { row } = await storedRecording(w);
-    const r = await cli(['recording', 'decrypt', row.id, '--config', configFile(w, { keys: { mode: 'local', keyFile: join(w.dir, 'nope.key') } })]);
+    const r = await cli(['recording', 'decrypt', '--reason', 'pipeline test', row.id, '--config', configFile(w, { keys: { mode: 'local', keyFile: join(w.dir, 'nope.key') } })]);
     expect(r.code).toBe(3);
     expect(r.err).toMatch(/^error KEY_INVALID/);
     expect(existsSync(join(w.dir, 'nope.key'))).toBe(false);
+  });
+
+  test('decrypt is access-logged first: cli:<os user> or the --token DPO, with the reason; --reason is required', async () => {
+    w = await world();
+    const { row, callId } = await storedRecording(w);
+    const cfg = configFile(w);
+    const logged = () =>
+      (w!.db.prepare("SELECT data FROM events WHERE kind = 'access.logged' ORDER BY seq").all() as Array<{ data: string }>).map((r) => JSON.parse(r.data));
+    const missing = await cli(['recording', 'decrypt', row.id, '--out', join(w.dir, 'r0.wav'), '--config', cfg]);
+    expect(missing.code).toBe(2);
+    expect(missing.err).toContain('--reason');
+    expect((await cli(['recording', 'decrypt', row.id, '--reason', '  ', '--out', join(w.dir, 'r0.wav'), '--config', cfg])).code).toBe(2);
+    expect(existsSync(join(w.dir, 'r0.wav'))).toBe(false);
+    expect(logged()).toEqual([]);
+
+    const r = await cli(['recording', 'decrypt', row.id, '--reason', 'complaint 2026/17', '--out', join(w.dir, 'r1.wav'), '--config', cfg]);
+    expect(r.code).toBe(0);
+    const user = userInfo().username;
+    expect(logged()).toEqual([
+      {
+        tokenId: `cli:${user}`,
+        tokenName: `cli:${user}`,
+        role: 'operator',
+        route: 'CLI recording decrypt',
+        callIds: [callId],
+        recordingIds: [row.id],
+        range: `bytes 0-${row.plaintext_bytes! - 1}/${row.plaintext_bytes}`,
+        reason: 'complaint 2026/17',
+      },
+    ]);
+
+    const tokens = new SqliteTokenStore(w.db);
+    const dpo = await tokens.create('Maria (DPO)', 'dpo');
+    expect((await cli(['recording', 'decrypt', row.id, '--reason', 'Art. 15', '--token', dpo.token, '--out', join(w.dir, 'r2.wav'), '--config', cfg])).code).toBe(0);
+    expect(logged()[1]).toMatchObject({ tokenId: dpo.info.id, tokenName: 'Maria (DPO)', role: 'dpo', reason: 'Art. 15' });
+    // An auditor's token may not: nothing logged, nothing written.
+    const auditor = await tokens.create('auditor', 'auditor');
+    const refused = await cli(['recording', 'decrypt', row.id, '--reason', 'x', '--out', join(w.dir, 'r3.wav'), '--config', cfg], { CONSENTLINE_TOKEN: auditor.token });
+    expect(refused.code).toBe(1);
+    expect(existsSync(join(w.dir, 'r3.wav'))).toBe(false);
+    expect(logged()).toHaveLength(2);
   });
 
   test('list, with --state', async () => {
