@@ -176,6 +176,8 @@ async function main() {
     api: { port: 0 },
     ari: { url: `http://127.0.0.1:${emu.ariPort}`, username: 'asterisk', password: 'asterisk' },
     evidence: { pepper: 'bench-pepper-0123456789abcdef0123456789' },
+    recordings: { enabled: false },
+    retention: { enabled: false },
     routes: { sales: { context: 'consentline-after', extension: 'sales' }, fallback: { context: 'consentline-fallback', extension: 's' } },
     flows: [
       {
@@ -241,15 +243,24 @@ async function main() {
       else break;
     }
 
-    console.log('\nappend-only, durable (WAL, synchronous=FULL): group commit vs one transaction per event, medians of 3');
+    console.log('\nappend-only, durable (WAL, synchronous=FULL), 1000 concurrent writers: group commit (writer thread, as the service runs; and inline) vs one transaction per event, medians of 3');
     const group = [];
+    const inline = [];
     const single = [];
     for (let i = 0; i < 3; i++) {
-      group.push((await measureAppends({ events: quick ? 10_000 : 40_000, writers: 500, maxBatch: 1000 })).eventsPerSec);
-      single.push((await measureAppends({ events: quick ? 1000 : 3000, writers: 500, maxBatch: 1 })).eventsPerSec);
+      group.push((await measureAppends({ events: quick ? 20_000 : 60_000, writers: 1000, maxBatch: 5000 })).eventsPerSec);
+      inline.push((await measureAppends({ events: quick ? 20_000 : 60_000, writers: 1000, maxBatch: 5000, writerThread: false })).eventsPerSec);
+      single.push((await measureAppends({ events: quick ? 1000 : 3000, writers: 1000, maxBatch: 1 })).eventsPerSec);
     }
-    const appendOnly = { groupCommitEventsPerSec: Math.round(median(group)), perEventTxEventsPerSec: Math.round(median(single)) };
-    console.log(`  group commit: ${appendOnly.groupCommitEventsPerSec}/s   one tx per event: ${appendOnly.perEventTxEventsPerSec}/s`);
+    const appendOnly = {
+      writers: 1000,
+      groupCommitEventsPerSec: Math.round(median(group)),
+      groupCommitInlineEventsPerSec: Math.round(median(inline)),
+      perEventTxEventsPerSec: Math.round(median(single)),
+    };
+    console.log(
+      `  group commit, writer thread: ${appendOnly.groupCommitEventsPerSec}/s   inline: ${appendOnly.groupCommitInlineEventsPerSec}/s   one tx per event: ${appendOnly.perEventTxEventsPerSec}/s`,
+    );
 
     const at1000 = concurrency.find((c) => c.count === 1000);
     const figures = {

@@ -15,6 +15,8 @@ export interface AppendRunOptions {
   /** Where the throw-away database goes (default: the OS temp dir). */
   readonly dir?: string;
   readonly makeEvent?: (writer: number, i: number) => NewEvent;
+  /** Commit on the writer thread (default, as the service does) or inline on the caller's thread. */
+  readonly writerThread?: boolean;
 }
 
 export interface AppendRunResult {
@@ -44,7 +46,11 @@ export async function measureAppends(opts: AppendRunOptions): Promise<AppendRunR
   const dir = mkdtempSync(join(opts.dir ?? tmpdir(), 'consentline-bench-'));
   const makeEvent = opts.makeEvent ?? promptEvent;
   try {
-    const store = await openSqliteEvidenceStore({ path: join(dir, 'ledger.sqlite'), maxBatch: opts.maxBatch });
+    const store = await openSqliteEvidenceStore({
+      path: join(dir, 'ledger.sqlite'),
+      maxBatch: opts.maxBatch,
+      ...(opts.writerThread === undefined ? {} : { writerThread: opts.writerThread }),
+    });
     const perWriter = Math.ceil(opts.events / opts.writers);
     let remaining = opts.events;
     const writer = async (w: number) => {
