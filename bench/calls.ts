@@ -131,7 +131,7 @@ async function runBatch(service: Service, controlPort: number, count: number, ra
  * on StasisStart and continues when the playback ends: no flow, no ledger. The difference
  * to ConsentLine's figures is what the service itself adds.
  */
-async function baseline(ariPort: number, controlPort: number, count: number) {
+async function baseline(ariPort: number, controlPort: number, count: number, rate = RAMP_RATE, noticeMs?: number) {
   const ari = realAri(
     ConfigSchema.parse({ ari: { url: `http://127.0.0.1:${ariPort}`, username: 'asterisk', password: 'asterisk' }, routes: {}, flows: [{ id: 'x', default: true, legalBasis: 'consent_by_conduct', menu: {}, defaultRoute: 'x', fallbackRoute: 'x' }] }),
     createLogger({ level: 'warn' }),
@@ -146,8 +146,8 @@ async function baseline(ariPort: number, controlPort: number, count: number) {
     onDisconnected: () => undefined,
   });
   try {
-    await control(controlPort, 'POST', '/playback', { 'sound:consentline/notice': Math.ceil((count / RAMP_RATE) * 1000) + 1500 });
-    const { batch } = (await control(controlPort, 'POST', '/originate', { count, ratePerSec: RAMP_RATE, exten: '221234567' })) as { batch: number };
+    await control(controlPort, 'POST', '/playback', { 'sound:consentline/notice': noticeMs ?? Math.ceil((count / rate) * 1000) + 1500 });
+    const { batch } = (await control(controlPort, 'POST', '/originate', { count, ratePerSec: rate, exten: '221234567' })) as { batch: number };
     const calls = await waitDone(controlPort, batch, count, 120_000);
     const latencies = calls.filter((c) => c.stasisStartAt && c.firstPlayAt).map((c) => c.firstPlayAt! - c.stasisStartAt!);
     await control(controlPort, 'POST', '/reset');
@@ -169,6 +169,14 @@ async function main() {
     for (let i = 0; i < REPEATS; i++) runs.push(await baseline(emu.ariPort, emu.controlPort, n));
     baselines[n] = { p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)) };
     console.log(`${String(n).padStart(7)}  p50 ${baselines[n]!.p50Ms} ms  p99 ${baselines[n]!.p99Ms} ms`);
+  }
+  console.log('baseline at steady new-call rates (4 s per step, short calls), median of %d runs', REPEATS);
+  const rateBaselines: Record<number, { p50Ms: number; p99Ms: number }> = {};
+  for (const rate of RATES) {
+    const runs = [];
+    for (let i = 0; i < REPEATS; i++) runs.push(await baseline(emu.ariPort, emu.controlPort, rate * 4, rate, 300));
+    rateBaselines[rate] = { p50Ms: median(runs.map((r) => r.p50Ms)), p99Ms: median(runs.map((r) => r.p99Ms)) };
+    console.log(`${String(rate).padStart(7)}/s  p50 ${rateBaselines[rate]!.p50Ms} ms  p99 ${rateBaselines[rate]!.p99Ms} ms`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'cl-bench-calls-'));
   const config = ConfigSchema.parse({
@@ -237,7 +245,7 @@ async function main() {
       const runs = [];
       for (let i = 0; i < REPEATS; i++) runs.push(await runBatch(service, emu.controlPort, rate * 4, rate, 300));
       const r = { p50Ms: median(runs.map((x) => x.p50Ms)), p99Ms: median(runs.map((x) => x.p99Ms)) };
-      rates.push({ rate, p50Ms: r.p50Ms, p99Ms: r.p99Ms });
+      rates.push({ rate, p50Ms: r.p50Ms, p99Ms: r.p99Ms, baseline: rateBaselines[rate] });
       console.log(`${String(rate).padStart(9)}  ${String(r.p50Ms).padStart(6)}  ${String(r.p99Ms).padStart(6)}`);
       if (r.p99Ms < 50) bestRate = rate;
       else break;
