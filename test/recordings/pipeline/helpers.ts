@@ -83,7 +83,7 @@ export async function world(): Promise<World> {
   mkdirSync(dataDir, { recursive: true });
   const dbPath = join(dataDir, 'consentline.sqlite');
   // Inline commits (no writer thread): the evidence store's own tests cover its thread.
-  const evidence = await openSqliteEvidenceStore({ path: dbPath, ...({ writerThread: false } as object) });
+  const evidence = await openSqliteEvidenceStore({ path: dbPath, writerThread: false });
   const { db } = openSqlite({ path: dbPath });
   const envelope = createRecordingEnvelope(await createRecordingKeyring({ mode: 'local', keyFile: join(dataDir, 'secrets', 'recording.key') }));
   const objects = new LocalObjectStore({ root: join(dataDir, 'recordings', 'store') });

@@ -20,7 +20,7 @@ interface ChildConfig {
 
 const cfg = JSON.parse(process.env.PIPELINE_CHILD ?? '{}') as ChildConfig;
 const log = createLogger({ level: 'info', name: 'pipeline-child' });
-const evidence = await openSqliteEvidenceStore({ path: cfg.dbPath, ...({ writerThread: false } as object) });
+const evidence = await openSqliteEvidenceStore({ path: cfg.dbPath, writerThread: false });
 const { db } = openSqlite({ path: cfg.dbPath });
 const envelope = createRecordingEnvelope(await createRecordingKeyring({ mode: 'local', keyFile: join(cfg.dataDir, 'secrets', 'recording.key') }));
 const store = new S3ObjectStore(cfg.store, { log });
