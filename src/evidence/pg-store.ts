@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { canonicalBodyFromParts, GENESIS_HASH, linkHash } from './chain.js';
 import { EvidenceError } from './errors.js';
 import { GroupCommitter, type GroupCommitStats } from './group-commit.js';
-import { prepareAppend, type PreparedAppend } from './prepare.js';
+import { enqueueAppend, type PreparedAppend } from './prepare.js';
 import type { ChainSlot } from './sqlite-batch-writer.js';
 import {
   EVENT_COLUMNS,
@@ -96,14 +96,7 @@ export class PgEvidenceStore implements EvidenceStore {
   }
 
   append(event: NewEvent, effects: AppendEffects = {}): Promise<StoredEvent> {
-    if (this.#closed) return Promise.reject(new EvidenceError('EVIDENCE_STORE_CLOSED', 'the evidence store is closed'));
-    let prepared: PreparedAppend;
-    try {
-      prepared = prepareAppend(event, effects, this.#clock);
-    } catch (err) {
-      return Promise.reject(err);
-    }
-    return this.#committer.submit(prepared);
+    return enqueueAppend(this.#committer, this.#closed, event, effects, this.#clock);
   }
 
   async callEvents(callId: string): Promise<StoredEvent[]> {

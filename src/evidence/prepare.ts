@@ -2,8 +2,9 @@ import type { Clock } from '../shared/clock.js';
 import { isoAt } from '../shared/clock.js';
 import { canonicalJson } from './chain.js';
 import { EvidenceError } from './errors.js';
+import type { GroupCommitter } from './group-commit.js';
 import type { AppendEffects } from './store.js';
-import { EVENT_KINDS, type EventKind, type JsonValue, type NewEvent } from './types.js';
+import { EVENT_KINDS, type EventKind, type JsonValue, type NewEvent, type StoredEvent } from './types.js';
 
 /** An append checked and encoded before it joins a batch, so one bad event cannot fail the batch. */
 export interface PreparedAppend {
@@ -84,4 +85,25 @@ function checkEffects(event: NewEvent, effects: AppendEffects): void {
     }
     if (callPatch.endedAt != null && !isIsoMs(callPatch.endedAt)) throw invalid('callPatch.endedAt is not ISO-8601 UTC with milliseconds');
   }
+}
+
+/**
+ * The append path every store shares: refuse when closed, check and encode the event on its
+ * own (a bad one fails alone), then queue it for the next group commit.
+ */
+export function enqueueAppend(
+  committer: GroupCommitter<PreparedAppend, StoredEvent>,
+  closed: boolean,
+  event: NewEvent,
+  effects: AppendEffects,
+  clock: Clock,
+): Promise<StoredEvent> {
+  if (closed) return Promise.reject(new EvidenceError('EVIDENCE_STORE_CLOSED', 'the evidence store is closed'));
+  let prepared: PreparedAppend;
+  try {
+    prepared = prepareAppend(event, effects, clock);
+  } catch (err) {
+    return Promise.reject(err);
+  }
+  return committer.submit(prepared);
 }
