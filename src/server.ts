@@ -6,8 +6,10 @@ import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import { SqliteTokenStore } from './api/tokens.js';
 import type { ApiInstance } from './api/types.js';
+import type { ComponentStatus } from './api/routes/health.js';
 import { missingPrompts } from './config/prompt-check.js';
 import type { Config } from './config/schema.js';
+import { asteriskServers, configForServer } from './config/servers.js';
 import { loadOrCreateSecret } from './config/secrets.js';
 import { createRecordingsRuntime, openRecordingEnvelope, openRecordingStore, type RecordingsRuntime } from './recordings/pipeline/build.js';
 import { RecordingRepo } from './recordings/pipeline/repo.js';
@@ -26,7 +28,7 @@ import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/log.js';
 import { createMetrics, type Metrics } from './shared/metrics.js';
 import type { AriPort } from './telephony/ari/port.js';
-import { CallManager } from './telephony/call-manager.js';
+import { CallFleet } from './telephony/call-fleet.js';
 import type { PromptLookup } from './telephony/prompter.js';
 
 export interface ServiceDeps {
@@ -44,10 +46,10 @@ export interface ServiceDeps {
 
 export interface Service {
   readonly store: EvidenceStore;
-  readonly calls: CallManager;
+  /** The calls of every configured Asterisk server, one ARI link and CallManager each. */
+  readonly calls: CallFleet;
   readonly api: ApiInstance;
   readonly metrics: Metrics;
-  readonly ari: AriPort;
   /** The recordings pipeline, AMI watcher and object store; null when `recordings.enabled` is false. */
   readonly recordings: RecordingsRuntime | null;
   /** Where the API listens, e.g. http://127.0.0.1:8480 */
@@ -152,9 +154,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     envelope: retentionEnvelope,
   });
 
-  const ari = deps.createAri(config, log);
-  const calls = new CallManager({
-    ari,
+  const calls = new CallFleet({
+    servers: asteriskServers(config),
+    connect: (server) => deps.createAri(configForServer(config, server), log.child({ server: server.name })),
     flows: config.flows,
     evidence: timedWriter(store, metrics),
     prompts,
@@ -163,7 +165,6 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     routes: config.routes,
     subjectFor,
     doNotRecord,
-    server: config.ari.server,
     instance: config.service.instanceId,
     onCallEnded: ({ end }) => {
       metrics.calls.inc({ outcome: end.outcome, recording: 'recording' in end && end.recording ? 'yes' : 'no' });
@@ -196,7 +197,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       }),
     ],
     readiness: async () => ({
-      ari: ari.connected ? { status: 'up' } : { status: 'down', detail: 'ARI events link not connected' },
+      ari: ariReadiness(calls.status()),
       ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
       database: await store
         .head()
@@ -205,7 +206,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     }),
   });
   metrics.probes.activeCalls = () => calls.activeCalls;
-  metrics.probes.ariConnected = () => ari.connected;
+  metrics.probes.ariConnected = () => Object.fromEntries(calls.links.map((l) => [l.name, l.ari.connected]));
   if (recordings) {
     metrics.probes.amiConnected = () => recordings.watcher?.connected ?? false;
     metrics.probes.uploadQueueDepth = () => recordings.pipeline.queueStats().depth;
@@ -216,7 +217,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   log.info({ api: address }, 'API listening');
   // Not awaited: while no Asterisk answers, the link keeps retrying in the background and the
   // service (API, recordings, shutdown) runs meanwhile.
-  ari.start(calls).catch((err: unknown) => log.error({ err }, 'ARI link stopped'));
+  calls.start();
   recordings?.start();
   const checkpointInterval = deps.checkpointIntervalMs ?? 3_600_000;
   const stopCheckpoints = checkpointInterval > 0 ? startCheckpointTimer(checkpoints, checkpointInterval, log) : () => undefined;
@@ -228,7 +229,6 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     calls,
     api,
     metrics,
-    ari,
     recordings,
     apiUrl: address,
     async stop() {
@@ -239,7 +239,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       stopSweep();
       await api.close();
       await calls.shutdown();
-      await ari.close();
+      await calls.close();
       await recordings?.close();
       recordingsDb?.close();
       await retentionStore?.close();
@@ -248,6 +248,12 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       tokenDb.close();
     },
   };
+}
+
+/** Up only when every server's events link is; the detail names the servers that are down. */
+function ariReadiness({ up, down }: { up: string[]; down: string[] }): ComponentStatus {
+  if (down.length === 0) return { status: 'up' };
+  return { status: 'down', detail: `ARI events link not connected: ${down.join(', ')}${up.length ? ` (up: ${up.join(', ')})` : ''}` };
 }
 
 /** The ledger as the call flow sees it, with the append latency and failures measured. */

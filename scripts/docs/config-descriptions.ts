@@ -21,6 +21,12 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'ari.app': 'Stasis application name; the dialplan must run `Stasis(<app>)` with the same name.',
   'ari.requestTimeoutMs': 'Deadline of every ARI REST request. A request past it is a fault: the call goes to its fallback route.',
   'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table).',
+  'ari.servers':
+    'Several Asterisk servers, each with its own ARI link and call manager: one going away touches only its own calls. When set, `ari.url` and `ari.server` are not used; `username`, `password`, `app` and `requestTimeoutMs` above are the defaults for every entry. Names and URLs must be unique.',
+  'ari.servers[].name': 'Names the server in the evidence (`server` in `call.started`), the logs and the `consentline_ari_connected{server}` metric.',
+  'ari.servers[].url': 'This server’s HTTP server (ARI).',
+  'ari.servers[].username': 'ARI user on this server; default `ari.username`.',
+  'ari.servers[].password': 'ARI password on this server; default `ari.password` (`CONSENTLINE_ARI_PASSWORD`).',
 
   database: 'The evidence database.',
   'database.path': 'SQLite file of the evidence ledger, calls, subjects and API tokens. Default: `<service.dataDir>/consentline.sqlite`.',

@@ -11,6 +11,15 @@ export function crossCheck(config: Config): ConfigProblem[] {
   const add = (path: (string | number)[], message: string) => problems.push({ path, message });
   const knownRoute = (route: string) => Object.hasOwn(config.routes, route);
 
+  const serverNames = new Set<string>();
+  const serverUrls = new Set<string>();
+  config.ari.servers?.forEach((server, i) => {
+    if (serverNames.has(server.name)) add(['ari', 'servers', i, 'name'], `duplicate server name "${server.name}"`);
+    if (serverUrls.has(server.url)) add(['ari', 'servers', i, 'url'], `server URL ${server.url} is listed twice`);
+    serverNames.add(server.name);
+    serverUrls.add(server.url);
+  });
+
   const defaults = config.flows.filter((f) => f.default);
   if (defaults.length !== 1) {
     add(['flows'], `exactly one flow must have "default: true" (found ${defaults.length})`);

@@ -22,6 +22,7 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], '
   ['CONSENTLINE_PEPPER', ['evidence', 'pepper'], 'string'],
   ['CONSENTLINE_DATA_DIR', ['service', 'dataDir'], 'string'],
   ['CONSENTLINE_DB', ['database', 'path'], 'string'],
+  ['CONSENTLINE_DATABASE_URL', ['database', 'url'], 'string'],
   ['CONSENTLINE_API_HOST', ['api', 'host'], 'string'],
   ['CONSENTLINE_API_PORT', ['api', 'port'], 'int'],
   ['CONSENTLINE_PROMPTS_DIR', ['prompts', 'dir'], 'string'],
@@ -36,6 +37,8 @@ export const CREDENTIAL_FILES: Readonly<Record<string, string>> = {
   CONSENTLINE_ARI_PASSWORD: 'ari-password',
   CONSENTLINE_PEPPER: 'pepper',
   CONSENTLINE_AMI_SECRET: 'ami-secret',
+  // A PostgreSQL URL may carry a password.
+  CONSENTLINE_DATABASE_URL: 'database-url',
 };
 
 export function configPathFrom(env: NodeJS.ProcessEnv, explicit?: string): string {

@@ -94,6 +94,14 @@ export type FlowConfig = z.infer<typeof FlowSchema>;
 
 const secret = z.string().min(1);
 
+const AsteriskServerSchema = z.strictObject({
+  /** Names the server in the evidence of each call that came from it. */
+  name,
+  url: z.url(),
+  username: z.string().optional(),
+  password: secret.optional(),
+});
+
 export const ConfigSchema = z.strictObject({
   service: z
     .strictObject({
@@ -114,6 +122,11 @@ export const ConfigSchema = z.strictObject({
       requestTimeoutMs: z.number().int().min(100).max(60_000).default(3000),
       /** Names this Asterisk server in the evidence. */
       server: name.default('asterisk-1'),
+      /**
+       * Several Asterisk servers, each with its own ARI link. When given, `url` and `server`
+       * above are not used; `username`, `password`, `app` and `requestTimeoutMs` are the defaults.
+       */
+      servers: z.array(AsteriskServerSchema).min(1).optional(),
     })
     .default({
       url: DEFAULTS.ariUrl,

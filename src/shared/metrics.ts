@@ -9,7 +9,8 @@ export function createMetrics() {
   /** Read at scrape time; the composition root points them at the live objects. */
   const probes = {
     activeCalls: (): number => 0,
-    ariConnected: (): boolean => false,
+    /** Per Asterisk server (names from the config): whether its ARI events link is up. */
+    ariConnected: (): Record<string, boolean> => ({}),
     amiConnected: (): boolean => false,
     uploadQueueDepth: (): number => 0,
     uploadOldestAgeSeconds: (): number => 0,
@@ -53,10 +54,11 @@ export function createMetrics() {
     }),
     ariConnected: new Gauge({
       name: 'consentline_ari_connected',
-      help: '1 when the ARI events link is up',
+      help: '1 when the ARI events link to this Asterisk server is up',
+      labelNames: ['server'] as const,
       registers: [registry],
       collect() {
-        this.set(probes.ariConnected() ? 1 : 0);
+        for (const [server, up] of Object.entries(probes.ariConnected())) this.set({ server }, up ? 1 : 0);
       },
     }),
     amiConnected: new Gauge({

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { asteriskServers } from '../../src/config/servers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-config-'));
 let n = 0;
@@ -114,6 +115,57 @@ describe('config loading', () => {
     const bad = loadConfig({ path: file(GOOD), env: { CONSENTLINE_API_PORT: 'eighty' } });
     expect(bad.ok).toBe(false);
     if (!bad.ok) expect(bad.problems).toEqual(['CONSENTLINE_API_PORT: must be an integer, got "eighty"']);
+  });
+
+  it('several Asterisk servers: each inherits the shared ARI user and password unless it names its own', () => {
+    const r = loadConfig({
+      path: file(`${GOOD}
+ari:
+  username: consentline
+  servers:
+    - { name: pbx-waw, url: "http://10.0.0.5:8088" }
+    - { name: pbx-krk, url: "http://10.0.1.5:8088", username: cl-krk, password: krk-secret }
+`),
+      env: { CONSENTLINE_ARI_PASSWORD: 'shared-secret' },
+    });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    expect(asteriskServers(r.config)).toEqual([
+      { name: 'pbx-waw', url: 'http://10.0.0.5:8088', username: 'consentline', password: 'shared-secret', app: 'consentline', requestTimeoutMs: 3000 },
+      { name: 'pbx-krk', url: 'http://10.0.1.5:8088', username: 'cl-krk', password: 'krk-secret', app: 'consentline', requestTimeoutMs: 3000 },
+    ]);
+    // Without a list, the single `ari` block is the one server.
+    const single = loadConfig({ path: file(GOOD), env: {} });
+    expect(single.ok && asteriskServers(single.config).map((s) => [s.name, s.url])).toEqual([['asterisk-1', 'http://127.0.0.1:8088']]);
+  });
+
+  it('server names and URLs must be unique; an empty list or a bad URL is named', () => {
+    const r = loadConfig({
+      path: file(`${GOOD}
+ari:
+  servers:
+    - { name: pbx-a, url: "http://10.0.0.5:8088" }
+    - { name: pbx-a, url: "http://10.0.0.5:8088" }
+`),
+      env: {},
+    });
+    expect(r.ok).toBe(false);
+    if (!r.ok) {
+      expect(r.problems).toEqual([
+        'ari.servers[1].name: duplicate server name "pbx-a"',
+        'ari.servers[1].url: server URL http://10.0.0.5:8088 is listed twice',
+      ]);
+    }
+    const empty = loadConfig({ path: file(`${GOOD}\nari:\n  servers: []\n`), env: {} });
+    expect(!empty.ok && empty.problems.join()).toMatch(/^ari\.servers: /);
+    const badUrl = loadConfig({ path: file(`${GOOD}\nari:\n  servers: [{ name: x, url: "not a url" }]\n`), env: {} });
+    expect(!badUrl.ok && badUrl.problems.join()).toMatch(/^ari\.servers\[0\]\.url: /);
+  });
+
+  it('CONSENTLINE_DATABASE_URL selects the database; with a file path as well it is a clear error', () => {
+    const r = loadConfig({ path: file(GOOD), env: { CONSENTLINE_DATABASE_URL: 'postgres://cl@db.internal:5432/consentline' } });
+    expect(r.ok && r.config.database.url).toBe('postgres://cl@db.internal:5432/consentline');
+    const both = loadConfig({ path: file(GOOD), env: { CONSENTLINE_DATABASE_URL: 'postgres://cl@db/x', CONSENTLINE_DB: '/var/lib/cl.sqlite' } });
+    expect(!both.ok && both.problems).toEqual(['database.url: set database.url or database.path, not both']);
   });
 
   it('the shipped example config is valid', () => {
