@@ -7,17 +7,23 @@ import type { ObjectStore } from '../recordings/storage/port.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import { resolvePolicies } from './policy.js';
-import { RetentionRepo } from './repo.js';
+import type { RetentionRepo } from './repo.js';
+import { SqliteRetentionRepo } from './repo-sqlite.js';
 import { RetentionService, type RetentionServiceDeps } from './service.js';
 
 /**
- * The retention service from the configuration. The caller owns `db` (a connection to the
- * service's SQLite file), the evidence store and the object store, and closes them.
+ * Where retention keeps its tables: a repository on either engine (`new PgRetentionRepo(pool)`,
+ * `new SqliteRetentionRepo(db)`), or a connection to the service's SQLite file.
+ */
+export type RetentionStorage = { readonly repo: RetentionRepo } | { readonly db: SqliteDatabase };
+
+/**
+ * The retention service from the configuration. The caller owns the repository's connection
+ * (or `db`), the evidence store and the object store, and closes them.
  */
 export function createRetentionService(
   config: Readonly<Config>,
-  deps: {
-    readonly db: SqliteDatabase;
+  deps: RetentionStorage & {
     readonly evidence: Pick<EvidenceStore, 'append' | 'callEvents' | 'getCall'>;
     readonly objectStore: ObjectStore;
     readonly signer: NoteSigner;
@@ -31,7 +37,7 @@ export function createRetentionService(
   const r = config.retention;
   const store = config.recordings.store;
   return new RetentionService({
-    repo: new RetentionRepo(deps.db),
+    repo: 'repo' in deps ? deps.repo : new SqliteRetentionRepo(deps.db),
     evidence: deps.evidence,
     objectStore: deps.objectStore,
     ...(store.type === 's3' ? { bucket: store.bucket } : {}),

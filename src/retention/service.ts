@@ -14,7 +14,7 @@ import { signErasureCertificate, type ErasureCertificate } from './certificate.j
 import { RecordingDeleter } from './deleter.js';
 import type { Policies } from './policy.js';
 import type { Candidate, HoldRow, HoldScope, RetentionRepo } from './repo.js';
-import { emptyRecordingsOutcome, Lease, LeaseLostError, removeRecordings, RetentionSweeper, type SweepHooks, type SweepReport } from './sweep.js';
+import { emptyRecordingsOutcome, Lease, LEASE_NAME, LeaseLostError, removeRecordings, RetentionSweeper, type SweepHooks, type SweepReport } from './sweep.js';
 
 export interface RetentionOptions {
   readonly batchSize: number;
@@ -160,7 +160,7 @@ export class RetentionService {
     const id = randomUUID();
     const scopeTarget = target.scope === 'call' ? target.callId : target.scope === 'flow' ? target.flowId : lookupKey(d.pepper, target.e164);
     const at = new Date(d.clock.now()).toISOString();
-    const covered = d.repo.callsCoveredBy(target.scope, scopeTarget);
+    const covered = await d.repo.callsCoveredBy(target.scope, scopeTarget);
     // The ledger first: a hold that is not in the evidence does not exist.
     await d.evidence.append({
       callId: target.scope === 'call' ? target.callId : null,
@@ -177,17 +177,17 @@ export class RetentionService {
         setByName: by.tokenName,
       },
     });
-    d.repo.insertHold({ id, scope: target.scope, target: scopeTarget, reason, set_by: by.tokenId, set_by_name: by.tokenName, set_at: at });
+    await d.repo.insertHold({ id, scope: target.scope, target: scopeTarget, reason, set_by: by.tokenId, set_by_name: by.tokenName, set_at: at });
     d.log.info({ holdId: id, scope: target.scope, calls: covered.length }, 'legal hold set');
-    return holdView(d.repo.hold(id)!);
+    return holdView((await d.repo.hold(id))!);
   }
 
-  holds(opts: { active?: boolean } = {}): HoldView[] {
-    return this.#d.repo.holds(opts).map(holdView);
+  async holds(opts: { active?: boolean } = {}): Promise<HoldView[]> {
+    return (await this.#d.repo.holds(opts)).map(holdView);
   }
 
-  hold(id: string): HoldView | null {
-    const h = this.#d.repo.hold(id);
+  async hold(id: string): Promise<HoldView | null> {
+    const h = await this.#d.repo.hold(id);
     return h ? holdView(h) : null;
   }
 
@@ -197,14 +197,14 @@ export class RetentionService {
    */
   async releaseHold(id: string, by: Accessor, reason: string | null): Promise<ReleaseResult> {
     const d = this.#d;
-    const h = d.repo.hold(id);
+    const h = await d.repo.hold(id);
     if (!h) return { status: 'not_found' };
     if (h.released_at !== null) return { status: 'not_active', hold: holdView(h) };
     const now = new Date(d.clock.now()).toISOString();
     if (h.release_requested_by === null) {
-      if (!d.repo.requestRelease(id, { id: by.tokenId, name: by.tokenName }, reason, now)) return this.releaseHold(id, by, reason);
+      if (!(await d.repo.requestRelease(id, { id: by.tokenId, name: by.tokenName }, reason, now))) return this.releaseHold(id, by, reason);
       d.log.info({ holdId: id, tokenId: by.tokenId }, 'legal hold release requested; waiting for a second DPO');
-      return { status: 'requested', hold: holdView(d.repo.hold(id)!) };
+      return { status: 'requested', hold: holdView((await d.repo.hold(id))!) };
     }
     if (h.release_requested_by === by.tokenId) return { status: 'same_token', hold: holdView(h) };
     const ev = await d.evidence.append({
@@ -224,12 +224,12 @@ export class RetentionService {
         reason: h.release_reason ?? reason ?? '',
       },
     });
-    if (!d.repo.approveRelease(id, { id: by.tokenId, name: by.tokenName }, now)) {
+    if (!(await d.repo.approveRelease(id, { id: by.tokenId, name: by.tokenName }, now))) {
       // Raced with another approval: the ledger event stands for the one release that happened.
-      return { status: 'not_active', hold: holdView(d.repo.hold(id)!) };
+      return { status: 'not_active', hold: holdView((await d.repo.hold(id))!) };
     }
     d.log.info({ holdId: id, requestedBy: h.release_requested_by, approvedBy: by.tokenId }, 'legal hold released');
-    return { status: 'released', hold: holdView(d.repo.hold(id)!), seq: ev.seq };
+    return { status: 'released', hold: holdView((await d.repo.hold(id))!), seq: ev.seq };
   }
 
   // ---- erasure (Art. 17) -----------------------------------------------------------------
@@ -247,16 +247,16 @@ export class RetentionService {
     const requestId = randomUUID();
     const lease = new Lease(d.repo, `${d.instanceId}/erasure-${requestId}`, d.clock, d.options.leaseSeconds * 1000);
     if (!(await lease.acquireWithin(d.options.erasureWaitMs ?? 15_000))) {
-      return { status: 'busy', holder: d.repo.leaseHolder('retention')?.holder ?? null };
+      return { status: 'busy', holder: (await d.repo.leaseHolder(LEASE_NAME))?.holder ?? null };
     }
     try {
       const nowIso = new Date(d.clock.now()).toISOString();
-      d.repo.insertErasure(requestId, by.tokenId, nowIso);
+      await d.repo.insertErasure(requestId, by.tokenId, nowIso);
       const key = lookupKey(d.pepper, e164);
-      const calls = d.repo.callsOfCaller(key);
+      const calls = await d.repo.callsOfCaller(key);
       const held = calls.filter((c) => c.held).map((c) => c.call_id);
       const free = calls.filter((c) => !c.held).map((c) => c.call_id);
-      const recs = d.repo.recordingsOfCalls(free);
+      const recs = await d.repo.recordingsOfCalls(free);
       const flowOf = new Map(calls.map((c) => [c.call_id, c.flow_id]));
       const stored: Candidate[] = [];
       const pending: Array<{ recordingId: string; detail: string }> = [];
@@ -283,7 +283,7 @@ export class RetentionService {
       }
       // Every recording this request wants gone is remembered, so what cannot go now (locked,
       // failed, not yet stored) is due for every later sweep regardless of policy.
-      d.repo.markPendingErasure(
+      await d.repo.markPendingErasure(
         recs.filter((r) => r.state !== 'deleted').map((r) => ({ id: r.id, call_id: r.call_id, object_key: r.object_key, version_id: r.version_id })),
         requestId,
         'erasure request',
@@ -300,14 +300,14 @@ export class RetentionService {
       const lockedIds = new Set(out.lockedItems.map((l) => l.recordingId));
       const failed = new Map(out.failedItems.map((f) => [f.recordingId, f.detail]));
       for (const c of stored) {
-        const st = d.repo.deletionState(c.id)?.state;
+        const st = (await d.repo.deletionState(c.id))?.state;
         if (st === 'deleted' || lockedIds.has(c.id)) continue;
         pending.push({
           recordingId: c.id,
           detail: failed.has(c.id) ? `object store: ${failed.get(c.id)}; deleted by the next sweep` : 'being worked on by the recordings pipeline: deleted by the next sweep',
         });
       }
-      const subjectRecords = d.repo.eraseCallSubjects(free);
+      const subjectRecords = await d.repo.eraseCallSubjects(free);
       const masked = maskE164(e164);
       const ev = await d.evidence.append({
         callId: null,
@@ -338,14 +338,14 @@ export class RetentionService {
         },
         d.signer,
       );
-      d.repo.finishErasure(requestId, certificate.issuedAt, JSON.stringify(certificate));
+      await d.repo.finishErasure(requestId, certificate.issuedAt, JSON.stringify(certificate));
       d.log.info({ requestId, calls: free.length, held: held.length, recordingsDeleted: out.deleted, locked: out.locked, pending: pending.length }, 'erasure request done');
       return { status: 'done', certificate };
     } catch (err) {
       if (err instanceof LeaseLostError) return { status: 'busy', holder: null };
       throw err;
     } finally {
-      lease.release();
+      await lease.release();
     }
   }
 
@@ -353,13 +353,13 @@ export class RetentionService {
 
   /** Everything held about one caller; the caller of this method writes `access.logged` first. */
   async accessCalls(e164: string): Promise<string[]> {
-    return this.#d.repo.callsOfCaller(lookupKey(this.#d.pepper, e164)).map((c) => c.call_id);
+    return (await this.#d.repo.callsOfCaller(lookupKey(this.#d.pepper, e164))).map((c) => c.call_id);
   }
 
   async accessExport(e164: string, lang: ExportLang): Promise<AccessExport> {
     const d = this.#d;
     const callIds = await this.accessCalls(e164);
-    const recs = d.repo.recordingsOfCalls(callIds);
+    const recs = await d.repo.recordingsOfCalls(callIds);
     const canDecrypt = d.envelope?.canDecrypt === true;
     const calls = [];
     for (const id of callIds) {
@@ -380,7 +380,7 @@ export class RetentionService {
   async recordingCopy(e164: string, recordingId: string): Promise<RecordingCopy> {
     const d = this.#d;
     const callIds = await this.accessCalls(e164);
-    const rec = d.repo.recordingsOfCalls(callIds).find((r) => r.id === recordingId);
+    const rec = (await d.repo.recordingsOfCalls(callIds)).find((r) => r.id === recordingId);
     if (!rec) return { status: 'not_found' };
     if (rec.state !== 'done' || !rec.object_key) return { status: 'not_stored' };
     if (!d.envelope?.canDecrypt) return { status: 'no_key' };

@@ -5,7 +5,7 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import type { DeleteItem, RecordingDeleter } from './deleter.js';
 import { dueAt, policyFor, type Policies } from './policy.js';
-import type { Candidate, DeletionReason, RetentionRepo } from './repo.js';
+import type { Candidate, DeletionReason, LeaseStore, RetentionRepo } from './repo.js';
 
 export const LEASE_NAME = 'retention';
 
@@ -84,16 +84,17 @@ export class Lease {
   #timer: NodeJS.Timeout | null = null;
   #lost = false;
   constructor(
-    private readonly repo: RetentionRepo,
+    private readonly repo: LeaseStore,
     readonly holder: string,
     private readonly clock: Clock,
     private readonly ttlMs: number,
   ) {}
 
-  acquire(): boolean {
-    const ok = this.repo.acquireLease(LEASE_NAME, this.holder, this.clock.now(), this.ttlMs);
+  async acquire(): Promise<boolean> {
+    const ok = await this.repo.acquireLease(LEASE_NAME, this.holder, this.clock.now(), this.ttlMs);
     if (ok) {
-      this.#timer = setInterval(() => this.renew(), Math.max(1000, Math.floor(this.ttlMs / 3)));
+      // A failed renewal (database unreachable) is not a lost lease: the next check() asks again.
+      this.#timer = setInterval(() => void this.renew().catch(() => undefined), Math.max(1000, Math.floor(this.ttlMs / 3)));
       this.#timer.unref();
     }
     return ok;
@@ -103,28 +104,28 @@ export class Lease {
   async acquireWithin(waitMs: number): Promise<boolean> {
     const end = Date.now() + waitMs;
     for (;;) {
-      if (this.acquire()) return true;
+      if (await this.acquire()) return true;
       if (Date.now() >= end) return false;
       await new Promise((r) => setTimeout(r, 200));
     }
   }
 
-  renew(): boolean {
+  async renew(): Promise<boolean> {
     if (this.#lost) return false;
-    const ok = this.repo.renewLease(LEASE_NAME, this.holder, this.clock.now(), this.ttlMs);
+    const ok = await this.repo.renewLease(LEASE_NAME, this.holder, this.clock.now(), this.ttlMs);
     if (!ok) this.#lost = true;
     return ok;
   }
 
   /** Throws when the lease is no longer ours: checked before every store call. */
-  check(): void {
-    if (!this.renew()) throw new LeaseLostError();
+  async check(): Promise<void> {
+    if (!(await this.renew())) throw new LeaseLostError();
   }
 
-  release(): void {
+  async release(): Promise<void> {
     if (this.#timer) clearInterval(this.#timer);
     this.#timer = null;
-    if (!this.#lost) this.repo.releaseLease(LEASE_NAME, this.holder);
+    if (!this.#lost) await this.repo.releaseLease(LEASE_NAME, this.holder);
   }
 }
 
@@ -193,19 +194,19 @@ export async function removeRecordings(
     }
     toMark.push(c);
   }
-  if (unmark.length) d.repo.unmark(unmark);
-  if (notDeleted.length) d.repo.finishNotDeleted(notDeleted, now);
+  if (unmark.length) await d.repo.unmark(unmark);
+  if (notDeleted.length) await d.repo.finishNotDeleted(notDeleted, now);
   if (toMark.length === 0) return;
 
-  ctx.lease.check();
+  await ctx.lease.check();
   const claimUntil = now + 10 * 60_000;
-  const marked = d.repo.mark(toMark, ctx.reasonFor, ctx.lease.holder, ctx.runId, now, claimUntil);
+  const marked = await d.repo.mark(toMark, ctx.reasonFor, ctx.lease.holder, ctx.runId, now, claimUntil);
   const batch = toMark.filter((c) => marked.has(c.id));
   out.busy += toMark.length - batch.length;
   if (batch.length === 0) return;
   await d.hooks?.afterMark?.(batch.map((c) => c.id));
 
-  ctx.lease.check();
+  await ctx.lease.check();
   const byId = new Map(batch.map((c) => [c.id, c]));
   const targets: DeleteItem[] = batch.map((c) => ({ id: c.id, key: c.object_key, versionId: c.version_id }));
   const results = await d.deleter.delete(targets, { bypassGovernance: ctx.bypassGovernance === true });
@@ -228,7 +229,7 @@ export async function removeRecordings(
     }
   }
   if (kept.length) {
-    d.repo.finishNotDeleted(kept, d.clock.now());
+    await d.repo.finishNotDeleted(kept, d.clock.now());
     d.log.warn({ runId: ctx.runId, locked: kept.filter((k) => k.state === 'locked').length, failed: kept.filter((k) => k.state === 'failed').length }, 'retention: some recordings were not deleted');
   }
   if (gone.length === 0) return;
@@ -237,7 +238,7 @@ export async function removeRecordings(
   // finds the object absent and (seeing the event) does not write it again.
   await Promise.all(
     gone.map(async (c) => {
-      if (c.mark_state === 'deleting' && d.repo.hasDeletionEvent(c.call_id, c.id)) return;
+      if (c.mark_state === 'deleting' && (await d.repo.hasDeletionEvent(c.call_id, c.id))) return;
       const reason = ctx.reasonFor(c);
       const policy = policyFor(d.policies, c.flow_id);
       const days = reason === 'quarantine' ? policy.quarantineDays : policy.recordingsDays;
@@ -258,7 +259,7 @@ export async function removeRecordings(
       await d.ledger.append({ callId: c.call_id, kind: 'recording.deleted', data });
     }),
   );
-  d.repo.finishDeleted(
+  await d.repo.finishDeleted(
     gone.map((c) => c.id),
     d.clock.now(),
   );
@@ -289,22 +290,22 @@ export class RetentionSweeper {
     const recordings = emptyRecordingsOutcome();
     const evidence: EvidenceOutcome = { due: 0, erased: 0, held: 0, heldCallIds: [] };
     if (opts.dryRun) {
-      this.#dryRun(startNow, recordings, evidence);
+      await this.#dryRun(startNow, recordings, evidence);
       return { status: 'done', runId, dryRun: true, startedAt, finishedAt: new Date(d.clock.now()).toISOString(), recordings, evidence };
     }
     const lease = new Lease(d.repo, `${d.instanceId}/${runId}`, d.clock, d.leaseSeconds * 1000);
-    if (!lease.acquire()) {
-      const h = d.repo.leaseHolder(LEASE_NAME);
+    if (!(await lease.acquire())) {
+      const h = await d.repo.leaseHolder(LEASE_NAME);
       return { status: 'busy', runId, holder: h?.holder ?? null, until: h ? new Date(h.expires_at).toISOString() : null };
     }
     d.log.info({ runId }, 'retention sweep started');
     let status: 'done' | 'lease_lost' = 'done';
     try {
       // 1. What an interrupted run left marked `deleting`.
-      d.repo.settleForeignDeletions();
+      await d.repo.settleForeignDeletions(d.clock.now());
       const seen = new Set<string>();
       for (;;) {
-        const left = d.repo.unfinished(d.batchSize).filter((c) => !seen.has(c.id));
+        const left = (await d.repo.unfinished(d.batchSize)).filter((c) => !seen.has(c.id));
         if (left.length === 0) break;
         for (const c of left) seen.add(c.id);
         recordings.resumed += left.length;
@@ -314,7 +315,7 @@ export class RetentionSweeper {
       // 2. Recordings due now.
       let after = '';
       for (;;) {
-        const page = d.repo.dueRecordings(d.policies, startNow, after, d.batchSize);
+        const page = await d.repo.dueRecordings(d.policies, startNow, after, d.batchSize);
         if (page.length === 0) break;
         after = page[page.length - 1]!.id;
         recordings.due += page.length;
@@ -328,7 +329,7 @@ export class RetentionSweeper {
       // 3. Caller data behind evidence past its retention.
       after = '';
       for (;;) {
-        const page = d.repo.dueEvidence(d.policies, startNow, after, d.batchSize);
+        const page = await d.repo.dueEvidence(d.policies, startNow, after, d.batchSize);
         if (page.length === 0) break;
         after = page[page.length - 1]!.call_id;
         evidence.due += page.length;
@@ -339,10 +340,10 @@ export class RetentionSweeper {
           return false;
         });
         if (free.length === 0) continue;
-        lease.check();
+        await lease.check();
         await Promise.all(
           free.map(async (c) => {
-            if (d.repo.hasEvidenceErasureEvent(c.call_id, 'retention.deleted')) return;
+            if (await d.repo.hasEvidenceErasureEvent(c.call_id, 'retention.deleted')) return;
             const days = policyFor(d.policies, c.flow_id).evidenceDays;
             await d.ledger.append({
               callId: c.call_id,
@@ -351,7 +352,7 @@ export class RetentionSweeper {
             });
           }),
         );
-        d.repo.eraseCallSubjects(free.map((c) => c.call_id));
+        await d.repo.eraseCallSubjects(free.map((c) => c.call_id));
         evidence.erased += free.length;
       }
     } catch (err) {
@@ -359,7 +360,7 @@ export class RetentionSweeper {
       status = 'lease_lost';
       d.log.warn({ runId }, err.message);
     } finally {
-      lease.release();
+      await lease.release();
     }
     const report: SweepReport = { status, runId, dryRun: false, startedAt, finishedAt: new Date(d.clock.now()).toISOString(), recordings, evidence };
     d.log.info(
@@ -369,9 +370,9 @@ export class RetentionSweeper {
     return report;
   }
 
-  #dryRun(now: number, recordings: RecordingsOutcome, evidence: EvidenceOutcome): void {
+  async #dryRun(now: number, recordings: RecordingsOutcome, evidence: EvidenceOutcome): Promise<void> {
     const d = this.d;
-    const left = d.repo.unfinished(100_000);
+    const left = await d.repo.unfinished(100_000);
     recordings.resumed = left.length;
     let after = '';
     const classify = (c: Candidate) => {
@@ -390,14 +391,14 @@ export class RetentionSweeper {
     };
     left.forEach(classify);
     for (;;) {
-      const page = d.repo.dueRecordings(d.policies, now, after, d.batchSize);
+      const page = await d.repo.dueRecordings(d.policies, now, after, d.batchSize);
       if (page.length === 0) break;
       after = page[page.length - 1]!.id;
       page.forEach(classify);
     }
     after = '';
     for (;;) {
-      const page = d.repo.dueEvidence(d.policies, now, after, d.batchSize);
+      const page = await d.repo.dueEvidence(d.policies, now, after, d.batchSize);
       if (page.length === 0) break;
       after = page[page.length - 1]!.call_id;
       for (const c of page) {

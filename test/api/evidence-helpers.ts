@@ -21,7 +21,7 @@ import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope
 import { RecordingRepo } from '../../src/recordings/pipeline/repo.js';
 import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
 import { resolvePolicies } from '../../src/retention/policy.js';
-import { RetentionRepo } from '../../src/retention/repo.js';
+import { SqliteRetentionRepo } from '../../src/retention/repo-sqlite.js';
 import { RetentionService } from '../../src/retention/service.js';
 import { logSink } from './helpers.js';
 
@@ -91,7 +91,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   const envelope = await testEnvelope(dir, opts.recordingKey ?? 'local');
   const recordings = new RecordingRepo(db);
   const retention = new RetentionService({
-    repo: new RetentionRepo(db),
+    repo: new SqliteRetentionRepo(db),
     evidence: store,
     objectStore: objects,
     signer,

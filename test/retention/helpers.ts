@@ -11,7 +11,7 @@ import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../src/evi
 import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
 import type { ObjectStore } from '../../src/recordings/storage/port.js';
 import { resolvePolicies } from '../../src/retention/policy.js';
-import { RetentionRepo } from '../../src/retention/repo.js';
+import { SqliteRetentionRepo } from '../../src/retention/repo-sqlite.js';
 import { RetentionService, type RetentionServiceDeps } from '../../src/retention/service.js';
 import { createLogger } from '../../src/shared/log.js';
 import { PEPPER, seedCall, type SeedCall } from '../api/evidence-helpers.js';
@@ -57,7 +57,7 @@ export async function retentionWorld(opts: { now?: string; flows?: Flows[]; rete
   const policies = resolvePolicies(retention, flows, { quarantineDays: 7 });
   const service = (extra: Partial<RetentionServiceDeps> = {}) =>
     new RetentionService({
-      repo: new RetentionRepo(db()),
+      repo: new SqliteRetentionRepo(db()),
       evidence,
       objectStore,
       signer,

@@ -94,7 +94,7 @@ describe('retention sweep: recordings', () => {
 
     expect((await svc.releaseHold(h1.id, dpo('t1'), 'case closed')).status).toBe('requested');
     expect((await svc.releaseHold(h1.id, dpo('t1'), null)).status).toBe('same_token');
-    expect(svc.hold(h1.id)!.active).toBe(true);
+    expect((await svc.hold(h1.id))!.active).toBe(true);
     const rel = await svc.releaseHold(h1.id, dpo('t2'), null);
     expect(rel.status).toBe('released');
     expect((await svc.releaseHold(h1.id, dpo('t3'), null)).status).toBe('not_active');
@@ -103,7 +103,7 @@ describe('retention sweep: recordings', () => {
     if (r2.status === 'busy') throw new Error();
     expect(r2.recordings).toMatchObject({ deleted: 1, held: 2 });
     expect(recordingState(w.db, a.recordingId!)).toBe('deleted');
-    expect(svc.hold(h2.id)!.active).toBe(true);
+    expect((await svc.hold(h2.id))!.active).toBe(true);
 
     const kinds = (w.db.prepare(`SELECT kind, data FROM events WHERE kind LIKE 'hold.%' ORDER BY seq`).all() as { kind: string; data: string }[]).map((e) => [e.kind, JSON.parse(e.data)]);
     expect(kinds.map(([k]) => k)).toEqual(['hold.set', 'hold.set', 'hold.set', 'hold.released']);

@@ -52,14 +52,14 @@ export function holdRoutes(deps: RetentionApiDeps) {
         config: { role: 'dpo' },
         schema: { summary: 'Legal holds, newest first', tags: ['holds'], querystring: z.strictObject({ active: z.enum(['true', 'false']).optional() }) },
       },
-      async (request) => ({ holds: deps.retention.holds({ active: request.query.active === 'true' }) }),
+      async (request) => ({ holds: await deps.retention.holds({ active: request.query.active === 'true' }) }),
     );
 
     app.get(
       '/holds/:holdId',
       { config: { role: 'dpo' }, schema: { summary: 'One legal hold', tags: ['holds'], params: z.strictObject({ holdId }) } },
       async (request) => {
-        const h = deps.retention.hold(request.params.holdId);
+        const h = await deps.retention.hold(request.params.holdId);
         if (!h) throw new ApiError('not_found', 'no such hold');
         return h;
       },

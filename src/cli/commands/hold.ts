@@ -59,7 +59,7 @@ export const holdList: Command = {
     const tool = await openRetentionTool(values, io);
     if (!tool) return EXIT.failed;
     try {
-      const holds = tool.service.holds({ active: values.active === true });
+      const holds = await tool.service.holds({ active: values.active === true });
       if (values.json) io.out(JSON.stringify(holds));
       else if (holds.length === 0) io.out('no holds');
       else for (const h of holds) io.out(describeHold(h));
