@@ -58,7 +58,7 @@ export async function seedRecording(
   await t.objects.put(key, file, { bytes: enc.ciphertextBytes, sha256: enc.ciphertextSha256 });
   rmSync(file);
   const now = new Date().toISOString();
-  t.recordings.insert(
+  await t.recordings.insert(
     {
       id,
       callId,
@@ -75,7 +75,7 @@ export async function seedRecording(
     },
     now,
   );
-  const row = t.recordings.update(
+  const row = await t.recordings.update(
     id,
     {
       state: opts.state ?? 'done',

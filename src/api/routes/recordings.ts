@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AccessLog } from '../../evidence/access-log.js';
 import type { RecordingEnvelope } from '../../recordings/crypto/envelope.js';
 import { CryptoError } from '../../recordings/crypto/errors.js';
-import type { RecordingRepo, RecordingRow } from '../../recordings/pipeline/repo.js';
+import type { RecordingRepository, RecordingRow } from '../../recordings/pipeline/repo.js';
 import { ObjectStoreError } from '../../recordings/storage/errors.js';
 import { ID_PATTERN } from '../../recordings/storage/keys.js';
 import type { ObjectStore } from '../../recordings/storage/port.js';
@@ -16,8 +16,8 @@ import { callIdSchema, logAccess, reasonSchema, requiredReasonSchema } from './e
 
 /** What the recording routes need; the composition root builds it once. */
 export interface RecordingApiDeps {
-  /** The pipeline's table (read only here). */
-  readonly recordings: Pick<RecordingRepo, 'get' | 'ofCall'>;
+  /** The pipeline's table, on either engine (read only here). */
+  readonly recordings: Pick<RecordingRepository, 'get' | 'ofCall'>;
   /** Where the encrypted recordings are. */
   readonly store: ObjectStore;
   /** This host's envelope; null when its key could not be opened. Playback needs `canDecrypt`. */
@@ -74,7 +74,7 @@ export function recordingRoutes(deps: RecordingApiDeps) {
       },
       async (request) => {
         const { callId } = request.params;
-        const rows = deps.recordings.ofCall(callId);
+        const rows = await deps.recordings.ofCall(callId);
         await logAccess(deps, request, { callIds: [callId], recordingIds: rows.map((r) => r.id), reason: request.query.reason });
         return { callId, recordings: rows.map(recordingView) };
       },
@@ -105,7 +105,7 @@ export function recordingRoutes(deps: RecordingApiDeps) {
         },
       },
       async (request, reply) => {
-        const row = deps.recordings.get(request.params.recordingId);
+        const row = await deps.recordings.get(request.params.recordingId);
         if (!row) throw new ApiError('not_found', 'no such recording');
         if (row.disposition === 'quarantine') throw new ApiError('recording_quarantined');
         if (row.state === 'deleted') throw new ApiError('recording_deleted');

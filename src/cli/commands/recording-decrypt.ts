@@ -101,7 +101,7 @@ export const recordingDecrypt: Command = {
       if (existsSync(dbPath)) {
         const { db } = openSqlite({ path: dbPath, mustExist: true });
         try {
-          row = new RecordingRepo(db).get(rowId);
+          row = await new RecordingRepo(db).get(rowId);
         } finally {
           db.close();
         }

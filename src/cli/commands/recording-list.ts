@@ -32,7 +32,7 @@ export const recordingList: Command = {
     const { db } = openSqlite({ path: dbPath, mustExist: true });
     try {
       const repo = new RecordingRepo(db);
-      const rows = repo.list({ ...(values.state ? { state: values.state as RecordingState } : {}), limit });
+      const rows = await repo.list({ ...(values.state ? { state: values.state as RecordingState } : {}), limit });
       io.out(
         [
           'recording'.padEnd(36),
@@ -60,7 +60,7 @@ export const recordingList: Command = {
           ].join('  '),
         );
       }
-      const { depth } = repo.queueStats();
+      const { depth } = await repo.queueStats();
       io.out(`${rows.length} recording(s) shown; ${depth} waiting for a verified upload`);
       return EXIT.ok;
     } finally {

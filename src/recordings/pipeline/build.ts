@@ -15,6 +15,7 @@ import type { ObjectStore } from '../storage/port.js';
 import { S3ObjectStore } from '../storage/s3-store.js';
 import { doNotRecordLookup } from './do-not-record.js';
 import { RecordingPipeline, type RecordingPipelineOptions } from './pipeline.js';
+import { RecordingRepo, type RecordingRepository } from './repo.js';
 import { AriSource, SpoolSource } from './source.js';
 
 /** Where the recording master key lives for each key mode; relative files are taken from the working dir. */
@@ -91,9 +92,15 @@ export interface RecordingsRuntime {
   start(): void;
   /** `/ready` components: `ami` (the AMI link) and `storage` (the object store as the last operation found it). */
   readiness(): Record<'ami' | 'storage', { status: 'up' | 'down' | 'disabled'; detail?: string }>;
-  /** Stops in reverse order and closes what it opened (not `db` or `evidence`). */
+  /** Stops in reverse order and closes what it opened (not the repository's database or `evidence`). */
   close(): Promise<void>;
 }
+
+/**
+ * Where the pipeline's table is: a repository on either engine (`new PgRecordingRepo(pool)` on
+ * PostgreSQL), or the SQLite handle to open a {@link RecordingRepo} on.
+ */
+export type RecordingsTable = { readonly repo: RecordingRepository } | { readonly db: SqliteDatabase };
 
 /**
  * Builds the recordings side from the configuration: keyring, store, source, AMI watcher and the
@@ -101,8 +108,7 @@ export interface RecordingsRuntime {
  */
 export async function createRecordingsRuntime(
   config: Readonly<Config>,
-  deps: {
-    readonly db: SqliteDatabase;
+  deps: RecordingsTable & {
     readonly evidence: Pick<EvidenceStore, 'append' | 'getCall'>;
     readonly log: Logger;
     readonly pepper: string;
@@ -145,7 +151,7 @@ export async function createRecordingsRuntime(
       settleMs: rc.spoolScan.settleSeconds * 1000,
     },
     {
-      db: deps.db,
+      repo: 'repo' in deps ? deps.repo : new RecordingRepo(deps.db),
       evidence: deps.evidence,
       store: opened.store,
       envelope,

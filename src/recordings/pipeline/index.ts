@@ -1,5 +1,17 @@
 export { RecordingPipeline, type RecordingPipelineDeps, type RecordingPipelineOptions, type ScanReport, type StorageHealth } from './pipeline.js';
-export { RecordingRepo, RECORDING_STATES, QUEUED_STATES, type RecordingRow, type RecordingState, type QuarantineReason } from './repo.js';
+export {
+  RecordingRepo,
+  LostClaimError,
+  RECORDING_STATES,
+  QUEUED_STATES,
+  type RecordingRepository,
+  type RecordingRow,
+  type RecordingState,
+  type NewRecording,
+  type RecordingPatch,
+  type QuarantineReason,
+} from './repo.js';
+export { PgRecordingRepo } from './repo-pg.js';
 export { SpoolSource, AriSource, type RecordingSource, type OpenOutcome, type NameCheck, type ListedFile } from './source.js';
 export { doNotRecordLookup } from './do-not-record.js';
 export { DIALPLAN_FILE_PATTERN, callIdFromFileName, quarantineObjectKey, dialplanFileName } from './names.js';
@@ -10,5 +22,6 @@ export {
   openRecordingStore,
   recordingKeyConfig,
   type RecordingsRuntime,
+  type RecordingsTable,
   type OpenedStore,
 } from './build.js';

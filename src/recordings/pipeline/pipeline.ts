@@ -25,7 +25,6 @@ import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, open, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
-import type { SqliteDatabase } from '../../db/sqlite.js';
 import type { EvidenceStore } from '../../evidence/store.js';
 import type { EventKind, JsonValue } from '../../evidence/types.js';
 import { systemClock, type Clock } from '../../shared/clock.js';
@@ -40,7 +39,7 @@ import type { ObjectStore } from '../storage/port.js';
 import { verifyStoredObject } from '../storage/verify.js';
 import { errorCode, PERMANENT_CODES, PipelineError } from './errors.js';
 import { asCallId, callIdFromFileName, dialplanFileName, quarantineObjectKey } from './names.js';
-import { LostClaimError, RecordingRepo, type QuarantineReason, type RecordingRow } from './repo.js';
+import { LostClaimError, QUEUED_STATES, type QuarantineReason, type RecordingPatch, type RecordingRepository, type RecordingRow } from './repo.js';
 import type { RecordingSource } from './source.js';
 
 export interface RecordingPipelineOptions {
@@ -65,7 +64,8 @@ export interface RecordingPipelineOptions {
 }
 
 export interface RecordingPipelineDeps {
-  readonly db: SqliteDatabase;
+  /** The `recordings` table: `RecordingRepo` on SQLite, `PgRecordingRepo` on PostgreSQL. */
+  readonly repo: RecordingRepository;
   readonly evidence: Pick<EvidenceStore, 'append' | 'getCall'>;
   readonly store: ObjectStore;
   readonly envelope: Pick<RecordingEnvelope, 'encryptStream' | 'keyId'>;
@@ -101,14 +101,14 @@ const STORE_CODES = new Set(['UNAVAILABLE', 'AUTH', 'LOCATION', 'INTEGRITY', 'NO
  * @example
  * const pipeline = new RecordingPipeline(
  *   { instanceId: 'consentline-1', capture: 'dialplan', quarantineDays: 7, verify: 'read-back', storeInfo: { store: 'local' } },
- *   { db, evidence: store, store: objects, envelope, source: new SpoolSource({ dir }), workDir, watcher, log },
+ *   { repo: new RecordingRepo(db), evidence: store, store: objects, envelope, source: new SpoolSource({ dir }), workDir, watcher, log },
  * );
  * pipeline.start();
  * // …
  * await pipeline.stop();
  */
 export class RecordingPipeline {
-  readonly repo: RecordingRepo;
+  readonly repo: RecordingRepository;
   readonly #o: Required<Omit<RecordingPipelineOptions, 'retainDays' | 'storeInfo'>> & Pick<RecordingPipelineOptions, 'retainDays' | 'storeInfo'>;
   readonly #d: RecordingPipelineDeps;
   readonly #log: Logger;
@@ -127,6 +127,10 @@ export class RecordingPipeline {
   #scanProblem: string | null = null;
   #storage: StorageHealth = { status: 'unknown' };
   #state: 'idle' | 'running' | 'stopped' = 'idle';
+  #starting: Promise<void> = Promise.resolve();
+  #queue: { depth: number; oldest: string | null } = { depth: 0, oldest: null };
+  #queueReads = 0;
+  #queueShown = 0;
   #inFlight = 0;
 
   constructor(options: RecordingPipelineOptions, deps: RecordingPipelineDeps) {
@@ -146,7 +150,7 @@ export class RecordingPipeline {
     this.#log = deps.log.child({ component: 'recordings' });
     this.#clock = deps.clock ?? systemClock;
     this.#worker = options.instanceId;
-    this.repo = new RecordingRepo(deps.db);
+    this.repo = deps.repo;
     const w = deps.watcher;
     if (w) {
       this.#unsubscribe.push(
@@ -162,9 +166,20 @@ export class RecordingPipeline {
   start(): void {
     if (this.#state !== 'idle') return;
     this.#state = 'running';
-    const freed = this.repo.releaseAllOf(this.#worker);
-    const counts = this.repo.countByState();
-    this.#log.info({ resumed: freed, states: counts, workDir: this.#d.workDir, source: this.#d.source.kind }, 'recordings pipeline started');
+    this.#starting = this.#begin();
+  }
+
+  async #begin(): Promise<void> {
+    try {
+      const freed = await this.repo.releaseAllOf(this.#worker);
+      const counts = await this.repo.countByState();
+      await this.refreshQueueStats();
+      this.#log.info({ resumed: freed, states: counts, workDir: this.#d.workDir, source: this.#d.source.kind }, 'recordings pipeline started');
+    } catch (err) {
+      // Stale claims then run out with their lease; the workers report the database themselves.
+      this.#log.error({ err }, 'recordings pipeline could not free its stale claims');
+    }
+    if (this.#state !== 'running') return;
     for (let i = 0; i < this.#o.concurrency; i++) this.#loops.push(this.#loop());
     this.#scanTimer = setInterval(() => void this.scanNow(), this.#o.scanIntervalMs);
     this.#scanTimer.unref();
@@ -179,6 +194,7 @@ export class RecordingPipeline {
     for (const u of this.#unsubscribe.splice(0)) u();
     if (this.#scanTimer) clearInterval(this.#scanTimer);
     this.#scanTimer = null;
+    await this.#starting;
     for (const wake of this.#wakers) wake();
     await this.#intake;
     await this.#scanning;
@@ -195,10 +211,30 @@ export class RecordingPipeline {
     return this.#storage;
   }
 
-  /** Recordings waiting for a verified upload, and the age of the oldest (seconds). */
+  /**
+   * Recordings waiting for a verified upload, and the age of the oldest (seconds), as last read:
+   * at start, whenever this instance moves a row into or out of the queue, and at each idle poll
+   * (which sees other instances' work). Synchronous for metrics and readiness probes.
+   */
   queueStats(): { depth: number; oldestAgeSeconds: number } {
-    const { depth, oldest } = this.repo.queueStats();
+    const { depth, oldest } = this.#queue;
     return { depth, oldestAgeSeconds: oldest ? Math.max(0, (this.#clock.now() - Date.parse(oldest)) / 1000) : 0 };
+  }
+
+  /** Reads the queue from the database now; {@link queueStats} then returns it. */
+  async refreshQueueStats(): Promise<{ depth: number; oldestAgeSeconds: number }> {
+    const ticket = ++this.#queueReads;
+    const read = await this.repo.queueStats();
+    // Reads may finish out of order on a pool: an older one never replaces a newer one.
+    if (ticket > this.#queueShown) {
+      this.#queueShown = ticket;
+      this.#queue = read;
+    }
+    return this.queueStats();
+  }
+
+  async #queueMoved(): Promise<void> {
+    await this.refreshQueueStats().catch((err: unknown) => this.#log.warn({ err }, 'recordings queue could not be counted'));
   }
 
   /** Wakes the workers now (new work, or a test that moved the clock). */
@@ -244,7 +280,7 @@ export class RecordingPipeline {
     const id = randomUUID();
     const callId = asCallId(e.consentId) ?? (e.consentId === undefined ? callIdFromFileName(name) : null);
     const now = iso(this.#clock.now());
-    const { row, created } = this.repo.insert(
+    const { row, created } = await this.repo.insert(
       {
         id,
         callId,
@@ -275,11 +311,11 @@ export class RecordingPipeline {
     const name = await this.#checkName(file, e);
     if (name === null) return;
     const now = iso(this.#clock.now());
-    let row = this.repo.liveBySource(this.#d.source.kind, name);
+    let row = await this.repo.liveBySource(this.#d.source.kind, name);
     if (!row) {
       const id = randomUUID();
       const callId = asCallId(e.consentId) ?? (e.consentId === undefined ? callIdFromFileName(name) : null);
-      row = this.repo.insert(
+      const inserted = await this.repo.insert(
         {
           id,
           callId,
@@ -295,12 +331,14 @@ export class RecordingPipeline {
           contextId: callId ?? id,
         },
         now,
-      ).row;
+      );
+      row = inserted.row;
     } else if (row.state === 'captured') {
-      row = this.repo.markSpooled(row.id, now, e.reason, now) ?? row;
+      row = (await this.repo.markSpooled(row.id, now, e.reason, now)) ?? row;
     } else {
       return;
     }
+    await this.#queueMoved();
     this.#log.info({ recordingId: row.id, callId: row.call_id, reason: e.reason, recovered: e.recovered ?? false }, 'recording spooled');
     await this.#ledger('recording.stopped', row, { reason: e.reason, ...(e.recovered ? { recovered: true } : {}) }, false);
     this.poke();
@@ -393,20 +431,20 @@ export class RecordingPipeline {
       }
       if (now - since < this.#o.settleMs) continue;
       const nowIso = iso(now);
-      const live = this.repo.liveBySource(source.kind, f.name);
+      const live = await this.repo.liveBySource(source.kind, f.name);
       if (live) {
         if (live.state !== 'captured') continue;
-        const row = this.repo.markSpooled(live.id, nowIso, 'scan', nowIso);
+        const row = await this.repo.markSpooled(live.id, nowIso, 'scan', nowIso);
         if (!row) continue;
         closed++;
         this.#log.warn({ recordingId: row.id, callId: row.call_id }, 'recording closed by the scan: its end was not reported over AMI');
         await this.#ledger('recording.stopped', row, { reason: 'scan', recovered: true }, false);
         continue;
       }
-      if (this.repo.hasFailed(source.kind, f.name)) continue;
+      if (await this.repo.hasFailed(source.kind, f.name)) continue;
       const id = randomUUID();
       const callId = callIdFromFileName(f.name);
-      const { row, created } = this.repo.insert(
+      const { row, created } = await this.repo.insert(
         {
           id,
           callId,
@@ -429,7 +467,10 @@ export class RecordingPipeline {
       await this.#ledger('recording.stopped', row, { reason: 'scan', foundBy: 'scan' }, false);
     }
     for (const name of this.#firstSeen.keys()) if (!seen.has(name)) this.#firstSeen.delete(name);
-    if (added || closed) this.poke();
+    if (added || closed) {
+      await this.#queueMoved();
+      this.poke();
+    }
     return { listed: files.length, added, closed };
   }
 
@@ -440,12 +481,13 @@ export class RecordingPipeline {
       const now = this.#clock.now();
       let row: RecordingRow | null;
       try {
-        row = this.repo.claimNext(this.#worker, iso(now), iso(now + this.#o.leaseMs));
+        row = await this.repo.claimNext(this.#worker, iso(now), iso(now + this.#o.leaseMs));
       } catch (err) {
         this.#log.error({ err }, 'recordings queue could not be read');
         row = null;
       }
       if (!row) {
+        await this.#queueMoved();
         await this.#sleep(this.#o.pollMs);
         continue;
       }
@@ -472,7 +514,10 @@ export class RecordingPipeline {
 
   async #process(claimed: RecordingRow): Promise<void> {
     const heartbeat = setInterval(
-      () => this.repo.extendClaim(claimed.id, this.#worker, iso(this.#clock.now() + this.#o.leaseMs)),
+      () =>
+        void this.repo
+          .extendClaim(claimed.id, this.#worker, iso(this.#clock.now() + this.#o.leaseMs))
+          .catch((err: unknown) => this.#log.warn({ err, recordingId: claimed.id }, 'could not extend the claim on a recording')),
       Math.max(50, this.#o.leaseMs / 3),
     );
     let row = claimed;
@@ -499,7 +544,7 @@ export class RecordingPipeline {
     } finally {
       clearInterval(heartbeat);
       try {
-        this.repo.releaseClaim(claimed.id, this.#worker);
+        await this.repo.releaseClaim(claimed.id, this.#worker);
       } catch (err) {
         this.#log.error({ err, recordingId: claimed.id }, 'could not release the claim on a recording');
       }
@@ -531,8 +576,10 @@ export class RecordingPipeline {
     return path.join(this.#d.workDir, `${id}.wav`);
   }
 
-  #update(row: RecordingRow, patch: Parameters<RecordingRepo['update']>[1]): RecordingRow {
-    return this.repo.update(row.id, { ...patch, updated_at: iso(this.#clock.now()) }, this.#worker);
+  async #update(row: RecordingRow, patch: RecordingPatch): Promise<RecordingRow> {
+    const next = await this.repo.update(row.id, { ...patch, updated_at: iso(this.#clock.now()) }, this.#worker);
+    if (isQueued(row) !== isQueued(next)) await this.#queueMoved();
+    return next;
   }
 
   /** Keep or quarantine: only a call whose evidence says recording=yes keeps its recording. */
@@ -555,7 +602,7 @@ export class RecordingPipeline {
         decision.disposition === 'keep'
           ? recordingObjectKey({ callId: row.call_id!, recordingId: row.id, startedAt: row.started_at })
           : quarantineObjectKey({ recordingId: row.id, startedAt: row.started_at });
-      row = this.#update(row, {
+      row = await this.#update(row, {
         disposition: decision.disposition,
         quarantine_reason: decision.disposition === 'quarantine' ? decision.reason : null,
         store: this.#o.storeInfo.store,
@@ -579,7 +626,7 @@ export class RecordingPipeline {
       plaintextBytes: opened.size,
     });
     await fsyncFile(tmp);
-    row = this.#update(row, {
+    row = await this.#update(row, {
       state: 'encrypted',
       plaintext_bytes: result.plaintextBytes,
       plaintext_sha256: result.plaintextSha256,
@@ -611,13 +658,13 @@ export class RecordingPipeline {
       const head = await this.#d.store.head(key);
       if (head && head.bytes === expected.bytes && head.sha256 === expected.sha256) {
         this.#log.info({ recordingId: row.id }, 'ciphertext copy gone but the store holds the recorded object');
-        return { row: this.#update(row, { state: 'uploaded', attempts: 0 }), fresh: false };
+        return { row: await this.#update(row, { state: 'uploaded', attempts: 0 }), fresh: false };
       }
       if (head) throw new PipelineError('STORED_MISMATCH', `${key} holds another object and our ciphertext copy is gone`);
       this.#log.warn({ recordingId: row.id }, 'ciphertext copy missing or damaged: encrypting again');
       await rm(this.#encPath(row.id), { force: true });
       return {
-        row: this.#update(row, { state: 'spooled', ciphertext_bytes: null, ciphertext_sha256: null, plaintext_bytes: null, plaintext_sha256: null }),
+        row: await this.#update(row, { state: 'spooled', ciphertext_bytes: null, ciphertext_sha256: null, plaintext_bytes: null, plaintext_sha256: null }),
         fresh: false,
       };
     }
@@ -627,7 +674,7 @@ export class RecordingPipeline {
     this.#storageUp();
     this.#log.info({ recordingId: row.id, key, created: put.created, bytes: expected.bytes }, put.created ? 'recording uploaded' : 'recording was already stored');
     return {
-      row: this.#update(row, {
+      row: await this.#update(row, {
         state: 'uploaded',
         version_id: put.versionId ?? null,
         retain_until: retainUntil ? retainUntil.toISOString() : null,
@@ -643,7 +690,7 @@ export class RecordingPipeline {
     const head = await this.#d.store.head(key);
     if (!head) {
       this.#log.warn({ recordingId: row.id, key }, 'uploaded object not found: uploading again');
-      return { row: this.#update(row, { state: 'encrypted' }), fresh: false };
+      return { row: await this.#update(row, { state: 'encrypted' }), fresh: false };
     }
     if (head.bytes !== expected.bytes || head.sha256 !== expected.sha256) {
       throw new ObjectStoreError('INTEGRITY', `verify ${key}: head says ${head.bytes} bytes / sha256 ${head.sha256}, expected ${expected.bytes} / ${expected.sha256}`);
@@ -669,7 +716,7 @@ export class RecordingPipeline {
       },
       true,
     );
-    return { row: this.#update(row, { state: 'verified', attempts: 0 }), fresh: true };
+    return { row: await this.#update(row, { state: 'verified', attempts: 0 }), fresh: true };
   }
 
   async #cleanUp(row: RecordingRow): Promise<StepResult> {
@@ -679,7 +726,7 @@ export class RecordingPipeline {
     const deleteAfter = row.disposition === 'quarantine' ? iso(now + this.#o.quarantineDays * DAY_MS) : null;
     this.#log.info({ recordingId: row.id, callId: row.call_id, quarantine: row.disposition === 'quarantine' }, 'recording stored and verified; local copies deleted');
     return {
-      row: this.#update(row, { state: 'done', delete_after: deleteAfter, next_attempt_at: deleteAfter, attempts: 0 }),
+      row: await this.#update(row, { state: 'done', delete_after: deleteAfter, next_attempt_at: deleteAfter, attempts: 0 }),
       fresh: false,
     };
   }
@@ -696,7 +743,7 @@ export class RecordingPipeline {
     this.#storageUp();
     await this.#ledger('recording.deleted', row, { store: this.#o.storeInfo.store, key, reason: 'quarantine_expired' }, true);
     this.#log.info({ recordingId: row.id, reason: row.quarantine_reason }, 'quarantined recording deleted');
-    return { row: this.#update(row, { state: 'deleted', delete_after: null, next_attempt_at: null, attempts: 0 }), fresh: false };
+    return { row: await this.#update(row, { state: 'deleted', delete_after: null, next_attempt_at: null, attempts: 0 }), fresh: false };
   }
 
   async #failed(row: RecordingRow, err: unknown): Promise<void> {
@@ -713,7 +760,7 @@ export class RecordingPipeline {
     this.#d.metrics?.failures.inc({ kind: storeStep ? 'recording_upload' : 'recording_pipeline' });
     if (storeStep && STORE_CODES.has(code)) this.#storageDown(code);
     try {
-      this.repo.update(
+      const next = await this.repo.update(
         row.id,
         {
           attempts,
@@ -725,6 +772,7 @@ export class RecordingPipeline {
         },
         this.#worker,
       );
+      if (isQueued(row) !== isQueued(next)) await this.#queueMoved();
     } catch (e) {
       this.#log.error({ err: e, recordingId: row.id }, 'could not record the failure of a recording step');
     }
@@ -739,22 +787,26 @@ export class RecordingPipeline {
 
   #storageUp(): void {
     if (this.#storage.status === 'down') {
-      this.#log.info({ queued: this.repo.queueStats().depth, downSince: this.#storage.since }, 'object store reachable again; draining the recordings queue');
+      this.#log.info({ queued: this.#queue.depth, downSince: this.#storage.since }, 'object store reachable again; draining the recordings queue');
     }
     this.#storage = { status: 'up' };
   }
 
   #storageDown(code: string): void {
     if (this.#storage.status === 'down' && this.#storage.code === code) return;
-    const queued = this.repo.queueStats().depth;
+    const queued = this.#queue.depth;
     this.#log.error({ code, queued }, 'object store failing: recordings wait in the queue (spool files are kept)');
     this.#storage = { status: 'down', code, since: iso(this.#clock.now()) };
   }
 
   async #ledger(kind: EventKind, row: RecordingRow, data: Record<string, JsonValue>, dedupe: boolean): Promise<void> {
-    if (dedupe && this.repo.hasEvent(kind, row.call_id, row.id)) return;
+    if (dedupe && (await this.repo.hasEvent(kind, row.call_id, row.id))) return;
     await this.#d.evidence.append({ callId: row.call_id, kind, data: { recordingId: row.id, ...data } });
   }
+}
+
+function isQueued(row: RecordingRow): boolean {
+  return QUEUED_STATES.includes(row.state);
 }
 
 async function fsyncFile(file: string): Promise<void> {

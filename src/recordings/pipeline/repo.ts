@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../db/sqlite.js';
 
 export const RECORDING_STATES = ['captured', 'spooled', 'encrypted', 'uploaded', 'verified', 'done', 'deleted', 'failed'] as const;
@@ -61,17 +62,84 @@ export interface NewRecording {
   readonly contextId: string;
 }
 
-const PATCHABLE = new Set<string>([
+/** Columns {@link RecordingRepository.update} may set; anything else in a patch is ignored. */
+export const PATCHABLE = new Set<string>([
   'call_id', 'state', 'disposition', 'quarantine_reason', 'stopped_at', 'stop_reason', 'plaintext_bytes', 'plaintext_sha256',
   'ciphertext_bytes', 'ciphertext_sha256', 'key_id', 'store', 'object_key', 'version_id', 'retain_until', 'attempts',
   'next_attempt_at', 'last_error', 'last_error_at', 'claimed_by', 'claimed_until', 'delete_after', 'updated_at',
 ]);
 
+/** The patch's columns that {@link PATCHABLE} allows, in a stable order, with null for undefined. */
+export function patchColumns(patch: RecordingPatch): [string, unknown][] {
+  return Object.entries(patch)
+    .filter(([k]) => PATCHABLE.has(k))
+    .map(([k, v]) => [k, v ?? null]);
+}
+
+const QUEUED_SQL = QUEUED_STATES.map((s) => `'${s}'`).join(', ');
+
 /**
- * The pipeline's table on the service's SQLite file. Synchronous (better-sqlite3); every method
- * is one statement or one transaction, so a crash leaves each row in a state it had.
+ * The claim's row filter, shared by both engines (`now` is the engine's placeholder): a closed
+ * file not yet done and due, or a quarantined recording past its deletion date; in either case
+ * unclaimed or with an expired claim. Timestamps are all `toISOString()` text of one length and
+ * layout, so text comparison is chronological under any collation.
  */
-export class RecordingRepo {
+export function claimableWhere(now: string): string {
+  return `((state IN (${QUEUED_SQL}) AND (next_attempt_at IS NULL OR next_attempt_at <= ${now}))
+           OR (state = 'done' AND delete_after IS NOT NULL AND delete_after <= ${now}
+               AND (next_attempt_at IS NULL OR next_attempt_at <= ${now})))
+         AND (claimed_until IS NULL OR claimed_until < ${now})`;
+}
+
+export const INSERT_COLUMNS =
+  'id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, started_at, stopped_at, stop_reason, context_id, next_attempt_at, created_at, updated_at';
+
+/** The values of {@link INSERT_COLUMNS}, in that order. */
+export function insertValues(r: NewRecording, now: string): unknown[] {
+  return [
+    r.id, r.callId, r.source, r.sourceName, r.foundBy, r.uniqueid, r.linkedid, r.state, r.startedAt,
+    r.stoppedAt ?? null, r.stopReason ?? null, r.contextId, r.state === 'spooled' ? now : null, now, now,
+  ];
+}
+
+/**
+ * The pipeline's table, on either engine (SQLite: {@link RecordingRepo}; PostgreSQL:
+ * `PgRecordingRepo`). Every method is one statement or one transaction, so a crash leaves each
+ * row in a state it had; claims make sure that, of all the workers of all instances, one at a
+ * time works on a row.
+ */
+export interface RecordingRepository {
+  /** Inserts a row unless a live one for the same file exists; returns the live row either way. */
+  insert(r: NewRecording, now: string): Promise<{ row: RecordingRow; created: boolean }>;
+  get(id: string): Promise<RecordingRow | null>;
+  liveBySource(source: string, name: string): Promise<RecordingRow | null>;
+  /** True when a row for this file gave up: the scan must not pick the kept file up again. */
+  hasFailed(source: string, name: string): Promise<boolean>;
+  /** captured → spooled (the file is closed). Returns the row, or null when it was not `captured`. */
+  markSpooled(id: string, stoppedAt: string, reason: string, now: string): Promise<RecordingRow | null>;
+  /** Applies `patch` if `worker` still holds the row's claim (or `worker` is null); else {@link LostClaimError}. */
+  update(id: string, patch: RecordingPatch, worker: string | null): Promise<RecordingRow>;
+  /** Claims the next due row (see {@link claimableWhere}) for `worker` until `until`, oldest due first. */
+  claimNext(worker: string, now: string, until: string): Promise<RecordingRow | null>;
+  extendClaim(id: string, worker: string, until: string): Promise<boolean>;
+  releaseClaim(id: string, worker: string): Promise<void>;
+  /** Claims left by an earlier run of this instance (crash, SIGKILL) are stale: frees them, returns how many. */
+  releaseAllOf(worker: string): Promise<number>;
+  list(opts?: { state?: RecordingState; limit?: number }): Promise<RecordingRow[]>;
+  /** The recordings of one call, oldest first (playback and the API's list). */
+  ofCall(callId: string): Promise<RecordingRow[]>;
+  /** Recordings waiting for a verified upload, and when the oldest of them closed. */
+  queueStats(): Promise<{ depth: number; oldest: string | null }>;
+  countByState(): Promise<Record<string, number>>;
+  /** Whether the ledger already holds `kind` for this recording (a retry after a crash must not write it twice). */
+  hasEvent(kind: string, callId: string | null, recordingId: string): Promise<boolean>;
+}
+
+/**
+ * {@link RecordingRepository} on the service's SQLite file: synchronous inside (better-sqlite3);
+ * SQLite serialises writers, so the claim is one UPDATE … RETURNING.
+ */
+export class RecordingRepo implements RecordingRepository {
   readonly #db: SqliteDatabase;
   readonly #st: ReturnType<typeof prepare>;
 
@@ -80,111 +148,90 @@ export class RecordingRepo {
     this.#st = prepare(db);
   }
 
-  /** Inserts a row unless a live one for the same file exists; returns the live row either way. */
-  insert(r: NewRecording, now: string): { row: RecordingRow; created: boolean } {
+  async insert(r: NewRecording, now: string): Promise<{ row: RecordingRow; created: boolean }> {
     return this.#db.transaction(() => {
-      const existing = this.liveBySource(r.source, r.sourceName);
+      const existing = this.#live(r.source, r.sourceName);
       if (existing) return { row: existing, created: false };
-      this.#st.insert.run({
-        id: r.id,
-        callId: r.callId,
-        source: r.source,
-        sourceName: r.sourceName,
-        foundBy: r.foundBy,
-        uniqueid: r.uniqueid,
-        linkedid: r.linkedid,
-        state: r.state,
-        startedAt: r.startedAt,
-        stoppedAt: r.stoppedAt ?? null,
-        stopReason: r.stopReason ?? null,
-        contextId: r.contextId,
-        nextAttemptAt: r.state === 'spooled' ? now : null,
-        now,
-      });
-      return { row: this.get(r.id)!, created: true };
+      this.#st.insert.run(...insertValues(r, now));
+      return { row: this.#get(r.id)!, created: true };
     }).immediate();
   }
 
-  get(id: string): RecordingRow | null {
-    return (this.#st.get.get(id) as RecordingRow | undefined) ?? null;
+  async get(id: string): Promise<RecordingRow | null> {
+    return this.#get(id);
   }
 
-  liveBySource(source: string, name: string): RecordingRow | null {
-    return (this.#st.live.get(source, name) as RecordingRow | undefined) ?? null;
+  async liveBySource(source: string, name: string): Promise<RecordingRow | null> {
+    return this.#live(source, name);
   }
 
-  /** True when a row for this file gave up: the scan must not pick the kept file up again. */
-  hasFailed(source: string, name: string): boolean {
+  async hasFailed(source: string, name: string): Promise<boolean> {
     return this.#st.failed.get(source, name) !== undefined;
   }
 
-  /** captured → spooled (the file is closed). Returns the row, or null when it was not `captured`. */
-  markSpooled(id: string, stoppedAt: string, reason: string, now: string): RecordingRow | null {
-    const n = this.#st.spool.run({ id, stoppedAt, reason, now }).changes;
-    return n ? this.get(id) : null;
+  async markSpooled(id: string, stoppedAt: string, reason: string, now: string): Promise<RecordingRow | null> {
+    const n = this.#st.spool.run(stoppedAt, reason, now, now, id).changes;
+    return n ? this.#get(id) : null;
   }
 
-  /** Applies `patch` to the row if `worker` still holds its claim (or `worker` is null). */
-  update(id: string, patch: RecordingPatch, worker: string | null): RecordingRow {
-    const keys = Object.keys(patch).filter((k) => PATCHABLE.has(k));
-    if (keys.length === 0) return this.get(id)!;
-    const sets = keys.map((k) => `${k} = @${k}`).join(', ');
-    const guard = worker === null ? '' : ' AND claimed_by = @__worker';
-    const params: Record<string, unknown> = { __id: id };
-    if (worker !== null) params['__worker'] = worker;
-    for (const k of keys) params[k] = (patch as Record<string, unknown>)[k] ?? null;
-    const res = this.#db.prepare(`UPDATE recordings SET ${sets} WHERE id = @__id${guard}`).run(params);
+  async update(id: string, patch: RecordingPatch, worker: string | null): Promise<RecordingRow> {
+    const cols = patchColumns(patch);
+    if (cols.length === 0) return this.#get(id)!;
+    const sets = cols.map(([k]) => `${k} = ?`).join(', ');
+    const guard = worker === null ? '' : ' AND claimed_by = ?';
+    const params = [...cols.map(([, v]) => v), id, ...(worker === null ? [] : [worker])];
+    const res = this.#db.prepare(`UPDATE recordings SET ${sets} WHERE id = ?${guard}`).run(...params);
     if (res.changes !== 1) throw new LostClaimError(id);
-    return this.get(id)!;
+    return this.#get(id)!;
   }
 
-  /**
-   * Claims the next due row for `worker` until `until`: a file closed and not yet done, or a
-   * quarantined recording past its deletion date. Atomic: one UPDATE … RETURNING.
-   */
-  claimNext(worker: string, now: string, until: string): RecordingRow | null {
+  async claimNext(worker: string, now: string, until: string): Promise<RecordingRow | null> {
     return (this.#st.claim.get({ worker, now, until }) as RecordingRow | undefined) ?? null;
   }
 
-  extendClaim(id: string, worker: string, until: string): boolean {
+  async extendClaim(id: string, worker: string, until: string): Promise<boolean> {
     return this.#st.extend.run(until, id, worker).changes === 1;
   }
 
-  releaseClaim(id: string, worker: string): void {
+  async releaseClaim(id: string, worker: string): Promise<void> {
     this.#st.release.run(id, worker);
   }
 
-  /** Claims left by an earlier run of this instance (crash, SIGKILL) are stale: free them. */
-  releaseAllOf(worker: string): number {
+  async releaseAllOf(worker: string): Promise<number> {
     return this.#st.releaseAll.run(worker).changes;
   }
 
-  list(opts: { state?: RecordingState; limit?: number } = {}): RecordingRow[] {
+  async list(opts: { state?: RecordingState; limit?: number } = {}): Promise<RecordingRow[]> {
     const limit = opts.limit ?? 1000;
     return (opts.state ? this.#st.listState.all(opts.state, limit) : this.#st.listAll.all(limit)) as RecordingRow[];
   }
 
-  /** The recordings of one call, oldest first (playback and the API's list). */
-  ofCall(callId: string): RecordingRow[] {
+  async ofCall(callId: string): Promise<RecordingRow[]> {
     return this.#st.ofCall.all(callId) as RecordingRow[];
   }
 
-  /** Recordings waiting for a verified upload, and when the oldest of them closed. */
-  queueStats(): { depth: number; oldest: string | null } {
+  async queueStats(): Promise<{ depth: number; oldest: string | null }> {
     const r = this.#st.queue.get() as { depth: number; oldest: string | null };
     return { depth: r.depth, oldest: r.oldest };
   }
 
-  countByState(): Record<string, number> {
+  async countByState(): Promise<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const r of this.#st.byState.all() as { state: string; n: number }[]) out[r.state] = r.n;
     return out;
   }
 
-  /** Whether the ledger already holds `kind` for this recording (a retry after a crash must not write it twice). */
-  hasEvent(kind: string, callId: string | null, recordingId: string): boolean {
+  async hasEvent(kind: string, callId: string | null, recordingId: string): Promise<boolean> {
     const row = callId === null ? this.#st.eventNullCall.get(kind, recordingId) : this.#st.eventOfCall.get(callId, kind, recordingId);
     return row !== undefined;
+  }
+
+  #get(id: string): RecordingRow | null {
+    return (this.#st.get.get(id) as RecordingRow | undefined) ?? null;
+  }
+
+  #live(source: string, name: string): RecordingRow | null {
+    return (this.#st.live.get(source, name) as RecordingRow | undefined) ?? null;
   }
 }
 
@@ -196,50 +243,35 @@ export class LostClaimError extends Error {
   }
 }
 
+/** Statements both engines run as they are (`?` placeholders; PostgreSQL numbers them). */
+export const SQL = {
+  get: 'SELECT * FROM recordings WHERE id = ?',
+  live: `SELECT * FROM recordings WHERE source = ? AND source_name = ? AND state NOT IN ('done', 'deleted', 'failed')`,
+  failed: `SELECT 1 FROM recordings WHERE source = ? AND source_name = ? AND state = 'failed' LIMIT 1`,
+  /** Parameters: stoppedAt, reason, now (twice), id. */
+  spool: `UPDATE recordings SET state = 'spooled', stopped_at = ?, stop_reason = ?, next_attempt_at = ?, updated_at = ?
+    WHERE id = ? AND state = 'captured'`,
+  extend: 'UPDATE recordings SET claimed_until = ? WHERE id = ? AND claimed_by = ?',
+  release: 'UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?',
+  releaseAll: 'UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?',
+  listAll: 'SELECT * FROM recordings ORDER BY created_at DESC LIMIT ?',
+  listState: 'SELECT * FROM recordings WHERE state = ? ORDER BY created_at DESC LIMIT ?',
+  ofCall: 'SELECT * FROM recordings WHERE call_id = ? ORDER BY started_at, id LIMIT 1000',
+  queue: `SELECT count(*) AS depth, min(coalesce(stopped_at, created_at)) AS oldest FROM recordings WHERE state IN (${QUEUED_SQL})`,
+  byState: 'SELECT state, count(*) AS n FROM recordings GROUP BY state',
+} as const;
+
 function prepare(db: SqliteDatabase) {
-  const q = ['spooled', 'encrypted', 'uploaded', 'verified'].map((s) => `'${s}'`).join(', ');
+  const st = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, db.prepare(sql)])) as Record<keyof typeof SQL, Statement>;
   return {
-    insert: db.prepare(
-      `INSERT INTO recordings (id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, started_at,
-         stopped_at, stop_reason, context_id, next_attempt_at, created_at, updated_at)
-       VALUES (@id, @callId, @source, @sourceName, @foundBy, @uniqueid, @linkedid, @state, @startedAt,
-         @stoppedAt, @stopReason, @contextId, @nextAttemptAt, @now, @now)`,
-    ),
-    get: db.prepare('SELECT * FROM recordings WHERE id = ?'),
-    live: db.prepare(
-      `SELECT * FROM recordings WHERE source = ? AND source_name = ? AND state NOT IN ('done', 'deleted', 'failed')`,
-    ),
-    failed: db.prepare(`SELECT 1 FROM recordings WHERE source = ? AND source_name = ? AND state = 'failed' LIMIT 1`),
-    spool: db.prepare(
-      `UPDATE recordings SET state = 'spooled', stopped_at = @stoppedAt, stop_reason = @reason, next_attempt_at = @now, updated_at = @now
-       WHERE id = @id AND state = 'captured'`,
-    ),
+    ...st,
+    insert: db.prepare(`INSERT INTO recordings (${INSERT_COLUMNS}) VALUES (${INSERT_COLUMNS.split(',').map(() => '?').join(', ')})`),
     claim: db.prepare(
       `UPDATE recordings SET claimed_by = @worker, claimed_until = @until, updated_at = @now
-       WHERE id = (
-         SELECT id FROM recordings
-         WHERE ((state IN (${q}) AND (next_attempt_at IS NULL OR next_attempt_at <= @now))
-                OR (state = 'done' AND delete_after IS NOT NULL AND delete_after <= @now
-                    AND (next_attempt_at IS NULL OR next_attempt_at <= @now)))
-           AND (claimed_until IS NULL OR claimed_until < @now)
-         ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1)
+       WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('@now')} ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1)
        RETURNING *`,
     ),
-    extend: db.prepare('UPDATE recordings SET claimed_until = ? WHERE id = ? AND claimed_by = ?'),
-    release: db.prepare('UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?'),
-    releaseAll: db.prepare('UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?'),
-    listAll: db.prepare('SELECT * FROM recordings ORDER BY created_at DESC LIMIT ?'),
-    ofCall: db.prepare('SELECT * FROM recordings WHERE call_id = ? ORDER BY started_at, id LIMIT 1000'),
-    listState: db.prepare('SELECT * FROM recordings WHERE state = ? ORDER BY created_at DESC LIMIT ?'),
-    queue: db.prepare(
-      `SELECT count(*) AS depth, min(coalesce(stopped_at, created_at)) AS oldest FROM recordings WHERE state IN (${q})`,
-    ),
-    byState: db.prepare('SELECT state, count(*) AS n FROM recordings GROUP BY state'),
-    eventOfCall: db.prepare(
-      `SELECT 1 FROM events WHERE call_id = ? AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`,
-    ),
-    eventNullCall: db.prepare(
-      `SELECT 1 FROM events WHERE call_id IS NULL AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`,
-    ),
+    eventOfCall: db.prepare(`SELECT 1 FROM events WHERE call_id = ? AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`),
+    eventNullCall: db.prepare(`SELECT 1 FROM events WHERE call_id IS NULL AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`),
   };
 }

@@ -9,7 +9,7 @@ import { createSubject } from '../../../src/evidence/subject.js';
 import type { StoredEvent } from '../../../src/evidence/types.js';
 import { createAmiWatcher, type AmiWatcher } from '../../../src/recordings/ami/watcher.js';
 import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope } from '../../../src/recordings/crypto/index.js';
-import { RecordingPipeline, SpoolSource, type RecordingPipelineOptions, type RecordingSource } from '../../../src/recordings/pipeline/index.js';
+import { RecordingPipeline, RecordingRepo, SpoolSource, type RecordingPipelineOptions, type RecordingSource } from '../../../src/recordings/pipeline/index.js';
 import type { RecordingRow, RecordingState } from '../../../src/recordings/pipeline/repo.js';
 import { LocalObjectStore } from '../../../src/recordings/storage/local-store.js';
 import type { ObjectStore } from '../../../src/recordings/storage/port.js';
@@ -129,7 +129,7 @@ export async function world(): Promise<World> {
           ...opts.options,
         },
         {
-          db,
+          repo: new RecordingRepo(db),
           evidence,
           store: opts.store ?? objects,
           envelope,

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { openSqlite } from '../../../src/db/sqlite.js';
 import { openSqliteEvidenceStore } from '../../../src/evidence/sqlite-store.js';
 import { createRecordingEnvelope, createRecordingKeyring } from '../../../src/recordings/crypto/index.js';
-import { RecordingPipeline, SpoolSource } from '../../../src/recordings/pipeline/index.js';
+import { RecordingPipeline, RecordingRepo, SpoolSource } from '../../../src/recordings/pipeline/index.js';
 import { S3ObjectStore, type S3StoreConfig } from '../../../src/recordings/storage/index.js';
 import { createLogger } from '../../../src/shared/log.js';
 
@@ -38,7 +38,7 @@ const pipeline = new RecordingPipeline(
     scanIntervalMs: 200,
     settleMs: 0,
   },
-  { db, evidence, store, envelope, source: new SpoolSource({ dir: cfg.spoolDir }), workDir: join(cfg.dataDir, 'recordings', 'work'), log },
+  { repo: new RecordingRepo(db), evidence, store, envelope, source: new SpoolSource({ dir: cfg.spoolDir }), workDir: join(cfg.dataDir, 'recordings', 'work'), log },
 );
 pipeline.start();
 process.stdout.write('ready\n');
