@@ -222,6 +222,11 @@ export interface CheckpointRepo {
   insert(cp: Omit<Checkpoint, 'id'>): Promise<Checkpoint>;
 }
 
+/** Makes checkpoint creation exclusive across the processes sharing one ledger. */
+export interface CheckpointLock {
+  run<T>(fn: () => Promise<T>): Promise<T>;
+}
+
 export type CreateCheckpointResult =
   | { readonly ok: true; readonly checkpoint: Checkpoint; readonly created: boolean }
   | { readonly ok: false; readonly reason: 'ledger_broken'; readonly verify: Extract<VerifyResult, { ok: false }> }
@@ -242,6 +247,11 @@ export interface CheckpointServiceDeps {
   /** Verifies a range of the hash chain: a checkpoint never signs a broken chain. */
   readonly verifyRange: (range: EventRange) => Promise<VerifyResult>;
   readonly clock?: Clock;
+  /**
+   * Held around each create() when several instances share the ledger (PostgreSQL): the
+   * second signer then finds the first one's checkpoint instead of signing the same size.
+   */
+  readonly lock?: CheckpointLock;
 }
 
 /** Creates, serves and proves against signed checkpoints. */
@@ -278,10 +288,12 @@ export class CheckpointService {
   /**
    * Signs a checkpoint over the whole ledger as it stands, after verifying the chain since
    * the last checkpoint and that the tree still holds the last checkpoint's root. One at a
-   * time; when nothing was appended since the last one, that one is returned.
+   * time (across instances too, with a lock); when nothing was appended since the last one,
+   * that one is returned.
    */
   create(): Promise<CreateCheckpointResult> {
-    const run = this.#queue.then(() => this.#create());
+    const { lock } = this.#d;
+    const run = this.#queue.then(() => (lock ? lock.run(() => this.#create()) : this.#create()));
     this.#queue = run.catch(() => undefined);
     return run;
   }

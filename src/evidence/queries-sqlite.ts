@@ -1,13 +1,14 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { GENESIS_HASH, hashEvent } from './chain.js';
-import type { CallPage, CallSearch, DayStats, EventCheck, EvidenceQueries, StatsQuery, Timeline } from './queries.js';
-import { EVENT_COLUMNS, toCallSummary, toStoredEvent, type CallRow, type EventRow } from './sqlite-rows.js';
+import type { CallPage, CallSearch, DayStats, EvidenceQueries, StatsQuery, Timeline } from './queries.js';
+import { callSearchSql, checkedTimeline, eventsByPages, nextDay, predecessorSeqs, toCallPage, toDayStats, type SearchSqlStyle, type StatsRow } from './queries-shared.js';
+import { EVENT_COLUMNS, toStoredEvent, type CallRow, type EventRow } from './sqlite-rows.js';
 import type { EventRange } from './store.js';
 import type { StoredEvent, VerifyResult } from './types.js';
-import { verifyStoreRange } from './verify.js';
+import { verifyStoreRange, type VerifyRangeOptions } from './verify.js';
 
 const PAGE = 2_000;
+const SQLITE_STYLE: SearchSqlStyle = { placeholder: (n) => `@p${n}`, idCollation: '' };
 
 /** {@link EvidenceQueries} on the SQLite evidence file (the store's own connection). */
 export class SqliteEvidenceQueries implements EvidenceQueries {
@@ -49,67 +50,24 @@ export class SqliteEvidenceQueries implements EvidenceQueries {
   }
 
   async searchCalls(q: CallSearch): Promise<CallPage> {
-    const where: string[] = [];
-    const params: Record<string, unknown> = { limit: q.limit + 1 };
-    const eq = (column: string, name: string, value: unknown) => {
-      if (value === undefined) return;
-      where.push(`${column} = @${name}`);
-      params[name] = value;
-    };
-    eq('caller_lookup', 'caller', q.callerLookup);
-    eq('did', 'did', q.did);
-    eq('flow_id', 'flow', q.flowId);
-    eq('outcome', 'outcome', q.outcome);
-    eq('marketing', 'marketing', q.marketing);
-    eq('recording', 'recording', q.recording);
-    if (q.from !== undefined) {
-      where.push('started_at >= @from');
-      params.from = q.from;
-    }
-    if (q.to !== undefined) {
-      where.push('started_at < @to');
-      params.to = q.to;
-    }
-    if (q.after) {
-      // Keyset: the plain bound lets the index range-scan, the OR breaks ties by call id.
-      where.push('started_at <= @cs AND (started_at < @cs OR call_id < @cc)');
-      params.cs = q.after.startedAt;
-      params.cc = q.after.callId;
-    }
-    const sql = `SELECT * FROM calls${where.length ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY started_at DESC, call_id DESC LIMIT @limit`;
+    const { sql, values } = callSearchSql(q, SQLITE_STYLE);
     let st = this.#searches.get(sql);
     if (!st) {
       st = this.#db.prepare<Record<string, unknown>, CallRow>(sql);
       this.#searches.set(sql, st);
     }
-    const rows = st.all(params);
-    const more = rows.length > q.limit;
-    const page = more ? rows.slice(0, q.limit) : rows;
-    const last = page[page.length - 1];
-    return {
-      calls: page.map(toCallSummary),
-      next: more && last ? { startedAt: last.started_at, callId: last.call_id } : null,
-    };
+    return toCallPage(st.all(Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v]))), q.limit);
   }
 
   async timeline(callId: string): Promise<Timeline | null> {
     const row = this.#st.call.get(callId);
     const events = this.#st.callEvents.all(callId).map(toStoredEvent);
-    if (!row && events.length === 0) return null;
-    const prevSeqs = events.map((e) => e.seq - 1).filter((s) => s >= 1);
-    const stored = new Map(this.#st.hashes.all(JSON.stringify(prevSeqs)).map((r) => [r.seq, r.hash]));
-    let firstBroken: number | null = null;
-    const checked = events.map((e) => {
-      const check = checkEvent(e, e.seq === 1 ? GENESIS_HASH : stored.get(e.seq - 1));
-      if (check !== 'ok' && firstBroken === null) firstBroken = e.seq;
-      return { ...e, check };
-    });
-    return { callId, call: row ? toCallSummary(row) : null, events: checked, firstBroken };
+    const stored = new Map(this.#st.hashes.all(JSON.stringify(predecessorSeqs(events))).map((r) => [r.seq, r.hash]));
+    return checkedTimeline(callId, row, events, stored);
   }
 
   async stats(q: StatsQuery): Promise<DayStats[]> {
-    const rows = this.#st.stats.all({ from: q.fromDay, to: nextDay(q.toDay), flow: q.flowId ?? null });
-    return rows.map((r) => ({ ...r, marketingYes: r.marketingYes ?? 0, marketingNo: r.marketingNo ?? 0, recorded: r.recorded ?? 0 }));
+    return this.#st.stats.all({ from: q.fromDay, to: nextDay(q.toDay), flow: q.flowId ?? null }).map(toDayStats);
   }
 
   async eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]> {
@@ -117,55 +75,13 @@ export class SqliteEvidenceQueries implements EvidenceQueries {
     return this.#st.bySeq.all(JSON.stringify(seqs)).map(toStoredEvent);
   }
 
-  verifyLedger(range: EventRange = {}): Promise<VerifyResult> {
-    return verifyStoreRange({ events: (r) => this.#events(r ?? {}) }, range);
-  }
-
-  /**
-   * Events in seq order by keyset pages, giving the event loop a turn between pages: the
-   * reads are synchronous, so a long verification would otherwise hold up every request.
-   */
-  async *#events(range: EventRange): AsyncIterable<StoredEvent> {
-    let next = range.fromSeq ?? -Number.MAX_SAFE_INTEGER;
-    const to = range.toSeq ?? Number.MAX_SAFE_INTEGER;
-    for (;;) {
+  verifyLedger(range: EventRange = {}, opts: VerifyRangeOptions = {}): Promise<VerifyResult> {
+    // The reads are synchronous: each page waits for a turn of the event loop, so a long
+    // verification does not hold up every request.
+    const readPage = async (from: number, to: number, limit: number) => {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const rows = this.#st.page.all(next, to, PAGE);
-      for (const row of rows) yield toStoredEvent(row);
-      const last = rows[rows.length - 1];
-      if (rows.length < PAGE || !last) return;
-      next = last.seq + 1;
-    }
+      return this.#st.page.all(from, to, limit);
+    };
+    return verifyStoreRange({ events: (r) => eventsByPages(r ?? {}, PAGE, readPage) }, range, opts);
   }
-}
-
-interface StatsRow {
-  flowId: string;
-  day: string;
-  calls: number;
-  noticeCompleted: number;
-  abandonedDuringNotice: number;
-  objections: number;
-  clauseListens: number;
-  marketingYes: number | null;
-  marketingNo: number | null;
-  recorded: number | null;
-}
-
-function checkEvent(e: StoredEvent, storedPrev: string | undefined): EventCheck {
-  let recomputed: string | null;
-  try {
-    recomputed = hashEvent(e.prevHash, e);
-  } catch {
-    recomputed = null;
-  }
-  if (recomputed !== e.hash) return 'hash_mismatch';
-  if (storedPrev === undefined) return 'prev_missing';
-  return storedPrev === e.prevHash ? 'ok' : 'prev_link_mismatch';
-}
-
-/** The day after a YYYY-MM-DD day, as an exclusive ISO bound. */
-function nextDay(day: string): string {
-  const t = Date.parse(`${day}T00:00:00.000Z`) + 86_400_000;
-  return new Date(t).toISOString().slice(0, 10);
 }

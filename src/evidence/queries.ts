@@ -1,5 +1,6 @@
 import type { EventRange } from './store.js';
 import type { CallSummary, Outcome, StoredEvent, VerifyResult } from './types.js';
+import type { VerifyRangeOptions } from './verify.js';
 
 /** Where a page of calls ends; the API hands it out opaquely. */
 export interface CallCursor {
@@ -75,7 +76,7 @@ export interface StatsQuery {
 
 /**
  * The read side the auditor and DPO API depends on. Async so that the PostgreSQL store can
- * implement the same contract; the SQLite implementation is {@link SqliteEvidenceQueries}.
+ * implement the same contract: {@link SqliteEvidenceQueries} and {@link PgEvidenceQueries}.
  */
 export interface EvidenceQueries {
   searchCalls(q: CallSearch): Promise<CallPage>;
@@ -84,6 +85,6 @@ export interface EvidenceQueries {
   stats(q: StatsQuery): Promise<DayStats[]>;
   /** Events by seq (missing ones left out), in seq order. */
   eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]>;
-  /** Verifies the chain (or a range), giving way to other work as it goes. */
-  verifyLedger(range?: EventRange): Promise<VerifyResult>;
+  /** Verifies the chain (or a range), giving way to other work as it goes; `opts` for progress. */
+  verifyLedger(range?: EventRange, opts?: VerifyRangeOptions): Promise<VerifyResult>;
 }

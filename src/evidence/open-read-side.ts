@@ -1,0 +1,79 @@
+import type { DatabaseTarget } from '../db/pg-url.js';
+import { openPg } from '../db/pg.js';
+import { openSqlite } from '../db/sqlite.js';
+import type { Clock } from '../shared/clock.js';
+import { CheckpointService, type CheckpointLock, type CheckpointRepo, type LedgerTree, type NoteSigner } from './checkpoint.js';
+import { PgCheckpointLock, PgCheckpointRepo, PgLedgerTree } from './checkpoint-pg.js';
+import { SqliteCheckpointRepo, SqliteLedgerTree } from './checkpoint-sqlite.js';
+import type { EvidenceQueries } from './queries.js';
+import { PgEvidenceQueries } from './queries-pg.js';
+import { SqliteEvidenceQueries } from './queries-sqlite.js';
+
+/** The API's read side of the evidence database, on either engine, with one owner closing it. */
+export interface ReadSide {
+  readonly queries: EvidenceQueries;
+  readonly tree: LedgerTree;
+  readonly checkpointRepo: CheckpointRepo;
+  /** Set on PostgreSQL, where several instances may sign: pass it to CheckpointService. */
+  readonly checkpointLock: CheckpointLock | undefined;
+  /** Closes the connection (SQLite) or pool (PostgreSQL) opened for this read side. */
+  close(): Promise<void>;
+}
+
+export interface OpenReadSideOptions {
+  /** PostgreSQL schema holding the tables (tests); default the server's search_path. */
+  readonly schema?: string;
+  /** PostgreSQL pool size (default 4; at least 2, as the checkpoint lock holds one). */
+  readonly poolSize?: number;
+  /** Refuse to create a new SQLite file (read-side tools). */
+  readonly mustExist?: boolean;
+}
+
+/**
+ * Opens the read side on the database `target` names (see `databaseTarget`), on its own
+ * connection or pool, migrating the schema first as the store does.
+ *
+ * @example
+ * const side = await openReadSide(databaseTarget(config));
+ * const checkpoints = readSideCheckpoints(side, { signer, clock });
+ * const page = await side.queries.searchCalls({ limit: 50 });
+ */
+export async function openReadSide(target: DatabaseTarget, opts: OpenReadSideOptions = {}): Promise<ReadSide> {
+  if (target.kind === 'sqlite') {
+    const { db } = openSqlite({ path: target.path, ...(opts.mustExist ? { mustExist: true } : {}) });
+    return {
+      queries: new SqliteEvidenceQueries(db),
+      tree: new SqliteLedgerTree(db),
+      checkpointRepo: new SqliteCheckpointRepo(db),
+      checkpointLock: undefined,
+      close: async () => void db.close(),
+    };
+  }
+  const poolSize = opts.poolSize ?? 4;
+  if (poolSize < 2) throw new RangeError('the read side needs a pool of at least 2 connections');
+  const { pool } = await openPg({
+    url: target.url,
+    max: poolSize,
+    applicationName: 'consentline-read',
+    ...(opts.schema === undefined ? {} : { schema: opts.schema }),
+  });
+  return {
+    queries: new PgEvidenceQueries(pool),
+    tree: new PgLedgerTree(pool),
+    checkpointRepo: new PgCheckpointRepo(pool),
+    checkpointLock: new PgCheckpointLock(pool, opts.schema),
+    close: () => pool.end(),
+  };
+}
+
+/** The checkpoint service on a read side: its tree, repo, chain verification and lock. */
+export function readSideCheckpoints(side: ReadSide, deps: { readonly signer: NoteSigner; readonly clock?: Clock }): CheckpointService {
+  return new CheckpointService({
+    tree: side.tree,
+    repo: side.checkpointRepo,
+    signer: deps.signer,
+    verifyRange: (range) => side.queries.verifyLedger(range),
+    ...(deps.clock === undefined ? {} : { clock: deps.clock }),
+    ...(side.checkpointLock === undefined ? {} : { lock: side.checkpointLock }),
+  });
+}
