@@ -1,4 +1,3 @@
-import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SqliteTokenStore } from '../../src/api/tokens.js';
@@ -6,7 +5,8 @@ import type { CliIo } from '../../src/cli/command.js';
 import { holdRelease, holdSet } from '../../src/cli/commands/hold.js';
 import { retentionRun } from '../../src/cli/commands/retention.js';
 import { subjectAccess, subjectErase } from '../../src/cli/commands/subject.js';
-import { DAY, PEPPER, recordingState, retentionWorld, type RetentionWorld } from './helpers.js';
+import { writeCliConfig } from './cli-config.js';
+import { DAY, recordingState, retentionWorld, type RetentionWorld } from './helpers.js';
 
 let w: RetentionWorld | null = null;
 afterEach(async () => {
@@ -22,25 +22,11 @@ function io(env: Record<string, string> = {}) {
 }
 
 function configFile(dir: string, path: string): string {
-  const file = join(dir, 'consentline.yaml');
-  writeFileSync(
-    file,
-    `service: { dataDir: ${JSON.stringify(dir)} }
-database: { path: ${JSON.stringify(path)} }
-evidence: { pepper: ${JSON.stringify(PEPPER)} }
-recordings: { store: { type: local, dir: ${JSON.stringify(join(dir, 'store'))} } }
-retention: { default: { recordingsDays: 5, evidenceDays: 3650 } }
-routes: { agents: { context: after, extension: agents }, fallback: { context: fb, extension: s } }
-flows:
-  - id: main
-    default: true
-    legalBasis: consent_by_conduct
-    menu: { '1': { action: route, route: agents }, '8': { action: clause }, '9': { action: objection } }
-    defaultRoute: agents
-    fallbackRoute: fallback
-`,
-  );
-  return file;
+  return writeCliConfig(dir, {
+    dbPath: path,
+    store: `{ type: local, dir: ${JSON.stringify(join(dir, 'store'))} }`,
+    retention: '{ default: { recordingsDays: 5, evidenceDays: 3650 } }',
+  });
 }
 
 describe('CLI: retention run, hold, subject', () => {
