@@ -32,7 +32,7 @@ export const holdSet: Command = {
     const tool = await openRetentionTool(values, io);
     if (!tool) return EXIT.failed;
     try {
-      const by = await dpoFromToken(tool.db, values.token, io);
+      const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;
       let target: HoldTarget;
       if (values.caller !== undefined) {
@@ -81,7 +81,7 @@ export const holdRelease: Command = {
     const tool = await openRetentionTool(values, io);
     if (!tool) return EXIT.failed;
     try {
-      const by = await dpoFromToken(tool.db, values.token, io);
+      const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;
       const r = await tool.service.releaseHold(id, by, values.reason ?? null);
       switch (r.status) {

@@ -2,12 +2,13 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { parseArgs } from 'node:util';
-import { roleAllows, SqliteTokenStore } from '../../api/tokens.js';
+import { roleAllows, SqliteTokenStore, type TokenStore } from '../../api/tokens.js';
 import type { Config } from '../../config/schema.js';
-import { openSqlite, type SqliteDatabase } from '../../db/sqlite.js';
+import type { SqliteDatabase } from '../../db/sqlite.js';
 import type { Accessor } from '../../evidence/access-log.js';
 import { loadOrCreateSigner } from '../../evidence/checkpoint.js';
-import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../evidence/sqlite-store.js';
+import { databaseTarget } from '../../evidence/open-store.js';
+import type { EvidenceStore } from '../../evidence/store.js';
 import { openRecordingEnvelope, openRecordingStore } from '../../recordings/pipeline/build.js';
 import type { ObjectStore } from '../../recordings/storage/port.js';
 import { createRetentionService } from '../../retention/build.js';
@@ -16,7 +17,8 @@ import type { SweepReport } from '../../retention/sweep.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { recordingDbPath, recordingToolConfig } from './recording-decrypt.js';
+import { recordingToolConfig } from './recording-decrypt.js';
+import { openRetentionDatabase } from './retention-db.js';
 
 /** Options every retention, hold and subject command accepts. */
 export const TOOL_OPTIONS = {
@@ -28,15 +30,15 @@ export const TOOL_OPTIONS = {
 export interface RetentionTool {
   readonly config: Config;
   readonly service: RetentionService;
-  readonly evidence: SqliteEvidenceStore;
-  readonly db: SqliteDatabase;
+  readonly evidence: EvidenceStore;
+  readonly tokens: TokenStore;
   readonly objectStore: ObjectStore;
   close(): Promise<void>;
 }
 
 /**
- * The retention service as the CLI runs it, on the service's own files: the database, the
- * pepper (never generated here), the checkpoint key (signs erasure certificates) and the
+ * The retention service as the CLI runs it, on the service's own files: the database (the
+ * SQLite file of --db or the configuration, or its PostgreSQL `database.url`), the pepper (never generated here), the checkpoint key (signs erasure certificates) and the
  * object store. Null (with the problem printed) when the configuration is not valid.
  */
 export async function openRetentionTool(values: { config?: string | undefined; db?: string | undefined }, io: CliIo): Promise<RetentionTool | null> {
@@ -52,33 +54,35 @@ export async function openRetentionTool(values: { config?: string | undefined; d
       return null;
     }
   }
-  const dbPath = recordingDbPath(values, config);
-  const evidence = await openSqliteEvidenceStore({ path: dbPath, mustExist: true });
-  const { db } = openSqlite({ path: dbPath });
+  const database = await openRetentionDatabase(values.db === undefined ? databaseTarget(config) : { kind: 'sqlite', path: resolve(values.db) });
   const { signer } = loadOrCreateSigner(join(dataDir, 'secrets', 'checkpoint-ed25519.pem'), `consentline/${config.service.instanceId}`);
   const { store: objectStore } = openRecordingStore(config.recordings, dataDir);
   const envelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false }).catch(() => null);
   const log = createLogger({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (io.err(String(chunk).trimEnd()), done()) }));
-  const service = createRetentionService(config, { db, evidence, objectStore, signer, pepper, clock: systemClock, log, envelope });
+  const { evidence, tokens, repo } = database;
+  const service = createRetentionService(config, { repo, evidence, objectStore, signer, pepper, clock: systemClock, log, envelope });
   return {
     config,
     service,
     evidence,
-    db,
+    tokens,
     objectStore,
     async close() {
-      await evidence.close();
-      db.close();
+      await database.close();
       await objectStore.close();
     },
   };
 }
 
-/** The DPO behind a CLI action: a `dpo` (or `admin`) API token from --token or $CONSENTLINE_TOKEN. */
-export async function dpoFromToken(db: SqliteDatabase, token: string | undefined, io: CliIo): Promise<Accessor | null> {
+/**
+ * The DPO behind a CLI action: a `dpo` (or `admin`) API token from --token or
+ * $CONSENTLINE_TOKEN, checked against the token store (or the tokens of a SQLite file).
+ */
+export async function dpoFromToken(tokens: TokenStore | SqliteDatabase, token: string | undefined, io: CliIo): Promise<Accessor | null> {
   const t = token ?? io.env.CONSENTLINE_TOKEN;
   if (!t) throw new UsageError('a DPO token is needed: --token or CONSENTLINE_TOKEN (create one with `consentline token create NAME dpo`)');
-  const info = await new SqliteTokenStore(db).authenticate(t);
+  const store = 'authenticate' in tokens ? tokens : new SqliteTokenStore(tokens);
+  const info = await store.authenticate(t);
   if (!info) {
     io.err('the token is unknown or revoked');
     return null;

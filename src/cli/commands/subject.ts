@@ -27,7 +27,7 @@ export const subjectErase: Command = {
     try {
       const e164 = normalizeCallerId(number, tool.config.service.defaultCountryCode);
       if (!e164) throw new UsageError('not a phone number');
-      const by = await dpoFromToken(tool.db, values.token, io);
+      const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;
       const r = await tool.service.erase(e164, by, values.reason);
       if (r.status === 'busy') {
@@ -70,7 +70,7 @@ export const subjectAccess: Command = {
     try {
       const e164 = normalizeCallerId(number, tool.config.service.defaultCountryCode);
       if (!e164) throw new UsageError('not a phone number');
-      const by = await dpoFromToken(tool.db, values.token, io);
+      const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;
       const callIds = await tool.service.accessCalls(e164);
       await new AccessLog(tool.evidence).record({ who: by, route: 'CLI subject access', callIds, criteria: ['callerNumber'], ...(values.reason ? { reason: values.reason } : {}) });
