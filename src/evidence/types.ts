@@ -21,6 +21,7 @@ export const EVENT_KINDS = [
   'call.failed',
   'call.ended',
   'recording.started',
+  'recording.start_failed',
   'recording.stopped',
   'recording.quarantined',
   'recording.stored',

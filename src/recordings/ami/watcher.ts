@@ -114,6 +114,8 @@ interface CallTrack {
 
 const CONSENT_PREFIX = 'CONSENT_';
 const FILENAME_VAR = 'MIXMONITOR_FILENAME';
+/** Read again after a reconnect, in this order: the call id first, then the decision. */
+const RECONCILED_VARS = ['CONSENT_ID', 'CONSENT_RECORDING'] as const;
 
 /**
  * @example
@@ -279,11 +281,29 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
           endRecording(t, 'hangup', true);
         }
         forget(t);
-      } else if (t.recording && t.file === undefined) {
-        void lookUpFile(t);
+      } else {
+        if (t.recording && t.file === undefined) void lookUpFile(t);
+        await rereadConsent(s, t);
       }
     }
     log.info({ tracked: tracked.length, endedWhileDown: ended }, 'AMI state reconciled after reconnect');
+  }
+
+  /**
+   * Consent variables set while AMI was down (capture mode `ami` starts MixMonitor on them): read
+   * them again on a channel that is still up, and report those that changed.
+   */
+  async function rereadConsent(s: AmiSession, t: ChannelTrack): Promise<void> {
+    for (const name of RECONCILED_VARS) {
+      if (session !== s) return;
+      const r = await s.action({ Action: 'Getvar', Channel: t.channel, Variable: name }, opts.actionTimeoutMs);
+      if (r.status !== 'success') continue;
+      const value = r.fields['value'] ?? '';
+      if (value === '' || consentOf(t, name) === value) continue;
+      t.consent.set(name, value);
+      calls.get(t.linkedid)?.consent.set(name, value);
+      emit('consentVar', { channel: t.channel, uniqueid: t.uniqueid, linkedid: t.linkedid, name, value });
+    }
   }
 
   // ------------------------------------------------------------------ correlation

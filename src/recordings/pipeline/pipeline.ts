@@ -31,7 +31,8 @@ import { systemClock, type Clock } from '../../shared/clock.js';
 import type { Logger } from '../../shared/log.js';
 import type { Metrics } from '../../shared/metrics.js';
 import type { AmiWatcher } from '../ami/watcher.js';
-import type { ConsentVar, RecordingFileKnown, RecordingStarted, RecordingStopped } from '../ami/events.js';
+import { AmiCapture } from '../ami/capture.js';
+import type { RecordingFileKnown, RecordingStarted, RecordingStopped } from '../ami/events.js';
 import type { RecordingEnvelope } from '../crypto/envelope.js';
 import { ObjectStoreError } from '../storage/errors.js';
 import { recordingObjectKey } from '../storage/keys.js';
@@ -116,8 +117,10 @@ export class RecordingPipeline {
   readonly #worker: string;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #pendingStarts = new Map<string, RecordingStarted>();
-  readonly #consentIds = new Map<string, string>();
-  readonly #amiStarted = new Set<string>();
+  /** Capture mode `ami`: sends the MixMonitor action once a call's recording consent is in the ledger. */
+  readonly #amiCapture: AmiCapture | null = null;
+  /** Per recording, the start/stop ledger writes in progress: check-then-append runs one at a time. */
+  readonly #eventWrites = new Map<string, Promise<void>>();
   readonly #firstSeen = new Map<string, number>();
   #intake: Promise<void> = Promise.resolve();
   #loops: Promise<void>[] = [];
@@ -157,8 +160,18 @@ export class RecordingPipeline {
         w.on('recordingStarted', (e) => this.#enqueue(() => this.#onStarted(e))),
         w.on('recordingFileKnown', (e) => this.#enqueue(() => this.#onFileKnown(e))),
         w.on('recordingStopped', (e) => this.#enqueue(() => this.#onStopped(e))),
-        w.on('consentVar', (e) => this.#onConsentVar(e)),
       );
+      if (options.capture === 'ami') {
+        this.#amiCapture = new AmiCapture({
+          watcher: w,
+          evidence: deps.evidence,
+          log: deps.log,
+          callIdOf: asCallId,
+          fileName: dialplanFileName,
+          ...(deps.metrics ? { metrics: deps.metrics } : {}),
+          ...(deps.isDoNotRecord ? { isDoNotRecord: deps.isDoNotRecord } : {}),
+        });
+      }
     }
   }
 
@@ -192,6 +205,7 @@ export class RecordingPipeline {
     const wasRunning = this.#state === 'running';
     this.#state = 'stopped';
     for (const u of this.#unsubscribe.splice(0)) u();
+    await this.#amiCapture?.stop();
     if (this.#scanTimer) clearInterval(this.#scanTimer);
     this.#scanTimer = null;
     await this.#starting;
@@ -203,8 +217,9 @@ export class RecordingPipeline {
   }
 
   /** Resolves when every AMI event received so far is handled. */
-  whenIntakeIdle(): Promise<void> {
-    return this.#intake;
+  async whenIntakeIdle(): Promise<void> {
+    await this.#amiCapture?.idle();
+    await this.#intake;
   }
 
   get storageHealth(): StorageHealth {
@@ -295,9 +310,10 @@ export class RecordingPipeline {
       },
       now,
     );
-    if (!created) return;
-    this.#log.info({ recordingId: row.id, callId, uniqueid: e.uniqueid }, 'recording captured');
-    await this.#ledger('recording.started', row, { uniqueid: e.uniqueid, source: row.source }, false);
+    // Same channel again (the start re-reported after a restart): the event is written at most once.
+    if (!created && row.channel_uniqueid !== e.uniqueid) return;
+    if (created) this.#log.info({ recordingId: row.id, callId, uniqueid: e.uniqueid }, 'recording captured');
+    await this.#ledgerStarted(row);
   }
 
   async #onStopped(e: RecordingStopped): Promise<void> {
@@ -312,6 +328,7 @@ export class RecordingPipeline {
     if (name === null) return;
     const now = iso(this.#clock.now());
     let row = await this.repo.liveBySource(this.#d.source.kind, name);
+    let wasCaptured = false;
     if (!row) {
       const id = randomUUID();
       const callId = asCallId(e.consentId) ?? (e.consentId === undefined ? callIdFromFileName(name) : null);
@@ -334,49 +351,15 @@ export class RecordingPipeline {
       );
       row = inserted.row;
     } else if (row.state === 'captured') {
+      wasCaptured = true;
       row = (await this.repo.markSpooled(row.id, now, e.reason, now)) ?? row;
     } else {
       return;
     }
     await this.#queueMoved();
     this.#log.info({ recordingId: row.id, callId: row.call_id, reason: e.reason, recovered: e.recovered ?? false }, 'recording spooled');
-    await this.#ledger('recording.stopped', row, { reason: e.reason, ...(e.recovered ? { recovered: true } : {}) }, false);
+    await this.#ledgerStopped(row, { reason: e.reason, ...(e.recovered ? { recovered: true } : {}) }, wasCaptured);
     this.poke();
-  }
-
-  /** Capture mode `ami`: ConsentLine starts MixMonitor itself once the call's consent is in the ledger. */
-  #onConsentVar(e: ConsentVar): void {
-    if (e.name === 'CONSENT_ID') {
-      this.#consentIds.set(e.uniqueid, e.value);
-      this.#consentIds.set(`linked:${e.linkedid}`, e.value);
-      return;
-    }
-    if (this.#o.capture !== 'ami' || e.name !== 'CONSENT_RECORDING' || e.value !== 'yes') return;
-    this.#enqueue(() => this.#amiStart(e));
-  }
-
-  async #amiStart(e: ConsentVar): Promise<void> {
-    const watcher = this.#d.watcher;
-    if (!watcher || this.#amiStarted.has(e.uniqueid)) return;
-    const callId = asCallId(this.#consentIds.get(e.uniqueid) ?? this.#consentIds.get(`linked:${e.linkedid}`));
-    const fields = { uniqueid: e.uniqueid, callId };
-    if (!callId) {
-      this.#log.warn(fields, 'CONSENT_RECORDING=yes without a valid CONSENT_ID: not recording');
-      return;
-    }
-    const call = await this.#d.evidence.getCall(callId);
-    if (call?.recording !== 'yes') {
-      this.#log.warn(fields, 'CONSENT_RECORDING=yes on the channel but the ledger has no recording consent: not recording');
-      return;
-    }
-    if (call.callerLookup && this.#d.isDoNotRecord?.(call.callerLookup)) {
-      this.#log.info(fields, 'caller is on the do-not-record list: not recording');
-      return;
-    }
-    this.#amiStarted.add(e.uniqueid);
-    const outcome = await watcher.mixMonitor(e.channel, dialplanFileName(callId, e.uniqueid));
-    if (outcome.status === 'accepted') this.#log.info(fields, 'MixMonitor started over AMI');
-    else this.#log.error({ ...fields, outcome }, 'AMI MixMonitor action failed: the call is not recorded');
   }
 
   // ------------------------------------------------------------------ scan
@@ -438,7 +421,7 @@ export class RecordingPipeline {
         if (!row) continue;
         closed++;
         this.#log.warn({ recordingId: row.id, callId: row.call_id }, 'recording closed by the scan: its end was not reported over AMI');
-        await this.#ledger('recording.stopped', row, { reason: 'scan', recovered: true }, false);
+        await this.#ledgerStopped(row, { reason: 'scan', recovered: true }, true);
         continue;
       }
       if (await this.repo.hasFailed(source.kind, f.name)) continue;
@@ -464,7 +447,7 @@ export class RecordingPipeline {
       if (!created) continue;
       added++;
       this.#log.warn({ recordingId: row.id, callId }, 'recording found by the scan without any AMI event');
-      await this.#ledger('recording.stopped', row, { reason: 'scan', foundBy: 'scan' }, false);
+      await this.#ledgerStopped(row, { reason: 'scan', foundBy: 'scan' }, false);
     }
     for (const name of this.#firstSeen.keys()) if (!seen.has(name)) this.#firstSeen.delete(name);
     if (added || closed) {
@@ -596,6 +579,7 @@ export class RecordingPipeline {
 
   async #encrypt(input: RecordingRow): Promise<StepResult> {
     let row = input;
+    await this.#ledgerStopped(row, { reason: row.stop_reason ?? 'unknown', recovered: true }, false);
     if (row.disposition === null) {
       const decision = await this.#decide(row);
       const key =
@@ -797,6 +781,33 @@ export class RecordingPipeline {
     const queued = this.#queue.depth;
     this.#log.error({ code, queued }, 'object store failing: recordings wait in the queue (spool files are kept)');
     this.#storage = { status: 'down', code, since: iso(this.#clock.now()) };
+  }
+
+  /** `recording.started`, once per recording (only recordings AMI saw start have one). */
+  async #ledgerStarted(row: RecordingRow): Promise<void> {
+    await this.#oneAtATime(row.id, () => this.#ledger('recording.started', row, { uniqueid: row.channel_uniqueid, source: row.source }, true));
+  }
+
+  /**
+   * `recording.stopped`, once per recording. Called when the file is closed and again by the
+   * encrypt step, so an append a crash cut off is made up after the restart (marked `recovered`)
+   * and one already there is never written twice. Closing a `captured` row first makes up its
+   * `recording.started` the same way.
+   */
+  async #ledgerStopped(row: RecordingRow, data: Record<string, JsonValue>, afterCapture: boolean): Promise<void> {
+    if (afterCapture) await this.#ledgerStarted(row);
+    await this.#oneAtATime(row.id, () => this.#ledger('recording.stopped', row, data, true));
+  }
+
+  /** The scan or AMI intake closing a recording can meet a worker making up its events. */
+  async #oneAtATime(recordingId: string, write: () => Promise<void>): Promise<void> {
+    const turn = (this.#eventWrites.get(recordingId) ?? Promise.resolve()).catch(() => {}).then(write);
+    this.#eventWrites.set(recordingId, turn);
+    try {
+      await turn;
+    } finally {
+      if (this.#eventWrites.get(recordingId) === turn) this.#eventWrites.delete(recordingId);
+    }
   }
 
   async #ledger(kind: EventKind, row: RecordingRow, data: Record<string, JsonValue>, dedupe: boolean): Promise<void> {

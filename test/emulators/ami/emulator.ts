@@ -242,6 +242,8 @@ export class AmiEmulator {
   #port = 0;
   #sessionSeq = 0;
   #localSeq = 0x0d;
+  /** Actions (lower case) whose next arrival cuts every session instead of an answer. */
+  readonly #dropOn = new Set<string>();
 
   private constructor(opts: AmiEmulatorOptions) {
     this.#users = opts.users ?? [
@@ -317,6 +319,14 @@ export class AmiEmulator {
       s.socket.destroy();
     }
     this.#sessions.clear();
+  }
+
+  /**
+   * The next `action` that arrives is not answered: every session is cut as it comes in (Asterisk
+   * going down just as the action was sent). The client sees its action end with the connection.
+   */
+  dropOnNextAction(action: string): void {
+    this.#dropOn.add(action.toLowerCase());
   }
 
   /** Simulates an Asterisk restart: drop everyone, refuse for `downMs`, then listen again. */
@@ -586,6 +596,10 @@ export class AmiEmulator {
       return;
     }
     const key = action.toLowerCase();
+    if (this.#dropOn.delete(key)) {
+      this.dropConnections();
+      return;
+    }
     if (key === 'login') {
       this.#login(s, packet);
       return;
@@ -769,6 +783,7 @@ export class AmiEmulator {
       this.#error(s, packet, 'Could not start monitoring channel');
       return;
     }
+    // A bare Success (ActionID only), as in transcript 07; the file name follows as VarSet.
     this.#reply(s, packet, 'Success', []);
     this.startMixMonitor(ch, file, this.#actionAudio);
   }

@@ -10,12 +10,13 @@ import type { StoredEvent } from '../../../src/evidence/types.js';
 import { createAmiWatcher, type AmiWatcher } from '../../../src/recordings/ami/watcher.js';
 import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope } from '../../../src/recordings/crypto/index.js';
 import { RecordingPipeline, RecordingRepo, SpoolSource, type RecordingPipelineOptions, type RecordingSource } from '../../../src/recordings/pipeline/index.js';
+import type { RecordingPipelineDeps } from '../../../src/recordings/pipeline/pipeline.js';
 import type { RecordingRow, RecordingState } from '../../../src/recordings/pipeline/repo.js';
 import { LocalObjectStore } from '../../../src/recordings/storage/local-store.js';
 import type { ObjectStore } from '../../../src/recordings/storage/port.js';
 import type { Clock } from '../../../src/shared/clock.js';
 import { createMetrics, type Metrics } from '../../../src/shared/metrics.js';
-import { AmiEmulator } from '../../emulators/ami/index.js';
+import { AmiEmulator, type AmiClass, type RecordingAudio } from '../../emulators/ami/index.js';
 import { logSink } from '../../ami/helpers.js';
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789';
@@ -72,10 +73,16 @@ export interface PipelineOpts {
   readonly clock?: Clock;
   readonly watcher?: boolean;
   readonly isDoNotRecord?: (k: string) => boolean;
+  /** The ledger as this pipeline instance sees it (a wrapper that fails some appends). */
+  readonly evidence?: RecordingPipelineDeps['evidence'];
   readonly start?: boolean;
 }
 
-export async function world(): Promise<World> {
+/**
+ * `amiWrite`: the AMI user's write classes (default call and system, as capture mode `ami` needs);
+ * `actionAudio`: what recordings started by the AMI MixMonitor action write.
+ */
+export async function world(opts: { amiWrite?: readonly AmiClass[]; actionAudio?: RecordingAudio } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'cl-pipe-'));
   const spoolDir = join(dir, 'spool');
   const dataDir = join(dir, 'data');
@@ -87,7 +94,13 @@ export async function world(): Promise<World> {
   const { db } = openSqlite({ path: dbPath });
   const envelope = createRecordingEnvelope(await createRecordingKeyring({ mode: 'local', keyFile: join(dataDir, 'secrets', 'recording.key') }));
   const objects = new LocalObjectStore({ root: join(dataDir, 'recordings', 'store') });
-  const emu = await AmiEmulator.start({ users: [AMI_USER], monitorDir: spoolDir, authFailDelayMs: 10 });
+  const user = { ...AMI_USER, write: opts.amiWrite ?? AMI_USER.write };
+  const emu = await AmiEmulator.start({
+    users: [user],
+    monitorDir: spoolDir,
+    authFailDelayMs: 10,
+    ...(opts.actionAudio ? { actionAudio: opts.actionAudio } : {}),
+  });
   const metrics = createMetrics();
   const sink = logSink();
   const w: World = {
@@ -130,7 +143,7 @@ export async function world(): Promise<World> {
         },
         {
           repo: new RecordingRepo(db),
-          evidence,
+          evidence: opts.evidence ?? evidence,
           store: opts.store ?? objects,
           envelope,
           source: opts.source ?? new SpoolSource({ dir: spoolDir }),

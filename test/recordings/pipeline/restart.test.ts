@@ -175,3 +175,89 @@ describe('restart resumes from each state', () => {
     await finishesOnRestart(w, r.file, r.full, r.callId);
   });
 });
+
+/** The ledger as a process that dies right after committing the row sees it: appends of `kind` are lost. */
+function ledgerDroppingOnce(x: World, kind: string): World['evidence'] {
+  let dropped = false;
+  return new Proxy(x.evidence, {
+    get(target, prop, receiver) {
+      if (prop !== 'append') return Reflect.get(target, prop, receiver) as unknown;
+      return (event: Parameters<World['evidence']['append']>[0], ...rest: unknown[]) => {
+        if (!dropped && event.kind === kind) {
+          dropped = true;
+          return Promise.reject(new Error(`process died before ${kind} was written (test)`));
+        }
+        return (target.append as (...a: unknown[]) => unknown)(event, ...rest);
+      };
+    },
+  });
+}
+
+async function countKinds(x: World, recordingId: string): Promise<Record<string, number>> {
+  const out: Record<string, number> = {};
+  for (const e of await eventsOf(x, recordingId)) out[e.kind] = (out[e.kind] ?? 0) + 1;
+  return out;
+}
+
+/** Stops the pipeline and the watcher, as a process that ends; the next `pipeline()` logs in afresh. */
+async function stopService(x: World): Promise<void> {
+  await x.current!.stop();
+  await x.watcher?.stop();
+  x.watcher = null;
+}
+
+describe('recording.started / recording.stopped across a restart mid-recording', () => {
+  test('restart while recording: the new watcher never saw the start; one started, one stopped, one stored', async () => {
+    w = await world();
+    w.pipeline({ options: { settleMs: 300 } });
+    await waitFor(() => w!.watcher?.connected, 'AMI login');
+    const callId = await ledgerCall(w, 'yes');
+    const rec = dialplanRecording(w, callId, { seconds: 1 });
+    const row = await waitFor(() => rows(w!)[0], 'captured row');
+    await waitFor(async () => (await countKinds(w!, row.id))['recording.started'] === 1, 'recording.started');
+    await stopService(w);
+
+    w.pipeline({ options: { settleMs: 300 } });
+    await waitFor(() => w!.watcher?.connected, 'AMI login again');
+    rec.hangup(); // a Hangup of a channel this watcher never followed
+    await w.emu.flushFiles();
+    const done = await waitState(w, rec.file, 'done');
+    expect(done.id).toBe(row.id);
+    expect(await countKinds(w, row.id)).toEqual({ 'recording.started': 1, 'recording.stopped': 1, 'recording.stored': 1 });
+  });
+
+  test('the process died between committing the capture and writing recording.started: made up after the restart, once', async () => {
+    w = await world();
+    w.pipeline({ options: { settleMs: 300 }, evidence: ledgerDroppingOnce(w, 'recording.started') });
+    await waitFor(() => w!.watcher?.connected, 'AMI login');
+    const callId = await ledgerCall(w, 'yes');
+    const rec = dialplanRecording(w, callId, { seconds: 1 });
+    const row = await waitFor(() => rows(w!)[0], 'captured row');
+    await w.current!.whenIntakeIdle();
+    expect(await countKinds(w, row.id)).toEqual({});
+    await stopService(w);
+
+    w.pipeline({ options: { settleMs: 300 } });
+    rec.hangup();
+    await w.emu.flushFiles();
+    await waitState(w, rec.file, 'done');
+    const kinds = (await eventsOf(w, row.id)).map((e) => e.kind);
+    expect(kinds).toEqual(['recording.started', 'recording.stopped', 'recording.stored']);
+  });
+
+  test('the process died between closing the recording and writing recording.stopped: made up by the next step, once', async () => {
+    w = await world();
+    w.pipeline({ start: false, evidence: ledgerDroppingOnce(w, 'recording.stopped') });
+    const r = await recordAndHangUp(w);
+    const row = await waitState(w, r.file, 'spooled');
+    await w.current!.whenIntakeIdle();
+    expect(await countKinds(w, row.id)).toEqual({ 'recording.started': 1 });
+    await stopService(w);
+
+    w.pipeline();
+    await waitState(w, r.file, 'done');
+    const events = await eventsOf(w, row.id);
+    expect(events.map((e) => e.kind)).toEqual(['recording.started', 'recording.stopped', 'recording.stored']);
+    expect(events[1]!.data).toMatchObject({ reason: 'hangup', recovered: true });
+  });
+});
