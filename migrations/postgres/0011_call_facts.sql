@@ -10,6 +10,13 @@ CREATE TABLE call_facts (
   clause_listens INTEGER NOT NULL DEFAULT 0
 );
 
+-- Whether an event counts in call_facts (the WHEN of SQLite's trigger).
+CREATE FUNCTION is_call_fact(kind TEXT, data JSON) RETURNS BOOLEAN LANGUAGE sql IMMUTABLE AS $$
+  SELECT (kind = 'prompt.played' AND data->>'step' = 'notice' AND data->>'playback' = 'completed')
+    OR kind IN ('clause.listened', 'objection.made')
+    OR (kind = 'call.abandoned' AND data->>'step' = 'notice')
+$$;
+
 INSERT INTO call_facts (call_id, notice_completed, abandoned_in_notice, objections, clause_listens)
 SELECT call_id,
   count(*) FILTER (WHERE kind = 'prompt.played'),
@@ -17,23 +24,23 @@ SELECT call_id,
   count(*) FILTER (WHERE kind = 'objection.made'),
   count(*) FILTER (WHERE kind = 'clause.listened')
 FROM events
-WHERE call_id IS NOT NULL AND (
-  (kind = 'prompt.played' AND data->>'step' = 'notice' AND data->>'playback' = 'completed')
-  OR kind IN ('clause.listened', 'objection.made')
-  OR (kind = 'call.abandoned' AND data->>'step' = 'notice'))
+WHERE call_id IS NOT NULL AND is_call_fact(kind, data)
 GROUP BY call_id;
 
--- Only ledger writers insert events, one transaction at a time under the ledger lock, so the
--- upserts below never wait on another writer's row lock.
+-- Per statement, not per row: a ledger batch is one INSERT of up to a thousand events, and
+-- this adds one grouped upsert to it (it runs under the ledger lock). Only ledger writers
+-- insert events, one transaction at a time, so the upsert never waits on another's row lock.
 CREATE FUNCTION events_call_facts() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   INSERT INTO call_facts (call_id, notice_completed, abandoned_in_notice, objections, clause_listens)
-  VALUES (
-    NEW.call_id,
-    (NEW.kind = 'prompt.played')::int,
-    (NEW.kind = 'call.abandoned')::int,
-    (NEW.kind = 'objection.made')::int,
-    (NEW.kind = 'clause.listened')::int)
+  SELECT call_id,
+    count(*) FILTER (WHERE kind = 'prompt.played'),
+    count(*) FILTER (WHERE kind = 'call.abandoned'),
+    count(*) FILTER (WHERE kind = 'objection.made'),
+    count(*) FILTER (WHERE kind = 'clause.listened')
+  FROM appended
+  WHERE call_id IS NOT NULL AND is_call_fact(kind, data)
+  GROUP BY call_id
   ON CONFLICT (call_id) DO UPDATE SET
     notice_completed = call_facts.notice_completed + excluded.notice_completed,
     abandoned_in_notice = call_facts.abandoned_in_notice + excluded.abandoned_in_notice,
@@ -44,9 +51,5 @@ END;
 $$;
 
 CREATE TRIGGER events_call_facts AFTER INSERT ON events
-  FOR EACH ROW
-  WHEN (NEW.call_id IS NOT NULL AND (
-    (NEW.kind = 'prompt.played' AND NEW.data->>'step' = 'notice' AND NEW.data->>'playback' = 'completed')
-    OR NEW.kind IN ('clause.listened', 'objection.made')
-    OR (NEW.kind = 'call.abandoned' AND NEW.data->>'step' = 'notice')))
-  EXECUTE FUNCTION events_call_facts();
+  REFERENCING NEW TABLE AS appended
+  FOR EACH STATEMENT EXECUTE FUNCTION events_call_facts();

@@ -1,5 +1,9 @@
+import { cpSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
-import { onTestFinished } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { defaultMigrationsDir } from '../../src/db/migrations.js';
 import { openReadSide } from '../../src/evidence/open-read-side.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
 import { freshSchema, testDatabase } from './pg-helpers.js';
@@ -50,3 +54,31 @@ function pgLedger(schema: string): ReadSideLedger {
 }
 
 readSideContract({ name: 'postgres', ledger: async () => pgLedger(freshSchema()) });
+
+describe('migration 0011 on PostgreSQL', () => {
+  it('counts the facts of events stored before it, then keeps counting', async () => {
+    const schema = freshSchema();
+    const dir = mkdtempSync(join(tmpdir(), 'consentline-mig-'));
+    onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(defaultMigrationsDir('postgres'), dir, { recursive: true, filter: (src) => !src.endsWith('0011_call_facts.sql') });
+    const before = await openPgEvidenceStore({ url: dbUrl(), schema, max: 2, migrationsDir: dir });
+    const open = { callId: 'c1', startedAt: '2026-03-01T09:00:00.000Z', flowId: 'main', did: '+48221111111', legalBasis: 'x', server: null, language: null };
+    await before.append({ callId: 'c1', kind: 'call.started', data: {} }, { callOpen: open });
+    await before.append({ callId: 'c1', kind: 'prompt.played', data: { step: 'notice', playback: 'completed' } });
+    await before.append({ callId: 'c1', kind: 'clause.listened', data: {} });
+    await before.append({ callId: 'c1', kind: 'call.abandoned', data: { step: 'menu' } });
+    await before.close();
+
+    const ledger = pgLedger(schema);
+    const side = await ledger.readSide();
+    const day = { fromDay: '2026-03-01', toDay: '2026-03-01' };
+    expect(await side.queries.stats(day)).toMatchObject([{ calls: 1, noticeCompleted: 1, clauseListens: 1, abandonedDuringNotice: 0, objections: 0 }]);
+    const after = await ledger.store();
+    await Promise.all([
+      after.append({ callId: 'c1', kind: 'clause.listened', data: {} }),
+      after.append({ callId: 'c1', kind: 'objection.made', data: {} }),
+      after.append({ callId: 'c1', kind: 'call.abandoned', data: { step: 'notice' } }),
+    ]);
+    expect(await side.queries.stats(day)).toMatchObject([{ calls: 1, noticeCompleted: 1, clauseListens: 2, abandonedDuringNotice: 1, objections: 1 }]);
+  });
+});
