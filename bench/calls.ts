@@ -9,17 +9,14 @@
  *
  * Env: BENCH_SIZES=100,500 to shrink; BENCH_RATES=100,200,400; BENCH_QUICK=1 for a smoke run.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { ConfigSchema } from '../src/config/schema.js';
 import { realAri } from '../src/main-ari.js';
 import { loadPromptCatalog } from '../src/prompts/manifest.js';
 import { startService, type Service } from '../src/server.js';
 import { createLogger } from '../src/shared/log.js';
+import { benchServiceConfig, control, pct, round, startEmulator, waitDone } from './emulator-control.js';
 import { machineInfo, measureAppends, median } from './ledger-measure.js';
 
 const quick = process.env.BENCH_QUICK === '1';
@@ -27,62 +24,6 @@ const SIZES = (process.env.BENCH_SIZES ?? (quick ? '100,500' : '100,500,1000,200
 const RATES = (process.env.BENCH_RATES ?? (quick ? '100,200' : '100,200,300,400,600,800')).split(',').map(Number);
 /** New calls per second while building up N concurrent calls. */
 const RAMP_RATE = 500;
-
-interface EmuCall {
-  id: string;
-  batch: number | null;
-  stasisStartAt: number | null;
-  firstPlayAt: number | null;
-  outcome: { kind: string } | null;
-}
-
-function control(port: number, method: string, path: string, body?: unknown): Promise<unknown> {
-  const data = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
-  return new Promise((resolve, reject) => {
-    const req = request(
-      { host: '127.0.0.1', port, method, path, headers: data ? { 'content-type': 'application/json', 'content-length': data.length } : {} },
-      (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const text = Buffer.concat(chunks).toString('utf8');
-          resolve(text ? JSON.parse(text) : null);
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-async function startEmulator(): Promise<{ child: ChildProcess; ariPort: number; controlPort: number }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'test/emulators/ari/standalone.ts', '--no-events-log', '--playback-ms', '200'], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  const lines = createInterface({ input: child.stdout! });
-  for await (const line of lines) {
-    const m = /^ARI-EMULATOR READY (.*)$/.exec(line);
-    if (m) return { child, ...(JSON.parse(m[1]!) as { ariPort: number; controlPort: number }) };
-  }
-  throw new Error('emulator did not start');
-}
-
-const pct = (xs: number[], p: number) => {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.min(s.length - 1, Math.ceil((p / 100) * s.length) - 1)]!;
-};
-const round = (x: number, d = 2) => Number(x.toFixed(d));
-
-async function waitDone(controlPort: number, batch: number, count: number, timeoutMs: number): Promise<EmuCall[]> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const calls = ((await control(controlPort, 'GET', '/calls')) as EmuCall[]).filter((c) => c.batch === batch);
-    if (calls.length === count && calls.every((c) => c.outcome)) return calls;
-    if (Date.now() > deadline) throw new Error(`batch ${batch}: ${calls.filter((c) => c.outcome).length}/${count} calls done in time`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function eventCount(service: Service): Promise<number> {
   return (await service.store.head())?.seq ?? 0;
@@ -132,10 +73,7 @@ async function runBatch(service: Service, controlPort: number, count: number, ra
  * to ConsentLine's figures is what the service itself adds.
  */
 async function baseline(ariPort: number, controlPort: number, count: number, rate = RAMP_RATE, noticeMs?: number) {
-  const ari = realAri(
-    ConfigSchema.parse({ ari: { url: `http://127.0.0.1:${ariPort}`, username: 'asterisk', password: 'asterisk' }, routes: {}, flows: [{ id: 'x', default: true, legalBasis: 'consent_by_conduct', menu: {}, defaultRoute: 'x', fallbackRoute: 'x' }] }),
-    createLogger({ level: 'warn' }),
-  );
+  const ari = realAri(benchServiceConfig({ dataDir: tmpdir(), ariUrl: `http://127.0.0.1:${ariPort}` }), createLogger({ level: 'warn' }));
   let n = 0;
   await ari.start({
     onStasisStart: (ch) => void ari.play(ch.id, `bl-${++n}`, 'sound:consentline/notice', 'pl').catch(() => undefined),
@@ -179,26 +117,7 @@ async function main() {
     console.log(`${String(rate).padStart(7)}/s  p50 ${rateBaselines[rate]!.p50Ms} ms  p99 ${rateBaselines[rate]!.p99Ms} ms`);
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'cl-bench-calls-'));
-  const config = ConfigSchema.parse({
-    service: { dataDir, logLevel: 'warn' },
-    api: { port: 0 },
-    ari: { url: `http://127.0.0.1:${emu.ariPort}`, username: 'asterisk', password: 'asterisk' },
-    evidence: { pepper: 'bench-pepper-0123456789abcdef0123456789' },
-    recordings: { enabled: false },
-    retention: { enabled: false },
-    routes: { sales: { context: 'consentline-after', extension: 'sales' }, fallback: { context: 'consentline-fallback', extension: 's' } },
-    flows: [
-      {
-        id: 'hotline',
-        default: true,
-        legalBasis: 'consent_by_conduct',
-        menu: { '1': { action: 'route', route: 'sales' }, '8': { action: 'clause' }, '9': { action: 'objection' } },
-        timeouts: { digitSeconds: 5, callSeconds: 120 },
-        defaultRoute: 'sales',
-        fallbackRoute: 'fallback',
-      },
-    ],
-  });
+  const config = benchServiceConfig({ dataDir, ariUrl: `http://127.0.0.1:${emu.ariPort}` });
   const service = await startService({
     config,
     log: createLogger({ level: 'warn' }),

@@ -6,8 +6,12 @@
 //   postgres ×2   two instances (separate processes) appending to one shared ledger
 // Every instance is a child process (tsx), so all three pay the same process costs. N events
 // per run in total, split evenly over the instances. After each run the ledger is verified
-// (gapless, no fork) and the count checked. Call set-up latency through the ARI emulator
-// (bench:calls) is not part of this bench yet.
+// (gapless, no fork) and the count checked.
+//
+// Then call set-up latency in the same three set-ups (bench/scale-calls.ts): each instance is
+// the whole service in its own process with its own ARI emulator process, all instances on one
+// database; --calls calls per instance at --call-rate new calls/s each. Figures: StasisStart →
+// first play, and key press → continue (which waits for the durable write of the choice).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
@@ -22,6 +26,7 @@ import { openPgEvidenceStore } from '../src/evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../src/evidence/sqlite-store.js';
 import type { EvidenceStore } from '../src/evidence/store.js';
 import { machineInfo, median, promptEvent } from './ledger-measure.js';
+import { measureCallSetup, type CallSetupResult } from './scale-calls.js';
 
 const { values } = parseArgs({
   options: {
@@ -36,6 +41,8 @@ const { values } = parseArgs({
     'max-batch': { type: 'string', default: '1000' },
     pg: { type: 'string', default: process.env.CONSENTLINE_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432' },
     dir: { type: 'string', default: tmpdir() },
+    calls: { type: 'string', default: '300' },
+    'call-rate': { type: 'string', default: '50' },
   },
 });
 
@@ -135,6 +142,7 @@ async function main(): Promise<void> {
     { key: 'postgres2', label: 'postgres ×2', engine: 'postgres' as const, instances: 2 },
   ];
   const results: Record<string, RunResult[]> = {};
+  const callResults: Record<string, CallSetupResult[]> = {};
   try {
     for (const c of configs) await run(c.engine, c.instances); // warm-up (also the tsx cache)
     // Interleaved rounds, so a change in the machine's load hits every configuration alike.
@@ -145,7 +153,25 @@ async function main(): Promise<void> {
         console.log(`  ${c.label} run ${r + 1}/${runs}: ${Math.round(res.eventsPerSec)} events/s (${res.seconds.toFixed(2)} s, ${res.batches} transactions)`);
       }
     }
+    console.log(`call set-up: ${values.calls} calls per instance at ${values['call-rate']} new calls/s each; ${runs} runs each, interleaved`);
+    for (let r = 0; r < runs; r++) {
+      for (const c of configs) {
+        const db = `${dbName}_calls_${c.key}_${r}`;
+        if (c.engine === 'postgres') await admin.query(`CREATE DATABASE ${db}`);
+        const res = await measureCallSetup({
+          database: c.engine === 'sqlite' ? `sqlite:${join(dir, `${db}.sqlite`)}` : `${server}/${db}`,
+          instances: c.instances,
+          callsPerInstance: Number(values.calls),
+          ratePerInstance: Number(values['call-rate']),
+        });
+        (callResults[c.key] ??= []).push(res);
+        console.log(
+          `  ${c.label} run ${r + 1}/${runs}: StasisStart→play p50 ${res.firstPlayP50Ms} / p99 ${res.firstPlayP99Ms} ms; key→continue p50 ${res.keyToContinueP50Ms} / p99 ${res.keyToContinueP99Ms} ms; ${res.continued}/${res.calls} continued`,
+        );
+      }
+    }
   } finally {
+    for (const c of configs) for (let r = 0; r < runs; r++) await admin.query(`DROP DATABASE IF EXISTS ${dbName}_calls_${c.key}_${r} WITH (FORCE)`);
     await admin.query(`DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`);
     await admin.end();
     rmSync(dir, { recursive: true, force: true });
@@ -153,6 +179,10 @@ async function main(): Promise<void> {
   const med = (key: string) => Math.round(median(results[key]!.map((r) => r.eventsPerSec)));
   for (const c of configs) console.log(`${c.label}: median ${med(c.key)} events/s`);
   console.log(`postgres ×2 / ×1: ×${(med('postgres2') / med('postgres1')).toFixed(2)}; postgres ×1 / sqlite ×1: ×${(med('postgres1') / med('sqlite1')).toFixed(2)}`);
+  for (const c of configs) {
+    const m = callMedians(callResults[c.key]!);
+    console.log(`${c.label}: call set-up medians: StasisStart→play p50 ${m.firstPlayP50Ms} / p99 ${m.firstPlayP99Ms} ms; key→continue p50 ${m.keyToContinueP50Ms} / p99 ${m.keyToContinueP99Ms} ms`);
+  }
   console.log(
     JSON.stringify({
       bench: 'scale',
@@ -166,7 +196,9 @@ async function main(): Promise<void> {
       maxBatch,
       medianEventsPerSec: Object.fromEntries(configs.map((c) => [c.key, med(c.key)])),
       medianTransactions: Object.fromEntries(configs.map((c) => [c.key, median(results[c.key]!.map((r) => r.batches))])),
-      callSetupLatency: null,
+      callsPerInstance: Number(values.calls),
+      callRatePerInstance: Number(values['call-rate']),
+      callSetupLatencyMs: Object.fromEntries(configs.map((c) => [c.key, callMedians(callResults[c.key]!)])),
     }),
   );
 }
@@ -183,4 +215,17 @@ async function checkLedger(engine: 'sqlite' | 'postgres', target: string, schema
   } finally {
     await store.close();
   }
+}
+
+/** Medians over the runs of each latency figure; `continued` is the worst run's. */
+function callMedians(runs: readonly CallSetupResult[]): CallSetupResult {
+  const m = (k: keyof CallSetupResult) => median(runs.map((r) => r[k]));
+  return {
+    calls: runs[0]!.calls,
+    continued: Math.min(...runs.map((r) => r.continued)),
+    firstPlayP50Ms: m('firstPlayP50Ms'),
+    firstPlayP99Ms: m('firstPlayP99Ms'),
+    keyToContinueP50Ms: m('keyToContinueP50Ms'),
+    keyToContinueP99Ms: m('keyToContinueP99Ms'),
+  };
 }

@@ -4,7 +4,6 @@ import { buildApp } from './api/app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
-import { SqliteTokenStore } from './api/tokens.js';
 import type { ApiInstance } from './api/types.js';
 import type { ComponentStatus } from './api/routes/health.js';
 import { missingPrompts } from './config/prompt-check.js';
@@ -12,14 +11,11 @@ import type { Config } from './config/schema.js';
 import { asteriskServers, configForServer } from './config/servers.js';
 import { loadOrCreateSecret } from './config/secrets.js';
 import { createRecordingsRuntime, openRecordingEnvelope, openRecordingStore, type RecordingsRuntime } from './recordings/pipeline/build.js';
-import { RecordingRepo } from './recordings/pipeline/repo.js';
 import { createRetentionService } from './retention/build.js';
-import { openSqlite } from './db/sqlite.js';
 import { AccessLog } from './evidence/access-log.js';
-import { CheckpointService, loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
-import { SqliteCheckpointRepo, SqliteLedgerTree } from './evidence/checkpoint-sqlite.js';
-import { SqliteEvidenceQueries } from './evidence/queries-sqlite.js';
-import { databaseTarget, openEvidenceStore, partsWithoutPostgres } from './evidence/open-store.js';
+import { loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
+import { readSideCheckpoints } from './evidence/open-read-side.js';
+import { openServiceDatabase } from './db/service-database.js';
 import { createSubject, lookupKey, normalizeCallerId } from './evidence/subject.js';
 import { doNotRecordLookup } from './recordings/pipeline/do-not-record.js';
 import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
@@ -73,45 +69,27 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const clock = deps.clock ?? systemClock;
   const dataDir = resolve(config.service.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const dbTarget = databaseTarget(config);
-  if (dbTarget.kind === 'postgres') {
-    // The evidence store and tokens run on PostgreSQL, but the parts listed still read the
-    // database through SQLite: starting would split the evidence over two databases.
-    throw new StartupError(
-      partsWithoutPostgres(config).map((part) => `database.url: PostgreSQL has no implementation yet of the ${part}; use a sqlite: URL for now`),
-    );
-  }
-  const dbPath = dbTarget.path;
-
   const prompts = await deps.loadPrompts(resolve(config.prompts.dir));
   const promptProblems = missingPrompts(config, prompts);
   if (promptProblems.length) throw new StartupError(promptProblems);
 
   const pepper = loadOrCreateSecret(config.evidence.pepper, join(dataDir, 'secrets', 'pepper'));
   log.info(
-    { dataDir, database: dbPath, pepperFile: pepper.source === 'config' ? 'from config' : join(dataDir, 'secrets', 'pepper') },
+    { dataDir, pepperFile: pepper.source === 'config' ? 'from config' : join(dataDir, 'secrets', 'pepper') },
     pepper.source === 'generated' ? 'data directory ready; generated a new look-up pepper' : 'data directory ready',
   );
 
   const metrics = createMetrics();
-  const { store } = await openEvidenceStore(config, { clock });
-  // The API's own connection to the evidence file: tokens, queries, the Merkle tree and checkpoints.
-  const tokenDb = openSqlite({ path: dbPath }).db;
+  const database = await openServiceDatabase(config, { clock });
+  const { store } = database;
+  log.info({ database: database.description, engine: database.kind }, 'evidence database ready');
   const checkpointKeyPath = deps.checkpointKeyPath ?? join(dataDir, 'secrets', 'checkpoint-ed25519.pem');
   const { signer, created: keyCreated } = loadOrCreateSigner(checkpointKeyPath, `consentline/${config.service.instanceId}`);
   log.info({ checkpointKey: checkpointKeyPath, verifierKey: signer.verifierKey }, keyCreated ? 'generated a new checkpoint signing key' : 'checkpoint signing key ready');
-  const queries = new SqliteEvidenceQueries(tokenDb);
-  const checkpoints = new CheckpointService({
-    tree: new SqliteLedgerTree(tokenDb),
-    repo: new SqliteCheckpointRepo(tokenDb),
-    signer,
-    verifyRange: (range) => queries.verifyLedger(range),
-    clock,
-  });
-  // The recordings pipeline's own connection to the same file (its table and ledger look-ups).
-  const recordingsDb = config.recordings.enabled ? openSqlite({ path: dbPath }).db : null;
-  const recordings = recordingsDb
-    ? await createRecordingsRuntime(config, { db: recordingsDb, evidence: store, log, pepper: pepper.value, dataDir, metrics, clock })
+  const queries = database.readSide.queries;
+  const checkpoints = readSideCheckpoints(database.readSide, { signer, clock });
+  const recordings = config.recordings.enabled
+    ? await createRecordingsRuntime(config, { repo: database.recordings, evidence: store, log, pepper: pepper.value, dataDir, metrics, clock })
     : null;
   if (recordings) {
     // The store must be where the configuration says (S3: bucket region in the allow-list). An
@@ -122,7 +100,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     });
     if (location && !location.ok) {
       await recordings.close();
-      recordingsDb?.close();
+      await database.close();
       throw new StartupError([`recordings.store: ${location.reason}`]);
     }
   }
@@ -140,11 +118,10 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   // Retention, holds and data-subject requests: their own connection; the pipeline's object store
   // when it runs, else one opened here. The decrypting key is optional (access exports and
   // playback only; a capture host with the RSA public key alone answers playback with no_decrypt_key).
-  const retentionDb = openSqlite({ path: dbPath }).db;
   const retentionStore = recordings ? null : openRecordingStore(config.recordings, dataDir, log).store;
   const retentionEnvelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false }).catch(() => null);
   const retention = createRetentionService(config, {
-    db: retentionDb,
+    repo: database.retention,
     evidence: store,
     objectStore: recordings?.store ?? retentionStore!,
     signer,
@@ -173,7 +150,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   });
   const api = await buildApp({
     log,
-    tokens: new SqliteTokenStore(tokenDb),
+    tokens: database.tokens,
     metrics,
     routes: [
       ...evidenceRoutes({
@@ -190,7 +167,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.
       ...recordingApiRoutes({
-        recordings: new RecordingRepo(tokenDb),
+        recordings: database.recordingsRead,
         store: recordings?.store ?? retentionStore!,
         envelope: retentionEnvelope,
         access: new AccessLog(timedWriter(store, metrics)),
@@ -241,11 +218,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       await calls.shutdown();
       await calls.close();
       await recordings?.close();
-      recordingsDb?.close();
       await retentionStore?.close();
-      retentionDb.close();
-      await store.close();
-      tokenDb.close();
+      await database.close();
     },
   };
 }

@@ -31,7 +31,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   database: 'The evidence database.',
   'database.path': 'SQLite file of the evidence ledger, calls, subjects and API tokens. Default: `<service.dataDir>/consentline.sqlite`.',
   'database.url':
-    '`sqlite:PATH`, or `postgres://user@host:5432/db` for several instances sharing one ledger. Set `url` or `path`, not both. The service refuses a PostgreSQL URL at start-up for now: the API queries, checkpoints and recordings have no PostgreSQL implementation yet. A password in the URL makes this value a secret.',
+    '`sqlite:PATH`, or `postgres://user@host:5432/db` for several instances sharing one ledger, upload queue and retention sweep. Set `url` or `path`, not both. A password in the URL makes this value a secret: prefer `CONSENTLINE_DATABASE_URL_FILE` or the `database-url` credential.',
 
   evidence: 'The evidence ledger.',
   'evidence.pepper':

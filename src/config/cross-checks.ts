@@ -19,6 +19,10 @@ export function crossCheck(config: Config): ConfigProblem[] {
     serverNames.add(server.name);
     serverUrls.add(server.url);
   });
+  if ((config.ari.servers?.length ?? 1) > 1 && config.recordings.enabled) {
+    // The recordings side follows one Asterisk: its AMI events and its spool (or stored recordings).
+    add(['recordings', 'enabled'], 'recordings follow one Asterisk server (its AMI and spool): with several servers in ari.servers, run one ConsentLine instance per server with recordings on, all on one PostgreSQL database');
+  }
 
   const defaults = config.flows.filter((f) => f.default);
   if (defaults.length !== 1) {

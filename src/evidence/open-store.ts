@@ -33,20 +33,6 @@ export function describeTarget(target: DatabaseTarget): string {
   return target.kind === 'sqlite' ? target.path : redactDatabaseUrl(target.url);
 }
 
-/**
- * What still reads the evidence database through SQLite only, so cannot run on a
- * PostgreSQL target yet; the composition root refuses to start rather than split the data.
- * Each part drops off this list when it gains a PostgreSQL implementation.
- */
-export function partsWithoutPostgres(config: Pick<Config, 'recordings'>): string[] {
-  return [
-    'API evidence queries, Merkle tree and checkpoints (src/evidence/queries-sqlite.ts, checkpoint-sqlite.ts)',
-    ...(config.recordings.enabled ? ['recordings pipeline repository (src/recordings/pipeline/repo.ts, migration 0020)'] : []),
-    // Its PostgreSQL migration (0030) exists; its repository still takes a SQLite handle.
-    'retention, holds and erasure service (src/retention/, opened on SQLite in server.ts)',
-  ];
-}
-
 export type OpenedEvidenceStore =
   | { readonly kind: 'sqlite'; readonly path: string; readonly store: SqliteEvidenceStore }
   | {

@@ -120,6 +120,7 @@ describe('config loading', () => {
   it('several Asterisk servers: each inherits the shared ARI user and password unless it names its own', () => {
     const r = loadConfig({
       path: file(`${GOOD}
+recordings: { enabled: false }
 ari:
   username: consentline
   servers:
@@ -141,6 +142,7 @@ ari:
   it('server names and URLs must be unique; an empty list or a bad URL is named', () => {
     const r = loadConfig({
       path: file(`${GOOD}
+recordings: { enabled: false }
 ari:
   servers:
     - { name: pbx-a, url: "http://10.0.0.5:8088" }
@@ -155,9 +157,14 @@ ari:
         'ari.servers[1].url: server URL http://10.0.0.5:8088 is listed twice',
       ]);
     }
-    const empty = loadConfig({ path: file(`${GOOD}\nari:\n  servers: []\n`), env: {} });
+    const withRecordings = loadConfig({
+      path: file(`${GOOD}\nrecordings: { enabled: true }\nari:\n  servers: [{ name: a, url: "http://10.0.0.5:8088" }, { name: b, url: "http://10.0.0.6:8088" }]\n`),
+      env: {},
+    });
+    expect(!withRecordings.ok && withRecordings.problems.join()).toMatch(/^recordings\.enabled: recordings follow one Asterisk server/);
+    const empty = loadConfig({ path: file(`${GOOD}\nrecordings: { enabled: false }\nari:\n  servers: []\n`), env: {} });
     expect(!empty.ok && empty.problems.join()).toMatch(/^ari\.servers: /);
-    const badUrl = loadConfig({ path: file(`${GOOD}\nari:\n  servers: [{ name: x, url: "not a url" }]\n`), env: {} });
+    const badUrl = loadConfig({ path: file(`${GOOD}\nrecordings: { enabled: false }\nari:\n  servers: [{ name: x, url: "not a url" }]\n`), env: {} });
     expect(!badUrl.ok && badUrl.problems.join()).toMatch(/^ari\.servers\[0\]\.url: /);
   });
 

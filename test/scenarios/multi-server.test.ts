@@ -33,7 +33,8 @@ async function startTwoServers(opts: { playbackMs?: Record<string, number> } = {
       ],
     },
     evidence: { pepper: 'test-pepper-0123456789abcdef0123456789' },
-    recordings: { ...base.recordings, spoolDir: join(dataDir, 'spool') },
+    // Recordings follow one Asterisk (its AMI and spool): off when one instance serves several.
+    recordings: { ...base.recordings, enabled: false },
   };
   const { logger, lines } = captureLogger();
   const service: Service = await startService({ config, log: logger, createAri: realAri, loadPrompts: (dir) => loadPromptCatalog(dir) });

@@ -84,6 +84,8 @@ export interface ChannelView {
   readonly outcome: CallOutcome | null;
   readonly stasisStartAt: number | null;
   readonly firstPlayAt: number | null;
+  readonly lastDtmfAt: number | null;
+  readonly continuedAt: number | null;
 }
 
 export interface RecordedEvent {
@@ -269,6 +271,8 @@ export class AriEmulator {
       outcome: ch.outcome,
       stasisStartAt: ch.stasisStartAt,
       firstPlayAt: ch.firstPlayAt,
+      lastDtmfAt: ch.lastDtmfAt,
+      continuedAt: ch.continuedAt,
     };
   }
 

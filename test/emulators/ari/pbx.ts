@@ -125,6 +125,10 @@ export class Channel {
   stasisStartAt: number | null = null;
   /** Epoch ms the first play request for this channel arrived. */
   firstPlayAt: number | null = null;
+  /** Epoch ms the caller's last key press was handed to the socket(s). */
+  lastDtmfAt: number | null = null;
+  /** Epoch ms the continue request arrived (the call left Stasis for the dialplan). */
+  continuedAt: number | null = null;
   outcome: CallOutcome | null = null;
   readonly #settled: Array<(o: CallOutcome) => void> = [];
 
@@ -315,6 +319,7 @@ export class Pbx {
   dtmf(ch: Channel, digit: string, durationMs = 100): void {
     const target = ch.where !== 'stasis' && ch.peer ? ch.peer : ch;
     this.raise(target, 'ChannelDtmfReceived', { digit, duration_ms: durationMs, channel: target.json() });
+    target.lastDtmfAt = preciseNow();
   }
 
   /** The caller hangs up: HangupRequest, the playback fails, StasisEnd; then the channel is gone. */
@@ -382,6 +387,7 @@ export class Pbx {
     this.#dropPlaybacks(ch, null);
     this.raise(ch, 'StasisEnd', { channel: ch.json() });
     ch.where = 'dialplan';
+    ch.continuedAt = preciseNow();
     ch.continuedTo = target;
     ch.dialplan = { context: target.context, exten: target.extension, priority: target.priority, app_name: '', app_data: '' };
     const known = this.options.knownContexts;

@@ -8,7 +8,7 @@
  * Control endpoint (JSON over HTTP on loopback):
  *   POST /originate  {count, ratePerSec, script?, callerNumberPrefix?, exten?, language?, args?}
  *                    → 202 {batch}; calls enter Stasis at the given rate
- *   GET  /calls      → [{id, batch, stasisStartAt, firstPlayAt, outcome}] (epoch ms, fractional)
+ *   GET  /calls      → [{id, batch, stasisStartAt, firstPlayAt, lastDtmfAt, continuedAt, outcome}] (epoch ms, fractional)
  *   GET  /stats      → counts by state, appConnected, originated
  *   POST /playback   {media: ms, …} per-sound durations
  *   POST /contexts   {contexts: [..] | null}
@@ -124,6 +124,8 @@ const control = createServer((req, res) => {
             batch: batchOf.get(c.id) ?? null,
             stasisStartAt: c.stasisStartAt,
             firstPlayAt: c.firstPlayAt,
+            lastDtmfAt: c.lastDtmfAt,
+            continuedAt: c.continuedAt,
             outcome: c.outcome,
           })),
         );
