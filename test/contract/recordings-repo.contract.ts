@@ -126,15 +126,48 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
       expect(await repo.hasFailed('ari', r.sourceName)).toBe(false);
     });
 
-    it('markSpooled closes a captured row only', async () => {
+    it('markSpooled closes a captured row only, claimed for its announcement; not while another worker holds it', async () => {
       const f = await engine.fixture();
       const repo = await f.repo();
       const r = rec({ state: 'captured', stoppedAt: null, stopReason: null });
       await repo.insert(r, at(1));
-      const row = await repo.markSpooled(r.id, at(60), 'hangup', at(61));
-      expect(row).toMatchObject({ id: r.id, state: 'spooled', stopped_at: at(60), stop_reason: 'hangup', next_attempt_at: at(61), updated_at: at(61) });
-      expect(await repo.markSpooled(r.id, at(70), 'scan', at(71))).toBeNull();
+      const row = await repo.markSpooled(r.id, at(60), 'hangup', at(61), { worker: 'w1', until: at(120) });
+      expect(row).toMatchObject({
+        id: r.id,
+        state: 'spooled',
+        stopped_at: at(60),
+        stop_reason: 'hangup',
+        next_attempt_at: at(61),
+        updated_at: at(61),
+        claimed_by: 'w1',
+        claimed_until: at(120),
+      });
+      expect(await repo.markSpooled(r.id, at(70), 'scan', at(71), { worker: 'w1', until: at(130) })).toBeNull();
       expect((await repo.get(r.id))?.stop_reason).toBe('hangup');
+
+      // A captured row inserted under w1's claim (its recording.started being written).
+      const c = rec({ state: 'captured', stoppedAt: null, stopReason: null, claim: { worker: 'w1', until: at(100) } });
+      expect((await repo.insert(c, at(2))).row).toMatchObject({ claimed_by: 'w1', claimed_until: at(100) });
+      expect(await repo.markSpooled(c.id, at(50), 'scan', at(50), { worker: 'w2', until: at(110) })).toBeNull();
+      expect((await repo.markSpooled(c.id, at(51), 'hangup', at(51), { worker: 'w1', until: at(111) }))?.claimed_until).toBe(at(111));
+      const d = rec({ state: 'captured', stoppedAt: null, stopReason: null, claim: { worker: 'w1', until: at(100) } });
+      await repo.insert(d, at(3));
+      expect((await repo.markSpooled(d.id, at(101), 'scan', at(101), { worker: 'w2', until: at(160) }))?.claimed_by).toBe('w2');
+    });
+
+    it('a row inserted under a claim is taken by no worker until the claim is released or runs out', async () => {
+      const f = await engine.fixture();
+      const repo = await f.repo();
+      const held = rec({ claim: { worker: 'a', until: at(60) } });
+      await repo.insert(held, at(1));
+      expect(await repo.claimNext('a', at(2), at(100))).toBeNull();
+      expect(await repo.claimNext('b', at(2), at(100))).toBeNull();
+      await repo.releaseClaim(held.id, 'a');
+      expect((await repo.claimNext('b', at(3), at(100)))?.id).toBe(held.id);
+      const lapsed = rec({ claim: { worker: 'a', until: at(60) } });
+      await repo.insert(lapsed, at(4));
+      expect(await repo.claimNext('b', at(59), at(100))).toBeNull();
+      expect((await repo.claimNext('b', at(61), at(100)))?.id).toBe(lapsed.id);
     });
 
     it("update: unguarded, or guarded by the worker's claim (LostClaimError without it); large sizes stay numbers", async () => {

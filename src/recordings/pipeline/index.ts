@@ -8,6 +8,7 @@ export {
   type RecordingRow,
   type RecordingState,
   type NewRecording,
+  type ClaimHold,
   type RecordingPatch,
   type QuarantineReason,
 } from './repo.js';

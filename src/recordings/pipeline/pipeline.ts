@@ -40,7 +40,7 @@ import type { ObjectStore } from '../storage/port.js';
 import { verifyStoredObject } from '../storage/verify.js';
 import { errorCode, PERMANENT_CODES, PipelineError } from './errors.js';
 import { asCallId, callIdFromFileName, dialplanFileName, quarantineObjectKey } from './names.js';
-import { LostClaimError, QUEUED_STATES, type QuarantineReason, type RecordingPatch, type RecordingRepository, type RecordingRow } from './repo.js';
+import { LostClaimError, QUEUED_STATES, type ClaimHold, type QuarantineReason, type RecordingPatch, type RecordingRepository, type RecordingRow } from './repo.js';
 import type { RecordingSource } from './source.js';
 
 export interface RecordingPipelineOptions {
@@ -307,13 +307,15 @@ export class RecordingPipeline {
         state: 'captured',
         startedAt: now,
         contextId: callId ?? id,
+        claim: this.#hold(),
       },
       now,
     );
     // Same channel again (the start re-reported after a restart): the event is written at most once.
     if (!created && row.channel_uniqueid !== e.uniqueid) return;
-    if (created) this.#log.info({ recordingId: row.id, callId, uniqueid: e.uniqueid }, 'recording captured');
-    await this.#ledgerStarted(row);
+    if (!created) return this.#ledgerStarted(row);
+    this.#log.info({ recordingId: row.id, callId, uniqueid: e.uniqueid }, 'recording captured');
+    await this.#announce(row.id, () => this.#ledgerStarted(row));
   }
 
   async #onStopped(e: RecordingStopped): Promise<void> {
@@ -346,20 +348,40 @@ export class RecordingPipeline {
           stoppedAt: now,
           stopReason: e.reason,
           contextId: callId ?? id,
+          claim: this.#hold(),
         },
         now,
       );
+      // Not created: the scan (here or on another instance) was first and announces it.
+      if (!inserted.created) return;
       row = inserted.row;
     } else if (row.state === 'captured') {
       wasCaptured = true;
-      row = (await this.repo.markSpooled(row.id, now, e.reason, now)) ?? row;
+      const closed = await this.repo.markSpooled(row.id, now, e.reason, now, this.#hold());
+      if (!closed) return;
+      row = closed;
     } else {
       return;
     }
+    const spooled = row;
     await this.#queueMoved();
     this.#log.info({ recordingId: row.id, callId: row.call_id, reason: e.reason, recovered: e.recovered ?? false }, 'recording spooled');
-    await this.#ledgerStopped(row, { reason: e.reason, ...(e.recovered ? { recovered: true } : {}) }, wasCaptured);
+    await this.#announce(row.id, () => this.#ledgerStopped(spooled, { reason: e.reason, ...(e.recovered ? { recovered: true } : {}) }, wasCaptured));
     this.poke();
+  }
+
+  /** A claim held while a row is announced in the ledger: no worker, here or elsewhere, takes the row meanwhile. */
+  #hold(): ClaimHold {
+    return { worker: this.#worker, until: iso(this.#clock.now() + this.#o.leaseMs) };
+  }
+
+  /** Writes a row's event under the claim taken by its insert or close, then releases the claim. */
+  async #announce(id: string, write: () => Promise<void>): Promise<void> {
+    try {
+      await write();
+    } finally {
+      await this.repo.releaseClaim(id, this.#worker).catch((err: unknown) => this.#log.error({ err, recordingId: id }, 'could not release the claim on a recording'));
+    }
   }
 
   // ------------------------------------------------------------------ scan
@@ -403,6 +425,7 @@ export class RecordingPipeline {
     const seen = new Set<string>();
     let added = 0;
     let closed = 0;
+    const fresh: { name: string; since: number }[] = [];
     for (const f of files) {
       seen.add(f.name);
       if (this.#state === 'stopped') break;
@@ -417,14 +440,23 @@ export class RecordingPipeline {
       const live = await this.repo.liveBySource(source.kind, f.name);
       if (live) {
         if (live.state !== 'captured') continue;
-        const row = await this.repo.markSpooled(live.id, nowIso, 'scan', nowIso);
+        const row = await this.repo.markSpooled(live.id, nowIso, 'scan', nowIso, this.#hold());
         if (!row) continue;
         closed++;
         this.#log.warn({ recordingId: row.id, callId: row.call_id }, 'recording closed by the scan: its end was not reported over AMI');
-        await this.#ledgerStopped(row, { reason: 'scan', recovered: true }, true);
+        await this.#announce(row.id, () => this.#ledgerStopped(row, { reason: 'scan', recovered: true }, true));
         continue;
       }
       if (await this.repo.hasFailed(source.kind, f.name)) continue;
+      fresh.push({ name: f.name, since });
+    }
+    for (const name of this.#firstSeen.keys()) if (!seen.has(name)) this.#firstSeen.delete(name);
+    // A file that another worker or instance stored and removed since the listing has no live row
+    // any more, yet is in `files`: only the names the source still lists after that check are new.
+    const present = fresh.length === 0 ? new Set<string>() : await source.list().then((l) => new Set(l.map((x) => x.name)), () => new Set<string>());
+    const nowIso = iso(now);
+    for (const f of fresh) {
+      if (!present.has(f.name) || this.#state === 'stopped') continue;
       const id = randomUUID();
       const callId = callIdFromFileName(f.name);
       const { row, created } = await this.repo.insert(
@@ -437,19 +469,19 @@ export class RecordingPipeline {
           uniqueid: null,
           linkedid: null,
           state: 'spooled',
-          startedAt: iso(since),
+          startedAt: iso(f.since),
           stoppedAt: nowIso,
           stopReason: 'scan',
           contextId: callId ?? id,
+          claim: this.#hold(),
         },
         nowIso,
       );
       if (!created) continue;
       added++;
       this.#log.warn({ recordingId: row.id, callId }, 'recording found by the scan without any AMI event');
-      await this.#ledgerStopped(row, { reason: 'scan', foundBy: 'scan' }, false);
+      await this.#announce(row.id, () => this.#ledgerStopped(row, { reason: 'scan', foundBy: 'scan' }, false));
     }
-    for (const name of this.#firstSeen.keys()) if (!seen.has(name)) this.#firstSeen.delete(name);
     if (added || closed) {
       await this.#queueMoved();
       this.poke();

@@ -5,7 +5,9 @@ import {
   insertValues,
   LostClaimError,
   patchColumns,
+  spoolValues,
   SQL,
+  type ClaimHold,
   type NewRecording,
   type RecordingPatch,
   type RecordingRepository,
@@ -95,8 +97,8 @@ export class PgRecordingRepo implements RecordingRepository {
     return (await this.#db.query(PG.failed, [source, name])).rows.length > 0;
   }
 
-  markSpooled(id: string, stoppedAt: string, reason: string, now: string): Promise<RecordingRow | null> {
-    return this.#one(`${PG.spool} RETURNING *`, [stoppedAt, reason, now, now, id]);
+  markSpooled(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): Promise<RecordingRow | null> {
+    return this.#one(`${PG.spool} RETURNING *`, spoolValues(id, stoppedAt, reason, now, claim));
   }
 
   async update(id: string, patch: RecordingPatch, worker: string | null): Promise<RecordingRow> {

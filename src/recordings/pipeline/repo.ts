@@ -60,6 +60,18 @@ export interface NewRecording {
   readonly stoppedAt?: string | null;
   readonly stopReason?: string | null;
   readonly contextId: string;
+  /** Inserted already claimed (see {@link ClaimHold}). */
+  readonly claim?: ClaimHold;
+}
+
+/**
+ * A claim taken while a row is announced in the ledger (`recording.started`/`stopped`): until its
+ * holder releases it, no worker of any instance takes the row, so none makes up an event that is
+ * still being written.
+ */
+export interface ClaimHold {
+  readonly worker: string;
+  readonly until: string;
 }
 
 /** Columns {@link RecordingRepository.update} may set; anything else in a patch is ignored. */
@@ -92,13 +104,17 @@ export function claimableWhere(now: string): string {
 }
 
 export const INSERT_COLUMNS =
-  'id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, started_at, stopped_at, stop_reason, context_id, next_attempt_at, created_at, updated_at';
+  'id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, started_at, stopped_at, stop_reason, context_id, next_attempt_at, claimed_by, claimed_until, created_at, updated_at';
+
+export function spoolValues(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): unknown[] {
+  return [stoppedAt, reason, now, now, claim.worker, claim.until, id, now, claim.worker];
+}
 
 /** The values of {@link INSERT_COLUMNS}, in that order. */
 export function insertValues(r: NewRecording, now: string): unknown[] {
   return [
     r.id, r.callId, r.source, r.sourceName, r.foundBy, r.uniqueid, r.linkedid, r.state, r.startedAt,
-    r.stoppedAt ?? null, r.stopReason ?? null, r.contextId, r.state === 'spooled' ? now : null, now, now,
+    r.stoppedAt ?? null, r.stopReason ?? null, r.contextId, r.state === 'spooled' ? now : null, r.claim?.worker ?? null, r.claim?.until ?? null, now, now,
   ];
 }
 
@@ -115,8 +131,11 @@ export interface RecordingRepository {
   liveBySource(source: string, name: string): Promise<RecordingRow | null>;
   /** True when a row for this file gave up: the scan must not pick the kept file up again. */
   hasFailed(source: string, name: string): Promise<boolean>;
-  /** captured → spooled (the file is closed). Returns the row, or null when it was not `captured`. */
-  markSpooled(id: string, stoppedAt: string, reason: string, now: string): Promise<RecordingRow | null>;
+  /**
+   * captured → spooled (the file is closed), claimed by `claim`. Returns the row, or null when it
+   * was not `captured` or another worker holds a live claim on it.
+   */
+  markSpooled(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): Promise<RecordingRow | null>;
   /** Applies `patch` if `worker` still holds the row's claim (or `worker` is null); else {@link LostClaimError}. */
   update(id: string, patch: RecordingPatch, worker: string | null): Promise<RecordingRow>;
   /** Claims the next due row (see {@link claimableWhere}) for `worker` until `until`, oldest due first. */
@@ -169,8 +188,8 @@ export class RecordingRepo implements RecordingRepository {
     return this.#st.failed.get(source, name) !== undefined;
   }
 
-  async markSpooled(id: string, stoppedAt: string, reason: string, now: string): Promise<RecordingRow | null> {
-    const n = this.#st.spool.run(stoppedAt, reason, now, now, id).changes;
+  async markSpooled(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): Promise<RecordingRow | null> {
+    const n = this.#st.spool.run(...spoolValues(id, stoppedAt, reason, now, claim)).changes;
     return n ? this.#get(id) : null;
   }
 
@@ -248,9 +267,9 @@ export const SQL = {
   get: 'SELECT * FROM recordings WHERE id = ?',
   live: `SELECT * FROM recordings WHERE source = ? AND source_name = ? AND state NOT IN ('done', 'deleted', 'failed')`,
   failed: `SELECT 1 FROM recordings WHERE source = ? AND source_name = ? AND state = 'failed' LIMIT 1`,
-  /** Parameters: stoppedAt, reason, now (twice), id. */
-  spool: `UPDATE recordings SET state = 'spooled', stopped_at = ?, stop_reason = ?, next_attempt_at = ?, updated_at = ?
-    WHERE id = ? AND state = 'captured'`,
+  /** Parameters: {@link spoolValues}. */
+  spool: `UPDATE recordings SET state = 'spooled', stopped_at = ?, stop_reason = ?, next_attempt_at = ?, updated_at = ?, claimed_by = ?, claimed_until = ?
+    WHERE id = ? AND state = 'captured' AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)`,
   extend: 'UPDATE recordings SET claimed_until = ? WHERE id = ? AND claimed_by = ?',
   release: 'UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?',
   releaseAll: 'UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?',
