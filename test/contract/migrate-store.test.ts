@@ -18,7 +18,7 @@ import { testDatabase } from './pg-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-migrate-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const targets = [testDatabase('cl_mig'), testDatabase('cl_mig'), testDatabase('cl_mig')];
+const targets = [testDatabase('cl_mig'), testDatabase('cl_mig'), testDatabase('cl_mig'), testDatabase('cl_mig')];
 
 async function cli(argv: string[]) {
   const out: string[] = [];
@@ -120,17 +120,63 @@ describe('consentline migrate-store', () => {
     await c.end();
   });
 
+  it('moves the work tables too: checkpoints, recordings, holds, deletions and erasures, value for value', async () => {
+    const src = await install('work');
+    const db = new Database(src.path);
+    const h = 'a'.repeat(64);
+    db.exec(`
+      INSERT INTO checkpoints (id, tree_size, root_hash, origin, key_id, note, created_at) VALUES (1, 10, '${h}', 'o', 'k', 'n1', '2026-01-01T00:00:00.000Z'), (7, 1203, '${h}', 'o', 'k', 'n2', '2026-01-02T00:00:00.000Z');
+      INSERT INTO recordings (id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, disposition, started_at, stopped_at, stop_reason, context_id,
+        plaintext_bytes, plaintext_sha256, ciphertext_bytes, ciphertext_sha256, key_id, store, object_key, attempts, created_at, updated_at)
+      VALUES ('r1', 'c1', 'spool', 'c1-1700000000.1.wav', 'ami', '1700000000.1', '1700000000.1', 'done', 'keep', '2026-01-01T00:00:00.000Z', '2026-01-01T00:05:00.000Z', 'hangup', 'c1',
+        4800044, '${h}', 4801234, '${'b'.repeat(64)}', 'local:k1', 's3', 'recordings/c1/r1.wav.enc', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:06:00.000Z'),
+        ('r2', NULL, 'spool', 'x.wav', 'scan', NULL, NULL, 'spooled', NULL, '2026-01-01T00:00:00.000Z', NULL, NULL, 'r2', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+      INSERT INTO legal_holds (id, scope, target, reason, set_by, set_by_name, set_at, release_requested_by, release_requested_by_name, release_requested_at)
+        VALUES ('h1', 'call', 'c1', 'litigation', 'tok1', 'dpo-a', '2026-01-03T00:00:00.000Z', 'tok1', 'dpo-a', '2026-01-04T00:00:00.000Z');
+      INSERT INTO retention_deletions (recording_id, call_id, object_key, reason, state, run_id, attempts, detail, marked_at)
+        VALUES ('r9', 'c9', 'recordings/c9/r9.wav.enc', 'retention', 'locked', 'run-1', 2, 'object lock until 2027', '2026-01-05T00:00:00.000Z');
+      INSERT INTO retention_leases (name, holder, expires_at, acquired_at) VALUES ('sweep', 'old-host', 1, '2026-01-05T00:00:00.000Z');
+      INSERT INTO erasure_requests (id, requested_by, requested_at, done_at, certificate) VALUES ('e1', 'dpo-b', '2026-01-06T00:00:00.000Z', '2026-01-06T00:00:01.000Z', '{"signed":true}');
+    `);
+    const tables: Record<string, string> = { checkpoints: 'id', recordings: 'id', legal_holds: 'id', retention_deletions: 'recording_id', erasure_requests: 'id' };
+    const asText = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)]));
+    const before = Object.fromEntries(
+      Object.entries(tables).map(([t, key]) => [t, (db.prepare(`SELECT * FROM ${t} ORDER BY ${key}`).all() as Record<string, unknown>[]).map(asText)]),
+    );
+    db.close();
+    const to = targets[3]!();
+    const r = await cli(['migrate-store', '--from', `sqlite:${src.path}`, '--to', to]);
+    expect(r.code).toBe(0);
+    expect(r.err).toMatch(/recordings: 2 rows/);
+    const c = new pg.Client({ connectionString: to });
+    await c.connect();
+    try {
+      for (const [t, key] of Object.entries(tables)) {
+        const rows = (await c.query(`SELECT * FROM ${t} ORDER BY ${key}`)).rows.map(asText);
+        expect(rows, t).toEqual(before[t]);
+      }
+      // A lease belongs to the old install's process: not moved.
+      expect((await c.query('SELECT count(*)::int AS n FROM retention_leases')).rows[0].n).toBe(0);
+      // New checkpoints get ids after the copied ones.
+      const next = await c.query(`INSERT INTO checkpoints (tree_size, root_hash, origin, key_id, note, created_at) VALUES (1204, '${h}', 'o', 'k', 'n3', 'now') RETURNING id`);
+      expect(Number(next.rows[0].id)).toBe(8);
+    } finally {
+      await c.end();
+    }
+  });
+
   it('refuses to leave unported data behind unless told to; bad arguments are usage errors', async () => {
     const src = await install('unported');
     const db = new Database(src.path);
-    db.exec("INSERT INTO checkpoints (tree_size, root_hash, origin, key_id, note, created_at) VALUES (1, '" + 'a'.repeat(64) + "', 'o', 'k', 'n', 'now')");
+    // A table a later version might add before its PostgreSQL port.
+    db.exec("CREATE TABLE operator_notes (id TEXT PRIMARY KEY, note TEXT); INSERT INTO operator_notes VALUES ('n1', 'x')");
     db.close();
     const to = targets[2]!();
     const refused = await cli(['migrate-store', '--from', `sqlite:${src.path}`, '--to', to]);
     expect(refused.code).toBe(1);
-    expect(refused.out).toMatch(/not moved: checkpoints \(1 rows\) have no PostgreSQL migration yet/);
+    expect(refused.out).toMatch(/not moved: operator_notes \(1 rows\) have no PostgreSQL migration yet/);
     const moved = await cli(['migrate-store', '--from', `sqlite:${src.path}`, '--to', to, '--skip-unported']);
-    expect(moved.err).toMatch(/leaving behind .*checkpoints \(1 rows\)/);
+    expect(moved.err).toMatch(/leaving behind .*operator_notes \(1 rows\)/);
     expect(moved.code).toBe(0);
 
     expect((await cli(['migrate-store', '--from', to, '--to', to])).code).toBe(2);

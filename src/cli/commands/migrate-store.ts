@@ -10,27 +10,52 @@ import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../evidence/sqli
 import type { VerifyResult } from '../../evidence/types.js';
 import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 
-/** Tables this command moves, in order; each has a PostgreSQL migration. */
+const text = (n: number): string[] => Array<string>(n).fill('text');
+const RECORDING_COLUMNS = [
+  'id', 'call_id', 'source', 'source_name', 'found_by', 'channel_uniqueid', 'linkedid', 'state', 'disposition',
+  'quarantine_reason', 'started_at', 'stopped_at', 'stop_reason', 'context_id', 'plaintext_bytes', 'plaintext_sha256',
+  'ciphertext_bytes', 'ciphertext_sha256', 'key_id', 'store', 'object_key', 'version_id', 'retain_until', 'attempts',
+  'next_attempt_at', 'last_error', 'last_error_at', 'claimed_by', 'claimed_until', 'delete_after', 'created_at', 'updated_at',
+] as const;
+const BIGINT_RECORDING_COLUMNS = new Set(['plaintext_bytes', 'ciphertext_bytes']);
+
+/**
+ * Tables this command moves, in order, with their PostgreSQL column types; each has a
+ * PostgreSQL migration. The first column is the key the copy pages by.
+ */
 const MOVED = {
-  events: EVENT_COLUMNS.split(', '),
-  calls: [
-    'call_id', 'started_at', 'flow_id', 'did', 'caller_lookup', 'caller_masked', 'language',
-    'legal_basis', 'outcome', 'recording', 'marketing', 'ended_at', 'server',
-  ],
-  subjects: ['commitment', 'lookup_key', 'masked', 'e164', 'salt', 'call_id'],
-  api_tokens: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at'],
-} as const;
+  events: { cols: EVENT_COLUMNS.split(', '), types: ['bigint', 'text', 'text', 'text', 'json', 'text', 'text'] },
+  calls: {
+    cols: ['call_id', 'started_at', 'flow_id', 'did', 'caller_lookup', 'caller_masked', 'language', 'legal_basis', 'outcome', 'recording', 'marketing', 'ended_at', 'server'],
+    types: text(13),
+  },
+  subjects: { cols: ['commitment', 'lookup_key', 'masked', 'e164', 'salt', 'call_id'], types: text(6) },
+  api_tokens: { cols: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at'], types: text(6) },
+  checkpoints: {
+    cols: ['id', 'tree_size', 'root_hash', 'origin', 'key_id', 'note', 'created_at'],
+    types: ['bigint', 'bigint', ...text(5)],
+  },
+  recordings: {
+    cols: [...RECORDING_COLUMNS],
+    types: RECORDING_COLUMNS.map((c) => (BIGINT_RECORDING_COLUMNS.has(c) ? 'bigint' : c === 'attempts' ? 'integer' : 'text')),
+  },
+  legal_holds: {
+    cols: ['id', 'scope', 'target', 'reason', 'set_by', 'set_by_name', 'set_at', 'release_requested_by', 'release_requested_by_name',
+      'release_requested_at', 'release_reason', 'released_by', 'released_by_name', 'released_at'],
+    types: text(14),
+  },
+  retention_deletions: {
+    cols: ['recording_id', 'call_id', 'object_key', 'version_id', 'reason', 'state', 'run_id', 'attempts', 'detail', 'retain_until', 'marked_at', 'finished_at'],
+    types: [...text(7), 'integer', ...text(4)],
+  },
+  erasure_requests: { cols: ['id', 'requested_by', 'requested_at', 'done_at', 'certificate'], types: text(5) },
+} as const satisfies Record<string, { cols: readonly string[]; types: readonly string[] }>;
 type Moved = keyof typeof MOVED;
+/** Tables keyed by an integer (paged from below every integer); the rest by text. */
+const INTEGER_KEYED = new Set<Moved>(['events', 'checkpoints']);
 
-const PG_TYPES: Record<Moved, string[]> = {
-  events: ['bigint', 'text', 'text', 'text', 'json', 'text', 'text'],
-  calls: Array<string>(13).fill('text'),
-  subjects: Array<string>(6).fill('text'),
-  api_tokens: Array<string>(6).fill('text'),
-};
-
-/** SQLite bookkeeping that is not data to move. */
-const IGNORED = new Set(['schema_migrations']);
+/** SQLite bookkeeping that is not data to move; a sweep lease ends with the old install. */
+const IGNORED = new Set(['schema_migrations', 'retention_leases']);
 /** Caches rebuilt from events on first use: safe to leave behind. */
 const REBUILDABLE = new Set(['merkle_nodes', 'call_facts']);
 
@@ -38,7 +63,7 @@ const PROGRESS_INTERVAL_MS = 1_000;
 
 export const migrateStore: Command = {
   name: 'migrate-store',
-  summary: 'move an embedded SQLite install to PostgreSQL (events with their seq and hashes, calls, subjects, tokens); chain verified before and after',
+  summary: 'move an embedded SQLite install to PostgreSQL (events with their seq and hashes, calls, subjects, tokens, checkpoints, recordings, holds, deletions, erasures); chain verified before and after',
   usage: 'consentline migrate-store --from sqlite:PATH --to postgres://user@host:5432/db [--batch N] [--skip-unported]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({
@@ -115,6 +140,8 @@ export const migrateStore: Command = {
               }
               io.err(`migrate-store: ${table}: ${done} rows`);
             }
+            // Copied ids keep their values: the identity goes on after the highest.
+            await client.query(`SELECT setval(pg_get_serial_sequence('checkpoints', 'id'), GREATEST((SELECT max(id) FROM checkpoints), 1), (SELECT count(*) > 0 FROM checkpoints))`);
             const after = await verifyWith(client, batch, (checked) => progress(`migrate-store: verifying target… ${checked}/${before.checked}`));
             if (!after.ok || after.checked !== before.checked || after.headHash !== before.headHash) {
               await client.query('ROLLBACK');
@@ -151,11 +178,10 @@ export const migrateStore: Command = {
 
 /** Rows of `table` in pages of `size`, in key order, values exactly as stored. */
 function* pages(db: Database.Database, table: Moved, size: number): Generator<unknown[][]> {
-  const cols = MOVED[table];
+  const { cols } = MOVED[table];
   const key = cols[0];
   const stmt = db.prepare(`SELECT ${cols.join(', ')} FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`).raw(true);
-  // Keys are integers (seq) or text; start below every value of either.
-  let after: unknown = table === 'events' ? Number.MIN_SAFE_INTEGER : '';
+  let after: unknown = INTEGER_KEYED.has(table) ? Number.MIN_SAFE_INTEGER : '';
   for (;;) {
     const rows = stmt.all(after, size) as unknown[][];
     if (rows.length === 0) return;
@@ -166,8 +192,7 @@ function* pages(db: Database.Database, table: Moved, size: number): Generator<un
 }
 
 async function insertRows(client: pg.PoolClient, table: Moved, rows: readonly unknown[][]): Promise<void> {
-  const cols = MOVED[table];
-  const types = PG_TYPES[table];
+  const { cols, types } = MOVED[table];
   const arrays = cols.map((_, i) => rows.map((r) => r[i] ?? null));
   const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
   await client.query(`INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
