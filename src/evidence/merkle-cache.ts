@@ -85,22 +85,35 @@ export class CachedLedgerTree implements LedgerTree {
     // Audit paths ask for neighbouring small subtrees of one block: read its leaves once.
     // Every range the RFC 9162 recursion asks for lies inside one aligned block.
     let memo: { start: number; leaves: Buffer[] } | null = null;
+    // The head only bounds how far a block is read ahead: reading it once per source is enough.
+    let head: number | null = null;
     const leaves = async (start: number, end: number): Promise<Buffer> => {
       const blockStart = start - (start % BLOCK);
       if (!memo || memo.start !== blockStart || memo.leaves.length < end - blockStart) {
-        const upTo = Math.max(end, Math.min(blockStart + BLOCK, await this.#store.headSeq()));
+        if (head === null) head = await this.#store.headSeq();
+        const upTo = Math.max(end, Math.min(blockStart + BLOCK, head));
         const read = await this.#contiguousLeaves(blockStart, upTo);
         if (read.length < end - blockStart) throw new LedgerGapError(start, end);
         memo = { start: blockStart, leaves: read };
       }
       return subtreeOfLeaves(memo.leaves, start - blockStart, end - blockStart);
     };
-    // Proofs in one tree share its right edge (the subtrees that are not complete): keep them.
+    // Proofs in one tree share its right edge (the subtrees that are not complete) and the
+    // upper siblings of nearby leaves: keep both, so a call's proofs read each node once.
     const edge = new Map<string, Buffer>();
+    const nodes = new Map<string, Buffer | null>();
+    const node = async (level: number, idx: number): Promise<Buffer | null> => {
+      const key = `${level}:${idx}`;
+      const known = nodes.get(key);
+      if (known !== undefined) return known;
+      const hash = await this.#store.node(level, idx);
+      if (nodes.size < 4_096) nodes.set(key, hash);
+      return hash;
+    };
     const sub = async (start: number, end: number): Promise<Buffer> => {
       const n = end - start;
       if (n >= BLOCK && isPowerOfTwo(n) && start % n === 0) {
-        const cached = await this.#store.node(Math.log2(n), start / n);
+        const cached = await node(Math.log2(n), start / n);
         if (cached) return cached;
       }
       if (n <= BLOCK) return leaves(start, end);
