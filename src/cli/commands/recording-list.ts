@@ -1,9 +1,28 @@
 import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { createPgPool } from '../../db/pg.js';
 import { openSqlite } from '../../db/sqlite.js';
-import { RECORDING_STATES, RecordingRepo, type RecordingState } from '../../recordings/pipeline/repo.js';
-import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
+import { databaseTarget, describeTarget } from '../../evidence/open-store.js';
+import { PgRecordingRepo } from '../../recordings/pipeline/repo-pg.js';
+import { RECORDING_STATES, RecordingRepo, type RecordingRepository, type RecordingState } from '../../recordings/pipeline/repo.js';
+import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { recordingDbPath, recordingToolConfig } from './recording-decrypt.js';
+import type { Config } from '../../config/schema.js';
+
+/** The recordings table read-only: `--db` (a SQLite file), else the configured database on either engine. */
+function openTable(values: { db?: string | undefined }, config: Config, io: CliIo): { repo: RecordingRepository; close(): Promise<void> } | null {
+  const target = values.db === undefined ? databaseTarget(config) : { kind: 'sqlite' as const, path: recordingDbPath(values, config) };
+  if (target.kind === 'postgres') {
+    const pool = createPgPool({ url: target.url, max: 1, applicationName: 'consentline-cli' });
+    return { repo: new PgRecordingRepo(pool), close: () => pool.end() };
+  }
+  if (!existsSync(target.path)) {
+    io.err(`no database at ${describeTarget(target)}`);
+    return null;
+  }
+  const { db } = openSqlite({ path: target.path, mustExist: true });
+  return { repo: new RecordingRepo(db), close: async () => void db.close() };
+}
 
 /** The recordings pipeline's rows: state, disposition, attempts and last error; ids and sizes only. */
 export const recordingList: Command = {
@@ -24,14 +43,10 @@ export const recordingList: Command = {
     const limit = positiveInt(values.limit, '--limit') ?? 100;
     const config = recordingToolConfig(values, io);
     if (!config) return EXIT.failed;
-    const dbPath = recordingDbPath(values, config);
-    if (!existsSync(dbPath)) {
-      io.err(`no database at ${dbPath}`);
-      return EXIT.failed;
-    }
-    const { db } = openSqlite({ path: dbPath, mustExist: true });
+    const table = openTable(values, config, io);
+    if (!table) return EXIT.failed;
     try {
-      const repo = new RecordingRepo(db);
+      const { repo } = table;
       const rows = await repo.list({ ...(values.state ? { state: values.state as RecordingState } : {}), limit });
       io.out(
         [
@@ -64,7 +79,7 @@ export const recordingList: Command = {
       io.out(`${rows.length} recording(s) shown; ${depth} waiting for a verified upload`);
       return EXIT.ok;
     } finally {
-      db.close();
+      await table.close();
     }
   },
 };
