@@ -1,11 +1,15 @@
 // npm run bench:recordings
 //
-// Encrypt + upload of recordings to a real S3 (Ceph RGW on loopback) against a plain PUT of the
-// same WAV bytes, in the same run, serial and 4 in flight. Prints MB/s (median of batches), the
-// ratio, peak RSS growth of this process, the machine and versions, and ends with one line
-// holding a single JSON object of the figures.
+// Encrypt + upload of recordings to a real S3 (Ceph RGW on loopback) against a plain PutObject of
+// the same WAV bytes with the same client, in the same run, in alternating batches, at 1, 2 and 4
+// uploads in flight. "encrypted" at N in flight is what the pipeline's N workers do (encrypt into
+// the work dir, then PUT); "encrypt-ahead" keeps one upload in flight and encrypts the next
+// recording meanwhile. Prints MB/s (median of batches), the ratio, CPU per MB of this process and
+// of the Ceph daemons (when their pids are known), the machine load, peak RSS growth, and ends
+// with one line holding a single JSON object of the figures.
 //
 // Environment: BENCH_N (recordings per configuration, default 200), BENCH_BATCH (default 20),
+// BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1),
 // RGW_ENDPOINT_JSON (use a running gateway; otherwise scripts/rgw/start.sh is run and stopped).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -95,6 +99,35 @@ function version(pkg: string): string {
   }
 }
 
+/** CPU ms (user + system) the process has used so far, from /proc; null when unknown. */
+function cpuMsOf(pid: number): number | null {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ = 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+function loadAvg(): string {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'unknown';
+  }
+}
+
+/** One SHA-256 pass over `data` (MB/s): plaintext and ciphertext each need one. */
+function sha256MBps(data: Buffer): number {
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    createHash('sha256').update(data).digest();
+    runs.push(data.length / MB / ((performance.now() - t) / 1000));
+  }
+  return Math.round(median(runs));
+}
+
 function rssOf(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
@@ -127,6 +160,7 @@ async function encryptOnly(keyring: Awaited<ReturnType<typeof createRecordingKey
 }
 
 async function main(): Promise<void> {
+  const loadAtStart = loadAvg();
   const work = mkdtempSync(join(tmpdir(), 'cl-bench-'));
   let rgw: Rgw;
   let stop: (() => Promise<void>) | null = null;
@@ -149,7 +183,8 @@ async function main(): Promise<void> {
       return { path, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
     });
     const keyring = await createRecordingKeyring({ mode: 'local', keyFile: join(work, 'bench.key') });
-    const envelope = createRecordingEnvelope(keyring);
+    // As the service builds it; BENCH_ENCRYPTIONS=n lets n encryptions run at once, to compare.
+    const envelope = createRecordingEnvelope(keyring, process.env.BENCH_ENCRYPTIONS ? { concurrentEncryptions: Number(process.env.BENCH_ENCRYPTIONS) } : {});
     const bucket = `cl-bench-${Date.now().toString(36)}`;
     const store = new S3ObjectStore({
       bucket,
@@ -209,47 +244,63 @@ async function main(): Promise<void> {
       return keys;
     };
 
-    const results: Record<string, { batchesMBps: number[]; medianMBps: number; overallMBps: number; nodeCpuMsPerMB: number }> = {};
-    for (const conc of [1, 4]) {
-      const acc = {
-        plain: { b: [] as number[], bytes: 0, ms: 0, cpu: 0 },
-        encrypted: { b: [] as number[], bytes: 0, ms: 0, cpu: 0 },
-        pipelined: { b: [] as number[], bytes: 0, ms: 0, cpu: 0 },
-      };
-      // batches alternate plain / encrypted so drift (GC in RGW, page cache) hits both alike
+    const daemons = Object.entries(rgw.pids ?? {});
+    const daemonCpu = (): number | null => {
+      let sum = 0;
+      for (const [, pid] of daemons) {
+        const ms = cpuMsOf(pid);
+        if (ms === null) return null;
+        sum += ms;
+      }
+      return daemons.length ? sum : null;
+    };
+    type Mode = 'plain' | 'encrypted' | 'pipelined';
+    interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null }
+    interface Result { batchesMBps: number[]; medianMBps: number; overallMBps: number; nodeCpuMsPerMB: number; rgwCpuMsPerMB: number | null }
+    const results: Record<string, Result> = {};
+    for (const conc of [1, 2, 4]) {
+      const acc: Partial<Record<Mode, Acc>> = {};
+      const modes: readonly Mode[] = conc === 1 ? ['plain', 'encrypted', 'pipelined'] : ['plain', 'encrypted'];
+      // batches alternate plain / encrypted so drift (GC in RGW, page cache, other load) hits both alike
       for (let start = 0; start < N; start += BATCH) {
         const ids = Array.from({ length: Math.min(BATCH, N - start) }, (_, j) => start + j);
-        const modes = conc === 1 ? (['plain', 'encrypted', 'pipelined'] as const) : (['plain', 'encrypted'] as const);
         for (const name of modes) {
+          const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0 });
           const keys: string[] = [];
+          const d0 = daemonCpu();
           const t = performance.now();
           const cpu0 = process.cpuUsage();
           if (name === 'pipelined') keys.push(...(await pipelinedRun(ids)));
           else await inFlight(ids, conc, async (i) => void keys.push(await (name === 'plain' ? plainPut : encryptedPut)(i)));
           const ms = performance.now() - t;
           const cpu = process.cpuUsage(cpu0);
-          acc[name].cpu += (cpu.user + cpu.system) / 1000;
-          const bytes = ids.reduce((s, i) => s + files[i % DISTINCT_FILES]!.bytes, 0);
-          acc[name].b.push(bytes / MB / (ms / 1000));
-          acc[name].bytes += bytes;
-          acc[name].ms += ms;
+          const d1 = daemonCpu();
+          a.cpu += (cpu.user + cpu.system) / 1000;
+          a.daemonCpu = a.daemonCpu === null || d0 === null || d1 === null ? null : a.daemonCpu + (d1 - d0);
+          const bytes = ids.reduce((sum, i) => sum + files[i % DISTINCT_FILES]!.bytes, 0);
+          a.b.push(bytes / MB / (ms / 1000));
+          a.bytes += bytes;
+          a.ms += ms;
           await store.delete(keys); // keep the RAM-backed OSD small; not timed
         }
-        log(`concurrency ${conc}: ${Math.min(start + BATCH, N)}/${N}`);
+        log(`${conc} in flight: ${Math.min(start + BATCH, N)}/${N} (load ${loadAvg()})`);
       }
-      for (const name of ['plain', 'encrypted', 'pipelined'] as const) {
-        if (!acc[name].b.length) continue;
+      for (const [name, a] of Object.entries(acc)) {
+        const mb = a.bytes / MB;
         results[`${name}_c${conc}`] = {
-          batchesMBps: acc[name].b.map((x) => Math.round(x * 10) / 10),
-          medianMBps: Math.round(median(acc[name].b) * 10) / 10,
-          overallMBps: Math.round((acc[name].bytes / MB / (acc[name].ms / 1000)) * 10) / 10,
-          nodeCpuMsPerMB: Math.round((acc[name].cpu / (acc[name].bytes / MB)) * 10) / 10,
+          batchesMBps: a.b.map((x) => Math.round(x * 10) / 10),
+          medianMBps: Math.round(median(a.b) * 10) / 10,
+          overallMBps: Math.round((mb / (a.ms / 1000)) * 10) / 10,
+          nodeCpuMsPerMB: Math.round((a.cpu / mb) * 10) / 10,
+          rgwCpuMsPerMB: a.daemonCpu === null ? null : Math.round((a.daemonCpu / mb) * 10) / 10,
         };
       }
     }
     clearInterval(sampler);
     const rssGrowthMB = Math.round(((peak - baseline) / MB) * 10) / 10;
-    const encOnly = await encryptOnly(keyring, Buffer.concat(Array.from({ length: 10 }, () => readFileSync(files[0]!.path))));
+    const sample = Buffer.concat(Array.from({ length: 10 }, () => readFileSync(files[0]!.path)));
+    const encOnly = await encryptOnly(keyring, sample);
+    const shaMBps = sha256MBps(sample);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
     await store.close();
 
@@ -259,28 +310,38 @@ async function main(): Promise<void> {
     } catch {
       /* not installed locally: remote endpoint */
     }
+    const r = (k: string): Result => results[k]!;
+    const ratio = (enc: string, plain: string): number => Math.round((r(enc).medianMBps / r(plain).medianMBps) * 100) / 100;
+    const cpuPerMB = (k: string): number | null => (r(k).rgwCpuMsPerMB === null ? null : r(k).nodeCpuMsPerMB + r(k).rgwCpuMsPerMB!);
+    // When both cores are busy (4 in flight), throughput is bounded by CPU ms per MB, all processes
+    // together: this is the best ratio the encrypted path could reach with the same CPU cost.
+    const cpuBoundRatio = (enc: string, plain: string): number | null => {
+      const e = cpuPerMB(enc);
+      const q = cpuPerMB(plain);
+      return e === null || q === null ? null : Math.round((q / e) * 100) / 100;
+    };
+    const level = (c: number, enc: string) => ({
+      plainMBps: r(`plain_c${c}`).medianMBps,
+      encryptedMBps: r(enc).medianMBps,
+      ratio: ratio(enc, `plain_c${c}`),
+      cpuBoundRatio: cpuBoundRatio(enc, `plain_c${c}`),
+    });
     const figures = {
       bench: 'recordings',
       n: N,
       batch: BATCH,
       objectBytes: 44 + PCM_BYTES,
-      serial: {
-        plainMBps: results.plain_c1!.medianMBps,
-        encryptedMBps: results.encrypted_c1!.medianMBps,
-        ratio: Math.round((results.encrypted_c1!.medianMBps / results.plain_c1!.medianMBps) * 100) / 100,
-        pipelinedMBps: results.pipelined_c1!.medianMBps,
-        pipelinedRatio: Math.round((results.pipelined_c1!.medianMBps / results.plain_c1!.medianMBps) * 100) / 100,
-      },
-      inFlight4: {
-        plainMBps: results.plain_c4!.medianMBps,
-        encryptedMBps: results.encrypted_c4!.medianMBps,
-        ratio: Math.round((results.encrypted_c4!.medianMBps / results.plain_c4!.medianMBps) * 100) / 100,
-      },
+      load: { start: loadAtStart, end: loadAvg() },
+      serial: { ...level(1, 'encrypted_c1'), encryptAheadMBps: r('pipelined_c1').medianMBps, encryptAheadRatio: ratio('pipelined_c1', 'plain_c1') },
+      inFlight2: level(2, 'encrypted_c2'),
+      inFlight4: level(4, 'encrypted_c4'),
       overallMBps: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.overallMBps])),
       nodeCpuMsPerMB: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.nodeCpuMsPerMB])),
+      rgwCpuMsPerMB: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.rgwCpuMsPerMB])),
       encryptOnlyMBps: encOnly,
+      sha256MBps: shaMBps,
       peakRssGrowthMB: rssGrowthMB,
-      bytesThroughMB: Math.round((5 * N * (44 + PCM_BYTES)) / MB),
+      bytesThroughMB: Math.round((7 * N * (44 + PCM_BYTES)) / MB),
       rgwRssMB: Object.fromEntries(Object.entries(rgw.pids ?? {}).map(([k, pid]) => [k, Math.round((rssOf(pid) ?? 0) / MB)])),
       targets: { ratioMin: 0.8, rssGrowthMaxMB: 64 },
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 1e9) },
@@ -293,12 +354,17 @@ async function main(): Promise<void> {
       },
     };
     const p = (s: string): void => void process.stdout.write(s + '\n');
-    p(`recordings bench: N=${N} × ${(figures.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, Ceph RGW ${ceph} on loopback`);
-    p(`machine: ${figures.machine.cpu}, ${figures.machine.cores} cores, ${figures.machine.memGB} GB; Node ${process.version}; @aws-crypto/client-node ${figures.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${figures.versions['@aws-sdk/client-s3']}`);
-    p(`serial      plain PUT ${figures.serial.plainMBps} MB/s, encrypt+upload ${figures.serial.encryptedMBps} MB/s, ratio ${figures.serial.ratio} (target ≥ 0.8); encrypt-ahead pipelined ${figures.serial.pipelinedMBps} MB/s, ratio ${figures.serial.pipelinedRatio}`);
-    p(`4 in flight plain PUT ${figures.inFlight4.plainMBps} MB/s, encrypt+upload ${figures.inFlight4.encryptedMBps} MB/s, ratio ${figures.inFlight4.ratio} (target ≥ 0.8)`);
-    p(`encryption alone (MB/s): ${JSON.stringify(encOnly)}; node CPU ms per MB: ${JSON.stringify(figures.nodeCpuMsPerMB)}`);
-    p(`peak RSS growth of this process: ${rssGrowthMB} MB while ${figures.bytesThroughMB} MB passed (target < 64 MB); RGW daemons RSS MB: ${JSON.stringify(figures.rgwRssMB)}`);
+    const f = figures;
+    const line = (label: string, l: ReturnType<typeof level>): string =>
+      `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}`;
+    p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, Ceph RGW ${ceph} on loopback`);
+    p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
+    p(`${line('1 in flight:', f.serial)}; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`);
+    p(line('2 in flight (the pipeline default, 2 workers):', f.inFlight2));
+    p(line('4 in flight:', f.inFlight4));
+    p(`CPU ms per MB, this process: ${JSON.stringify(f.nodeCpuMsPerMB)}; Ceph daemons (mon+osd+rgw): ${JSON.stringify(f.rgwCpuMsPerMB)}`);
+    p(`encryption alone in memory (MB/s): ${JSON.stringify(encOnly)}; one SHA-256 pass ${shaMBps} MB/s (the encrypted path hashes plaintext and ciphertext)`);
+    p(`peak RSS growth of this process: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed (target < 64 MB); Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
     p(JSON.stringify(figures));
   } finally {
     if (stop) await stop();

@@ -219,3 +219,48 @@ describe('KMS mode (construction only: no KMS here)', () => {
     });
   });
 });
+
+describe('encryptions take turns', () => {
+  /** A source that says when it was first read, and ends when told. */
+  function heldSource(): { stream: Readable; read: () => boolean; finish: () => void } {
+    let wasRead = false;
+    const stream = new Readable({
+      read() {
+        wasRead = true;
+      },
+    });
+    return {
+      stream,
+      read: () => wasRead,
+      finish: () => {
+        stream.push(randomBytes(100_000));
+        stream.push(null);
+      },
+    };
+  }
+
+  async function secondStartsWhileFirstRuns(concurrentEncryptions: number): Promise<boolean> {
+    const keyring = await createRecordingKeyring({ mode: 'local', keyFile: join(dir, `turns-${concurrentEncryptions}.key`) });
+    const env = createRecordingEnvelope(keyring, { concurrentEncryptions });
+    const first = heldSource();
+    const second = heldSource();
+    const a = env.encryptStream(first.stream, collector().sink, { callId: CALL });
+    const b = env.encryptStream(second.stream, collector().sink, { callId: CALL });
+    await new Promise((r) => setTimeout(r, 50));
+    const overlapped = second.read();
+    first.finish();
+    second.finish();
+    const [ra, rb] = await Promise.all([a, b]);
+    expect(ra.plaintextBytes).toBe(100_000);
+    expect(rb.plaintextBytes).toBe(100_000);
+    return overlapped;
+  }
+
+  it('by default one at a time: the second waits until the first has finished', async () => {
+    expect(await secondStartsWhileFirstRuns(1)).toBe(false);
+  });
+
+  it('concurrentEncryptions: 2 lets both run', async () => {
+    expect(await secondStartsWhileFirstRuns(2)).toBe(true);
+  });
+});

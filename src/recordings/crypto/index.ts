@@ -10,6 +10,7 @@ export {
 } from './keyring.js';
 export {
   createRecordingEnvelope,
+  type EnvelopeOptions,
   recordingContext,
   CONTEXT_PURPOSE,
   FRAME_LENGTH,
