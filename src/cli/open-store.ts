@@ -1,22 +1,56 @@
+import { PgTokenStore } from '../api/tokens-pg.js';
+import { SqliteTokenStore, type TokenStore } from '../api/tokens.js';
+import { openPg } from '../db/pg.js';
+import { parseDatabaseUrl, type DatabaseTarget } from '../db/pg-url.js';
+import { openSqlite } from '../db/sqlite.js';
+import { openPgEvidenceStore } from '../evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
 import type { EvidenceStore } from '../evidence/store.js';
+import { UsageError } from './command.js';
 
 export const DEFAULT_DB_PATH = './data/consentline.sqlite';
 
-/** The `--db` option every store-reading command accepts. */
+/** The `--db` option every store-reading command accepts: a SQLite file, `sqlite:PATH` or `postgres://…`. */
 export const DB_OPTION = { db: { type: 'string' } } as const;
 
-export function dbPathFromArgs(args: { readonly db?: string | undefined }, env: Readonly<Record<string, string | undefined>>): string {
-  return args.db ?? env.CONSENTLINE_DB ?? DEFAULT_DB_PATH;
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
 /**
- * Opens the evidence store a CLI command works on: `--db`, else CONSENTLINE_DB, else
- * ./data/consentline.sqlite. The single place to swap for the config loader later.
+ * The database a CLI command works on: `--db` (a file path or a database URL), else
+ * CONSENTLINE_DATABASE_URL, else CONSENTLINE_DB (a file), else ./data/consentline.sqlite.
  */
-export async function openStoreFromArgs(
-  args: { readonly db?: string | undefined },
-  env: Readonly<Record<string, string | undefined>>,
-): Promise<EvidenceStore> {
-  return openSqliteEvidenceStore({ path: dbPathFromArgs(args, env), mustExist: true });
+export function dbTargetFromArgs(args: { readonly db?: string | undefined }, env: Env): DatabaseTarget {
+  const given = args.db ?? env.CONSENTLINE_DATABASE_URL;
+  if (given !== undefined && /^(sqlite:|postgres(ql)?:\/\/)/.test(given)) {
+    const parsed = parseDatabaseUrl(given);
+    if (!parsed.ok) throw new UsageError(`--db: ${parsed.problem}`);
+    return parsed.target;
+  }
+  return { kind: 'sqlite', path: given ?? env.CONSENTLINE_DB ?? DEFAULT_DB_PATH };
+}
+
+/** Opens the evidence store a CLI command works on (it must exist: a typo must not create an empty one). */
+export async function openStoreFromArgs(args: { readonly db?: string | undefined }, env: Env): Promise<EvidenceStore> {
+  const target = dbTargetFromArgs(args, env);
+  if (target.kind === 'sqlite') return openSqliteEvidenceStore({ path: target.path, mustExist: true });
+  return openPgEvidenceStore({ url: target.url, max: 2 });
+}
+
+/** The API token table on either engine, closed after `fn`. */
+export async function withTokenStore<T>(args: { readonly db?: string | undefined }, env: Env, fn: (tokens: TokenStore) => Promise<T>): Promise<T> {
+  const target = dbTargetFromArgs(args, env);
+  if (target.kind === 'sqlite') {
+    const { db } = openSqlite({ path: target.path, mustExist: true });
+    try {
+      return await fn(new SqliteTokenStore(db));
+    } finally {
+      db.close();
+    }
+  }
+  const { pool } = await openPg({ url: target.url, max: 1, applicationName: 'consentline-cli' });
+  try {
+    return await fn(new PgTokenStore(pool));
+  } finally {
+    await pool.end();
+  }
 }

@@ -1,18 +1,10 @@
 import { parseArgs } from 'node:util';
-import { ROLES, SqliteTokenStore, type Role } from '../../api/tokens.js';
-import { openSqlite } from '../../db/sqlite.js';
+import { ROLES, type Role, type TokenStore } from '../../api/tokens.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { DB_OPTION, dbPathFromArgs } from '../open-store.js';
+import { DB_OPTION, withTokenStore } from '../open-store.js';
 
-async function withTokens<T>(values: { db?: string | undefined }, io: CliIo, fn: (tokens: SqliteTokenStore) => Promise<T>): Promise<T> {
-  // The database must exist: a typo in --db should not create a stray, empty one.
-  const { db } = openSqlite({ path: dbPathFromArgs(values, io.env), mustExist: true });
-  try {
-    return await fn(new SqliteTokenStore(db));
-  } finally {
-    db.close();
-  }
-}
+const withTokens = <T>(values: { db?: string | undefined }, io: CliIo, fn: (tokens: TokenStore) => Promise<T>): Promise<T> =>
+  withTokenStore(values, io.env, fn);
 
 export const tokenCreate: Command = {
   name: 'token create',
