@@ -124,10 +124,14 @@ test('two instances, one PostgreSQL queue, 20 recordings: each uploaded, verifie
     const drainMs = performance.now() - started;
     expect(counts).toEqual({ done: files.size });
 
-    const rows = await a.repo.list();
+    // A worker releases its claim just after the row is done.
+    const rows = await waitFor(async () => {
+      const all = await a.repo.list();
+      return all.every((r) => r.claimed_by === null) ? all : undefined;
+    }, 'claims released');
     expect(rows).toHaveLength(files.size);
     expect(new Set(rows.map((r) => r.source_name))).toEqual(new Set(files.keys()));
-    for (const r of rows) expect(r).toMatchObject({ state: 'done', disposition: 'keep', attempts: 0, claimed_by: null, last_error: null });
+    for (const r of rows) expect(r).toMatchObject({ state: 'done', disposition: 'keep', attempts: 0, claimed_until: null, last_error: null });
 
     // One upload per recording across both instances, and both took part.
     const uploads = [a, b].map((x) => x.sink.lines().filter((l) => l['msg'] === 'recording uploaded' || l['msg'] === 'recording was already stored'));
