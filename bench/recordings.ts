@@ -9,7 +9,9 @@
 // with one line holding a single JSON object of the figures.
 //
 // Environment: BENCH_N (recordings per configuration, default 200), BENCH_BATCH (default 20),
-// BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1),
+// BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_VERIFY (`read-back` or
+// `head`: add the pipeline's verification step to each encrypted upload; default none, as in the
+// issue's definition: encrypt + upload),
 // RGW_ENDPOINT_JSON (use a running gateway; otherwise scripts/rgw/start.sh is run and stopped).
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -29,9 +31,11 @@ import {
 } from '@aws-crypto/client-node';
 import { createRecordingEnvelope, createRecordingKeyring, FRAME_LENGTH, SUITE_ID } from '../src/recordings/crypto/index.js';
 import { S3ObjectStore } from '../src/recordings/storage/index.js';
+import { verifyStoredObject } from '../src/recordings/storage/verify.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const BATCH = Math.max(1, Math.min(N, Number(process.env.BENCH_BATCH ?? 20)));
+const VERIFY = process.env.BENCH_VERIFY === 'read-back' || process.env.BENCH_VERIFY === 'head' ? process.env.BENCH_VERIFY : 'none';
 const DISTINCT_FILES = 8;
 const SECONDS = 300;
 const PCM_BYTES = SECONDS * 8000 * 2; // 8 kHz, 16-bit, mono: 4.8 MB
@@ -203,12 +207,18 @@ async function main(): Promise<void> {
       await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(f.path), ContentLength: f.bytes }));
       return key;
     };
+    /** The pipeline's `verified` step, when BENCH_VERIFY asks for it. */
+    const verified = async (key: string, expected: { bytes: number; sha256: string }): Promise<void> => {
+      if (VERIFY === 'read-back') await verifyStoredObject(store, key, expected);
+      else if (VERIFY === 'head') await store.head(key);
+    };
     const encryptedPut = async (i: number): Promise<string> => {
       const f = files[i % DISTINCT_FILES]!;
       const key = `enc/${i}.wav.enc`;
       const encPath = join(work, `enc-${i}.wav.enc`);
       const r = await envelope.encryptFile(f.path, encPath, { callId: `bench-${i}` });
       await store.put(key, encPath, { bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 });
+      await verified(key, { bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 });
       await unlink(encPath);
       return key;
     };
@@ -238,6 +248,7 @@ async function main(): Promise<void> {
         if (j + 1 < ids.length) encrypted[j + 1] = enc(ids[j + 1]!);
         const key = `pipe/${ids[j]}.wav.enc`;
         await store.put(key, e.path, { bytes: e.bytes, sha256: e.sha256 });
+        await verified(key, e);
         await unlink(e.path);
         keys.push(key);
       }
@@ -330,6 +341,8 @@ async function main(): Promise<void> {
       bench: 'recordings',
       n: N,
       batch: BATCH,
+      verify: VERIFY,
+      encryptionsAtOnce: Number(process.env.BENCH_ENCRYPTIONS ?? 1),
       objectBytes: 44 + PCM_BYTES,
       load: { start: loadAtStart, end: loadAvg() },
       serial: { ...level(1, 'encrypted_c1'), encryptAheadMBps: r('pipelined_c1').medianMBps, encryptAheadRatio: ratio('pipelined_c1', 'plain_c1') },
@@ -357,7 +370,7 @@ async function main(): Promise<void> {
     const f = figures;
     const line = (label: string, l: ReturnType<typeof level>): string =>
       `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}`;
-    p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, Ceph RGW ${ceph} on loopback`);
+    p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
     p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
     p(`${line('1 in flight:', f.serial)}; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`);
     p(line('2 in flight (the pipeline default, 2 workers):', f.inFlight2));
