@@ -210,6 +210,9 @@ export async function removeRecordings(
   const byId = new Map(batch.map((c) => [c.id, c]));
   const targets: DeleteItem[] = batch.map((c) => ({ id: c.id, key: c.object_key, versionId: c.version_id }));
   const results = await d.deleter.delete(targets, { bypassGovernance: ctx.bypassGovernance === true });
+  // A store call that outlived the lease: whoever took over has resumed this batch from its
+  // `deleting` marks and written its events; writing them here too would say it twice.
+  await ctx.lease.check();
 
   const gone: Candidate[] = [];
   const kept: Array<{ id: string; state: 'locked' | 'failed'; detail: string; retainUntil?: string | null }> = [];

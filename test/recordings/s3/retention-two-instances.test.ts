@@ -36,15 +36,20 @@ afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** The real S3 store, counting the keys each delete call names (both instances share the tally). */
+/**
+ * The real S3 store, counting the keys each delete call names (both instances share the
+ * tally); `stall` runs inside a delete call, before the request goes out.
+ */
 class CountingS3Store extends S3ObjectStore {
   constructor(
     bucket: string,
     private readonly tally: Map<string, number>,
+    private readonly stall?: () => Promise<void>,
   ) {
     super(storeConfig(bucket, { maxAttempts: 1 }));
   }
   override async delete(targets: readonly DeleteTarget[], opts?: { allVersions?: boolean }): Promise<DeleteResult[]> {
+    await this.stall?.();
     for (const t of targets) {
       const key = typeof t === 'string' ? t : t.key;
       this.tally.set(key, (this.tally.get(key) ?? 0) + 1);
@@ -73,10 +78,15 @@ interface Instance {
   sweep(): Promise<SweepReport>;
 }
 
-async function instance(name: string, world: { schema: string; bucket: string; tally: Map<string, number> }, hooks?: RetentionServiceDeps['hooks']): Promise<Instance> {
+interface Stalls {
+  readonly hooks?: RetentionServiceDeps['hooks'];
+  readonly inDelete?: () => Promise<void>;
+}
+
+async function instance(name: string, world: { schema: string; bucket: string; tally: Map<string, number> }, stalls: Stalls = {}): Promise<Instance> {
   const evidence = await openPgEvidenceStore({ url: dbUrl(), schema: world.schema, max: 2 });
   const pool = createPgPool({ url: dbUrl(), schema: world.schema, max: 3, applicationName: `consentline-${name}` });
-  const objectStore = new CountingS3Store(world.bucket, world.tally);
+  const objectStore = new CountingS3Store(world.bucket, world.tally, stalls.inDelete);
   onTestFinished(async () => {
     await objectStore.close();
     await pool.end();
@@ -90,7 +100,7 @@ async function instance(name: string, world: { schema: string; bucket: string; t
     pepper: 'two-instances-pepper',
     clock,
     log: quietLog(),
-    ...(hooks ? { hooks } : {}),
+    ...(stalls.hooks ? { hooks: stalls.hooks } : {}),
   });
   return { evidence, pool, sweep: () => service.sweep() };
 }
@@ -128,10 +138,13 @@ async function exists(bucket: string, key: string): Promise<boolean> {
   }
 }
 
-/** Each item: object gone, asked to be deleted once, one deletion event, row deleted; the chain verifies. */
-async function expectDeletedOnce(world: { bucket: string; tally: Map<string, number> }, inst: Instance, items: Array<{ id: string; key: string }>) {
+/**
+ * Each item: object gone, asked to be deleted once (or `twice` for those a stalled store call
+ * had already sent), one deletion event, row deleted; the chain verifies.
+ */
+async function expectDeletedOnce(world: { bucket: string; tally: Map<string, number> }, inst: Instance, items: Array<{ id: string; key: string }>, twice = new Set<string>()) {
   for (const it of items) {
-    expect(world.tally.get(it.key), `deletes of ${it.key}`).toBe(1);
+    expect(world.tally.get(it.key), `deletes of ${it.key}`).toBe(twice.has(it.key) ? 2 : 1);
     expect(await exists(world.bucket, it.key)).toBe(false);
   }
   const events = await inst.pool.query<{ rid: string; n: number }>(
@@ -179,12 +192,14 @@ describe('two instances sweeping one PostgreSQL database and one bucket', () => 
     let bReport: SweepReport | null = null;
     let stalled: readonly string[] = [];
     const a = await instance('cl-a', world, {
-      afterMark: async (ids) => {
-        if (bReport) return;
-        // A stalls between marking a batch and deleting it, past its lease; B runs meanwhile.
-        stalled = ids;
-        clock.offset += 31_000;
-        bReport = await b.sweep();
+      hooks: {
+        afterMark: async (ids) => {
+          if (bReport) return;
+          // A stalls between marking a batch and deleting it, past its lease; B runs meanwhile.
+          stalled = ids;
+          clock.offset += 31_000;
+          bReport = await b.sweep();
+        },
       },
     });
     const items = await dueRecordings(world, a, 60);
@@ -198,5 +213,34 @@ describe('two instances sweeping one PostgreSQL database and one bucket', () => 
     if (!rb || rb.status !== 'done') throw new Error(`B did not run: ${JSON.stringify(rb)}`);
     expect(rb.recordings).toMatchObject({ resumed: 20, deleted: 60, failed: 0, locked: 0 });
     await expectDeletedOnce(world, b, items);
+  }, 120_000);
+
+  it('an instance that stalls inside its store call past its lease: the other resumes that batch, and the stalled one writes no second event', async () => {
+    const world = { schema: freshSchema(), bucket: await makeBucket(), tally: new Map<string, number>() };
+    const b = await instance('cl-b', world);
+    let bReport: SweepReport | null = null;
+    const a = await instance('cl-a', world, {
+      inDelete: async () => {
+        if (bReport) return;
+        // A's DeleteObjects is on its way but takes longer than the lease; B takes over meanwhile.
+        clock.offset += 31_000;
+        bReport = await b.sweep();
+      },
+    });
+    const items = await dueRecordings(world, a, 50);
+
+    const ra = await a.sweep();
+    expect(ra.status).toBe('lease_lost');
+    if (ra.status === 'busy') throw new Error('unreachable');
+    expect(ra.recordings.deleted).toBe(0);
+    const rb = bReport as SweepReport | null;
+    if (!rb || rb.status !== 'done') throw new Error(`B did not run: ${JSON.stringify(rb)}`);
+    expect(rb.recordings).toMatchObject({ resumed: 20, deleted: 50, failed: 0 });
+    // A's stalled request still reached the store after B's, for its first batch only: those keys were
+    // named twice (the second found nothing left), and still have one event each.
+    const firstBatch = [...items].sort((x, y) => (x.id < y.id ? -1 : 1)).slice(0, 20).map((i) => i.key);
+    const twice = new Set([...world.tally].filter(([, n]) => n === 2).map(([k]) => k));
+    expect(twice).toEqual(new Set(firstBatch));
+    await expectDeletedOnce(world, b, items, twice);
   }, 120_000);
 });
