@@ -83,9 +83,19 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const database = await openServiceDatabase(config, { clock });
   const { store } = database;
   log.info({ database: database.description, engine: database.kind }, 'evidence database ready');
-  const checkpointKeyPath = deps.checkpointKeyPath ?? join(dataDir, 'secrets', 'checkpoint-ed25519.pem');
-  const { signer, created: keyCreated } = loadOrCreateSigner(checkpointKeyPath, `consentline/${config.service.instanceId}`);
+  const checkpointKeyPath = deps.checkpointKeyPath ?? config.evidence.checkpointKeyFile ?? join(dataDir, 'secrets', 'checkpoint-ed25519.pem');
+  const origin = config.evidence.checkpointOrigin ?? `consentline/${config.service.instanceId}`;
+  const { signer, created: keyCreated } = loadOrCreateSigner(checkpointKeyPath, origin);
   log.info({ checkpointKey: checkpointKeyPath, verifierKey: signer.verifierKey }, keyCreated ? 'generated a new checkpoint signing key' : 'checkpoint signing key ready');
+  const latestCheckpoint = await database.readSide.checkpointRepo.latest();
+  if (latestCheckpoint && (latestCheckpoint.keyId !== signer.keyHash.toString('hex') || latestCheckpoint.origin !== origin)) {
+    // Several instances on one ledger must sign alike, or an auditor holding one verifier key
+    // cannot check the checkpoints the others signed.
+    log.warn(
+      { latest: { treeSize: latestCheckpoint.treeSize, origin: latestCheckpoint.origin, keyId: latestCheckpoint.keyId }, ours: { origin, keyId: signer.keyHash.toString('hex') } },
+      'the latest checkpoint was signed with another key or origin: instances sharing a ledger need the same evidence.checkpointKeyFile and evidence.checkpointOrigin',
+    );
+  }
   const queries = database.readSide.queries;
   const checkpoints = readSideCheckpoints(database.readSide, { signer, clock });
   const recordings = config.recordings.enabled

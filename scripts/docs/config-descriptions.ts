@@ -36,6 +36,9 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   evidence: 'The evidence ledger.',
   'evidence.pepper':
     'Secret key of the caller look-up hash (HMAC-SHA-256 of the E.164 number). When unset, one is generated on first start into `<service.dataDir>/secrets/pepper` (0600) and reused. Changing it makes earlier look-up keys unfindable. A secret: environment, `_FILE` or systemd credential `pepper`.',
+  'evidence.checkpointKeyFile':
+    'Ed25519 signing key (PKCS#8 PEM) of checkpoints and evidence bundles; created 0600 when missing. Default: `<service.dataDir>/secrets/checkpoint-ed25519.pem`. Several instances on one PostgreSQL ledger must share one key file (and one `checkpointOrigin`): an auditor checks every checkpoint with one verifier key. The service warns at start-up when the latest checkpoint was signed with another key or origin.',
+  'evidence.checkpointOrigin': 'The ledger’s name in signed checkpoints (the first line of the note). Default: `consentline/<service.instanceId>`; set one shared name when several instances share a ledger.',
 
   prompts: 'The voice prompts the service checks and plays.',
   'prompts.dir':

@@ -154,6 +154,13 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       /** Secret key for caller look-up hashes (HMAC-SHA-256). Set by env CONSENTLINE_PEPPER in production. */
       pepper: secret.optional(),
+      /**
+       * Ed25519 key (PKCS#8 PEM, created 0600 if missing) that signs checkpoints and bundles;
+       * default <dataDir>/secrets/checkpoint-ed25519.pem. Instances sharing one ledger share it.
+       */
+      checkpointKeyFile: z.string().min(1).optional(),
+      /** Names the ledger in signed checkpoints; default `consentline/<service.instanceId>`. */
+      checkpointOrigin: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces').optional(),
     })
     .default({}),
   prompts: z

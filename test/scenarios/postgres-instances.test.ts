@@ -1,4 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { openNote, parseVerifierKey } from '../../src/evidence/checkpoint.js';
 import { PgTokenStore } from '../../src/api/tokens-pg.js';
 import { createPgPool } from '../../src/db/pg.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
@@ -16,10 +20,16 @@ afterAll(async () => {
 });
 
 /** One whole service (its own Asterisk emulator, data dir and instance id) on the shared database. */
-async function instance(n: number): Promise<Scenario> {
+const shared = mkdtempSync(join(tmpdir(), 'cl-instances-'));
+afterAll(() => rmSync(shared, { recursive: true, force: true }));
+/** Instances sharing a ledger share the checkpoint key and origin. */
+const SIGNING = { checkpointKeyFile: join(shared, 'checkpoint.pem'), checkpointOrigin: 'consentline/test-ledger' };
+
+async function instance(n: number, signing: Record<string, string> = SIGNING): Promise<Scenario> {
   const s = await startScenario({
     top: {
       database: { url: dbUrl() },
+      evidence: signing,
       service: { instanceId: `consentline-${n}` },
       ari: { server: `pbx-${n}` },
       retention: { enabled: false },
@@ -87,5 +97,15 @@ describe('several instances on one PostgreSQL database', () => {
     expect(a.body.checkpoint.treeSize).toBe(b.body.checkpoint.treeSize);
     const latest = await api(two, token, 'GET', '/checkpoints/latest');
     expect(latest.body.treeSize ?? latest.body.checkpoint?.treeSize).toBe(a.body.checkpoint.treeSize);
+    // One key for the ledger: either instance's published key opens whichever signed.
+    const keys = await Promise.all([one, two].map(async (s) => (await api(s, token, 'GET', '/checkpoints/public-key')).body.verifierKey as string));
+    expect(keys[0]).toBe(keys[1]);
+    const note = (latest.body.note ?? latest.body.checkpoint?.note) as string;
+    expect(openNote(note, parseVerifierKey(keys[0]!)!)).toMatchObject({ ok: true });
+
+    // An instance started with its own key is told at once that it does not sign alike.
+    const stray = await instance(3, {});
+    expect(stray.logs.some((l) => /signed with another key or origin/.test(String(l.msg)))).toBe(true);
+    expect(one.logs.some((l) => /signed with another key or origin/.test(String(l.msg)))).toBe(false);
   });
 });
