@@ -159,6 +159,32 @@ async function expectDeletedOnce(world: { bucket: string; tally: Map<string, num
   expect(verify.ok).toBe(true);
 }
 
+/**
+ * A (which seeds `n` items) and B on one world; the first time A reaches its stall point it
+ * pushes the clock past its lease and B runs a whole sweep. Returns both reports.
+ */
+async function takeover(n: number, stallAt: 'afterMark' | 'inDelete') {
+  const world = { schema: freshSchema(), bucket: await makeBucket(), tally: new Map<string, number>() };
+  const b = await instance('cl-b', world);
+  let rb: SweepReport | null = null;
+  let stalled: readonly string[] = [];
+  const stall = async (ids: readonly string[] = []) => {
+    if (rb) return;
+    stalled = ids;
+    clock.offset += 31_000;
+    rb = await b.sweep();
+  };
+  const a = await instance('cl-a', world, stallAt === 'afterMark' ? { hooks: { afterMark: stall } } : { inDelete: () => stall() });
+  const items = await dueRecordings(world, a, n);
+  const ra = await a.sweep();
+  expect(ra.status).toBe('lease_lost');
+  if (ra.status === 'busy') throw new Error('unreachable');
+  expect(ra.recordings.deleted).toBe(0);
+  const bReport = rb as SweepReport | null;
+  if (!bReport || bReport.status !== 'done') throw new Error(`B did not run: ${JSON.stringify(bReport)}`);
+  return { world, b, items, stalled, bRecordings: bReport.recordings };
+}
+
 describe('two instances sweeping one PostgreSQL database and one bucket', () => {
   it('sweep at once, again and again: the lease lets one run at a time; each object deleted once, one event each', async () => {
     const world = { schema: freshSchema(), bucket: await makeBucket(), tally: new Map<string, number>() };
@@ -187,55 +213,17 @@ describe('two instances sweeping one PostgreSQL database and one bucket', () => 
   }, 120_000);
 
   it('an instance that stalls past its lease loses it: the other takes over its marks, the stalled one deletes nothing', async () => {
-    const world = { schema: freshSchema(), bucket: await makeBucket(), tally: new Map<string, number>() };
-    const b = await instance('cl-b', world);
-    let bReport: SweepReport | null = null;
-    let stalled: readonly string[] = [];
-    const a = await instance('cl-a', world, {
-      hooks: {
-        afterMark: async (ids) => {
-          if (bReport) return;
-          // A stalls between marking a batch and deleting it, past its lease; B runs meanwhile.
-          stalled = ids;
-          clock.offset += 31_000;
-          bReport = await b.sweep();
-        },
-      },
-    });
-    const items = await dueRecordings(world, a, 60);
-
-    const ra = await a.sweep();
-    expect(ra.status).toBe('lease_lost');
-    if (ra.status === 'busy') throw new Error('unreachable');
-    expect(ra.recordings.deleted).toBe(0);
+    // A stalls between marking a batch and deleting it.
+    const { world, b, items, stalled, bRecordings } = await takeover(60, 'afterMark');
     expect(stalled).toHaveLength(20);
-    const rb = bReport as SweepReport | null;
-    if (!rb || rb.status !== 'done') throw new Error(`B did not run: ${JSON.stringify(rb)}`);
-    expect(rb.recordings).toMatchObject({ resumed: 20, deleted: 60, failed: 0, locked: 0 });
+    expect(bRecordings).toMatchObject({ resumed: 20, deleted: 60, failed: 0, locked: 0 });
     await expectDeletedOnce(world, b, items);
   }, 120_000);
 
   it('an instance that stalls inside its store call past its lease: the other resumes that batch, and the stalled one writes no second event', async () => {
-    const world = { schema: freshSchema(), bucket: await makeBucket(), tally: new Map<string, number>() };
-    const b = await instance('cl-b', world);
-    let bReport: SweepReport | null = null;
-    const a = await instance('cl-a', world, {
-      inDelete: async () => {
-        if (bReport) return;
-        // A's DeleteObjects is on its way but takes longer than the lease; B takes over meanwhile.
-        clock.offset += 31_000;
-        bReport = await b.sweep();
-      },
-    });
-    const items = await dueRecordings(world, a, 50);
-
-    const ra = await a.sweep();
-    expect(ra.status).toBe('lease_lost');
-    if (ra.status === 'busy') throw new Error('unreachable');
-    expect(ra.recordings.deleted).toBe(0);
-    const rb = bReport as SweepReport | null;
-    if (!rb || rb.status !== 'done') throw new Error(`B did not run: ${JSON.stringify(rb)}`);
-    expect(rb.recordings).toMatchObject({ resumed: 20, deleted: 50, failed: 0 });
+    // A's DeleteObjects is on its way but takes longer than the lease.
+    const { world, b, items, bRecordings } = await takeover(50, 'inDelete');
+    expect(bRecordings).toMatchObject({ resumed: 20, deleted: 50, failed: 0 });
     // A's stalled request still reached the store after B's, for its first batch only: those keys were
     // named twice (the second found nothing left), and still have one event each.
     const firstBatch = [...items].sort((x, y) => (x.id < y.id ? -1 : 1)).slice(0, 20).map((i) => i.key);
