@@ -133,12 +133,13 @@ export const migrateStore: Command = {
             for (const table of Object.keys(MOVED) as Moved[]) {
               const total = count(table);
               let done = 0;
+              let left = 0;
               for (const rows of pages(db, table, batch)) {
-                await insertRows(client, table, rows);
+                left += await insertRows(client, table, rows);
                 done += rows.length;
                 progress(`migrate-store: ${table} ${done}/${total}`);
               }
-              io.err(`migrate-store: ${table}: ${done} rows`);
+              io.err(`migrate-store: ${table}: ${done - left} rows${left ? ` (${left} left out: a second checkpoint of a tree size already moved)` : ''}`);
             }
             // Copied ids keep their values: the identity goes on after the highest.
             await client.query(`SELECT setval(pg_get_serial_sequence('checkpoints', 'id'), GREATEST((SELECT max(id) FROM checkpoints), 1), (SELECT count(*) > 0 FROM checkpoints))`);
@@ -191,11 +192,16 @@ function* pages(db: Database.Database, table: Moved, size: number): Generator<un
   }
 }
 
-async function insertRows(client: pg.PoolClient, table: Moved, rows: readonly unknown[][]): Promise<void> {
+/** Inserts one page; returns how many rows were left out (a second checkpoint of a tree size). */
+async function insertRows(client: pg.PoolClient, table: Moved, rows: readonly unknown[][]): Promise<number> {
   const { cols, types } = MOVED[table];
   const arrays = cols.map((_, i) => rows.map((r) => r[i] ?? null));
   const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-  await client.query(`INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnest})`, arrays);
+  // SQLite allows two checkpoints of one size (the CLI and the service signing at once);
+  // PostgreSQL keeps one per size, as several instances sign there: the first one stays.
+  const conflict = table === 'checkpoints' ? ' ON CONFLICT (tree_size) DO NOTHING' : '';
+  const r = await client.query(`INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnest})${conflict}`, arrays);
+  return rows.length - (r.rowCount ?? rows.length);
 }
 
 /** Verifies the whole chain as the transaction sees it, in keyset pages. */
