@@ -221,7 +221,8 @@ test('SIGKILL with two batches deleted and the third only marked: the next run d
 });
 
 test('SIGKILL after RGW deleted a batch but before the sweep heard it: a restart inside the lease is refused, the one after its expiry takes over and writes each event once', { timeout: 180_000 }, async () => {
-  const w = await sweepWorld({ due: 12, notDue: 1, batchSize: 5, leaseSeconds: 20, gate: { pass: 1, stop: 'response' } });
+  // A 30 s lease: the immediate restart (a tsx start on a busy machine) lands well inside it.
+  const w = await sweepWorld({ due: 12, notDue: 1, batchSize: 5, leaseSeconds: 30, gate: { pass: 1, stop: 'response' } });
   await sweepKilledAtGate(w);
   const [first, second, rest] = [w.due.slice(0, 5), w.due.slice(5, 10), w.due.slice(10)];
   // The second batch is gone from RGW, but the dead run wrote neither its events nor its rows.
