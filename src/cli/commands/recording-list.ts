@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createPgPool } from '../../db/pg.js';
 import { openSqlite } from '../../db/sqlite.js';
@@ -6,12 +7,14 @@ import { databaseTarget, describeTarget } from '../../evidence/open-store.js';
 import { PgRecordingRepo } from '../../recordings/pipeline/repo-pg.js';
 import { RECORDING_STATES, RecordingRepo, type RecordingRepository, type RecordingState } from '../../recordings/pipeline/repo.js';
 import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { recordingDbPath, recordingToolConfig } from './recording-decrypt.js';
+import { dbTargetFromArgs } from '../open-store.js';
+import { recordingToolConfig } from './recording-decrypt.js';
 import type { Config } from '../../config/schema.js';
 
-/** The recordings table read-only: `--db` (a SQLite file), else the configured database on either engine. */
+/** The recordings table read-only: `--db` (a SQLite file, `sqlite:PATH` or `postgres://…`), else the configured database. */
 function openTable(values: { db?: string | undefined }, config: Config, io: CliIo): { repo: RecordingRepository; close(): Promise<void> } | null {
-  const target = values.db === undefined ? databaseTarget(config) : { kind: 'sqlite' as const, path: recordingDbPath(values, config) };
+  const given = values.db === undefined ? null : dbTargetFromArgs(values, {});
+  const target = given === null ? databaseTarget(config) : given.kind === 'sqlite' ? { ...given, path: resolve(given.path) } : given;
   if (target.kind === 'postgres') {
     const pool = createPgPool({ url: target.url, max: 1, applicationName: 'consentline-cli' });
     return { repo: new PgRecordingRepo(pool), close: () => pool.end() };
@@ -27,8 +30,8 @@ function openTable(values: { db?: string | undefined }, config: Config, io: CliI
 /** The recordings pipeline's rows: state, disposition, attempts and last error; ids and sizes only. */
 export const recordingList: Command = {
   name: 'recording list',
-  summary: 'list recordings and where each is in the pipeline',
-  usage: `consentline recording list [--state ${RECORDING_STATES.join('|')}] [--limit N] [--config file] [--db path]`,
+  summary: 'list recordings and where each is in the pipeline (from --db, else the configured database, on either engine)',
+  usage: `consentline recording list [--state ${RECORDING_STATES.join('|')}] [--limit N] [--config file] [--db path|url]`,
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({
       args: [...argv],

@@ -51,4 +51,11 @@ test('recording list reads the recordings of a PostgreSQL database: rows, states
   expect(done.out).toContain(ids[0]);
   expect(done.out).not.toContain(ids[1]);
   expect(done.out).toContain('1 recording(s) shown; 2 waiting for a verified upload');
+
+  // --db names the database over the configuration's, as a URL too.
+  writeFileSync(file, JSON.stringify({ ...config, database: { path: join(dir, 'absent.sqlite') } }));
+  expect((await cli(['recording', 'list', '--config', file])).err).toContain('no database at');
+  const byUrl = await cli(['recording', 'list', '--db', dbUrl(), '--config', file]);
+  expect(byUrl.code).toBe(0);
+  expect(byUrl.out).toContain('3 recording(s) shown; 2 waiting for a verified upload');
 });
