@@ -4,8 +4,9 @@ import { createHash, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PgTokenStore } from '../../src/api/tokens-pg.js';
+import { holdList, holdSet } from '../../src/cli/commands/hold.js';
 import { createPgPool, type PgPool } from '../../src/db/pg.js';
 import { openPgEvidenceStore, type PgEvidenceStore } from '../../src/evidence/pg-store.js';
 import { createSubject } from '../../src/evidence/subject.js';
@@ -13,7 +14,7 @@ import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
 import { PEPPER } from '../api/evidence-helpers.js';
 import { testDatabase } from '../contract/pg-helpers.js';
 import { writeCliConfig } from './cli-config.js';
-import { holdSweepEraseScenario, RETENTION_EVENT_KINDS } from './cli-scenario.js';
+import { holdSweepEraseScenario, io, RETENTION_EVENT_KINDS } from './cli-scenario.js';
 
 const dbUrl = testDatabase('cl_ret_cli');
 const dir = mkdtempSync(join(tmpdir(), 'cl-ret-cli-pg-'));
@@ -71,5 +72,21 @@ describe('CLI on PostgreSQL: retention run, hold, subject', () => {
       },
       verify: async () => (await evidence.verify()).ok,
     });
+  });
+
+  it('--db postgres://… overrides the configured database', async () => {
+    const tokens = new PgTokenStore(pool);
+    const t = (await tokens.create('dpo-db', 'dpo')).token;
+    const configFile = writeCliConfig(mkdtempSync(join(dir, 'other-')), {
+      dbPath: join(dir, 'missing.sqlite'),
+      store: `{ type: local, dir: ${JSON.stringify(join(dir, 'store'))} }`,
+      retention: '{ default: { recordingsDays: 5 } }',
+    });
+    const set = io({ CONSENTLINE_TOKEN: t });
+    expect(await holdSet.run(['--flow', 'main', '--reason', 'audit', '--config', configFile, '--db', dbUrl(), '--json'], set.cli)).toBe(0);
+    const id = (JSON.parse(set.out[0]!) as { id: string }).id;
+    const list = io();
+    expect(await holdList.run(['--active', '--json', '--config', configFile, '--db', dbUrl()], list.cli)).toBe(0);
+    expect((JSON.parse(list.out[0]!) as Array<{ id: string }>).map((h) => h.id)).toContain(id);
   });
 });

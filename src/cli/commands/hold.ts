@@ -17,7 +17,7 @@ function describeHold(h: HoldView): string {
 export const holdSet: Command = {
   name: 'hold set',
   summary: 'set a legal hold on a call, a caller (by number) or a flow; held items are never deleted until released',
-  usage: 'consentline hold set (--call id | --caller number | --flow id) --reason text [--token t] [--config file] [--db path]',
+  usage: 'consentline hold set (--call id | --caller number | --flow id) --reason text [--token t] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -52,7 +52,7 @@ export const holdSet: Command = {
 export const holdList: Command = {
   name: 'hold list',
   summary: 'list legal holds (--active: only those in force)',
-  usage: 'consentline hold list [--active] [--json] [--config file] [--db path]',
+  usage: 'consentline hold list [--active] [--json] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, active: { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (positionals.length) throw new UsageError('unexpected argument(s)');
@@ -73,7 +73,7 @@ export const holdList: Command = {
 export const holdRelease: Command = {
   name: 'hold release',
   summary: 'ask for, or approve, the release of a legal hold: two different DPO tokens are needed (four eyes)',
-  usage: 'consentline hold release <hold-id> [--reason text] [--token t] [--config file] [--db path]',
+  usage: 'consentline hold release <hold-id> [--reason text] [--token t] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, reason: { type: 'string' }, token: { type: 'string' } }, allowPositionals: true, strict: true });
     const [id, ...extra] = positionals;

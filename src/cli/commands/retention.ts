@@ -17,6 +17,7 @@ import type { SweepReport } from '../../retention/sweep.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
+import { dbTargetFromArgs } from '../open-store.js';
 import { recordingToolConfig } from './recording-decrypt.js';
 import { openRetentionDatabase } from './retention-db.js';
 
@@ -54,7 +55,8 @@ export async function openRetentionTool(values: { config?: string | undefined; d
       return null;
     }
   }
-  const database = await openRetentionDatabase(values.db === undefined ? databaseTarget(config) : { kind: 'sqlite', path: resolve(values.db) });
+  // --db (a file, sqlite:PATH or postgres://…) overrides the configured database.
+  const database = await openRetentionDatabase(values.db === undefined ? databaseTarget(config) : dbTargetFromArgs({ db: values.db }, {}));
   const { signer } = loadOrCreateSigner(join(dataDir, 'secrets', 'checkpoint-ed25519.pem'), `consentline/${config.service.instanceId}`);
   const { store: objectStore } = openRecordingStore(config.recordings, dataDir);
   const envelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false }).catch(() => null);
@@ -117,7 +119,7 @@ export function printSweep(r: SweepReport, io: CliIo, json: boolean): void {
 export const retentionRun: Command = {
   name: 'retention run',
   summary: 'run the retention sweep now: delete recordings past their policy, erase caller data past evidence retention (--dry-run: report only)',
-  usage: 'consentline retention run [--dry-run] [--json] [--config file] [--db path]',
+  usage: 'consentline retention run [--dry-run] [--json] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, 'dry-run': { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (positionals.length) throw new UsageError('unexpected argument(s)');

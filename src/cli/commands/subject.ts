@@ -12,7 +12,7 @@ import { dpoFromToken, openRetentionTool, TOOL_OPTIONS } from './retention.js';
 export const subjectErase: Command = {
   name: 'subject erase',
   summary: "erasure request (Art. 17): delete a caller's recordings and number, keep held calls; writes a signed erasure certificate",
-  usage: 'consentline subject erase <number> [--out certificate.json] [--reason text] [--token t] [--config file] [--db path]',
+  usage: 'consentline subject erase <number> [--out certificate.json] [--reason text] [--token t] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({
       args: [...argv],
@@ -52,7 +52,7 @@ export const subjectErase: Command = {
 export const subjectAccess: Command = {
   name: 'subject access',
   summary: "access request (Art. 15): export a caller's calls, notices heard, consents and recordings as JSON + a pl/en summary (--recordings: decrypted copies)",
-  usage: 'consentline subject access <number> --out dir [--lang pl|en] [--recordings] [--reason text] [--token t] [--config file] [--db path]',
+  usage: 'consentline subject access <number> --out dir [--lang pl|en] [--recordings] [--reason text] [--token t] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({
       args: [...argv],
