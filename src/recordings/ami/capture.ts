@@ -35,6 +35,15 @@ export interface AmiCaptureDeps {
   readonly fileName: (callId: string, uniqueid: string) => string;
 }
 
+/** Channels remembered (consent ids, decided starts): the oldest are forgotten past this. */
+const REMEMBERED = 10_000;
+
+function remember<K>(keys: Set<K> | Map<K, unknown>, key: K): void {
+  if (keys.size < REMEMBERED) return;
+  const oldest = keys.keys().next();
+  if (!oldest.done && oldest.value !== key) keys.delete(oldest.value);
+}
+
 interface Due {
   readonly e: ConsentVar;
   readonly callId: string;
@@ -92,6 +101,8 @@ export class AmiCapture {
     if (e.name === 'CONSENT_ID') {
       this.#consentIds.set(e.uniqueid, e.value);
       this.#consentIds.set(`linked:${e.linkedid}`, e.value);
+      remember(this.#consentIds, `linked:${e.linkedid}`);
+      remember(this.#consentIds, e.uniqueid);
       return;
     }
     if (e.name === 'CONSENT_RECORDING' && e.value === 'yes') this.#enqueue(() => this.#onConsent(e));
@@ -126,7 +137,7 @@ export class AmiCapture {
       this.#log.warn({ ...fields, outcome: outcome.status }, 'AMI down when MixMonitor was due: it is sent when AMI is back');
       return;
     }
-    this.#handled.add(e.uniqueid);
+    this.#decided(e.uniqueid);
     if (outcome.status === 'accepted') {
       this.#log.info(fields, 'MixMonitor started over AMI');
       return;
@@ -141,12 +152,12 @@ export class AmiCapture {
       // A timed-out action may have reached Asterisk: MIXMONITOR_FILENAME then says it runs.
       const running = await this.#d.watcher.getVar(due.e.channel, 'MIXMONITOR_FILENAME');
       if (running.status === 'ok' && running.value !== '') {
-        this.#handled.add(uniqueid);
+        this.#decided(uniqueid);
         this.#log.info({ uniqueid, callId: due.callId }, 'MixMonitor was already running after the AMI outage');
         continue;
       }
       if (running.status === 'error') {
-        this.#handled.add(uniqueid);
+        this.#decided(uniqueid);
         await this.#failed(due, 'ami_unavailable', `the call ended while AMI was down (${running.message})`);
         continue;
       }
@@ -156,6 +167,11 @@ export class AmiCapture {
       }
       await this.#send(due);
     }
+  }
+
+  #decided(uniqueid: string): void {
+    this.#handled.add(uniqueid);
+    remember(this.#handled, uniqueid);
   }
 
   async #failed(due: Due, reason: StartFailure, detail: string): Promise<void> {
