@@ -1,5 +1,4 @@
 import type { Config } from '../config/schema.js';
-import type { SqliteDatabase } from '../db/sqlite.js';
 import type { NoteSigner } from '../evidence/checkpoint.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import type { RecordingEnvelope } from '../recordings/crypto/envelope.js';
@@ -8,22 +7,17 @@ import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import { resolvePolicies } from './policy.js';
 import type { RetentionRepo } from './repo.js';
-import { SqliteRetentionRepo } from './repo-sqlite.js';
 import { RetentionService, type RetentionServiceDeps } from './service.js';
 
 /**
- * Where retention keeps its tables: a repository on either engine (`new PgRetentionRepo(pool)`,
- * `new SqliteRetentionRepo(db)`), or a connection to the service's SQLite file.
- */
-export type RetentionStorage = { readonly repo: RetentionRepo } | { readonly db: SqliteDatabase };
-
-/**
- * The retention service from the configuration. The caller owns the repository's connection
- * (or `db`), the evidence store and the object store, and closes them.
+ * The retention service from the configuration, on a repository of either engine
+ * (`new SqliteRetentionRepo(db)`, `new PgRetentionRepo(pool)`). The caller owns the
+ * repository's connection, the evidence store and the object store, and closes them.
  */
 export function createRetentionService(
   config: Readonly<Config>,
-  deps: RetentionStorage & {
+  deps: {
+    readonly repo: RetentionRepo;
     readonly evidence: Pick<EvidenceStore, 'append' | 'callEvents' | 'getCall'>;
     readonly objectStore: ObjectStore;
     readonly signer: NoteSigner;
@@ -37,7 +31,7 @@ export function createRetentionService(
   const r = config.retention;
   const store = config.recordings.store;
   return new RetentionService({
-    repo: 'repo' in deps ? deps.repo : new SqliteRetentionRepo(deps.db),
+    repo: deps.repo,
     evidence: deps.evidence,
     objectStore: deps.objectStore,
     ...(store.type === 's3' ? { bucket: store.bucket } : {}),
