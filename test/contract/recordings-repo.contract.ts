@@ -111,7 +111,7 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
       expect(await repos[0]!.countByState()).toEqual({ spooled: 1 });
     });
 
-    it('liveBySource and hasFailed: live rows only; a failed row is remembered', async () => {
+    it('liveBySource, hasFailed and hasFinished: live rows only; failed and stored rows are remembered', async () => {
       const f = await engine.fixture();
       const repo = await f.repo();
       const r = rec();
@@ -124,6 +124,19 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
       expect(await repo.liveBySource('spool', r.sourceName)).toBeNull();
       expect(await repo.hasFailed('spool', r.sourceName)).toBe(true);
       expect(await repo.hasFailed('ari', r.sourceName)).toBe(false);
+      expect(await repo.hasFinished('spool', r.sourceName)).toBe(false);
+
+      const stored = rec();
+      await repo.insert(stored, at(2));
+      expect(await repo.hasFinished('spool', stored.sourceName)).toBe(false);
+      await repo.update(stored.id, { state: 'verified' }, null);
+      expect(await repo.hasFinished('spool', stored.sourceName)).toBe(false);
+      await repo.update(stored.id, { state: 'done' }, null);
+      expect(await repo.hasFinished('spool', stored.sourceName)).toBe(true);
+      await repo.update(stored.id, { state: 'deleted' }, null);
+      expect(await repo.hasFinished('spool', stored.sourceName)).toBe(true);
+      expect(await repo.hasFinished('ari', stored.sourceName)).toBe(false);
+      expect(await repo.hasFailed('spool', stored.sourceName)).toBe(false);
     });
 
     it('markSpooled closes a captured row only, claimed for its announcement; not while another worker holds it', async () => {

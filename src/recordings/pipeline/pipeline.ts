@@ -312,7 +312,8 @@ export class RecordingPipeline {
       now,
     );
     // Same channel again (the start re-reported after a restart): the event is written at most once.
-    if (!created && row.channel_uniqueid !== e.uniqueid) return;
+    // Another instance that got the same AMI event and inserted the row writes it under its claim.
+    if (!created && (row.channel_uniqueid !== e.uniqueid || this.#heldElsewhere(row, now))) return;
     if (!created) return this.#ledgerStarted(row);
     this.#log.info({ recordingId: row.id, callId, uniqueid: e.uniqueid }, 'recording captured');
     await this.#announce(row.id, () => this.#ledgerStarted(row));
@@ -332,6 +333,8 @@ export class RecordingPipeline {
     let row = await this.repo.liveBySource(this.#d.source.kind, name);
     let wasCaptured = false;
     if (!row) {
+      // Stored already and gone from the source: another instance got this stop too and was first.
+      if ((await this.repo.hasFinished(this.#d.source.kind, name)) && !(await this.#listedNames()).has(name)) return;
       const id = randomUUID();
       const callId = asCallId(e.consentId) ?? (e.consentId === undefined ? callIdFromFileName(name) : null);
       const inserted = await this.repo.insert(
@@ -373,6 +376,18 @@ export class RecordingPipeline {
   /** A claim held while a row is announced in the ledger: no worker, here or elsewhere, takes the row meanwhile. */
   #hold(): ClaimHold {
     return { worker: this.#worker, until: iso(this.#clock.now() + this.#o.leaseMs) };
+  }
+
+  /** What the source lists now (nothing when it cannot be listed: the next scan retries). */
+  async #listedNames(): Promise<Set<string>> {
+    return this.#d.source.list().then(
+      (l) => new Set(l.map((x) => x.name)),
+      () => new Set<string>(),
+    );
+  }
+
+  #heldElsewhere(row: RecordingRow, now: string): boolean {
+    return row.claimed_by !== null && row.claimed_by !== this.#worker && row.claimed_until !== null && row.claimed_until >= now;
   }
 
   /** Writes a row's event under the claim taken by its insert or close, then releases the claim. */
@@ -453,7 +468,7 @@ export class RecordingPipeline {
     for (const name of this.#firstSeen.keys()) if (!seen.has(name)) this.#firstSeen.delete(name);
     // A file that another worker or instance stored and removed since the listing has no live row
     // any more, yet is in `files`: only the names the source still lists after that check are new.
-    const present = fresh.length === 0 ? new Set<string>() : await source.list().then((l) => new Set(l.map((x) => x.name)), () => new Set<string>());
+    const present = fresh.length === 0 ? new Set<string>() : await this.#listedNames();
     const nowIso = iso(now);
     for (const f of fresh) {
       if (!present.has(f.name) || this.#state === 'stopped') continue;

@@ -97,6 +97,10 @@ export class PgRecordingRepo implements RecordingRepository {
     return (await this.#db.query(PG.failed, [source, name])).rows.length > 0;
   }
 
+  async hasFinished(source: string, name: string): Promise<boolean> {
+    return (await this.#db.query(PG.finished, [source, name])).rows.length > 0;
+  }
+
   markSpooled(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): Promise<RecordingRow | null> {
     return this.#one(`${PG.spool} RETURNING *`, spoolValues(id, stoppedAt, reason, now, claim));
   }

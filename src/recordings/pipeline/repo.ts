@@ -131,6 +131,8 @@ export interface RecordingRepository {
   liveBySource(source: string, name: string): Promise<RecordingRow | null>;
   /** True when a row for this file gave up: the scan must not pick the kept file up again. */
   hasFailed(source: string, name: string): Promise<boolean>;
+  /** True when a row for this file was stored (done or deleted): its file was removed after that. */
+  hasFinished(source: string, name: string): Promise<boolean>;
   /**
    * captured → spooled (the file is closed), claimed by `claim`. Returns the row, or null when it
    * was not `captured` or another worker holds a live claim on it.
@@ -186,6 +188,10 @@ export class RecordingRepo implements RecordingRepository {
 
   async hasFailed(source: string, name: string): Promise<boolean> {
     return this.#st.failed.get(source, name) !== undefined;
+  }
+
+  async hasFinished(source: string, name: string): Promise<boolean> {
+    return this.#st.finished.get(source, name) !== undefined;
   }
 
   async markSpooled(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): Promise<RecordingRow | null> {
@@ -267,6 +273,7 @@ export const SQL = {
   get: 'SELECT * FROM recordings WHERE id = ?',
   live: `SELECT * FROM recordings WHERE source = ? AND source_name = ? AND state NOT IN ('done', 'deleted', 'failed')`,
   failed: `SELECT 1 FROM recordings WHERE source = ? AND source_name = ? AND state = 'failed' LIMIT 1`,
+  finished: `SELECT 1 FROM recordings WHERE source = ? AND source_name = ? AND state IN ('done', 'deleted') LIMIT 1`,
   /** Parameters: {@link spoolValues}. */
   spool: `UPDATE recordings SET state = 'spooled', stopped_at = ?, stop_reason = ?, next_attempt_at = ?, updated_at = ?, claimed_by = ?, claimed_until = ?
     WHERE id = ? AND state = 'captured' AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)`,
