@@ -82,6 +82,18 @@ describe('envelope encryption, local AES key', () => {
     expect(sha(await decrypt(env, ct))).toBe(sha(plain));
   });
 
+  it('input larger than a frame in one chunk is fine; a length that differs from the one announced fails loudly', async () => {
+    const env = await localEnv('k1.key');
+    const plain = randomBytes(2 * FRAME_LENGTH + 7);
+    // One chunk bigger than a frame (the SDK crashes on this when told plaintextLength).
+    const r = await env.encryptStream(Readable.from([plain]), collector().sink, { callId: CALL, plaintextBytes: plain.length });
+    expect(r.plaintextSha256).toBe(sha(plain));
+    await expect(env.encryptStream(Readable.from([plain]), collector().sink, { callId: CALL, plaintextBytes: plain.length + 1 })).rejects.toMatchObject({
+      code: 'ENCRYPT_FAILED',
+      message: expect.stringMatching(/read \d+ bytes, expected \d+ \(the file changed while it was encrypted\)/),
+    });
+  });
+
   it('generates a missing key file with 0600 and logs it', async () => {
     const lines: string[] = [];
     const log = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(s) });

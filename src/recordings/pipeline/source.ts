@@ -5,6 +5,7 @@ import type { Readable } from 'node:stream';
 import { isSafeRecordingName, resolveSpoolPath, type SpoolPathRejection } from '../ami/spool-path.js';
 import { AriFetchError, isValidStoredName, type AriRecordingsClient } from '../ari-fetch/client.js';
 import { DIALPLAN_FILE_PATTERN } from './names.js';
+import { FRAME_LENGTH } from '../crypto/envelope.js';
 
 export type NameCheck =
   | { readonly status: 'ok'; readonly name: string }
@@ -82,7 +83,7 @@ export class SpoolSource implements RecordingSource {
       await fh.close();
       return { status: 'rejected', reason: st.isFile() ? 'hard-link' : 'not-regular-file' };
     }
-    return { status: 'ok', stream: fh.createReadStream({ highWaterMark: 64 * 1024 }), size: st.size };
+    return { status: 'ok', stream: fh.createReadStream({ highWaterMark: FRAME_LENGTH }), size: st.size };
   }
 
   async remove(name: string): Promise<void> {
@@ -163,7 +164,7 @@ export class AriSource implements RecordingSource {
         throw e;
       }
     }
-    return { status: 'ok', stream: createReadStream(workPath, { highWaterMark: 64 * 1024 }), size };
+    return { status: 'ok', stream: createReadStream(workPath, { highWaterMark: FRAME_LENGTH }), size };
   }
 
   async remove(name: string, workPath: string): Promise<void> {
