@@ -8,14 +8,14 @@ import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
 import type { Config } from '../../config/schema.js';
-import { openSqlite } from '../../db/sqlite.js';
+import type { DatabaseTarget } from '../../db/pg-url.js';
 import { AccessLog, type Accessor } from '../../evidence/access-log.js';
-import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
 import { CryptoError } from '../../recordings/crypto/errors.js';
 import { openRecordingEnvelope, openRecordingStore } from '../../recordings/pipeline/build.js';
-import { RecordingRepo, type RecordingRow } from '../../recordings/pipeline/repo.js';
+import type { RecordingRow } from '../../recordings/pipeline/repo.js';
 import { ID_PATTERN } from '../../recordings/storage/keys.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
+import { describeTarget, openRecordingDb, openRecordingLedger, recordingDbTarget } from './recording-db.js';
 import { dpoFromToken } from './retention.js';
 
 const OPTIONS = {
@@ -50,10 +50,6 @@ export function recordingToolConfig(values: { config?: string | undefined }, io:
   return loaded.config;
 }
 
-export function recordingDbPath(values: { db?: string | undefined }, config: Config): string {
-  return resolve(values.db ?? config.database.path ?? join(resolve(config.service.dataDir), 'consentline.sqlite'));
-}
-
 /**
  * Gives an authorised operator the plaintext WAV of one recording, streamed: from the object store
  * by recording id, or from an `.enc` file. Needs the decrypting key on this host, a stated reason,
@@ -63,7 +59,7 @@ export function recordingDbPath(values: { db?: string | undefined }, config: Con
 export const recordingDecrypt: Command = {
   name: 'recording decrypt',
   summary: 'decrypt one recording (by recording id, or an .enc file) into a WAV file; needs the decrypting key and a --reason, written to the access log first',
-  usage: 'consentline recording decrypt <recording-id|file.enc> --reason text [--out file.wav] [--call-id id] [--token t] [--config file] [--db path]',
+  usage: 'consentline recording decrypt <recording-id|file.enc> --reason text [--out file.wav] [--call-id id] [--token t] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({ args: [...argv], options: OPTIONS, allowPositionals: true, strict: true });
     const [target, ...extra] = positionals;
@@ -96,18 +92,18 @@ export const recordingDecrypt: Command = {
     const isFile = !ID_PATTERN.test(target) || existsSync(target);
     let row: RecordingRow | null = null;
     const rowId = isFile ? /^([0-9a-f-]{36}|[0-9A-Z]{26})\.wav\.enc$/.exec(basename(target))?.[1] : target;
+    const dbTarget = recordingDbTarget(values, config);
     if (rowId !== undefined && (!isFile || values['call-id'] === undefined)) {
-      const dbPath = recordingDbPath(values, config);
-      if (existsSync(dbPath)) {
-        const { db } = openSqlite({ path: dbPath, mustExist: true });
+      const opened = openRecordingDb(dbTarget);
+      if (opened) {
         try {
-          row = await new RecordingRepo(db).get(rowId);
+          row = await opened.recordings.get(rowId);
         } finally {
-          db.close();
+          await opened.close();
         }
       }
       if (!row && !isFile) {
-        io.err(`no recording ${target} in ${dbPath}`);
+        io.err(`no recording ${target} in ${describeTarget(dbTarget)}`);
         return EXIT.failed;
       }
     }
@@ -139,7 +135,7 @@ export const recordingDecrypt: Command = {
     }
 
     // The access log first: no ledger entry, no plaintext.
-    const logged = await logDecrypt(io, recordingDbPath(values, config), values.token, {
+    const logged = await logDecrypt(io, dbTarget, values.token, {
       callIds: row ? (row.call_id ? [row.call_id] : []) : [contextId],
       recordingIds: row ? [row.id] : rowId !== undefined ? [rowId] : [],
       ...(row?.plaintext_bytes ? { range: `bytes 0-${row.plaintext_bytes - 1}/${row.plaintext_bytes}` } : {}),
@@ -188,29 +184,30 @@ export const recordingDecrypt: Command = {
 /** Writes the CLI read to the ledger; anything but EXIT.ok (with the reason on stderr) when it could not be. */
 async function logDecrypt(
   io: CliIo,
-  dbPath: string,
+  target: DatabaseTarget,
   token: string | undefined,
   what: { callIds: readonly string[]; recordingIds: readonly string[]; range?: string; reason: string },
 ): Promise<ExitCode> {
-  if (!existsSync(dbPath)) {
-    io.err(`error NO_LEDGER: no database at ${dbPath} to write the access log to; nothing was decrypted (pass --db)`);
+  const where = describeTarget(target);
+  if (target.kind === 'sqlite' && !existsSync(target.path)) {
+    io.err(`error NO_LEDGER: no database at ${where} to write the access log to; nothing was decrypted (pass --db)`);
     return EXIT.error;
   }
   let evidence;
   try {
-    evidence = await openSqliteEvidenceStore({ path: dbPath, mustExist: true });
+    evidence = await openRecordingLedger(target);
   } catch (err) {
-    io.err(`error NO_LEDGER: ${dbPath}: ${(err as Error).message}; nothing was decrypted`);
+    io.err(`error NO_LEDGER: ${where}: ${(err as Error).message}; nothing was decrypted`);
     return EXIT.error;
   }
   try {
     let who: Accessor | null = cliOperator(io.env);
     if (token !== undefined || io.env.CONSENTLINE_TOKEN) {
-      const { db } = openSqlite({ path: dbPath, mustExist: true });
+      const db = openRecordingDb(target)!;
       try {
-        who = await dpoFromToken(db, token, io);
+        who = await dpoFromToken(db.tokens, token, io);
       } finally {
-        db.close();
+        await db.close();
       }
       if (!who) return EXIT.failed;
     }

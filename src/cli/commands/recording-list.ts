@@ -1,31 +1,8 @@
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createPgPool } from '../../db/pg.js';
-import { openSqlite } from '../../db/sqlite.js';
-import { databaseTarget, describeTarget } from '../../evidence/open-store.js';
-import { PgRecordingRepo } from '../../recordings/pipeline/repo-pg.js';
-import { RECORDING_STATES, RecordingRepo, type RecordingRepository, type RecordingState } from '../../recordings/pipeline/repo.js';
-import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { dbTargetFromArgs } from '../open-store.js';
+import { RECORDING_STATES, type RecordingState } from '../../recordings/pipeline/repo.js';
+import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
 import { recordingToolConfig } from './recording-decrypt.js';
-import type { Config } from '../../config/schema.js';
-
-/** The recordings table read-only: `--db` (a SQLite file, `sqlite:PATH` or `postgres://…`), else the configured database. */
-function openTable(values: { db?: string | undefined }, config: Config, io: CliIo): { repo: RecordingRepository; close(): Promise<void> } | null {
-  const given = values.db === undefined ? null : dbTargetFromArgs(values, {});
-  const target = given === null ? databaseTarget(config) : given.kind === 'sqlite' ? { ...given, path: resolve(given.path) } : given;
-  if (target.kind === 'postgres') {
-    const pool = createPgPool({ url: target.url, max: 1, applicationName: 'consentline-cli' });
-    return { repo: new PgRecordingRepo(pool), close: () => pool.end() };
-  }
-  if (!existsSync(target.path)) {
-    io.err(`no database at ${describeTarget(target)}`);
-    return null;
-  }
-  const { db } = openSqlite({ path: target.path, mustExist: true });
-  return { repo: new RecordingRepo(db), close: async () => void db.close() };
-}
+import { describeTarget, openRecordingDb, recordingDbTarget } from './recording-db.js';
 
 /** The recordings pipeline's rows: state, disposition, attempts and last error; ids and sizes only. */
 export const recordingList: Command = {
@@ -46,10 +23,14 @@ export const recordingList: Command = {
     const limit = positiveInt(values.limit, '--limit') ?? 100;
     const config = recordingToolConfig(values, io);
     if (!config) return EXIT.failed;
-    const table = openTable(values, config, io);
-    if (!table) return EXIT.failed;
+    const target = recordingDbTarget(values, config);
+    const table = openRecordingDb(target);
+    if (!table) {
+      io.err(`no database at ${describeTarget(target)}`);
+      return EXIT.failed;
+    }
     try {
-      const { repo } = table;
+      const repo = table.recordings;
       const rows = await repo.list({ ...(values.state ? { state: values.state as RecordingState } : {}), limit });
       io.out(
         [
