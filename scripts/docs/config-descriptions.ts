@@ -116,6 +116,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.source':
     '`spool`: a directory shared with Asterisk (its monitor directory). `ari`: no shared disk; MixMonitor writes into Asterisk’s recording directory and ConsentLine fetches each file over ARI, deleting it there after a verified upload.',
   'recordings.spoolDir': 'The Asterisk monitor directory as this host sees it (source `spool`).',
+  'recordings.spoolId':
+    'Names the storage this instance’s recordings wait on: the spool (or, with source `ari`, the Asterisk it fetches from) and `<service.dataDir>/recordings/work`. Default: `service.instanceId`, i.e. each instance works only on the recordings it found. Instances on one PostgreSQL database with the same `spoolId` must see the same spool and work directories (shared storage, e.g. NFS): they then take over each other’s recordings. Recordings queued before the upgrade that added it have no spool: any instance may take them, and the first whose spool scan lists the file keeps them. Changing it leaves the recordings queued under the old name to instances still using it.',
   'recordings.asteriskSpoolDir': 'The monitor directory as Asterisk names it, when it is mounted under another path here.',
   'recordings.ariRecordingDir': 'Source `ari`: Asterisk’s recording directory, where the dialplan’s MixMonitor must write (absolute path).',
   'recordings.ami': 'The AMI login used to watch MixMonitor events.',

@@ -73,6 +73,12 @@ export const RecordingsConfigSchema = z
      */
     source: z.enum(['spool', 'ari']).default('spool'),
     spoolDir: absOrRel.default(DEFAULTS.spoolDir),
+    /**
+     * Names the spool and work directories this instance sees; default `service.instanceId`.
+     * Instances with the same spoolId share them (shared storage) and each other's recordings;
+     * with different ones, never.
+     */
+    spoolId: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"').optional(),
     /** The monitor dir as Asterisk names it, when mounted elsewhere here. */
     asteriskSpoolDir: absOrRel.optional(),
     /** Source `ari`: Asterisk's recording dir, where the dialplan's MixMonitor must write (absolute path). */

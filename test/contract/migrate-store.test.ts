@@ -128,10 +128,10 @@ describe('consentline migrate-store', () => {
       INSERT INTO checkpoints (id, tree_size, root_hash, origin, key_id, note, created_at) VALUES (1, 10, '${h}', 'o', 'k', 'n1', '2026-01-01T00:00:00.000Z'), (7, 1203, '${h}', 'o', 'k', 'n2', '2026-01-02T00:00:00.000Z'),
         (8, 1203, '${h}', 'o', 'k2', 'n2 by a second signer', '2026-01-02T00:00:01.000Z');
       INSERT INTO recordings (id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, disposition, started_at, stopped_at, stop_reason, context_id,
-        plaintext_bytes, plaintext_sha256, ciphertext_bytes, ciphertext_sha256, key_id, store, object_key, attempts, created_at, updated_at)
+        plaintext_bytes, plaintext_sha256, ciphertext_bytes, ciphertext_sha256, key_id, store, object_key, attempts, created_at, updated_at, spool_id)
       VALUES ('r1', 'c1', 'spool', 'c1-1700000000.1.wav', 'ami', '1700000000.1', '1700000000.1', 'done', 'keep', '2026-01-01T00:00:00.000Z', '2026-01-01T00:05:00.000Z', 'hangup', 'c1',
-        4800044, '${h}', 4801234, '${'b'.repeat(64)}', 'local:k1', 's3', 'recordings/c1/r1.wav.enc', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:06:00.000Z'),
-        ('r2', NULL, 'spool', 'x.wav', 'scan', NULL, NULL, 'spooled', NULL, '2026-01-01T00:00:00.000Z', NULL, NULL, 'r2', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z');
+        4800044, '${h}', 4801234, '${'b'.repeat(64)}', 'local:k1', 's3', 'recordings/c1/r1.wav.enc', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:06:00.000Z', 'asterisk-1'),
+        ('r2', NULL, 'spool', 'x.wav', 'scan', NULL, NULL, 'spooled', NULL, '2026-01-01T00:00:00.000Z', NULL, NULL, 'r2', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', NULL);
       INSERT INTO legal_holds (id, scope, target, reason, set_by, set_by_name, set_at, release_requested_by, release_requested_by_name, release_requested_at)
         VALUES ('h1', 'call', 'c1', 'litigation', 'tok1', 'dpo-a', '2026-01-03T00:00:00.000Z', 'tok1', 'dpo-a', '2026-01-04T00:00:00.000Z');
       INSERT INTO retention_deletions (recording_id, call_id, object_key, reason, state, run_id, attempts, detail, marked_at)

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { EvidenceStore } from '../../src/evidence/store.js';
-import { LostClaimError, type NewRecording, type RecordingRepository } from '../../src/recordings/pipeline/repo.js';
+import { LostClaimError, type Claimant, type NewRecording, type RecordingRepository } from '../../src/recordings/pipeline/repo.js';
 
 /** One migrated database (SQLite file or PostgreSQL schema). */
 export interface RecordingsFixture {
@@ -39,9 +39,13 @@ function rec(over: Partial<NewRecording> = {}): NewRecording {
     stoppedAt: at(1),
     stopReason: 'hangup',
     contextId: callId ?? id,
+    spoolId: 'spool-1',
     ...over,
   };
 }
+
+/** A worker on the spool the rows of {@link rec} are on, unless told another. */
+const by = (worker: string, spoolId = 'spool-1'): Claimant => ({ worker, spoolId });
 
 /** Inserts `n` spooled rows created one second apart (the oldest first), returns their ids. */
 async function spooled(repo: RecordingRepository, n: number, from = 0): Promise<string[]> {
@@ -51,9 +55,9 @@ async function spooled(repo: RecordingRepository, n: number, from = 0): Promise<
 }
 
 /** Claims until nothing is due, returns the ids claimed. */
-async function drain(repo: RecordingRepository, worker: string, now: string, until: string): Promise<string[]> {
+async function drain(repo: RecordingRepository, claimant: Claimant, now: string, until: string): Promise<string[]> {
   const got: string[] = [];
-  for (let row = await repo.claimNext(worker, now, until); row; row = await repo.claimNext(worker, now, until)) got.push(row.id);
+  for (let row = await repo.claimNext(claimant, now, until); row; row = await repo.claimNext(claimant, now, until)) got.push(row.id);
   return got;
 }
 
@@ -83,6 +87,7 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
         claimed_by: null,
         created_at: at(5),
         updated_at: at(5),
+        spool_id: 'spool-1',
       });
       const again = await repo.insert({ ...rec(), sourceName: r.sourceName }, at(6));
       expect(again).toEqual({ row: first.row, created: false });
@@ -173,14 +178,14 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
       const repo = await f.repo();
       const held = rec({ claim: { worker: 'a', until: at(60) } });
       await repo.insert(held, at(1));
-      expect(await repo.claimNext('a', at(2), at(100))).toBeNull();
-      expect(await repo.claimNext('b', at(2), at(100))).toBeNull();
+      expect(await repo.claimNext(by('a'), at(2), at(100))).toBeNull();
+      expect(await repo.claimNext(by('b'), at(2), at(100))).toBeNull();
       await repo.releaseClaim(held.id, 'a');
-      expect((await repo.claimNext('b', at(3), at(100)))?.id).toBe(held.id);
+      expect((await repo.claimNext(by('b'), at(3), at(100)))?.id).toBe(held.id);
       const lapsed = rec({ claim: { worker: 'a', until: at(60) } });
       await repo.insert(lapsed, at(4));
-      expect(await repo.claimNext('b', at(59), at(100))).toBeNull();
-      expect((await repo.claimNext('b', at(61), at(100)))?.id).toBe(lapsed.id);
+      expect(await repo.claimNext(by('b'), at(59), at(100))).toBeNull();
+      expect((await repo.claimNext(by('b'), at(61), at(100)))?.id).toBe(lapsed.id);
     });
 
     it("update: unguarded, or guarded by the worker's claim (LostClaimError without it); large sizes stay numbers", async () => {
@@ -196,7 +201,7 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
 
       await expect(repo.update(id!, { state: 'encrypted' }, 'w1')).rejects.toBeInstanceOf(LostClaimError);
       expect((await repo.get(id!))?.state).toBe('spooled');
-      expect((await repo.claimNext('w1', at(100), at(160)))?.id).toBe(id);
+      expect((await repo.claimNext(by('w1'), at(100), at(160)))?.id).toBe(id);
       await expect(repo.update(id!, { state: 'encrypted' }, 'w2')).rejects.toMatchObject({ code: 'CLAIM_LOST' });
       expect(await repo.update(id!, { state: 'encrypted', updated_at: at(101) }, 'w1')).toMatchObject({ state: 'encrypted', updated_at: at(101), claimed_by: 'w1' });
       await expect(repo.update(randomUUID(), { state: 'done' }, null)).rejects.toBeInstanceOf(LostClaimError);
@@ -218,25 +223,25 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
       const expiring = (await repo.insert(rec(), at(6))).row.id;
       await repo.update(expiring, { state: 'done', disposition: 'quarantine', delete_after: at(200), next_attempt_at: at(200) }, null);
 
-      expect(await drain(repo, 'w', at(100), at(5000))).toEqual([a, c, b]);
+      expect(await drain(repo, by('w'), at(100), at(5000))).toEqual([a, c, b]);
       expect(await repo.get(a!)).toMatchObject({ claimed_by: 'w', claimed_until: at(5000), updated_at: at(100) });
-      expect(await drain(repo, 'w2', at(300), at(5000))).toEqual([expiring]);
-      expect(await drain(repo, 'w3', at(600), at(660))).toEqual([later]);
+      expect(await drain(repo, by('w2'), at(300), at(5000))).toEqual([expiring]);
+      expect(await drain(repo, by('w3'), at(600), at(660))).toEqual([later]);
     });
 
     it('claims: held until they expire, extended and released by their holder only, all freed by releaseAllOf', async () => {
       const f = await engine.fixture();
       const repo = await f.repo();
       const [x, y] = await spooled(repo, 2);
-      expect((await repo.claimNext('w1', at(10), at(70)))?.id).toBe(x);
-      expect((await repo.claimNext('w2', at(11), at(71)))?.id).toBe(y);
-      expect(await repo.claimNext('w3', at(12), at(72))).toBeNull();
+      expect((await repo.claimNext(by('w1'), at(10), at(70)))?.id).toBe(x);
+      expect((await repo.claimNext(by('w2'), at(11), at(71)))?.id).toBe(y);
+      expect(await repo.claimNext(by('w3'), at(12), at(72))).toBeNull();
 
       expect(await repo.extendClaim(x!, 'w2', at(500))).toBe(false);
       expect(await repo.extendClaim(x!, 'w1', at(130))).toBe(true);
       expect((await repo.get(x!))?.claimed_until).toBe(at(130));
       // y's claim ran out at 71: another worker takes it over; x's extended one holds.
-      expect((await repo.claimNext('w3', at(100), at(160)))?.id).toBe(y);
+      expect((await repo.claimNext(by('w3'), at(100), at(160)))?.id).toBe(y);
       expect((await repo.get(y!))?.claimed_by).toBe('w3');
       expect(await repo.extendClaim(y!, 'w2', at(200))).toBe(false);
       await expect(repo.update(y!, { attempts: 1 }, 'w2')).rejects.toBeInstanceOf(LostClaimError);
@@ -245,7 +250,7 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
       expect((await repo.get(x!))?.claimed_by).toBe('w1');
       await repo.releaseClaim(x!, 'w1');
       expect(await repo.get(x!)).toMatchObject({ claimed_by: null, claimed_until: null });
-      expect((await repo.claimNext('w1', at(101), at(161)))?.id).toBe(x);
+      expect((await repo.claimNext(by('w1'), at(101), at(161)))?.id).toBe(x);
 
       expect(await repo.releaseAllOf('w1')).toBe(1);
       expect(await repo.releaseAllOf('w1')).toBe(0);
@@ -259,13 +264,75 @@ export function recordingsRepoContract(engine: RecordingsEngine): void {
       const ids = await spooled(seed, 60);
       const repos = await Promise.all(Array.from({ length: 4 }, () => f.repo()));
       const workers = Array.from({ length: 12 }, (_, i) => ({ repo: repos[i % repos.length]!, name: `w${i}` }));
-      const claims = await Promise.all(workers.map((w) => drain(w.repo, w.name, at(100), at(400))));
+      const claims = await Promise.all(workers.map((w) => drain(w.repo, by(w.name), at(100), at(400))));
       const all = claims.flat();
       expect(all).toHaveLength(ids.length);
       expect(new Set(all)).toEqual(new Set(ids));
       for (const [i, got] of claims.entries()) {
         for (const id of got) expect((await seed.get(id))?.claimed_by).toBe(workers[i]!.name);
       }
+    });
+
+    it("spools: a worker never claims another spool's rows, even due, unclaimed or with a lapsed claim; rows of no spool go to anyone", async () => {
+      const f = await engine.fixture();
+      const repo = await f.repo();
+      const mine = (await repo.insert(rec(), at(1))).row.id;
+      const theirs = (await repo.insert(rec({ spoolId: 'spool-2' }), at(0))).row.id;
+      const lapsed = (await repo.insert(rec({ spoolId: 'spool-2', claim: { worker: 'b1', until: at(50) } }), at(2))).row.id;
+      const expiring = (await repo.insert(rec({ spoolId: 'spool-2' }), at(3))).row.id;
+      await repo.update(expiring, { state: 'done', disposition: 'quarantine', delete_after: at(60), next_attempt_at: at(60) }, null);
+      const old = (await repo.insert(rec({ spoolId: null }), at(4))).row.id;
+      const unset = rec();
+      delete (unset as { spoolId?: string | null }).spoolId;
+      const tool = (await repo.insert(unset, at(5))).row;
+      expect(tool.spool_id).toBeNull();
+      expect((await repo.get(theirs))?.spool_id).toBe('spool-2');
+
+      // Oldest due first, but only of spool-1 or of none: spool-2's older rows are passed over.
+      expect(await drain(repo, by('a1'), at(100), at(400))).toEqual([mine, old, tool.id]);
+      for (const id of [theirs, lapsed, expiring]) expect(await repo.get(id)).toMatchObject({ spool_id: 'spool-2', claimed_by: id === lapsed ? 'b1' : null });
+      expect(await repo.claimNext(by('a2', 'spool-3'), at(100), at(400))).toBeNull();
+      expect(await drain(repo, by('b2', 'spool-2'), at(100), at(400))).toEqual([theirs, lapsed, expiring]);
+
+      // No spool, claimed by another spool's worker and let lapse: the next claimant may be of any spool.
+      const free = (await repo.insert(rec({ spoolId: null }), at(6))).row.id;
+      expect((await repo.claimNext(by('b2', 'spool-2'), at(110), at(120)))?.id).toBe(free);
+      expect(await repo.claimNext(by('a1'), at(115), at(400))).toBeNull();
+      expect((await repo.claimNext(by('a1'), at(121), at(400)))?.id).toBe(free);
+    });
+
+    it('adoptSpool puts a row of no spool on the given one, once; a row of a spool keeps it', async () => {
+      const f = await engine.fixture();
+      const repo = await f.repo();
+      const old = (await repo.insert(rec({ spoolId: null }), at(1))).row.id;
+      const other = (await repo.insert(rec({ spoolId: 'spool-2' }), at(2))).row.id;
+      expect(await repo.adoptSpool(old, 'spool-1')).toBe(true);
+      expect(await repo.adoptSpool(old, 'spool-2')).toBe(false);
+      expect(await repo.adoptSpool(other, 'spool-1')).toBe(false);
+      expect((await repo.get(old))?.spool_id).toBe('spool-1');
+      expect((await repo.get(other))?.spool_id).toBe('spool-2');
+      expect(await drain(repo, by('b1', 'spool-2'), at(100), at(400))).toEqual([other]);
+    });
+
+    it('workers of two spools on separate connections claim at once: each row once, by a worker of its spool (any for no spool)', async () => {
+      const f = await engine.fixture();
+      const seed = await f.repo();
+      const spoolOf = new Map<string, string | null>();
+      for (let i = 0; i < 60; i++) {
+        const spoolId = i % 3 === 0 ? 'spool-1' : i % 3 === 1 ? 'spool-2' : i % 6 === 2 ? null : 'spool-1';
+        spoolOf.set((await seed.insert(rec({ spoolId }), at(i))).row.id, spoolId);
+      }
+      const repos = await Promise.all(Array.from({ length: 4 }, () => f.repo()));
+      // Same spoolId, several instances (shared storage): they share that spool's work.
+      const workers = Array.from({ length: 12 }, (_, i) => ({ repo: repos[i % repos.length]!, who: by(`w${i}`, i % 2 ? 'spool-2' : 'spool-1') }));
+      const claims = await Promise.all(workers.map((w) => drain(w.repo, w.who, at(100), at(400))));
+      expect(claims.flat()).toHaveLength(spoolOf.size);
+      expect(new Set(claims.flat())).toEqual(new Set(spoolOf.keys()));
+      for (const [i, got] of claims.entries()) {
+        for (const id of got) expect([null, workers[i]!.who.spoolId]).toContain(spoolOf.get(id));
+      }
+      const perInstance = (spool: string) => new Set(workers.flatMap((w, i) => (w.who.spoolId === spool && claims[i]!.length > 0 ? [w.repo] : [])));
+      expect(perInstance('spool-1').size).toBeGreaterThan(1);
     });
 
     it('queueStats, countByState, ofCall and list', async () => {

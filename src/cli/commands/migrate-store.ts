@@ -16,6 +16,7 @@ const RECORDING_COLUMNS = [
   'quarantine_reason', 'started_at', 'stopped_at', 'stop_reason', 'context_id', 'plaintext_bytes', 'plaintext_sha256',
   'ciphertext_bytes', 'ciphertext_sha256', 'key_id', 'store', 'object_key', 'version_id', 'retain_until', 'attempts',
   'next_attempt_at', 'last_error', 'last_error_at', 'claimed_by', 'claimed_until', 'delete_after', 'created_at', 'updated_at',
+  'spool_id',
 ] as const;
 const BIGINT_RECORDING_COLUMNS = new Set(['plaintext_bytes', 'ciphertext_bytes']);
 

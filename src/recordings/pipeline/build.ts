@@ -138,6 +138,7 @@ export async function createRecordingsRuntime(
   const pipeline = new RecordingPipeline(
     {
       instanceId: config.service.instanceId,
+      spoolId: rc.spoolId ?? config.service.instanceId,
       capture: rc.capture,
       quarantineDays: rc.quarantineDays,
       verify: rc.verify,

@@ -9,6 +9,7 @@ export {
   type RecordingState,
   type NewRecording,
   type ClaimHold,
+  type Claimant,
   type RecordingPatch,
   type QuarantineReason,
 } from './repo.js';

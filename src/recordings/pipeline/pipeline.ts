@@ -40,12 +40,18 @@ import type { ObjectStore } from '../storage/port.js';
 import { verifyStoredObject } from '../storage/verify.js';
 import { errorCode, PERMANENT_CODES, PipelineError } from './errors.js';
 import { asCallId, callIdFromFileName, dialplanFileName, quarantineObjectKey } from './names.js';
-import { LostClaimError, QUEUED_STATES, type ClaimHold, type QuarantineReason, type RecordingPatch, type RecordingRepository, type RecordingRow } from './repo.js';
+import { LostClaimError, QUEUED_STATES, type Claimant, type ClaimHold, type QuarantineReason, type RecordingPatch, type RecordingRepository, type RecordingRow } from './repo.js';
 import type { RecordingSource } from './source.js';
 
 export interface RecordingPipelineOptions {
   /** Names this instance's claims; claims it finds from an earlier run of itself are stale. */
   readonly instanceId: string;
+  /**
+   * The spool and work directories this instance sees (`recordings.spoolId`; default
+   * `instanceId`): its rows are inserted under it, and it works only on rows of it (or of none).
+   * Instances sharing those directories (shared storage) share one spoolId and each other's rows.
+   */
+  readonly spoolId?: string;
   readonly capture: 'dialplan' | 'ami';
   readonly quarantineDays: number;
   readonly verify: 'read-back' | 'head';
@@ -110,11 +116,12 @@ const STORE_CODES = new Set(['UNAVAILABLE', 'AUTH', 'LOCATION', 'INTEGRITY', 'NO
  */
 export class RecordingPipeline {
   readonly repo: RecordingRepository;
-  readonly #o: Required<Omit<RecordingPipelineOptions, 'retainDays' | 'storeInfo'>> & Pick<RecordingPipelineOptions, 'retainDays' | 'storeInfo'>;
+  readonly #o: Required<Omit<RecordingPipelineOptions, 'retainDays' | 'storeInfo' | 'spoolId'>> & Pick<RecordingPipelineOptions, 'retainDays' | 'storeInfo'>;
   readonly #d: RecordingPipelineDeps;
   readonly #log: Logger;
   readonly #clock: Clock;
   readonly #worker: string;
+  readonly #claimant: Claimant;
   readonly #unsubscribe: (() => void)[] = [];
   readonly #pendingStarts = new Map<string, RecordingStarted>();
   /** Capture mode `ami`: sends the MixMonitor action once a call's recording consent is in the ledger. */
@@ -153,6 +160,7 @@ export class RecordingPipeline {
     this.#log = deps.log.child({ component: 'recordings' });
     this.#clock = deps.clock ?? systemClock;
     this.#worker = options.instanceId;
+    this.#claimant = { worker: options.instanceId, spoolId: options.spoolId ?? options.instanceId };
     this.repo = deps.repo;
     const w = deps.watcher;
     if (w) {
@@ -307,13 +315,14 @@ export class RecordingPipeline {
         state: 'captured',
         startedAt: now,
         contextId: callId ?? id,
+        spoolId: this.#claimant.spoolId,
         claim: this.#hold(),
       },
       now,
     );
     // Same channel again (the start re-reported after a restart): the event is written at most once.
     // Another instance that got the same AMI event and inserted the row writes it under its claim.
-    if (!created && (row.channel_uniqueid !== e.uniqueid || this.#heldElsewhere(row, now))) return;
+    if (!created && (row.channel_uniqueid !== e.uniqueid || this.#heldElsewhere(row, now) || !this.#onOurSpool(row))) return;
     if (!created) return this.#ledgerStarted(row);
     this.#log.info({ recordingId: row.id, callId, uniqueid: e.uniqueid }, 'recording captured');
     await this.#announce(row.id, () => this.#ledgerStarted(row));
@@ -351,6 +360,7 @@ export class RecordingPipeline {
           stoppedAt: now,
           stopReason: e.reason,
           contextId: callId ?? id,
+          spoolId: this.#claimant.spoolId,
           claim: this.#hold(),
         },
         now,
@@ -358,7 +368,7 @@ export class RecordingPipeline {
       // Not created: the scan (here or on another instance) was first and announces it.
       if (!inserted.created) return;
       row = inserted.row;
-    } else if (row.state === 'captured') {
+    } else if (row.state === 'captured' && this.#onOurSpool(row)) {
       wasCaptured = true;
       const closed = await this.repo.markSpooled(row.id, now, e.reason, now, this.#hold());
       if (!closed) return;
@@ -384,6 +394,11 @@ export class RecordingPipeline {
       (l) => new Set(l.map((x) => x.name)),
       () => new Set<string>(),
     );
+  }
+
+  /** Rows of another spool are that spool's instances' business: their file is not on this host. */
+  #onOurSpool(row: RecordingRow): boolean {
+    return row.spool_id === null || row.spool_id === this.#claimant.spoolId;
   }
 
   #heldElsewhere(row: RecordingRow, now: string): boolean {
@@ -454,7 +469,11 @@ export class RecordingPipeline {
       const nowIso = iso(now);
       const live = await this.repo.liveBySource(source.kind, f.name);
       if (live) {
-        if (live.state !== 'captured') continue;
+        // A row of no spool (before migration 0021) whose file this spool lists is this spool's.
+        if (live.spool_id === null && (await this.repo.adoptSpool(live.id, this.#claimant.spoolId))) {
+          this.#log.info({ recordingId: live.id, spoolId: this.#claimant.spoolId }, 'recording from before spool ids put on this spool');
+        }
+        if (live.state !== 'captured' || !this.#onOurSpool(live)) continue;
         const row = await this.repo.markSpooled(live.id, nowIso, 'scan', nowIso, this.#hold());
         if (!row) continue;
         closed++;
@@ -488,6 +507,7 @@ export class RecordingPipeline {
           stoppedAt: nowIso,
           stopReason: 'scan',
           contextId: callId ?? id,
+          spoolId: this.#claimant.spoolId,
           claim: this.#hold(),
         },
         nowIso,
@@ -511,7 +531,7 @@ export class RecordingPipeline {
       const now = this.#clock.now();
       let row: RecordingRow | null;
       try {
-        row = await this.repo.claimNext(this.#worker, iso(now), iso(now + this.#o.leaseMs));
+        row = await this.repo.claimNext(this.#claimant, iso(now), iso(now + this.#o.leaseMs));
       } catch (err) {
         this.#log.error({ err }, 'recordings queue could not be read');
         row = null;

@@ -7,6 +7,7 @@ import {
   patchColumns,
   spoolValues,
   SQL,
+  type Claimant,
   type ClaimHold,
   type NewRecording,
   type RecordingPatch,
@@ -28,7 +29,7 @@ const INSERT = `INSERT INTO recordings (${INSERT_COLUMNS}) VALUES (${INSERT_COLU
 // SKIP LOCKED: a row another instance is claiming right now is passed over, not waited for; the
 // lock's recheck of the filter drops a row whose claim that instance just committed.
 const CLAIM = `UPDATE recordings SET claimed_by = $1, claimed_until = $3, updated_at = $2
-  WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('$2')}
+  WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('$2', '$4')}
               ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING *`;
 // The ledger's data column is json (the hashed text as stored): ->> reads it without a cast.
@@ -54,7 +55,7 @@ function toRow(r: PgRow): RecordingRow {
  * @example
  * const { pool } = await openPg({ url: 'postgres://consentline@db/consentline' });
  * const repo = new PgRecordingRepo(pool);
- * const row = await repo.claimNext('consentline-2', now, leaseEnd);
+ * const row = await repo.claimNext({ worker: 'consentline-2', spoolId: 'asterisk-2' }, now, leaseEnd);
  */
 export class PgRecordingRepo implements RecordingRepository {
   readonly #db: PgQueryable;
@@ -116,8 +117,8 @@ export class PgRecordingRepo implements RecordingRepository {
     return row;
   }
 
-  claimNext(worker: string, now: string, until: string): Promise<RecordingRow | null> {
-    return this.#one(CLAIM, [worker, now, until]);
+  claimNext(by: Claimant, now: string, until: string): Promise<RecordingRow | null> {
+    return this.#one(CLAIM, [by.worker, now, until, by.spoolId]);
   }
 
   async extendClaim(id: string, worker: string, until: string): Promise<boolean> {
@@ -130,6 +131,10 @@ export class PgRecordingRepo implements RecordingRepository {
 
   releaseAllOf(worker: string): Promise<number> {
     return this.#changes(PG.releaseAll, [worker]);
+  }
+
+  async adoptSpool(id: string, spoolId: string): Promise<boolean> {
+    return (await this.#changes(PG.adopt, [spoolId, id])) === 1;
   }
 
   list(opts: { state?: RecordingState; limit?: number } = {}): Promise<RecordingRow[]> {

@@ -43,6 +43,8 @@ export interface RecordingRow {
   readonly delete_after: string | null;
   readonly created_at: string;
   readonly updated_at: string;
+  /** The spool its file is on (migration 0021); null: any instance's (see {@link Claimant}). */
+  readonly spool_id: string | null;
 }
 
 export type RecordingPatch = Partial<Omit<RecordingRow, 'id' | 'created_at'>>;
@@ -60,8 +62,21 @@ export interface NewRecording {
   readonly stoppedAt?: string | null;
   readonly stopReason?: string | null;
   readonly contextId: string;
+  /** The inserting instance's `recordings.spoolId`; absent or null: claimable by every instance. */
+  readonly spoolId?: string | null;
   /** Inserted already claimed (see {@link ClaimHold}). */
   readonly claim?: ClaimHold;
+}
+
+/**
+ * Who asks {@link RecordingRepository.claimNext} for work: a worker of an instance whose spool
+ * and work directories are those named `spoolId` (`recordings.spoolId`). It gets rows of that
+ * spool, or of none (spool_id NULL: rows from before migration 0021), never another spool's,
+ * whose file this host cannot read.
+ */
+export interface Claimant {
+  readonly worker: string;
+  readonly spoolId: string;
 }
 
 /**
@@ -91,20 +106,21 @@ export function patchColumns(patch: RecordingPatch): [string, unknown][] {
 const QUEUED_SQL = QUEUED_STATES.map((s) => `'${s}'`).join(', ');
 
 /**
- * The claim's row filter, shared by both engines (`now` is the engine's placeholder): a closed
- * file not yet done and due, or a quarantined recording past its deletion date; in either case
- * unclaimed or with an expired claim. Timestamps are all `toISOString()` text of one length and
+ * The claim's row filter, shared by both engines (`now` and `spool` are the engine's
+ * placeholders): a closed file not yet done and due, or a quarantined recording past its deletion
+ * date; in either case unclaimed or with an expired claim, on the claimant's spool or none. Timestamps are all `toISOString()` text of one length and
  * layout, so text comparison is chronological under any collation.
  */
-export function claimableWhere(now: string): string {
-  return `((state IN (${QUEUED_SQL}) AND (next_attempt_at IS NULL OR next_attempt_at <= ${now}))
+export function claimableWhere(now: string, spool: string): string {
+  return `(spool_id = ${spool} OR spool_id IS NULL)
+         AND ((state IN (${QUEUED_SQL}) AND (next_attempt_at IS NULL OR next_attempt_at <= ${now}))
            OR (state = 'done' AND delete_after IS NOT NULL AND delete_after <= ${now}
                AND (next_attempt_at IS NULL OR next_attempt_at <= ${now})))
          AND (claimed_until IS NULL OR claimed_until < ${now})`;
 }
 
 export const INSERT_COLUMNS =
-  'id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, started_at, stopped_at, stop_reason, context_id, next_attempt_at, claimed_by, claimed_until, created_at, updated_at';
+  'id, call_id, source, source_name, found_by, channel_uniqueid, linkedid, state, started_at, stopped_at, stop_reason, context_id, next_attempt_at, claimed_by, claimed_until, created_at, updated_at, spool_id';
 
 export function spoolValues(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): unknown[] {
   return [stoppedAt, reason, now, now, claim.worker, claim.until, id, now, claim.worker];
@@ -115,6 +131,7 @@ export function insertValues(r: NewRecording, now: string): unknown[] {
   return [
     r.id, r.callId, r.source, r.sourceName, r.foundBy, r.uniqueid, r.linkedid, r.state, r.startedAt,
     r.stoppedAt ?? null, r.stopReason ?? null, r.contextId, r.state === 'spooled' ? now : null, r.claim?.worker ?? null, r.claim?.until ?? null, now, now,
+    r.spoolId ?? null,
   ];
 }
 
@@ -140,12 +157,14 @@ export interface RecordingRepository {
   markSpooled(id: string, stoppedAt: string, reason: string, now: string, claim: ClaimHold): Promise<RecordingRow | null>;
   /** Applies `patch` if `worker` still holds the row's claim (or `worker` is null); else {@link LostClaimError}. */
   update(id: string, patch: RecordingPatch, worker: string | null): Promise<RecordingRow>;
-  /** Claims the next due row (see {@link claimableWhere}) for `worker` until `until`, oldest due first. */
-  claimNext(worker: string, now: string, until: string): Promise<RecordingRow | null>;
+  /** Claims the next due row of the claimant's spool (see {@link claimableWhere}) until `until`, oldest due first. */
+  claimNext(by: Claimant, now: string, until: string): Promise<RecordingRow | null>;
   extendClaim(id: string, worker: string, until: string): Promise<boolean>;
   releaseClaim(id: string, worker: string): Promise<void>;
   /** Claims left by an earlier run of this instance (crash, SIGKILL) are stale: frees them, returns how many. */
   releaseAllOf(worker: string): Promise<number>;
+  /** Puts a row of no spool (from before migration 0021) on `spoolId`, whose scan lists its file; false if it has one. */
+  adoptSpool(id: string, spoolId: string): Promise<boolean>;
   list(opts?: { state?: RecordingState; limit?: number }): Promise<RecordingRow[]>;
   /** The recordings of one call, oldest first (playback and the API's list). */
   ofCall(callId: string): Promise<RecordingRow[]>;
@@ -210,8 +229,8 @@ export class RecordingRepo implements RecordingRepository {
     return this.#get(id)!;
   }
 
-  async claimNext(worker: string, now: string, until: string): Promise<RecordingRow | null> {
-    return (this.#st.claim.get({ worker, now, until }) as RecordingRow | undefined) ?? null;
+  async claimNext(by: Claimant, now: string, until: string): Promise<RecordingRow | null> {
+    return (this.#st.claim.get({ worker: by.worker, spool: by.spoolId, now, until }) as RecordingRow | undefined) ?? null;
   }
 
   async extendClaim(id: string, worker: string, until: string): Promise<boolean> {
@@ -224,6 +243,10 @@ export class RecordingRepo implements RecordingRepository {
 
   async releaseAllOf(worker: string): Promise<number> {
     return this.#st.releaseAll.run(worker).changes;
+  }
+
+  async adoptSpool(id: string, spoolId: string): Promise<boolean> {
+    return this.#st.adopt.run(spoolId, id).changes === 1;
   }
 
   async list(opts: { state?: RecordingState; limit?: number } = {}): Promise<RecordingRow[]> {
@@ -280,6 +303,7 @@ export const SQL = {
   extend: 'UPDATE recordings SET claimed_until = ? WHERE id = ? AND claimed_by = ?',
   release: 'UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND claimed_by = ?',
   releaseAll: 'UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE claimed_by = ?',
+  adopt: 'UPDATE recordings SET spool_id = ? WHERE id = ? AND spool_id IS NULL',
   listAll: 'SELECT * FROM recordings ORDER BY created_at DESC LIMIT ?',
   listState: 'SELECT * FROM recordings WHERE state = ? ORDER BY created_at DESC LIMIT ?',
   ofCall: 'SELECT * FROM recordings WHERE call_id = ? ORDER BY started_at, id LIMIT 1000',
@@ -294,7 +318,7 @@ function prepare(db: SqliteDatabase) {
     insert: db.prepare(`INSERT INTO recordings (${INSERT_COLUMNS}) VALUES (${INSERT_COLUMNS.split(',').map(() => '?').join(', ')})`),
     claim: db.prepare(
       `UPDATE recordings SET claimed_by = @worker, claimed_until = @until, updated_at = @now
-       WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('@now')} ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1)
+       WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('@now', '@spool')} ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1)
        RETURNING *`,
     ),
     eventOfCall: db.prepare(`SELECT 1 FROM events WHERE call_id = ? AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`),

@@ -1,7 +1,8 @@
 /**
- * Two instances that both watch one Asterisk's AMI get every recording event twice. The row's
- * finder writes `recording.started`/`stopped` under its claim; the other instance must not write
- * them again, even while the finder's append is still on its way to the ledger.
+ * Two instances that both watch one Asterisk's AMI, on one spool (the same spoolId), get every
+ * recording event twice. The row's finder writes `recording.started`/`stopped` under its claim;
+ * the other instance must not write them again, even while the finder's append is still on its
+ * way to the ledger.
  */
 import { afterEach, expect, test } from 'vitest';
 import type { RecordingPipelineDeps } from '../../../src/recordings/pipeline/index.js';
@@ -41,12 +42,12 @@ test("an AMI start and stop seen by two instances: one recording.started, one re
     },
     getCall: (callId) => w!.evidence.getCall(callId),
   };
-  const a = w.pipeline({ evidence: slowLedger, options: { instanceId: 'cl-a', settleMs: 60_000 } });
+  const a = w.pipeline({ evidence: slowLedger, options: { instanceId: 'cl-a', spoolId: 'shared', settleMs: 60_000 } });
   let file = '';
   // b hears of the start 150 ms after a, and of the stop only once a has stored and removed the file
   // (no periodic scan on b: it would check the active recordings' names through the same source).
   const bHears = [() => new Promise((r) => setTimeout(r, 150)), () => waitState(w!, file, 'done')];
-  const b = w.pipeline({ source: lateSource(w.spoolDir, bHears), options: { instanceId: 'cl-b', settleMs: 60_000, scanIntervalMs: 3_600_000 } });
+  const b = w.pipeline({ source: lateSource(w.spoolDir, bHears), options: { instanceId: 'cl-b', spoolId: 'shared', settleMs: 60_000, scanIntervalMs: 3_600_000 } });
   try {
     await waitFor(() => w!.watcher?.connected, 'AMI login');
     const callId = await ledgerCall(w, 'yes');
