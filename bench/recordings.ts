@@ -146,7 +146,7 @@ function rssOf(pid: number | undefined): number | null {
 async function encryptOnly(keyring: Awaited<ReturnType<typeof createRecordingKeyring>>, data: Buffer): Promise<Record<string, number>> {
   const client = buildClient(CommitmentPolicy.REQUIRE_ENCRYPT_REQUIRE_DECRYPT);
   const variants = {
-    ours_unsigned_64KiB: { suiteId: SUITE_ID, frameLength: FRAME_LENGTH },
+    [`ours_unsigned_${FRAME_LENGTH / 1024}KiB`]: { suiteId: SUITE_ID, frameLength: FRAME_LENGTH },
     sdk_default_signed_4KiB: { suiteId: AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY_ECDSA_P384, frameLength: 4096 },
     unsigned_4KiB: { suiteId: SUITE_ID, frameLength: 4096 },
   };
