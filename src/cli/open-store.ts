@@ -1,8 +1,11 @@
 import { PgTokenStore } from '../api/tokens-pg.js';
 import { SqliteTokenStore, type TokenStore } from '../api/tokens.js';
+import { resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
 import { openPg } from '../db/pg.js';
 import { parseDatabaseUrl, type DatabaseTarget } from '../db/pg-url.js';
 import { openSqlite } from '../db/sqlite.js';
+import { databaseTarget } from '../evidence/open-store.js';
 import { openPgEvidenceStore } from '../evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
 import type { EvidenceStore } from '../evidence/store.js';
@@ -29,11 +32,22 @@ export function dbTargetFromArgs(args: { readonly db?: string | undefined }, env
   return { kind: 'sqlite', path: given ?? env.CONSENTLINE_DB ?? DEFAULT_DB_PATH };
 }
 
-/** Opens the evidence store a CLI command works on (it must exist: a typo must not create an empty one). */
-export async function openStoreFromArgs(args: { readonly db?: string | undefined }, env: Env): Promise<EvidenceStore> {
-  const target = dbTargetFromArgs(args, env);
+/** For commands that read the configuration: `--db` when given, else the configured database. */
+export function configuredDbTarget(args: { readonly db?: string | undefined }, config: Pick<Config, 'database' | 'service'>): DatabaseTarget {
+  if (args.db === undefined) return databaseTarget(config);
+  const given = dbTargetFromArgs(args, {});
+  return given.kind === 'sqlite' ? { kind: 'sqlite', path: resolve(given.path) } : given;
+}
+
+/** The evidence store at `target`; it must exist: a typo must not create an empty one. */
+export function openStoreAt(target: DatabaseTarget): Promise<EvidenceStore> {
   if (target.kind === 'sqlite') return openSqliteEvidenceStore({ path: target.path, mustExist: true });
   return openPgEvidenceStore({ url: target.url, max: 2 });
+}
+
+/** Opens the evidence store a CLI command works on (`--db` and the environment). */
+export function openStoreFromArgs(args: { readonly db?: string | undefined }, env: Env): Promise<EvidenceStore> {
+  return openStoreAt(dbTargetFromArgs(args, env));
 }
 
 /** The API token table on either engine, closed after `fn`. */

@@ -28,6 +28,12 @@ export interface OpenPgOptions {
 const INT8_OID = 20;
 const JSON_OID = 114;
 
+/** `?` placeholders (SQL written once for both engines) as PostgreSQL's `$1, $2, …`; the SQL holds no literal `?`. */
+export function numbered(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }

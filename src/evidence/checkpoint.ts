@@ -8,7 +8,8 @@ import {
   type KeyObject,
 } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import type { Config } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { consistencyProof, inclusionPath, treeRoot, type SubtreeSource } from './merkle.js';
@@ -80,6 +81,18 @@ export function signerFromPrivateKey(name: string, privateKey: KeyObject): NoteS
     keyHash: noteKeyHash(name, publicKey),
     verifierKey: verifierKeyString(name, publicKey),
     sign: (message) => sign(null, message, privateKey),
+  };
+}
+
+/**
+ * The signing key's file and the ledger's name in checkpoints, as the configuration gives them
+ * (`evidence.checkpointKeyFile`, `evidence.checkpointOrigin`) or by default; the service and the
+ * CLI both sign with these.
+ */
+export function checkpointSigning(config: { readonly service: Pick<Config['service'], 'dataDir' | 'instanceId'>; readonly evidence: Pick<Config['evidence'], 'checkpointKeyFile' | 'checkpointOrigin'> }): { keyPath: string; origin: string } {
+  return {
+    keyPath: config.evidence.checkpointKeyFile ?? join(resolve(config.service.dataDir), 'secrets', 'checkpoint-ed25519.pem'),
+    origin: config.evidence.checkpointOrigin ?? `consentline/${config.service.instanceId}`,
   };
 }
 

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import type { PgQueryable } from '../db/pg.js';
+import { numbered, type PgQueryable } from '../db/pg.js';
 import type { Policies } from './policy.js';
 import type {
   CallerCall,
@@ -16,7 +16,7 @@ import type {
   Person,
   RetentionRepo,
 } from './repo.js';
-import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, numbered, SQL, type Query } from './repo-sql.js';
+import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, SQL, type Query } from './repo-sql.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 

@@ -4,12 +4,6 @@
 import { cutoffs, type Policies } from './policy.js';
 import type { HoldScope } from './repo.js';
 
-/** `?` placeholders as PostgreSQL's `$1, $2, …`. None of these queries holds a literal `?`. */
-export function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
-
 /** 1 when an active hold covers call `c` (a number on both engines, not a boolean). */
 export const HELD = `CASE WHEN EXISTS (SELECT 1 FROM legal_holds h WHERE h.released_at IS NULL AND (
     (h.scope = 'call' AND h.target = c.call_id) OR (h.scope = 'flow' AND h.target = c.flow_id)

@@ -1,7 +1,6 @@
 import { onTestFinished } from 'vitest';
-import { createPgPool } from '../../src/db/pg.js';
+import { createPgPool, numbered } from '../../src/db/pg.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
-import { numbered } from '../../src/retention/repo-sql.js';
 import { PgRetentionRepo } from '../../src/retention/repo-pg.js';
 import { freshSchema, testDatabase } from './pg-helpers.js';
 import { retentionRepoContract, type RetentionEngine } from './retention-repo.contract.js';

@@ -1,25 +1,12 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { PgTokenStore } from '../../api/tokens-pg.js';
 import { SqliteTokenStore, type TokenStore } from '../../api/tokens.js';
-import type { Config } from '../../config/schema.js';
 import { createPgPool } from '../../db/pg.js';
 import type { DatabaseTarget } from '../../db/pg-url.js';
 import { openSqlite } from '../../db/sqlite.js';
-import { databaseTarget, describeTarget } from '../../evidence/open-store.js';
-import { openPgEvidenceStore } from '../../evidence/pg-store.js';
-import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
-import type { EvidenceStore } from '../../evidence/store.js';
+import { describeTarget } from '../../evidence/open-store.js';
 import { PgRecordingRepo } from '../../recordings/pipeline/repo-pg.js';
 import { RecordingRepo, type RecordingRepository } from '../../recordings/pipeline/repo.js';
-import { dbTargetFromArgs } from '../open-store.js';
-
-/** The database a recording command works on: `--db` (a SQLite file, `sqlite:PATH` or `postgres://…`), else the configured one. */
-export function recordingDbTarget(values: { db?: string | undefined }, config: Config): DatabaseTarget {
-  if (values.db === undefined) return databaseTarget(config);
-  const given = dbTargetFromArgs(values, {});
-  return given.kind === 'sqlite' ? { kind: 'sqlite', path: resolve(given.path) } : given;
-}
 
 /** The recordings table and the API tokens of one database, on either engine. */
 export interface RecordingDb {
@@ -37,11 +24,6 @@ export function openRecordingDb(target: DatabaseTarget): RecordingDb | null {
   if (!existsSync(target.path)) return null;
   const { db } = openSqlite({ path: target.path, mustExist: true });
   return { recordings: new RecordingRepo(db), tokens: new SqliteTokenStore(db), close: async () => void db.close() };
-}
-
-/** The ledger of `target`, to write an access to (it must exist). */
-export function openRecordingLedger(target: DatabaseTarget): Promise<EvidenceStore> {
-  return target.kind === 'sqlite' ? openSqliteEvidenceStore({ path: target.path, mustExist: true }) : openPgEvidenceStore({ url: target.url, max: 2 });
 }
 
 export { describeTarget };

@@ -15,7 +15,8 @@ import { openRecordingEnvelope, openRecordingStore } from '../../recordings/pipe
 import type { RecordingRow } from '../../recordings/pipeline/repo.js';
 import { ID_PATTERN } from '../../recordings/storage/keys.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { describeTarget, openRecordingDb, openRecordingLedger, recordingDbTarget } from './recording-db.js';
+import { configuredDbTarget, openStoreAt } from '../open-store.js';
+import { describeTarget, openRecordingDb } from './recording-db.js';
 import { dpoFromToken } from './retention.js';
 
 const OPTIONS = {
@@ -92,7 +93,7 @@ export const recordingDecrypt: Command = {
     const isFile = !ID_PATTERN.test(target) || existsSync(target);
     let row: RecordingRow | null = null;
     const rowId = isFile ? /^([0-9a-f-]{36}|[0-9A-Z]{26})\.wav\.enc$/.exec(basename(target))?.[1] : target;
-    const dbTarget = recordingDbTarget(values, config);
+    const dbTarget = configuredDbTarget(values, config);
     if (rowId !== undefined && (!isFile || values['call-id'] === undefined)) {
       const opened = openRecordingDb(dbTarget);
       if (opened) {
@@ -195,7 +196,7 @@ async function logDecrypt(
   }
   let evidence;
   try {
-    evidence = await openRecordingLedger(target);
+    evidence = await openStoreAt(target);
   } catch (err) {
     io.err(`error NO_LEDGER: ${where}: ${(err as Error).message}; nothing was decrypted`);
     return EXIT.error;

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { RECORDING_STATES, type RecordingState } from '../../recordings/pipeline/repo.js';
 import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
 import { recordingToolConfig } from './recording-decrypt.js';
-import { describeTarget, openRecordingDb, recordingDbTarget } from './recording-db.js';
+import { configuredDbTarget } from '../open-store.js';
+import { describeTarget, openRecordingDb } from './recording-db.js';
 
 /** The recordings pipeline's rows: state, disposition, attempts and last error; ids and sizes only. */
 export const recordingList: Command = {
@@ -23,7 +24,7 @@ export const recordingList: Command = {
     const limit = positiveInt(values.limit, '--limit') ?? 100;
     const config = recordingToolConfig(values, io);
     if (!config) return EXIT.failed;
-    const target = recordingDbTarget(values, config);
+    const target = configuredDbTarget(values, config);
     const table = openRecordingDb(target);
     if (!table) {
       io.err(`no database at ${describeTarget(target)}`);

@@ -6,8 +6,7 @@ import { roleAllows, SqliteTokenStore, type TokenStore } from '../../api/tokens.
 import type { Config } from '../../config/schema.js';
 import type { SqliteDatabase } from '../../db/sqlite.js';
 import type { Accessor } from '../../evidence/access-log.js';
-import { loadOrCreateSigner } from '../../evidence/checkpoint.js';
-import { databaseTarget } from '../../evidence/open-store.js';
+import { checkpointSigning, loadOrCreateSigner } from '../../evidence/checkpoint.js';
 import type { EvidenceStore } from '../../evidence/store.js';
 import { openRecordingEnvelope, openRecordingStore } from '../../recordings/pipeline/build.js';
 import type { ObjectStore } from '../../recordings/storage/port.js';
@@ -17,7 +16,7 @@ import type { SweepReport } from '../../retention/sweep.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { dbTargetFromArgs } from '../open-store.js';
+import { configuredDbTarget } from '../open-store.js';
 import { recordingToolConfig } from './recording-decrypt.js';
 import { openRetentionDatabase } from './retention-db.js';
 
@@ -56,8 +55,9 @@ export async function openRetentionTool(values: { config?: string | undefined; d
     }
   }
   // --db (a file, sqlite:PATH or postgres://…) overrides the configured database.
-  const database = await openRetentionDatabase(values.db === undefined ? databaseTarget(config) : dbTargetFromArgs({ db: values.db }, {}));
-  const { signer } = loadOrCreateSigner(join(dataDir, 'secrets', 'checkpoint-ed25519.pem'), `consentline/${config.service.instanceId}`);
+  const database = await openRetentionDatabase(configuredDbTarget(values, config));
+  const { keyPath, origin } = checkpointSigning(config);
+  const { signer } = loadOrCreateSigner(keyPath, origin);
   const { store: objectStore } = openRecordingStore(config.recordings, dataDir);
   const envelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false }).catch(() => null);
   const log = createLogger({ level: 'warn' }, new Writable({ write: (chunk, _e, done) => (io.err(String(chunk).trimEnd()), done()) }));

@@ -1,4 +1,4 @@
-import type { PgQueryable } from '../../db/pg.js';
+import { numbered, type PgQueryable } from '../../db/pg.js';
 import {
   claimableWhere,
   INSERT_COLUMNS,
@@ -15,12 +15,6 @@ import {
   type RecordingRow,
   type RecordingState,
 } from './repo.js';
-
-/** `?` placeholders numbered for PostgreSQL ($1, $2, …). */
-function numbered(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
-}
 
 const PG = Object.fromEntries(Object.entries(SQL).map(([k, sql]) => [k, numbered(sql)])) as Record<keyof typeof SQL, string>;
 const LIVE = `state NOT IN ('done', 'deleted', 'failed')`;
