@@ -16,12 +16,13 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { open, unlink } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { CreateBucketCommand, DeleteBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import {
@@ -29,12 +30,20 @@ import {
   CommitmentPolicy,
   buildClient,
 } from '@aws-crypto/client-node';
-import { createRecordingEnvelope, createRecordingKeyring, FRAME_LENGTH, SUITE_ID } from '../src/recordings/crypto/index.js';
+import {
+  createRecordingEnvelope,
+  createRecordingKeyring,
+  FRAME_LENGTH,
+  SUITE_ID,
+  withEncryptionThreads,
+  type RecordingEnvelope,
+} from '../src/recordings/crypto/index.js';
 import { S3ObjectStore } from '../src/recordings/storage/index.js';
 import { verifyStoredObject } from '../src/recordings/storage/verify.js';
 
 const N = Number(process.env.BENCH_N ?? 200);
 const BATCH = Math.max(1, Math.min(N, Number(process.env.BENCH_BATCH ?? 20)));
+const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 const VERIFY = process.env.BENCH_VERIFY === 'read-back' || process.env.BENCH_VERIFY === 'head' ? process.env.BENCH_VERIFY : 'none';
 const DISTINCT_FILES = 8;
 const SECONDS = 300;
@@ -186,9 +195,21 @@ async function main(): Promise<void> {
       writeFileSync(path, buf);
       return { path, bytes: buf.length, sha256: createHash('sha256').update(buf).digest('hex') };
     });
-    const keyring = await createRecordingKeyring({ mode: 'local', keyFile: join(work, 'bench.key') });
-    // As the service builds it; BENCH_ENCRYPTIONS=n lets n encryptions run at once, to compare.
-    const envelope = createRecordingEnvelope(keyring, process.env.BENCH_ENCRYPTIONS ? { concurrentEncryptions: Number(process.env.BENCH_ENCRYPTIONS) } : {});
+    const keyConfig = { mode: 'local', keyFile: join(work, 'bench.key') } as const;
+    const keyring = await createRecordingKeyring(keyConfig);
+    // As the service builds it (recordings.worker.encryptionThreads, default 1); BENCH_THREADS=0
+    // encrypts on the main thread, where BENCH_ENCRYPTIONS=n lets n encryptions run at once.
+    const mainThread = createRecordingEnvelope(keyring, process.env.BENCH_ENCRYPTIONS ? { concurrentEncryptions: Number(process.env.BENCH_ENCRYPTIONS) } : {});
+    const envelope: RecordingEnvelope = THREADS > 0 ? withEncryptionThreads(mainThread, keyConfig, { threads: THREADS }) : mainThread;
+    /** What the pipeline does: open the recording, encrypt it into the work dir. */
+    const encryptInto = async (src: string, bytes: number, out: string, callId: string) => {
+      const handle = await open(src);
+      try {
+        return await envelope.encryptOpenFile(handle, out, { callId, plaintextBytes: bytes });
+      } finally {
+        await handle.close();
+      }
+    };
     const bucket = `cl-bench-${Date.now().toString(36)}`;
     const store = new S3ObjectStore({
       bucket,
@@ -204,7 +225,8 @@ async function main(): Promise<void> {
     const plainPut = async (i: number): Promise<string> => {
       const f = files[i % DISTINCT_FILES]!;
       const key = `plain/${i}.wav`;
-      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(f.path), ContentLength: f.bytes }));
+      // Read as the store reads its bodies (1 MiB): the baseline gets the cheaper reads too.
+      await s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: createReadStream(f.path, { highWaterMark: 1024 * 1024 }), ContentLength: f.bytes }));
       return key;
     };
     /** The pipeline's `verified` step, when BENCH_VERIFY asks for it. */
@@ -216,7 +238,7 @@ async function main(): Promise<void> {
       const f = files[i % DISTINCT_FILES]!;
       const key = `enc/${i}.wav.enc`;
       const encPath = join(work, `enc-${i}.wav.enc`);
-      const r = await envelope.encryptFile(f.path, encPath, { callId: `bench-${i}` });
+      const r = await encryptInto(f.path, f.bytes, encPath, `bench-${i}`);
       await store.put(key, encPath, { bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 });
       await verified(key, { bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 });
       await unlink(encPath);
@@ -240,7 +262,7 @@ async function main(): Promise<void> {
       const enc = (i: number): Promise<{ path: string; bytes: number; sha256: string }> => {
         const f = files[i % DISTINCT_FILES]!;
         const path = join(work, `pipe-${i}.wav.enc`);
-        return envelope.encryptFile(f.path, path, { callId: `bench-${i}` }).then((r) => ({ path, bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 }));
+        return encryptInto(f.path, f.bytes, path, `bench-${i}`).then((r) => ({ path, bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 }));
       };
       encrypted[0] = enc(ids[0]!);
       for (let j = 0; j < ids.length; j++) {
@@ -266,8 +288,16 @@ async function main(): Promise<void> {
       return daemons.length ? sum : null;
     };
     type Mode = 'plain' | 'encrypted' | 'pipelined';
-    interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null }
-    interface Result { batchesMBps: number[]; medianMBps: number; overallMBps: number; nodeCpuMsPerMB: number; rgwCpuMsPerMB: number | null }
+    interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null; loopDelay: ReturnType<typeof monitorEventLoopDelay> }
+    interface Result {
+      batchesMBps: number[];
+      medianMBps: number;
+      overallMBps: number;
+      nodeCpuMsPerMB: number;
+      rgwCpuMsPerMB: number | null;
+      /** How late the main thread's timers ran meanwhile: what ARI call handling would wait. */
+      eventLoopDelayMs: { p99: number; max: number };
+    }
     const results: Record<string, Result> = {};
     for (const conc of [1, 2, 4]) {
       const acc: Partial<Record<Mode, Acc>> = {};
@@ -276,14 +306,16 @@ async function main(): Promise<void> {
       for (let start = 0; start < N; start += BATCH) {
         const ids = Array.from({ length: Math.min(BATCH, N - start) }, (_, j) => start + j);
         for (const name of modes) {
-          const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0 });
+          const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0, loopDelay: monitorEventLoopDelay({ resolution: 5 }) });
           const keys: string[] = [];
           const d0 = daemonCpu();
           const t = performance.now();
           const cpu0 = process.cpuUsage();
+          a.loopDelay.enable();
           if (name === 'pipelined') keys.push(...(await pipelinedRun(ids)));
           else await inFlight(ids, conc, async (i) => void keys.push(await (name === 'plain' ? plainPut : encryptedPut)(i)));
           const ms = performance.now() - t;
+          a.loopDelay.disable();
           const cpu = process.cpuUsage(cpu0);
           const d1 = daemonCpu();
           a.cpu += (cpu.user + cpu.system) / 1000;
@@ -304,6 +336,7 @@ async function main(): Promise<void> {
           overallMBps: Math.round((mb / (a.ms / 1000)) * 10) / 10,
           nodeCpuMsPerMB: Math.round((a.cpu / mb) * 10) / 10,
           rgwCpuMsPerMB: a.daemonCpu === null ? null : Math.round((a.daemonCpu / mb) * 10) / 10,
+          eventLoopDelayMs: { p99: Math.round(a.loopDelay.percentile(99) / 1e5) / 10, max: Math.round(a.loopDelay.max / 1e5) / 10 },
         };
       }
     }
@@ -314,6 +347,7 @@ async function main(): Promise<void> {
     const shaMBps = sha256MBps(sample);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
     await store.close();
+    await envelope.close();
 
     let ceph = 'unknown';
     try {
@@ -342,7 +376,8 @@ async function main(): Promise<void> {
       n: N,
       batch: BATCH,
       verify: VERIFY,
-      encryptionsAtOnce: Number(process.env.BENCH_ENCRYPTIONS ?? 1),
+      encryptionThreads: THREADS,
+      encryptionsAtOnce: THREADS > 0 ? THREADS : Number(process.env.BENCH_ENCRYPTIONS ?? 1),
       objectBytes: 44 + PCM_BYTES,
       load: { start: loadAtStart, end: loadAvg() },
       serial: { ...level(1, 'encrypted_c1'), encryptAheadMBps: r('pipelined_c1').medianMBps, encryptAheadRatio: ratio('pipelined_c1', 'plain_c1') },
@@ -351,6 +386,8 @@ async function main(): Promise<void> {
       overallMBps: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.overallMBps])),
       nodeCpuMsPerMB: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.nodeCpuMsPerMB])),
       rgwCpuMsPerMB: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.rgwCpuMsPerMB])),
+      eventLoopDelayP99Ms: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.eventLoopDelayMs.p99])),
+      eventLoopDelayMaxMs: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.eventLoopDelayMs.max])),
       encryptOnlyMBps: encOnly,
       sha256MBps: shaMBps,
       peakRssGrowthMB: rssGrowthMB,
@@ -370,12 +407,13 @@ async function main(): Promise<void> {
     const f = figures;
     const line = (label: string, l: ReturnType<typeof level>): string =>
       `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}`;
-    p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
+    p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryption threads ${THREADS} (0 = main thread), encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
     p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
     p(`${line('1 in flight:', f.serial)}; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`);
     p(line('2 in flight (the pipeline default, 2 workers):', f.inFlight2));
     p(line('4 in flight:', f.inFlight4));
     p(`CPU ms per MB, this process: ${JSON.stringify(f.nodeCpuMsPerMB)}; Ceph daemons (mon+osd+rgw): ${JSON.stringify(f.rgwCpuMsPerMB)}`);
+    p(`main-thread event-loop delay p99 / max (ms), what call handling waits meanwhile: ${Object.entries(results).map(([k, v]) => `${k} ${v.eventLoopDelayMs.p99}/${v.eventLoopDelayMs.max}`).join(', ')}`);
     p(`encryption alone in memory (MB/s): ${JSON.stringify(encOnly)}; one SHA-256 pass ${shaMBps} MB/s (the encrypted path hashes plaintext and ciphertext)`);
     p(`peak RSS growth of this process: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed (target < 64 MB); Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
     p(JSON.stringify(figures));

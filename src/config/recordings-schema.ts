@@ -98,8 +98,13 @@ export const RecordingsConfigSchema = z
         initialBackoffSeconds: z.number().min(0.01).max(3600).default(2),
         maxBackoffSeconds: z.number().min(0.01).max(86400).default(300),
         pollSeconds: z.number().min(0.01).max(60).default(1),
+        /**
+         * Threads that encrypt recordings, beside the main thread (which handles calls and uploads).
+         * 0: encrypt on the main thread.
+         */
+        encryptionThreads: z.number().int().min(0).max(16).default(1),
       })
-      .default({ concurrency: 2, initialBackoffSeconds: 2, maxBackoffSeconds: 300, pollSeconds: 1 }),
+      .default({ concurrency: 2, initialBackoffSeconds: 2, maxBackoffSeconds: 300, pollSeconds: 1, encryptionThreads: 1 }),
     spoolScan: z
       .strictObject({
         intervalSeconds: z.number().min(0.05).max(3600).default(60),

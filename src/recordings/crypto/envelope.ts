@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat } from 'node:fs/promises';
+import { rm, stat, type FileHandle } from 'node:fs/promises';
 import { Readable, Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { pipeline as pipelineCb } from 'node:stream';
@@ -55,6 +55,14 @@ export interface RecordingEnvelope {
   encryptStream(input: Readable, output: Writable, opts: { callId: string; plaintextBytes?: number }): Promise<EncryptResult>;
   /** Encrypts a file into another; `outputPath` is created or truncated. */
   encryptFile(inputPath: string, outputPath: string, opts: { callId: string }): Promise<EncryptResult>;
+  /**
+   * Encrypts an open file, read from its start, into `outputPath` (created or truncated, removed on
+   * failure). The handle stays open: the caller closes it. `plaintextBytes` is the size the caller
+   * saw; a file that grows or shrinks meanwhile fails.
+   */
+  encryptOpenFile(input: FileHandle, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult>;
+  /** Stops encryption threads, if any. */
+  close(): Promise<void>;
   /**
    * Decrypts a recording. Throws `NO_DECRYPT_KEY` at once when this host holds no decrypting key;
    * other failures (wrong key, tampering, truncation, context mismatch) arrive as a CryptoError
@@ -184,12 +192,16 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
 
   async function encryptFile(inputPath: string, outputPath: string, opts: { callId: string }): Promise<EncryptResult> {
     const { size } = await stat(inputPath);
+    return encryptInto(createReadStream(inputPath, { highWaterMark: FRAME_LENGTH }), outputPath, { callId: opts.callId, plaintextBytes: size });
+  }
+
+  function encryptOpenFile(input: FileHandle, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
+    return encryptInto(readOpenFile(input.fd), outputPath, opts);
+  }
+
+  async function encryptInto(input: Readable, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
     try {
-      return await encryptStream(
-        createReadStream(inputPath, { highWaterMark: FRAME_LENGTH }),
-        createWriteStream(outputPath, { mode: 0o600 }),
-        { callId: opts.callId, plaintextBytes: size },
-      );
+      return await encryptStream(input, createWriteStream(outputPath, { mode: 0o600 }), opts);
     } catch (e) {
       await rm(outputPath, { force: true });
       throw e;
@@ -244,8 +256,19 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
     canDecrypt: keyring.decryptKeyring !== null,
     encryptStream,
     encryptFile,
+    encryptOpenFile,
     decryptStream,
+    close: async () => {},
   });
+}
+
+/**
+ * Reads an open file descriptor from offset 0 without closing it. A plain descriptor, not the
+ * FileHandle, so that an encryption thread can read a file the main thread opened (descriptors are
+ * per process); positional reads leave the handle's own offset alone.
+ */
+export function readOpenFile(fd: number): Readable {
+  return createReadStream('', { fd, autoClose: false, start: 0, highWaterMark: FRAME_LENGTH });
 }
 
 function checkContext(actual: Readonly<Record<string, string>>, expected: Record<string, string>): 'ok' | CryptoError {

@@ -19,3 +19,4 @@ export {
   type EncryptResult,
   type RecordingEnvelope,
 } from './envelope.js';
+export { withEncryptionThreads } from './encryption-threads.js';

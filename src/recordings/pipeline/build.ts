@@ -9,6 +9,7 @@ import type { Metrics } from '../../shared/metrics.js';
 import { createAmiWatcher, type AmiWatcher } from '../ami/watcher.js';
 import { AriRecordingsClient } from '../ari-fetch/client.js';
 import { createRecordingEnvelope, type RecordingEnvelope } from '../crypto/envelope.js';
+import { withEncryptionThreads } from '../crypto/encryption-threads.js';
 import { createRecordingKeyring, type RecordingKeyConfig } from '../crypto/keyring.js';
 import { LocalObjectStore } from '../storage/local-store.js';
 import type { ObjectStore } from '../storage/port.js';
@@ -42,14 +43,19 @@ export function recordingKeyConfig(rc: RecordingsConfig, dataDir: string, opts: 
   }
 }
 
-/** The envelope of this host's key. `generate: false` (tools) never creates a new local key. */
+/**
+ * The envelope of this host's key. `generate: false` (tools) never creates a new local key;
+ * `encryptionThreads` > 0 moves file encryption onto that many worker threads (close it).
+ */
 export async function openRecordingEnvelope(
   rc: RecordingsConfig,
   dataDir: string,
-  opts: { log?: Logger; generate?: boolean } = {},
+  opts: { log?: Logger; generate?: boolean; encryptionThreads?: number } = {},
 ): Promise<RecordingEnvelope> {
   const keyConfig = recordingKeyConfig(rc, dataDir, opts.generate === undefined ? {} : { generate: opts.generate });
-  return createRecordingEnvelope(await createRecordingKeyring(keyConfig, opts.log ? { log: opts.log } : {}));
+  const envelope = createRecordingEnvelope(await createRecordingKeyring(keyConfig, opts.log ? { log: opts.log } : {}));
+  const threads = opts.encryptionThreads ?? 0;
+  return threads > 0 ? withEncryptionThreads(envelope, keyConfig, { threads, ...(opts.log ? { log: opts.log } : {}) }) : envelope;
 }
 
 export interface OpenedStore {
@@ -119,7 +125,7 @@ export async function createRecordingsRuntime(
 ): Promise<RecordingsRuntime> {
   const rc = config.recordings;
   const { log, dataDir } = deps;
-  const envelope = await openRecordingEnvelope(rc, dataDir, { log });
+  const envelope = await openRecordingEnvelope(rc, dataDir, { log, encryptionThreads: rc.worker.encryptionThreads });
   const opened = openRecordingStore(rc, dataDir, log);
   let ari: AriRecordingsClient | null = null;
   const source =
@@ -189,6 +195,7 @@ export async function createRecordingsRuntime(
     async close() {
       await watcher?.stop();
       await pipeline.stop();
+      await envelope.close();
       await opened.store.close();
       ari?.close();
     },

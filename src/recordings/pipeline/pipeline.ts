@@ -75,7 +75,7 @@ export interface RecordingPipelineDeps {
   readonly repo: RecordingRepository;
   readonly evidence: Pick<EvidenceStore, 'append' | 'getCall'>;
   readonly store: ObjectStore;
-  readonly envelope: Pick<RecordingEnvelope, 'encryptStream' | 'keyId'>;
+  readonly envelope: Pick<RecordingEnvelope, 'encryptOpenFile' | 'keyId'>;
   readonly source: RecordingSource;
   /** Where ciphertext (and ARI-fetched plaintext) waits for upload: under dataDir, 0700. */
   readonly workDir: string;
@@ -672,10 +672,12 @@ export class RecordingPipeline {
     if (opened.status === 'missing') throw new PipelineError('SOURCE_MISSING', opened.detail);
     if (opened.status === 'rejected') throw new PipelineError('SOURCE_REJECTED', `${row.source_name}: ${opened.reason}`);
     const tmp = this.#encPath(row.id);
-    const result = await this.#d.envelope.encryptStream(opened.stream, createWriteStream(tmp, { mode: 0o600 }), {
-      callId: row.context_id,
-      plaintextBytes: opened.size,
-    });
+    let result;
+    try {
+      result = await this.#d.envelope.encryptOpenFile(opened.handle, tmp, { callId: row.context_id, plaintextBytes: opened.size });
+    } finally {
+      await opened.handle.close();
+    }
     await fsyncFile(tmp);
     row = await this.#update(row, {
       state: 'encrypted',

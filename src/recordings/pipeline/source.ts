@@ -1,18 +1,17 @@
-import { constants as fsc, createReadStream } from 'node:fs';
-import { lstat, open, readdir, rm, stat, unlink } from 'node:fs/promises';
+import { constants as fsc } from 'node:fs';
+import { lstat, open, readdir, rm, stat, unlink, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import { isSafeRecordingName, resolveSpoolPath, type SpoolPathRejection } from '../ami/spool-path.js';
 import { AriFetchError, isValidStoredName, type AriRecordingsClient } from '../ari-fetch/client.js';
 import { DIALPLAN_FILE_PATTERN } from './names.js';
-import { FRAME_LENGTH } from '../crypto/envelope.js';
 
 export type NameCheck =
   | { readonly status: 'ok'; readonly name: string }
   | { readonly status: 'rejected'; readonly reason: SpoolPathRejection | 'bad-stored-name' | 'outside-recording-dir' };
 
 export type OpenOutcome =
-  | { readonly status: 'ok'; readonly stream: Readable; readonly size: number }
+  /** The caller reads `handle` and closes it. */
+  | { readonly status: 'ok'; readonly handle: FileHandle; readonly size: number }
   | { readonly status: 'missing'; readonly detail: string }
   | { readonly status: 'rejected'; readonly reason: string };
 
@@ -83,7 +82,7 @@ export class SpoolSource implements RecordingSource {
       await fh.close();
       return { status: 'rejected', reason: st.isFile() ? 'hard-link' : 'not-regular-file' };
     }
-    return { status: 'ok', stream: fh.createReadStream({ highWaterMark: FRAME_LENGTH }), size: st.size };
+    return { status: 'ok', handle: fh, size: st.size };
   }
 
   async remove(name: string): Promise<void> {
@@ -164,7 +163,7 @@ export class AriSource implements RecordingSource {
         throw e;
       }
     }
-    return { status: 'ok', stream: createReadStream(workPath, { highWaterMark: FRAME_LENGTH }), size };
+    return { status: 'ok', handle: await open(workPath, fsc.O_RDONLY | fsc.O_NOFOLLOW), size };
   }
 
   async remove(name: string, workPath: string): Promise<void> {

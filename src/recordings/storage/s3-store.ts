@@ -61,6 +61,13 @@ export interface S3StoreConfig {
   readonly maxAttempts?: number;
 }
 
+/**
+ * Read size for file bodies. The SDK and the socket cost per chunk, not per byte: a PutObject of a
+ * 4.8 MB file took 4.3 ms/MB of this process's CPU with the default 64 KiB reads and 2.6 with 1 MiB
+ * (Ceph RGW on loopback, 2-core Xeon, Node 20).
+ */
+const UPLOAD_READ_BYTES = 1024 * 1024;
+
 const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
 const AUTH_NAMES = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'RequestTimeTooSkewed']);
 
@@ -176,7 +183,7 @@ export class S3ObjectStore implements ObjectStore {
         return this.#compare(key, existing, opts);
       }
     }
-    const stream = typeof body === 'string' ? createReadStream(body) : body;
+    const stream = typeof body === 'string' ? createReadStream(body, { highWaterMark: UPLOAD_READ_BYTES }) : body;
     const params: PutObjectCommandInput = {
       Bucket: this.#cfg.bucket,
       Key: key,

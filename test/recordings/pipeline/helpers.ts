@@ -8,7 +8,7 @@ import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../../src/
 import { createSubject } from '../../../src/evidence/subject.js';
 import type { StoredEvent } from '../../../src/evidence/types.js';
 import { createAmiWatcher, type AmiWatcher } from '../../../src/recordings/ami/watcher.js';
-import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope } from '../../../src/recordings/crypto/index.js';
+import { createRecordingEnvelope, createRecordingKeyring, withEncryptionThreads, type RecordingEnvelope } from '../../../src/recordings/crypto/index.js';
 import { RecordingPipeline, RecordingRepo, SpoolSource, type RecordingPipelineOptions, type RecordingSource } from '../../../src/recordings/pipeline/index.js';
 import type { RecordingPipelineDeps } from '../../../src/recordings/pipeline/pipeline.js';
 import type { RecordingRow, RecordingState } from '../../../src/recordings/pipeline/repo.js';
@@ -92,7 +92,9 @@ export async function world(opts: { amiWrite?: readonly AmiClass[]; actionAudio?
   // Inline commits (no writer thread): the evidence store's own tests cover its thread.
   const evidence = await openSqliteEvidenceStore({ path: dbPath, writerThread: false });
   const { db } = openSqlite({ path: dbPath });
-  const envelope = createRecordingEnvelope(await createRecordingKeyring({ mode: 'local', keyFile: join(dataDir, 'secrets', 'recording.key') }));
+  // One encryption thread, as the service runs by default (recordings.worker.encryptionThreads).
+  const keyConfig = { mode: 'local', keyFile: join(dataDir, 'secrets', 'recording.key') } as const;
+  const envelope = withEncryptionThreads(createRecordingEnvelope(await createRecordingKeyring(keyConfig)), keyConfig, { threads: 1 });
   const objects = new LocalObjectStore({ root: join(dataDir, 'recordings', 'store') });
   const user = { ...AMI_USER, write: opts.amiWrite ?? AMI_USER.write };
   const emu = await AmiEmulator.start({
@@ -161,6 +163,7 @@ export async function world(opts: { amiWrite?: readonly AmiClass[]; actionAudio?
     },
     async close() {
       await w.current?.stop();
+      await envelope.close();
       await w.watcher?.stop();
       await emu.stop();
       await evidence.close();

@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { openSqlite } from '../../../src/db/sqlite.js';
 import { openSqliteEvidenceStore } from '../../../src/evidence/sqlite-store.js';
-import { createRecordingEnvelope, createRecordingKeyring } from '../../../src/recordings/crypto/index.js';
+import { createRecordingEnvelope, createRecordingKeyring, withEncryptionThreads } from '../../../src/recordings/crypto/index.js';
 import { RecordingPipeline, RecordingRepo, SpoolSource } from '../../../src/recordings/pipeline/index.js';
 import { S3ObjectStore, type S3StoreConfig } from '../../../src/recordings/storage/index.js';
 import { createLogger } from '../../../src/shared/log.js';
@@ -22,7 +22,9 @@ const cfg = JSON.parse(process.env.PIPELINE_CHILD ?? '{}') as ChildConfig;
 const log = createLogger({ level: 'info', name: 'pipeline-child' });
 const evidence = await openSqliteEvidenceStore({ path: cfg.dbPath, writerThread: false });
 const { db } = openSqlite({ path: cfg.dbPath });
-const envelope = createRecordingEnvelope(await createRecordingKeyring({ mode: 'local', keyFile: join(cfg.dataDir, 'secrets', 'recording.key') }));
+// Encrypts on a worker thread, as the service does by default: the SIGKILL lands on both threads.
+const keyConfig = { mode: 'local', keyFile: join(cfg.dataDir, 'secrets', 'recording.key') } as const;
+const envelope = withEncryptionThreads(createRecordingEnvelope(await createRecordingKeyring(keyConfig)), keyConfig, { threads: 1 });
 const store = new S3ObjectStore(cfg.store, { log });
 const pipeline = new RecordingPipeline(
   {
