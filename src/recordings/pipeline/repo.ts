@@ -283,6 +283,12 @@ export class RecordingRepo implements RecordingRepository {
   }
 }
 
+/** hasEvent's look-ups; migration 0031's index `events_recording` serves both. */
+export const EVENT_SQL = {
+  ofCall: `SELECT 1 FROM events WHERE call_id = ? AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`,
+  nullCall: `SELECT 1 FROM events WHERE call_id IS NULL AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`,
+} as const;
+
 export class LostClaimError extends Error {
   override readonly name = 'LostClaimError';
   readonly code = 'CLAIM_LOST';
@@ -321,7 +327,7 @@ function prepare(db: SqliteDatabase) {
        WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('@now', '@spool')} ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1)
        RETURNING *`,
     ),
-    eventOfCall: db.prepare(`SELECT 1 FROM events WHERE call_id = ? AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`),
-    eventNullCall: db.prepare(`SELECT 1 FROM events WHERE call_id IS NULL AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`),
+    eventOfCall: db.prepare(EVENT_SQL.ofCall),
+    eventNullCall: db.prepare(EVENT_SQL.nullCall),
   };
 }
