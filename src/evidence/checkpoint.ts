@@ -267,6 +267,15 @@ export interface CheckpointServiceDeps {
   readonly lock?: CheckpointLock;
 }
 
+export interface CreateOptions {
+  /**
+   * Return the latest checkpoint instead of signing when it is younger than this, whoever signed
+   * it: the periodic timer of each of N instances on one ledger then signs about once per
+   * interval in all, not N times.
+   */
+  readonly unlessSignedWithinMs?: number;
+}
+
 /** Creates, serves and proves against signed checkpoints. */
 export class CheckpointService {
   readonly #d: CheckpointServiceDeps;
@@ -304,9 +313,9 @@ export class CheckpointService {
    * time (across instances too, with a lock); when nothing was appended since the last one,
    * that one is returned.
    */
-  create(): Promise<CreateCheckpointResult> {
+  create(opts: CreateOptions = {}): Promise<CreateCheckpointResult> {
     const { lock } = this.#d;
-    const run = this.#queue.then(() => (lock ? lock.run(() => this.#create()) : this.#create()));
+    const run = this.#queue.then(() => (lock ? lock.run(() => this.#create(opts)) : this.#create(opts)));
     this.#queue = run.catch(() => undefined);
     return run;
   }
@@ -338,11 +347,15 @@ export class CheckpointService {
     return proof.map((h) => h.toString('base64'));
   }
 
-  async #create(): Promise<CreateCheckpointResult> {
+  async #create(opts: CreateOptions): Promise<CreateCheckpointResult> {
     const { tree, repo, signer } = this.#d;
     const size = await tree.size();
     const previous = await repo.latest();
     if (previous && previous.treeSize === size) return { ok: true, checkpoint: previous, created: false };
+    const age = previous ? this.#clock.now() - Date.parse(previous.createdAt) : Number.POSITIVE_INFINITY;
+    if (previous && opts.unlessSignedWithinMs !== undefined && age < opts.unlessSignedWithinMs) {
+      return { ok: true, checkpoint: previous, created: false };
+    }
     // Fewer events than a signed checkpoint counted: events were removed from the end.
     if (previous && previous.treeSize > size) return { ok: false, reason: 'inconsistent_with_previous', previous };
     const from = previous ? previous.treeSize + 1 : 1;
@@ -369,13 +382,15 @@ export class CheckpointService {
 }
 
 /**
- * Signs a checkpoint every `intervalMs` (when the ledger grew). Returns the stop function;
- * a failed run is logged and the next one tries again.
+ * Signs a checkpoint every `intervalMs` when the ledger grew and no instance sharing the ledger
+ * signed one in the last 90 % of the interval (the margin keeps two timers a little out of
+ * phase from taking turns to sign twice per interval). Returns the stop function; a failed run
+ * is logged and the next one tries again.
  */
 export function startCheckpointTimer(service: CheckpointService, intervalMs: number, log: Logger): () => void {
   const timer = setInterval(() => {
     service
-      .create()
+      .create({ unlessSignedWithinMs: intervalMs * 0.9 })
       .then((r) => {
         if (r.ok && r.created) log.info({ treeSize: r.checkpoint.treeSize, rootHash: r.checkpoint.rootHash }, 'checkpoint signed');
         if (!r.ok) log.error({ reason: r.reason, ...(r.reason === 'ledger_broken' ? { brokenAt: r.verify.brokenAt } : {}) }, 'checkpoint refused');

@@ -35,6 +35,26 @@ async function rows<T extends pg.QueryResultRow>(schema: string, sql: string): P
 }
 
 describe('two instances signing checkpoints on one PostgreSQL ledger', () => {
+  it("the periodic signing skips a round when the other instance signed within it", async () => {
+    const schema = freshSchema();
+    const store = await writer(schema);
+    const [a, b] = [await instance(schema, 'a'), await instance(schema, 'b')];
+    const append = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => store.append({ callId: `c${i}`, kind: 'dtmf.received', data: { i } })));
+    await append(10);
+    const first = await a.service.create({ unlessSignedWithinMs: 60_000 });
+    expect(first).toMatchObject({ ok: true, created: true, checkpoint: { treeSize: 10 } });
+    await append(5);
+    // b's timer, within the interval: a's checkpoint stands, though the ledger grew.
+    const skipped = await b.service.create({ unlessSignedWithinMs: 60_000 });
+    expect(skipped).toMatchObject({ ok: true, created: false, checkpoint: { treeSize: 10, origin: 'consentline/a' } });
+    // An interval later (here: a short one that has passed), b signs the new head.
+    await new Promise((r) => setTimeout(r, 60));
+    expect(await b.service.create({ unlessSignedWithinMs: 50 })).toMatchObject({ ok: true, created: true, checkpoint: { treeSize: 15, origin: 'consentline/b' } });
+    // An explicit request (the API's POST) is never skipped.
+    await append(1);
+    expect(await a.service.create()).toMatchObject({ ok: true, created: true, checkpoint: { treeSize: 16 } });
+  });
+
   it('sign at the same moment, with and without appends in flight: one checkpoint per tree size, each root right, the cache whole', async () => {
     const schema = freshSchema();
     const store = await writer(schema);
