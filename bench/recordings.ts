@@ -197,11 +197,20 @@ async function main(): Promise<void> {
     });
     const keyConfig = { mode: 'local', keyFile: join(work, 'bench.key') } as const;
     const keyring = await createRecordingKeyring(keyConfig);
-    // As the service builds it (recordings.worker.encryptionThreads, default 1); BENCH_THREADS=0
-    // encrypts on the main thread, where BENCH_ENCRYPTIONS=n lets n encryptions run at once.
+    // "encrypted" as the service builds it (recordings.worker.encryptionThreads, default 1);
+    // "encrypted_main" with encryptionThreads 0 (on the main thread, where BENCH_ENCRYPTIONS=n
+    // lets n encryptions run at once), in the same run. BENCH_THREADS=0 leaves out the threads.
     const mainThread = createRecordingEnvelope(keyring, process.env.BENCH_ENCRYPTIONS ? { concurrentEncryptions: Number(process.env.BENCH_ENCRYPTIONS) } : {});
     const envelope: RecordingEnvelope = THREADS > 0 ? withEncryptionThreads(mainThread, keyConfig, { threads: THREADS }) : mainThread;
     /** What the pipeline does: open the recording, encrypt it into the work dir. */
+    const encryptWith = async (env: RecordingEnvelope, src: string, bytes: number, out: string, callId: string) => {
+      const handle = await open(src);
+      try {
+        return await env.encryptOpenFile(handle, out, { callId, plaintextBytes: bytes });
+      } finally {
+        await handle.close();
+      }
+    };
     const encryptInto = async (src: string, bytes: number, out: string, callId: string) => {
       const handle = await open(src);
       try {
@@ -234,20 +243,22 @@ async function main(): Promise<void> {
       if (VERIFY === 'read-back') await verifyStoredObject(store, key, expected);
       else if (VERIFY === 'head') await store.head(key);
     };
-    const encryptedPut = async (i: number): Promise<string> => {
+    const encryptedPutWith = (env: RecordingEnvelope) => async (i: number): Promise<string> => {
       const f = files[i % DISTINCT_FILES]!;
       const key = `enc/${i}.wav.enc`;
       const encPath = join(work, `enc-${i}.wav.enc`);
-      const r = await encryptInto(f.path, f.bytes, encPath, `bench-${i}`);
+      const r = await encryptWith(env, f.path, f.bytes, encPath, `bench-${i}`);
       await store.put(key, encPath, { bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 });
       await verified(key, { bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 });
       await unlink(encPath);
       return key;
     };
 
+    const encryptedPut = encryptedPutWith(envelope);
+    const encryptedMainPut = encryptedPutWith(mainThread);
     // warm-up (JIT, connections), not measured
     for (let i = 0; i < 3; i++) {
-      await store.delete([await plainPut(1e6 + i), await encryptedPut(1e6 + i)]);
+      await store.delete([await plainPut(1e6 + i), await encryptedPut(1e6 + i), await encryptedMainPut(2e6 + i)]);
     }
     global.gc?.();
     const baseline = process.memoryUsage().rss;
@@ -287,35 +298,42 @@ async function main(): Promise<void> {
       }
       return daemons.length ? sum : null;
     };
-    type Mode = 'plain' | 'encrypted' | 'pipelined';
-    interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null; loopDelay: ReturnType<typeof monitorEventLoopDelay> }
+    type Mode = 'plain' | 'encrypted' | 'encrypted_main' | 'pipelined';
+    const put: Record<Exclude<Mode, 'pipelined'>, (i: number) => Promise<string>> = { plain: plainPut, encrypted: encryptedPut, encrypted_main: encryptedMainPut };
+    interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null; loopP99: number[]; loopMax: number }
     interface Result {
       batchesMBps: number[];
       medianMBps: number;
       overallMBps: number;
       nodeCpuMsPerMB: number;
       rgwCpuMsPerMB: number | null;
-      /** How late the main thread's timers ran meanwhile: what ARI call handling would wait. */
+      /** How late the main thread's timers ran meanwhile (median of the batches' p99, and the worst): what call handling would wait. */
       eventLoopDelayMs: { p99: number; max: number };
+      bytes: number;
     }
     const results: Record<string, Result> = {};
     for (const conc of [1, 2, 4]) {
       const acc: Partial<Record<Mode, Acc>> = {};
-      const modes: readonly Mode[] = conc === 1 ? ['plain', 'encrypted', 'pipelined'] : ['plain', 'encrypted'];
+      const modes: Mode[] = conc === 1 ? ['plain', 'encrypted', 'pipelined'] : ['plain', 'encrypted'];
+      if (THREADS > 0) modes.push('encrypted_main');
       // batches alternate plain / encrypted so drift (GC in RGW, page cache, other load) hits both alike
       for (let start = 0; start < N; start += BATCH) {
         const ids = Array.from({ length: Math.min(BATCH, N - start) }, (_, j) => start + j);
         for (const name of modes) {
-          const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0, loopDelay: monitorEventLoopDelay({ resolution: 5 }) });
+          const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0, loopP99: [], loopMax: 0 });
+          // A fresh monitor per batch: a re-enabled one counts the time it was off as one delay.
+          const loopDelay = monitorEventLoopDelay({ resolution: 5 });
           const keys: string[] = [];
           const d0 = daemonCpu();
           const t = performance.now();
           const cpu0 = process.cpuUsage();
-          a.loopDelay.enable();
+          loopDelay.enable();
           if (name === 'pipelined') keys.push(...(await pipelinedRun(ids)));
-          else await inFlight(ids, conc, async (i) => void keys.push(await (name === 'plain' ? plainPut : encryptedPut)(i)));
+          else await inFlight(ids, conc, async (i) => void keys.push(await put[name](i)));
           const ms = performance.now() - t;
-          a.loopDelay.disable();
+          loopDelay.disable();
+          a.loopP99.push(loopDelay.percentile(99) / 1e6);
+          a.loopMax = Math.max(a.loopMax, loopDelay.max / 1e6);
           const cpu = process.cpuUsage(cpu0);
           const d1 = daemonCpu();
           a.cpu += (cpu.user + cpu.system) / 1000;
@@ -336,7 +354,8 @@ async function main(): Promise<void> {
           overallMBps: Math.round((mb / (a.ms / 1000)) * 10) / 10,
           nodeCpuMsPerMB: Math.round((a.cpu / mb) * 10) / 10,
           rgwCpuMsPerMB: a.daemonCpu === null ? null : Math.round((a.daemonCpu / mb) * 10) / 10,
-          eventLoopDelayMs: { p99: Math.round(a.loopDelay.percentile(99) / 1e5) / 10, max: Math.round(a.loopDelay.max / 1e5) / 10 },
+          eventLoopDelayMs: { p99: Math.round(median(a.loopP99) * 10) / 10, max: Math.round(a.loopMax * 10) / 10 },
+          bytes: a.bytes,
         };
       }
     }
@@ -344,6 +363,22 @@ async function main(): Promise<void> {
     const rssGrowthMB = Math.round(((peak - baseline) / MB) * 10) / 10;
     const sample = Buffer.concat(Array.from({ length: 10 }, () => readFileSync(files[0]!.path)));
     const encOnly = await encryptOnly(keyring, sample);
+    // Encryption alone (no uploads, so little else competes for the cores): how late the main
+    // thread's timers run while recordings are encrypted on it, and while a thread does it.
+    const loopWhileEncrypting = async (env: RecordingEnvelope): Promise<{ p99: number; max: number }> => {
+      const h = monitorEventLoopDelay({ resolution: 1 });
+      h.enable();
+      for (let i = 0; i < 20; i++) {
+        const f = files[i % DISTINCT_FILES]!;
+        await encryptWith(env, f.path, f.bytes, join(work, 'loop.enc'), `loop-${i}`);
+      }
+      h.disable();
+      return { p99: Math.round(h.percentile(99) / 1e4) / 100, max: Math.round(h.max / 1e4) / 100 };
+    };
+    const encryptingLoopDelayMs = {
+      mainThread: await loopWhileEncrypting(mainThread),
+      ...(THREADS > 0 ? { threads: await loopWhileEncrypting(envelope) } : {}),
+    };
     const shaMBps = sha256MBps(sample);
     await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
     await store.close();
@@ -370,6 +405,7 @@ async function main(): Promise<void> {
       encryptedMBps: r(enc).medianMBps,
       ratio: ratio(enc, `plain_c${c}`),
       cpuBoundRatio: cpuBoundRatio(enc, `plain_c${c}`),
+      ...(results[`encrypted_main_c${c}`] ? { mainThreadMBps: r(`encrypted_main_c${c}`).medianMBps, mainThreadRatio: ratio(`encrypted_main_c${c}`, `plain_c${c}`) } : {}),
     });
     const figures = {
       bench: 'recordings',
@@ -389,9 +425,10 @@ async function main(): Promise<void> {
       eventLoopDelayP99Ms: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.eventLoopDelayMs.p99])),
       eventLoopDelayMaxMs: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.eventLoopDelayMs.max])),
       encryptOnlyMBps: encOnly,
+      encryptingLoopDelayMs,
       sha256MBps: shaMBps,
       peakRssGrowthMB: rssGrowthMB,
-      bytesThroughMB: Math.round((7 * N * (44 + PCM_BYTES)) / MB),
+      bytesThroughMB: Math.round(Object.values(results).reduce((sum, v) => sum + v.bytes, 0) / MB),
       rgwRssMB: Object.fromEntries(Object.entries(rgw.pids ?? {}).map(([k, pid]) => [k, Math.round((rssOf(pid) ?? 0) / MB)])),
       targets: { ratioMin: 0.8, rssGrowthMaxMB: 64 },
       machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 1e9) },
@@ -406,7 +443,8 @@ async function main(): Promise<void> {
     const p = (s: string): void => void process.stdout.write(s + '\n');
     const f = figures;
     const line = (label: string, l: ReturnType<typeof level>): string =>
-      `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}`;
+      `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}` +
+      (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead ${l.mainThreadMBps} MB/s, ratio ${l.mainThreadRatio}`);
     p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryption threads ${THREADS} (0 = main thread), encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
     p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
     p(`${line('1 in flight:', f.serial)}; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`);
@@ -414,6 +452,8 @@ async function main(): Promise<void> {
     p(line('4 in flight:', f.inFlight4));
     p(`CPU ms per MB, this process: ${JSON.stringify(f.nodeCpuMsPerMB)}; Ceph daemons (mon+osd+rgw): ${JSON.stringify(f.rgwCpuMsPerMB)}`);
     p(`main-thread event-loop delay p99 / max (ms), what call handling waits meanwhile: ${Object.entries(results).map(([k, v]) => `${k} ${v.eventLoopDelayMs.p99}/${v.eventLoopDelayMs.max}`).join(', ')}`);
+    p(`main-thread event-loop delay p99 / max (ms) while 20 recordings are encrypted, no uploads: on the main thread ${encryptingLoopDelayMs.mainThread.p99}/${encryptingLoopDelayMs.mainThread.max}` +
+      (encryptingLoopDelayMs.threads ? `, on ${THREADS} encryption thread(s) ${encryptingLoopDelayMs.threads.p99}/${encryptingLoopDelayMs.threads.max}` : ''));
     p(`encryption alone in memory (MB/s): ${JSON.stringify(encOnly)}; one SHA-256 pass ${shaMBps} MB/s (the encrypted path hashes plaintext and ciphertext)`);
     p(`peak RSS growth of this process: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed (target < 64 MB); Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
     p(JSON.stringify(figures));
