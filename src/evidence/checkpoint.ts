@@ -352,8 +352,7 @@ export class CheckpointService {
     const size = await tree.size();
     const previous = await repo.latest();
     if (previous && previous.treeSize === size) return { ok: true, checkpoint: previous, created: false };
-    const age = previous ? this.#clock.now() - Date.parse(previous.createdAt) : Number.POSITIVE_INFINITY;
-    if (previous && opts.unlessSignedWithinMs !== undefined && age < opts.unlessSignedWithinMs) {
+    if (previous && opts.unlessSignedWithinMs !== undefined && this.#clock.now() - Date.parse(previous.createdAt) < opts.unlessSignedWithinMs) {
       return { ok: true, checkpoint: previous, created: false };
     }
     // Fewer events than a signed checkpoint counted: events were removed from the end.
