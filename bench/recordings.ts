@@ -263,7 +263,14 @@ async function main(): Promise<void> {
     global.gc?.();
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
-    const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+    /** Peak RSS growth per mode (MB), to tell which path holds the memory. */
+    const peakByMode: Record<string, number> = {};
+    let currentMode = '';
+    const sampler = setInterval(() => {
+      const rss = process.memoryUsage().rss;
+      peak = Math.max(peak, rss);
+      if (currentMode) peakByMode[currentMode] = Math.max(peakByMode[currentMode] ?? 0, Math.round(((rss - baseline) / MB) * 10) / 10);
+    }, 20);
 
     // Serial, but the encryption of recording i+1 overlaps the upload of recording i: what an
     // upload queue with separate "encrypt" and "upload" stages does.
@@ -328,10 +335,12 @@ async function main(): Promise<void> {
           const t = performance.now();
           const cpu0 = process.cpuUsage();
           loopDelay.enable();
+          currentMode = name;
           if (name === 'pipelined') keys.push(...(await pipelinedRun(ids)));
           else await inFlight(ids, conc, async (i) => void keys.push(await put[name](i)));
           const ms = performance.now() - t;
           loopDelay.disable();
+          currentMode = '';
           a.loopP99.push(loopDelay.percentile(99) / 1e6);
           a.loopMax = Math.max(a.loopMax, loopDelay.max / 1e6);
           const cpu = process.cpuUsage(cpu0);
@@ -428,6 +437,7 @@ async function main(): Promise<void> {
       encryptingLoopDelayMs,
       sha256MBps: shaMBps,
       peakRssGrowthMB: rssGrowthMB,
+      peakRssGrowthByModeMB: peakByMode,
       bytesThroughMB: Math.round(Object.values(results).reduce((sum, v) => sum + v.bytes, 0) / MB),
       rgwRssMB: Object.fromEntries(Object.entries(rgw.pids ?? {}).map(([k, pid]) => [k, Math.round((rssOf(pid) ?? 0) / MB)])),
       targets: { ratioMin: 0.8, rssGrowthMaxMB: 64 },
@@ -455,7 +465,7 @@ async function main(): Promise<void> {
     p(`main-thread event-loop delay p99 / max (ms) while 20 recordings are encrypted, no uploads: on the main thread ${encryptingLoopDelayMs.mainThread.p99}/${encryptingLoopDelayMs.mainThread.max}` +
       (encryptingLoopDelayMs.threads ? `, on ${THREADS} encryption thread(s) ${encryptingLoopDelayMs.threads.p99}/${encryptingLoopDelayMs.threads.max}` : ''));
     p(`encryption alone in memory (MB/s): ${JSON.stringify(encOnly)}; one SHA-256 pass ${shaMBps} MB/s (the encrypted path hashes plaintext and ciphertext)`);
-    p(`peak RSS growth of this process: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed (target < 64 MB); Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
+    p(`peak RSS growth of this process: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed (target < 64 MB), by mode ${JSON.stringify(peakByMode)}; Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
     p(JSON.stringify(figures));
   } finally {
     if (stop) await stop();
