@@ -1,5 +1,4 @@
 import type { FileHandle } from 'node:fs/promises';
-import v8 from 'node:v8';
 import { Piscina } from 'piscina';
 import { CryptoError } from './errors.js';
 import type { EncryptResult, RecordingEnvelope } from './envelope.js';
@@ -39,7 +38,6 @@ export function withEncryptionThreads(
   const entry = opts.entry ?? new URL(`./encrypt-worker${extensionOf(import.meta.url)}`, import.meta.url).href;
   const baseMs = opts.timeout?.baseMs ?? 120_000;
   const msPerMB = opts.timeout?.msPerMB ?? 1000;
-  setThreadHeapFlags();
   const pool = new Piscina({
     // From sources, a thread needs tsx first (worker-boot.mjs); built code loads its entry directly.
     filename: entry.endsWith('.ts') ? new URL('../../shared/worker-boot.mjs', import.meta.url).href : entry,
@@ -82,24 +80,6 @@ export function withEncryptionThreads(
       await envelope.close();
     },
   });
-}
-
-/**
- * Initial old space of the threads' V8 heaps, MB. A thread's heap is small (the SDK's code), and
- * V8 sizes its GC limits from it, Buffers included: the ~10 MB of Buffers each recording passes
- * through (file reads, cipher output) started a full mark-compact for nearly every recording
- * (19 in 40; 7.5 ms of CPU per MB in all). With 64 MB: 3 in 40 and 5.1 ms/MB (2-core VM, Node 20).
- * Short-lived Buffers are still freed by the young generation's scavenges.
- */
-const THREAD_INITIAL_OLD_SPACE_MB = 64;
-
-/**
- * V8 reads heap flags when an isolate is created: set just before the pool creates its threads,
- * the flag sizes their heaps (and any created later); the main thread's heap exists already and
- * keeps its own.
- */
-function setThreadHeapFlags(): void {
-  v8.setFlagsFromString(`--initial-old-space-size=${THREAD_INITIAL_OLD_SPACE_MB}`);
 }
 
 /** `.ts` when running from sources, `.js` when built. */
