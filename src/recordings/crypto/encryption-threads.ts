@@ -10,10 +10,9 @@ import type { Logger } from '../../shared/log.js';
  * Moves `encryptOpenFile` of an envelope onto worker threads; everything else stays on the main
  * thread. Hashing and AES-GCM are synchronous CPU work done in 1 MiB steps: on the main thread each
  * step holds up ARI call handling and uploads; on a thread it runs beside them when a core is free.
- * bench:recordings measures both. On a 2-core VM with the S3 server on the same cores, the
- * thread lowered the main thread's p99 timer delay while encrypting in 4 of 5 runs (e.g. 11.3 to
- * 3.6 ms, 24.9 to 8.4 ms); throughput is CPU-bound there and moved within the noise (ratios to a
- * plain PUT 0.53 / 0.54 / 0.44 at 1 / 2 / 4 in flight against 0.49 / 0.51 / 0.53 on the main thread).
+ * bench:recordings measures both (throughput and the main thread's timer delay). On a 2-core VM
+ * with the S3 server on the same cores it is CPU-bound either way: ratios to a plain PUT of 0.53 /
+ * 0.54 / 0.44 at 1 / 2 / 4 in flight on the thread, 0.49 / 0.51 / 0.53 on the main thread.
  *
  * `keyConfig` must describe the same key as the envelope's keyring: each thread builds its own
  * keyring from it (a local key file is read again, never created: the main thread did that).
