@@ -211,14 +211,6 @@ async function main(): Promise<void> {
         await handle.close();
       }
     };
-    const encryptInto = async (src: string, bytes: number, out: string, callId: string) => {
-      const handle = await open(src);
-      try {
-        return await envelope.encryptOpenFile(handle, out, { callId, plaintextBytes: bytes });
-      } finally {
-        await handle.close();
-      }
-    };
     const bucket = `cl-bench-${Date.now().toString(36)}`;
     const store = new S3ObjectStore({
       bucket,
@@ -280,7 +272,7 @@ async function main(): Promise<void> {
       const enc = (i: number): Promise<{ path: string; bytes: number; sha256: string }> => {
         const f = files[i % DISTINCT_FILES]!;
         const path = join(work, `pipe-${i}.wav.enc`);
-        return encryptInto(f.path, f.bytes, path, `bench-${i}`).then((r) => ({ path, bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 }));
+        return encryptWith(envelope, f.path, f.bytes, path, `bench-${i}`).then((r) => ({ path, bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 }));
       };
       encrypted[0] = enc(ids[0]!);
       for (let j = 0; j < ids.length; j++) {

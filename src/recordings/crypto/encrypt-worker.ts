@@ -3,10 +3,8 @@
 // encrypts files the main thread has opened, by descriptor.
 import { workerData } from 'piscina';
 import { CryptoError, type CryptoErrorCode } from './errors.js';
-import { createRecordingEnvelope, readOpenFile, type EncryptResult, type RecordingEnvelope } from './envelope.js';
+import { createRecordingEnvelope, type EncryptResult, type RecordingEnvelope } from './envelope.js';
 import { createRecordingKeyring, type RecordingKeyConfig } from './keyring.js';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
 
 export interface EncryptTask {
   /** Descriptor of the plaintext, opened by the main thread and kept open until the task ends. */
@@ -37,13 +35,10 @@ function envelopeOfThisThread(): Promise<RecordingEnvelope> {
 
 export default async function encrypt(task: EncryptTask): Promise<EncryptOutcome> {
   try {
-    const result = await (await envelopeOfThisThread()).encryptStream(readOpenFile(task.fd), createWriteStream(task.outputPath, { mode: 0o600 }), {
-      callId: task.callId,
-      plaintextBytes: task.plaintextBytes,
-    });
+    const envelope = await envelopeOfThisThread();
+    const result = await envelope.encryptOpenFile({ fd: task.fd }, task.outputPath, { callId: task.callId, plaintextBytes: task.plaintextBytes });
     return { ok: true, result };
   } catch (e) {
-    await rm(task.outputPath, { force: true });
     if (e instanceof CryptoError) return { ok: false, code: e.code, detail: e.message.slice(e.code.length + 2) };
     return { ok: false, code: 'ENCRYPT_FAILED', detail: (e as Error).message };
   }

@@ -1,7 +1,6 @@
-import type { FileHandle } from 'node:fs/promises';
 import { Piscina } from 'piscina';
 import { CryptoError } from './errors.js';
-import type { EncryptResult, RecordingEnvelope } from './envelope.js';
+import type { EncryptResult, OpenFile, RecordingEnvelope } from './envelope.js';
 import type { EncryptOutcome, EncryptTask } from './encrypt-worker.js';
 import type { RecordingKeyConfig } from './keyring.js';
 import type { Logger } from '../../shared/log.js';
@@ -52,7 +51,7 @@ export function withEncryptionThreads(
   pool.on('error', (e: Error) => opts.log?.error({ err: e.message, component: 'recordings' }, 'encryption thread failed'));
   let closed = false;
 
-  async function encryptOpenFile(input: FileHandle, outputPath: string, o: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
+  async function encryptOpenFile(input: OpenFile, outputPath: string, o: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
     if (closed) throw new CryptoError('ENCRYPT_FAILED', 'encryption threads are closed');
     const task: EncryptTask = { fd: input.fd, outputPath, callId: o.callId, plaintextBytes: o.plaintextBytes };
     let outcome: EncryptOutcome;

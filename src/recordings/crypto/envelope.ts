@@ -47,6 +47,9 @@ export interface EncryptResult {
   readonly keyId: string;
 }
 
+/** An open file (a FileHandle, or just its descriptor on an encryption thread); never closed here. */
+export type OpenFile = Pick<FileHandle, 'fd'>;
+
 export interface RecordingEnvelope {
   readonly keyId: string;
   /** Whether this host can decrypt (false on an RSA public-key-only capture host). */
@@ -60,7 +63,7 @@ export interface RecordingEnvelope {
    * failure). The handle stays open: the caller closes it. `plaintextBytes` is the size the caller
    * saw; a file that grows or shrinks meanwhile fails.
    */
-  encryptOpenFile(input: FileHandle, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult>;
+  encryptOpenFile(input: OpenFile, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult>;
   /** Stops encryption threads, if any. */
   close(): Promise<void>;
   /**
@@ -198,8 +201,10 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
     return encryptInto(createReadStream(inputPath, { highWaterMark: FRAME_LENGTH }), outputPath, { callId: opts.callId, plaintextBytes: size });
   }
 
-  function encryptOpenFile(input: FileHandle, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
-    return encryptInto(readOpenFile(input.fd), outputPath, opts);
+  function encryptOpenFile(input: OpenFile, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
+    // The descriptor, not the FileHandle: an encryption thread reads a file the main thread opened
+    // (descriptors are per process). Positional reads from 0 leave the handle's offset alone.
+    return encryptInto(createReadStream('', { fd: input.fd, autoClose: false, start: 0, highWaterMark: FRAME_LENGTH }), outputPath, opts);
   }
 
   async function encryptInto(input: Readable, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
@@ -263,15 +268,6 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
     decryptStream,
     close: async () => {},
   });
-}
-
-/**
- * Reads an open file descriptor from offset 0 without closing it. A plain descriptor, not the
- * FileHandle, so that an encryption thread can read a file the main thread opened (descriptors are
- * per process); positional reads leave the handle's own offset alone.
- */
-export function readOpenFile(fd: number): Readable {
-  return createReadStream('', { fd, autoClose: false, start: 0, highWaterMark: FRAME_LENGTH });
 }
 
 function checkContext(actual: Readonly<Record<string, string>>, expected: Record<string, string>): 'ok' | CryptoError {

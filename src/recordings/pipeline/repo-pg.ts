@@ -155,7 +155,8 @@ export class PgRecordingRepo implements RecordingRepository {
   }
 
   async hasEvent(kind: string, callId: string | null, recordingId: string): Promise<boolean> {
-    const res = callId === null
+    const res =
+      callId === null
         ? await this.#db.query(PG_EVENT_SQL.nullCall, [kind, recordingId])
         : await this.#db.query(PG_EVENT_SQL.ofCall, [callId, kind, recordingId]);
     return res.rows.length > 0;
