@@ -1,5 +1,6 @@
 import { createHash, generateKeyPairSync, randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
@@ -80,6 +81,62 @@ describe('envelope encryption, local AES key', () => {
     expect(r).toMatchObject({ plaintextBytes: 200_000, plaintextSha256: sha(plain), ciphertextBytes: ct.length, ciphertextSha256: sha(ct) });
     expect(statSync(join(dir, 'a.wav.enc')).mode & 0o777).toBe(0o600);
     expect(sha(await decrypt(env, ct))).toBe(sha(plain));
+  });
+
+  it('the file path reuses its read buffers without mixing frames: 5 distinct frames and a tail come back byte for byte', async () => {
+    const env = await localEnv('k1.key');
+    // Each frame different, so a buffer overwritten before the SDK encrypted it would show.
+    const plain = Buffer.concat([...Array.from({ length: 5 }, (_, i) => Buffer.alloc(FRAME_LENGTH, i + 1)), randomBytes(777)]);
+    writeFileSync(join(dir, 'frames.wav'), plain);
+    const handle = await open(join(dir, 'frames.wav'));
+    try {
+      await handle.read(Buffer.alloc(10), 0, 10, null); // the handle's own offset must not matter
+      const r = await env.encryptOpenFile(handle, join(dir, 'frames.enc'), { callId: CALL, plaintextBytes: plain.length });
+      const ct = readFileSync(join(dir, 'frames.enc'));
+      expect(r).toMatchObject({ plaintextBytes: plain.length, plaintextSha256: sha(plain), ciphertextBytes: ct.length, ciphertextSha256: sha(ct) });
+      expect(sha(await decrypt(env, ct))).toBe(sha(plain));
+    } finally {
+      await handle.close();
+    }
+  });
+
+  it('file encryption fails loudly and leaves no output on a read error, a write error or a missing directory', async () => {
+    const env = await localEnv('k1.key');
+    writeFileSync(join(dir, 'src.wav'), randomBytes(3 * FRAME_LENGTH));
+    const closed = await open(join(dir, 'src.wav'));
+    await closed.close();
+    await expect(env.encryptOpenFile({ fd: closed.fd }, join(dir, 'bad-fd.enc'), { callId: CALL, plaintextBytes: 10 })).rejects.toMatchObject({ code: 'ENCRYPT_FAILED' });
+    expect(existsSync(join(dir, 'bad-fd.enc'))).toBe(false);
+    // A device that is always full: the first write fails with ENOSPC (the link is removed, not the
+    // device). This used to leave an uncaught "Premature close" from inside the SDK.
+    symlinkSync('/dev/full', join(dir, 'full.enc'));
+    await expect(env.encryptFile(join(dir, 'src.wav'), join(dir, 'full.enc'), { callId: CALL })).rejects.toMatchObject({
+      code: 'ENCRYPT_FAILED',
+      message: expect.stringMatching(/ENOSPC/),
+    });
+    expect(existsSync('/dev/full')).toBe(true);
+    await expect(env.encryptFile(join(dir, 'src.wav'), join(dir, 'no-such-dir', 'x.enc'), { callId: CALL })).rejects.toMatchObject({ code: 'ENCRYPT_FAILED' });
+  });
+
+  it('a failing input or output stream fails the encryption with its own error; nothing is thrown elsewhere', async () => {
+    // The SDK's inner pipeline rethrows its errors (file-encryption.ts says why); vitest fails a
+    // test that leaves an uncaught exception behind.
+    const env = await localEnv('k1.key');
+    const plain = randomBytes(3 * FRAME_LENGTH);
+    let writes = 0;
+    const brokenSink = new Writable({
+      write(_c, _e, cb) {
+        cb(++writes === 3 ? new Error('disk gone') : null);
+      },
+    });
+    await expect(env.encryptStream(Readable.from([plain]), brokenSink, { callId: CALL })).rejects.toMatchObject({ code: 'ENCRYPT_FAILED', message: expect.stringMatching(/disk gone/) });
+    async function* brokenSource(): AsyncGenerator<Buffer> {
+      yield plain.subarray(0, FRAME_LENGTH + 5);
+      throw new Error('spool unreadable');
+    }
+    await expect(env.encryptStream(Readable.from(brokenSource()), collector().sink, { callId: CALL })).rejects.toMatchObject({ code: 'ENCRYPT_FAILED', message: expect.stringMatching(/spool unreadable/) });
+    // and the envelope still works afterwards
+    expect(sha(await decrypt(env, await encrypt(env, plain)))).toBe(sha(plain));
   });
 
   it('input larger than a frame in one chunk is fine; a length that differs from the one announced fails loudly', async () => {

@@ -1,8 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm, stat, type FileHandle } from 'node:fs/promises';
-import { Readable, Transform, type Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
+import { Readable, type Writable } from 'node:stream';
 import { pipeline as pipelineCb } from 'node:stream';
 import {
   AlgorithmSuiteIdentifier,
@@ -12,6 +9,7 @@ import {
 } from '@aws-crypto/client-node';
 import { CryptoError } from './errors.js';
 import type { RecordingKeyring } from './keyring.js';
+import { fileSink, fileSource, seal, streamSink, streamSource, type Sealed } from './file-encryption.js';
 
 /** AWS Encryption SDK message format v2, key-committing, no ECDSA signature (suite 0x0478). */
 export const SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
@@ -74,54 +72,6 @@ export interface RecordingEnvelope {
   decryptStream(input: Readable, opts: { expectedCallId: string }): Readable;
 }
 
-/**
- * A pass-through that hashes and counts what flows through it. With `coalesce`, it gathers the
- * SDK's small pieces (frame header and tag, 16 bytes each, around each frame body) into one
- * block: one write syscall per piece made file output the bottleneck (measured ~2× slower end to
- * end). A piece of at least `coalesce` bytes (a frame body) passes through as it is, after the
- * small ones gathered before it: copying it into a block would cost a copy per frame.
- */
-class HashTap extends Transform {
-  readonly #hash = createHash('sha256');
-  readonly #coalesce: number;
-  #pending: Buffer[] = [];
-  #pendingBytes = 0;
-  bytes = 0;
-  constructor(coalesce = 0) {
-    super();
-    this.#coalesce = coalesce;
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, cb: (e?: Error | null, d?: Buffer) => void): void {
-    this.bytes += chunk.length;
-    this.#hash.update(chunk);
-    if (!this.#coalesce) return cb(null, chunk);
-    if (chunk.length >= this.#coalesce) {
-      this.#release();
-      this.push(chunk);
-      return cb();
-    }
-    this.#pending.push(chunk);
-    this.#pendingBytes += chunk.length;
-    if (this.#pendingBytes >= this.#coalesce) this.#release();
-    cb();
-  }
-  override _flush(cb: (e?: Error | null) => void): void {
-    this.#release();
-    cb();
-  }
-  #release(): void {
-    if (!this.#pendingBytes) return;
-    this.push(this.#pending.length === 1 ? this.#pending[0]! : Buffer.concat(this.#pending, this.#pendingBytes));
-    this.#pending = [];
-    this.#pendingBytes = 0;
-  }
-  digest(): string {
-    return this.#hash.digest('hex');
-  }
-}
-
-const OUTPUT_BLOCK = 256 * 1024;
-
 export interface EnvelopeOptions {
   /**
    * Encryptions running at once (default 1); the others wait their turn. Hashing and AES-GCM run
@@ -163,57 +113,61 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
     return encryptTurn(() => encryptNow(input, output, opts));
   }
 
-  async function encryptNow(
-    input: Readable,
-    output: Writable,
-    opts: { callId: string; plaintextBytes?: number },
-  ): Promise<EncryptResult> {
-    const plain = new HashTap();
-    const cipher = new HashTap(OUTPUT_BLOCK);
+  function encryptingStream(callId: string) {
     const encrypting = client.encryptStream(keyring.encryptKeyring, {
       suiteId: SUITE_ID,
-      encryptionContext: recordingContext(opts.callId),
+      encryptionContext: recordingContext(callId),
       frameLength: FRAME_LENGTH,
       // No plaintextLength: @aws-crypto/client-node 5.0.2 then throws "Encrypted data exceeded
       // plaintextLength" from inside its own stream pipeline (an uncaught exception) whenever
-      // an input chunk is larger than a frame. The length is counted by the tap instead.
+      // an input chunk is larger than a frame. We count the bytes ourselves.
     });
+    // seal() takes failures from its own listeners while it runs; an error the wrapper emits
+    // after those are gone must not become an uncaught exception.
+    encrypting.on('error', () => {});
+    return encrypting;
+  }
+
+  async function encryptNow(input: Readable, output: Writable, opts: { callId: string; plaintextBytes?: number }): Promise<EncryptResult> {
     try {
-      await pipeline(input, plain, encrypting, cipher, output);
+      return checked(await seal(encryptingStream(opts.callId), streamSource(input), streamSink(output)), opts);
     } catch (e) {
-      if (e instanceof CryptoError) throw e;
-      throw new CryptoError('ENCRYPT_FAILED', `encrypting recording of call ${opts.callId}: ${(e as Error).message}`, { cause: e });
+      throw asEncryptError(e, opts.callId);
     }
-    if (opts.plaintextBytes !== undefined && plain.bytes !== opts.plaintextBytes) {
-      throw new CryptoError('ENCRYPT_FAILED', `recording of call ${opts.callId}: read ${plain.bytes} bytes, expected ${opts.plaintextBytes} (the file changed while it was encrypted)`);
+  }
+
+  function checked(r: Sealed, opts: { callId: string; plaintextBytes?: number }): EncryptResult {
+    if (opts.plaintextBytes !== undefined && r.plaintextBytes !== opts.plaintextBytes) {
+      throw new CryptoError('ENCRYPT_FAILED', `recording of call ${opts.callId}: read ${r.plaintextBytes} bytes, expected ${opts.plaintextBytes} (the file changed while it was encrypted)`);
     }
-    return {
-      plaintextSha256: plain.digest(),
-      plaintextBytes: plain.bytes,
-      ciphertextSha256: cipher.digest(),
-      ciphertextBytes: cipher.bytes,
-      keyId: keyring.keyId,
-    };
+    return { ...r, keyId: keyring.keyId };
   }
 
   async function encryptFile(inputPath: string, outputPath: string, opts: { callId: string }): Promise<EncryptResult> {
-    const { size } = await stat(inputPath);
-    return encryptInto(createReadStream(inputPath, { highWaterMark: FRAME_LENGTH }), outputPath, { callId: opts.callId, plaintextBytes: size });
+    const input = await open(inputPath, 'r');
+    try {
+      return await encryptOpenFile(input, outputPath, { callId: opts.callId, plaintextBytes: (await input.stat()).size });
+    } finally {
+      await input.close();
+    }
   }
 
   function encryptOpenFile(input: OpenFile, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
     // The descriptor, not the FileHandle: an encryption thread reads a file the main thread opened
     // (descriptors are per process). Positional reads from 0 leave the handle's offset alone.
-    return encryptInto(createReadStream('', { fd: input.fd, autoClose: false, start: 0, highWaterMark: FRAME_LENGTH }), outputPath, opts);
-  }
-
-  async function encryptInto(input: Readable, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult> {
-    try {
-      return await encryptStream(input, createWriteStream(outputPath, { mode: 0o600 }), opts);
-    } catch (e) {
-      await rm(outputPath, { force: true });
-      throw e;
-    }
+    return encryptTurn(async () => {
+      try {
+        const output = await open(outputPath, 'w', 0o600);
+        try {
+          return checked(await seal(encryptingStream(opts.callId), fileSource(input.fd, FRAME_LENGTH), fileSink(output)), opts);
+        } finally {
+          await output.close();
+        }
+      } catch (e) {
+        await rm(outputPath, { force: true });
+        throw asEncryptError(e, opts.callId);
+      }
+    });
   }
 
   function decryptStream(input: Readable, opts: { expectedCallId: string }): Readable {
@@ -268,6 +222,11 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
     decryptStream,
     close: async () => {},
   });
+}
+
+function asEncryptError(e: unknown, callId: string): CryptoError {
+  if (e instanceof CryptoError) return e;
+  return new CryptoError('ENCRYPT_FAILED', `encrypting recording of call ${callId}: ${(e as Error).message}`, { cause: e });
 }
 
 function checkContext(actual: Readonly<Record<string, string>>, expected: Record<string, string>): 'ok' | CryptoError {
