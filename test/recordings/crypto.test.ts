@@ -4,6 +4,7 @@ import { open } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
+import { KeyringNode } from '@aws-crypto/client-node';
 import { afterAll, describe, expect, it } from 'vitest';
 import {
   CryptoError,
@@ -137,6 +138,23 @@ describe('envelope encryption, local AES key', () => {
     await expect(env.encryptStream(Readable.from(brokenSource()), collector().sink, { callId: CALL })).rejects.toMatchObject({ code: 'ENCRYPT_FAILED', message: expect.stringMatching(/spool unreadable/) });
     // and the envelope still works afterwards
     expect(sha(await decrypt(env, await encrypt(env, plain)))).toBe(sha(plain));
+  });
+
+  it('a keyring that fails (a KMS out of reach) fails file and stream encryption at once, with no output left', async () => {
+    class UnreachableKms extends KeyringNode {
+      override async _onEncrypt(): Promise<never> {
+        throw new Error('KMS out of reach');
+      }
+      override async _onDecrypt(): Promise<never> {
+        throw new Error('KMS out of reach');
+      }
+    }
+    const keyring = new UnreachableKms();
+    const env = createRecordingEnvelope({ mode: 'kms', keyId: 'arn:test', encryptKeyring: keyring, decryptKeyring: keyring });
+    writeFileSync(join(dir, 'kms.wav'), randomBytes(2 * FRAME_LENGTH + 3));
+    await expect(env.encryptFile(join(dir, 'kms.wav'), join(dir, 'kms.enc'), { callId: CALL })).rejects.toMatchObject({ code: 'ENCRYPT_FAILED', message: expect.stringMatching(/KMS out of reach/) });
+    expect(existsSync(join(dir, 'kms.enc'))).toBe(false);
+    await expect(env.encryptStream(Readable.from([randomBytes(FRAME_LENGTH + 1)]), collector().sink, { callId: CALL })).rejects.toMatchObject({ code: 'ENCRYPT_FAILED' });
   });
 
   it('input larger than a frame in one chunk is fine; a length that differs from the one announced fails loudly', async () => {

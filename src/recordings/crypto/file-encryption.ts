@@ -86,32 +86,47 @@ function written(stream: Duplex, chunk: Buffer): Promise<void> {
   });
 }
 
-async function drain(encrypting: Duplex, sink: CipherSink, fail: (e: unknown) => void, failed: () => boolean): Promise<Side> {
+/**
+ * Reads the SDK's output with 'data' events, pausing while a block is written. (Its async iterator
+ * calls read(), which in readable-stream 3 joins whatever is buffered, header, frame body and tag,
+ * into one new buffer: a copy of every frame.)
+ */
+function drain(encrypting: Duplex, sink: CipherSink, fail: (e: unknown) => void, failed: () => boolean): Promise<Side> {
   const hash = createHash('sha256');
   let bytes = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
+  let writing = Promise.resolve();
   const flush = async (): Promise<void> => {
     const [pieces, size] = [pending, pendingBytes];
     pending = [];
     pendingBytes = 0;
-    if (!failed()) await sink.write(pieces, size).catch(fail);
+    if (size > 0 && !failed()) await sink.write(pieces, size).catch(fail);
   };
-  try {
-    for await (const piece of encrypting as AsyncIterable<Buffer>) {
-      if (failed()) continue; // read to the end so the SDK finishes; see the header
+  return new Promise((resolve) => {
+    let side: Side | null = null;
+    const done = (): void => resolve((side ??= { sha256: hash.digest('hex'), bytes }));
+    encrypting.on('data', (piece: Buffer) => {
+      if (failed()) return; // read to the end so the SDK finishes; see the header
       hash.update(piece);
       bytes += piece.length;
       pending.push(piece);
       pendingBytes += piece.length;
-      if (pendingBytes >= OUTPUT_BLOCK) await flush();
-    }
-    await flush();
-    if (!failed()) await sink.end().catch(fail);
-  } catch (e) {
-    fail(e);
-  }
-  return { sha256: hash.digest('hex'), bytes };
+      if (pendingBytes < OUTPUT_BLOCK) return;
+      encrypting.pause();
+      writing = writing.then(flush).then(() => void encrypting.resume());
+    });
+    encrypting.once('end', () => {
+      writing = writing.then(flush).then(async () => {
+        if (!failed()) await sink.end().catch(fail);
+        done();
+      });
+    });
+    encrypting.once('error', (e: Error) => {
+      fail(e);
+      void writing.then(done);
+    });
+  });
 }
 
 /**
