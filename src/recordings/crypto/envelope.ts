@@ -9,7 +9,7 @@ import {
 } from '@aws-crypto/client-node';
 import { CryptoError } from './errors.js';
 import type { RecordingKeyring } from './keyring.js';
-import { fileSink, fileSource, seal, streamSink, streamSource, type Sealed } from './file-encryption.js';
+import { fileSink, fileSource, ReadBuffers, seal, streamSink, streamSource, type Sealed } from './file-encryption.js';
 
 /** AWS Encryption SDK message format v2, key-committing, no ECDSA signature (suite 0x0478). */
 export const SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
@@ -108,6 +108,7 @@ function slots(size: number): <T>(task: () => Promise<T>) => Promise<T> {
  */
 export function createRecordingEnvelope(keyring: RecordingKeyring, options: EnvelopeOptions = {}): RecordingEnvelope {
   const encryptTurn = slots(options.concurrentEncryptions ?? 1);
+  const readBuffers = new ReadBuffers(FRAME_LENGTH);
 
   function encryptStream(input: Readable, output: Writable, opts: { callId: string; plaintextBytes?: number }): Promise<EncryptResult> {
     return encryptTurn(() => encryptNow(input, output, opts));
@@ -159,7 +160,10 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
       try {
         const output = await open(outputPath, 'w', 0o600);
         try {
-          return checked(await seal(encryptingStream(opts.callId), fileSource(input.fd, FRAME_LENGTH), fileSink(output)), opts);
+          const pair = readBuffers.take();
+          const sealed = await seal(encryptingStream(opts.callId), fileSource(input.fd, pair), fileSink(output));
+          readBuffers.give(pair); // not after a failure: the SDK may have stopped mid-frame, holding one
+          return checked(sealed, opts);
         } finally {
           await output.close();
         }

@@ -130,21 +130,39 @@ function drain(encrypting: Duplex, sink: CipherSink, fail: (e: unknown) => void,
 }
 
 /**
- * Reads the file at descriptor `fd` from offset 0 (its own offset is left alone). Buffer reuse rests
- * on how the SDK's framed stream works (@aws-crypto/encrypt-node 5.x): a chunk that completes a
- * frame is encrypted before its write callback runs, and a chunk that does not is kept until the
- * frame completes. So a buffer is reused only while every chunk so far was a whole frame; after a
- * short read every chunk gets a fresh buffer. Should a later SDK keep chunks longer, the multi-frame
- * round-trip tests (distinct content per frame) fail.
+ * Two frame-sized read buffers per encryption running at once, kept between recordings: a fresh
+ * pair per recording was a third of the memory each one allocated (with the cipher's output), and
+ * V8 starts a full collection per so many MB allocated outside its heap.
  */
-export function fileSource(fd: number, frameLength: number): PlainSource {
-  const ring = [Buffer.allocUnsafeSlow(frameLength), Buffer.allocUnsafeSlow(frameLength)];
+export class ReadBuffers {
+  readonly #free: Buffer[][] = [];
+  constructor(readonly frameLength: number) {}
+  take(): Buffer[] {
+    return this.#free.pop() ?? [Buffer.allocUnsafeSlow(this.frameLength), Buffer.allocUnsafeSlow(this.frameLength)];
+  }
+  /** Only once the SDK has finished the message: until then it may still read them. */
+  give(pair: Buffer[]): void {
+    this.#free.push(pair);
+  }
+}
+
+/**
+ * Reads the file at descriptor `fd` from offset 0 (its own offset is left alone) into the `pair` of
+ * frame-sized buffers, taken in turn. Reuse rests on how the SDK's framed stream works
+ * (@aws-crypto/encrypt-node 5.x): a chunk that completes a frame is encrypted before its write
+ * callback runs, and a chunk that does not is kept until the frame completes. So a buffer is reused
+ * only while every chunk so far was a whole frame; after a short read every chunk gets a fresh
+ * buffer. Should a later SDK keep chunks longer, the multi-frame round-trip tests (distinct content
+ * per frame) fail.
+ */
+export function fileSource(fd: number, pair: Buffer[]): PlainSource {
+  const frameLength = pair[0]!.length;
   let position = 0;
   let turn = 0;
   let wholeFramesSoFar = true;
   return {
     async next() {
-      const buffer = wholeFramesSoFar ? ring[turn++ % 2]! : Buffer.allocUnsafe(frameLength);
+      const buffer = wholeFramesSoFar ? pair[turn++ % 2]! : Buffer.allocUnsafe(frameLength);
       const { bytesRead } = await readAt(fd, buffer, 0, frameLength, position);
       if (bytesRead === 0) return null;
       position += bytesRead;
