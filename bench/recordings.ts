@@ -8,6 +8,7 @@
 // of the Ceph daemons (when their pids are known), the machine load, peak RSS growth, and ends
 // with one line holding a single JSON object of the figures.
 //
+// Run with --expose-gc (the npm script does): the main heap is collected before each batch.
 // Environment: BENCH_N (recordings per configuration, default 200), BENCH_BATCH (default 20),
 // BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_VERIFY (`read-back` or
 // `head`: add the pipeline's verification step to each encrypted upload; default none, as in the
@@ -320,6 +321,9 @@ async function main(): Promise<void> {
         const ids = Array.from({ length: Math.min(BATCH, N - start) }, (_, j) => start + j);
         for (const name of modes) {
           const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0, loopP99: [], loopMax: 0 });
+          // Each mode starts from a collected main heap, not the previous mode's garbage (the
+          // service runs one mode): untimed, and only with --expose-gc (npm run bench:recordings).
+          global.gc?.();
           // A fresh monitor per batch: a re-enabled one counts the time it was off as one delay.
           const loopDelay = monitorEventLoopDelay({ resolution: 5 });
           const keys: string[] = [];
