@@ -4,17 +4,20 @@
 // the same WAV bytes with the same client, in the same run, in alternating batches, at 1, 2 and 4
 // uploads in flight. "encrypted" at N in flight is what the pipeline's N workers do (encrypt into
 // the work dir, then PUT); "encrypt-ahead" keeps one upload in flight and encrypts the next
-// recording meanwhile. Prints MB/s (median of batches), the ratio, CPU per MB of this process and
+// recording meanwhile. Encrypting on the main thread instead (recordings.worker.encryptionThreads
+// 0) is measured in a second process with its own plain baseline: the service runs one mode, and
+// one mode's garbage must not change how V8 collects the main heap during the others. The heap is
+// never collected by hand between batches either: a global.gc() before each batch left V8 running
+// a full collection every two uploads in every mode (17-22 per 40, against 0-2 without). Prints MB/s (median of batches), the ratio, CPU per MB of this process and
 // of the Ceph daemons (when their pids are known), the machine load, peak RSS growth, and ends
 // with one line holding a single JSON object of the figures.
 //
-// Run with --expose-gc (the npm script does): the main heap is collected before each batch.
 // Environment: BENCH_N (recordings per configuration, default 200), BENCH_BATCH (default 20),
 // BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_VERIFY (`read-back` or
 // `head`: add the pipeline's verification step to each encrypted upload; default none, as in the
 // issue's definition: encrypt + upload),
 // RGW_ENDPOINT_JSON (use a running gateway; otherwise scripts/rgw/start.sh is run and stopped).
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
@@ -45,6 +48,8 @@ import { verifyStoredObject } from '../src/recordings/storage/verify.js';
 const N = Number(process.env.BENCH_N ?? 200);
 const BATCH = Math.max(1, Math.min(N, Number(process.env.BENCH_BATCH ?? 20)));
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
+/** Set for the second process (main-thread encryption); it uses the first one's gateway. */
+const CHILD = process.env.BENCH_CHILD === '1';
 const VERIFY = process.env.BENCH_VERIFY === 'read-back' || process.env.BENCH_VERIFY === 'head' ? process.env.BENCH_VERIFY : 'none';
 const DISTINCT_FILES = 8;
 const SECONDS = 300;
@@ -173,6 +178,36 @@ async function encryptOnly(keyring: Awaited<ReturnType<typeof createRecordingKey
   return out;
 }
 
+interface ChildLevel {
+  plainMBps: number;
+  encryptedMBps: number;
+  ratio: number;
+}
+interface ChildFigures {
+  serial: ChildLevel;
+  inFlight2: ChildLevel;
+  inFlight4: ChildLevel;
+  nodeCpuMsPerMB: Record<string, number>;
+  peakRssGrowthMB: number;
+  load: { start: string; end: string };
+}
+
+/** The same batches with encryption on the main thread, in a process of its own (see the header). */
+async function runOnMainThread(rgw: Rgw, work: string): Promise<ChildFigures> {
+  const endpointFile = join(work, 'rgw-endpoint.json');
+  writeFileSync(endpointFile, JSON.stringify(rgw));
+  log('encrypting on the main thread: the same batches in a second process, with its own plain baseline');
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
+    env: { ...process.env, BENCH_THREADS: '0', BENCH_CHILD: '1', RGW_ENDPOINT_JSON: endpointFile },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  if (code !== 0) throw new Error(`main-thread bench process exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as ChildFigures;
+}
+
 async function main(): Promise<void> {
   const loadAtStart = loadAvg();
   const work = mkdtempSync(join(tmpdir(), 'cl-bench-'));
@@ -198,9 +233,8 @@ async function main(): Promise<void> {
     });
     const keyConfig = { mode: 'local', keyFile: join(work, 'bench.key') } as const;
     const keyring = await createRecordingKeyring(keyConfig);
-    // "encrypted" as the service builds it (recordings.worker.encryptionThreads, default 1);
-    // "encrypted_main" with encryptionThreads 0 (on the main thread, where BENCH_ENCRYPTIONS=n
-    // lets n encryptions run at once), in the same run. BENCH_THREADS=0 leaves out the threads.
+    // "encrypted" as the service builds it (recordings.worker.encryptionThreads, default 1), or
+    // with BENCH_THREADS=0 on the main thread (where BENCH_ENCRYPTIONS=n lets n run at once).
     const mainThread = createRecordingEnvelope(keyring, process.env.BENCH_ENCRYPTIONS ? { concurrentEncryptions: Number(process.env.BENCH_ENCRYPTIONS) } : {});
     const envelope: RecordingEnvelope = THREADS > 0 ? withEncryptionThreads(mainThread, keyConfig, { threads: THREADS }) : mainThread;
     /** What the pipeline does: open the recording, encrypt it into the work dir. */
@@ -248,10 +282,9 @@ async function main(): Promise<void> {
     };
 
     const encryptedPut = encryptedPutWith(envelope);
-    const encryptedMainPut = encryptedPutWith(mainThread);
     // warm-up (JIT, connections), not measured
     for (let i = 0; i < 3; i++) {
-      await store.delete([await plainPut(1e6 + i), await encryptedPut(1e6 + i), await encryptedMainPut(2e6 + i)]);
+      await store.delete([await plainPut(1e6 + i), await encryptedPut(1e6 + i)]);
     }
     global.gc?.();
     const baseline = process.memoryUsage().rss;
@@ -298,8 +331,8 @@ async function main(): Promise<void> {
       }
       return daemons.length ? sum : null;
     };
-    type Mode = 'plain' | 'encrypted' | 'encrypted_main' | 'pipelined';
-    const put: Record<Exclude<Mode, 'pipelined'>, (i: number) => Promise<string>> = { plain: plainPut, encrypted: encryptedPut, encrypted_main: encryptedMainPut };
+    type Mode = 'plain' | 'encrypted' | 'pipelined';
+    const put: Record<Exclude<Mode, 'pipelined'>, (i: number) => Promise<string>> = { plain: plainPut, encrypted: encryptedPut };
     interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null; loopP99: number[]; loopMax: number }
     interface Result {
       batchesMBps: number[];
@@ -314,16 +347,12 @@ async function main(): Promise<void> {
     const results: Record<string, Result> = {};
     for (const conc of [1, 2, 4]) {
       const acc: Partial<Record<Mode, Acc>> = {};
-      const modes: Mode[] = conc === 1 ? ['plain', 'encrypted', 'pipelined'] : ['plain', 'encrypted'];
-      if (THREADS > 0) modes.push('encrypted_main');
+      const modes: Mode[] = conc === 1 && !CHILD ? ['plain', 'encrypted', 'pipelined'] : ['plain', 'encrypted'];
       // batches alternate plain / encrypted so drift (GC in RGW, page cache, other load) hits both alike
       for (let start = 0; start < N; start += BATCH) {
         const ids = Array.from({ length: Math.min(BATCH, N - start) }, (_, j) => start + j);
         for (const name of modes) {
           const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0, loopP99: [], loopMax: 0 });
-          // Each mode starts from a collected main heap, not the previous mode's garbage (the
-          // service runs one mode): untimed, and only with --expose-gc (npm run bench:recordings).
-          global.gc?.();
           // A fresh monitor per batch: a re-enabled one counts the time it was off as one delay.
           const loopDelay = monitorEventLoopDelay({ resolution: 5 });
           const keys: string[] = [];
@@ -366,6 +395,7 @@ async function main(): Promise<void> {
     }
     clearInterval(sampler);
     const rssGrowthMB = Math.round(((peak - baseline) / MB) * 10) / 10;
+    const mainThreadRun = THREADS > 0 && !CHILD ? await runOnMainThread(rgw, work) : null;
     const sample = Buffer.concat(Array.from({ length: 10 }, () => readFileSync(files[0]!.path)));
     const encOnly = await encryptOnly(keyring, sample);
     // Encryption alone (no uploads, so little else competes for the cores): how late the main
@@ -410,7 +440,11 @@ async function main(): Promise<void> {
       encryptedMBps: r(enc).medianMBps,
       ratio: ratio(enc, `plain_c${c}`),
       cpuBoundRatio: cpuBoundRatio(enc, `plain_c${c}`),
-      ...(results[`encrypted_main_c${c}`] ? { mainThreadMBps: r(`encrypted_main_c${c}`).medianMBps, mainThreadRatio: ratio(`encrypted_main_c${c}`, `plain_c${c}`) } : {}),
+      ...(mainThreadRun
+        ? (({ plainMBps, encryptedMBps, ratio }: ChildLevel) => ({ mainThreadMBps: encryptedMBps, mainThreadPlainMBps: plainMBps, mainThreadRatio: ratio }))(
+            c === 1 ? mainThreadRun.serial : c === 2 ? mainThreadRun.inFlight2 : mainThreadRun.inFlight4,
+          )
+        : {}),
     });
     const figures = {
       bench: 'recordings',
@@ -421,7 +455,7 @@ async function main(): Promise<void> {
       encryptionsAtOnce: THREADS > 0 ? THREADS : Number(process.env.BENCH_ENCRYPTIONS ?? 1),
       objectBytes: 44 + PCM_BYTES,
       load: { start: loadAtStart, end: loadAvg() },
-      serial: { ...level(1, 'encrypted_c1'), encryptAheadMBps: r('pipelined_c1').medianMBps, encryptAheadRatio: ratio('pipelined_c1', 'plain_c1') },
+      serial: { ...level(1, 'encrypted_c1'), ...(results.pipelined_c1 ? { encryptAheadMBps: r('pipelined_c1').medianMBps, encryptAheadRatio: ratio('pipelined_c1', 'plain_c1') } : {}) },
       inFlight2: level(2, 'encrypted_c2'),
       inFlight4: level(4, 'encrypted_c4'),
       overallMBps: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.overallMBps])),
@@ -433,6 +467,9 @@ async function main(): Promise<void> {
       encryptingLoopDelayMs,
       sha256MBps: shaMBps,
       peakRssGrowthMB: rssGrowthMB,
+      ...(mainThreadRun
+        ? { mainThreadProcess: { nodeCpuMsPerMB: mainThreadRun.nodeCpuMsPerMB, peakRssGrowthMB: mainThreadRun.peakRssGrowthMB, load: mainThreadRun.load } }
+        : {}),
       peakRssGrowthByModeMB: peakByMode,
       bytesThroughMB: Math.round(Object.values(results).reduce((sum, v) => sum + v.bytes, 0) / MB),
       rgwRssMB: Object.fromEntries(Object.entries(rgw.pids ?? {}).map(([k, pid]) => [k, Math.round((rssOf(pid) ?? 0) / MB)])),
@@ -450,13 +487,14 @@ async function main(): Promise<void> {
     const f = figures;
     const line = (label: string, l: ReturnType<typeof level>): string =>
       `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}` +
-      (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead ${l.mainThreadMBps} MB/s, ratio ${l.mainThreadRatio}`);
+      (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead (second process) ${l.mainThreadMBps} MB/s against its plain PUT ${l.mainThreadPlainMBps} MB/s, ratio ${l.mainThreadRatio}`);
     p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryption threads ${THREADS} (0 = main thread), encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
     p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
-    p(`${line('1 in flight:', f.serial)}; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`);
+    p(`${line('1 in flight:', f.serial)}` + (f.serial.encryptAheadMBps === undefined ? '' : `; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`));
     p(line('2 in flight (the pipeline default, 2 workers):', f.inFlight2));
     p(line('4 in flight:', f.inFlight4));
     p(`CPU ms per MB, this process: ${JSON.stringify(f.nodeCpuMsPerMB)}; Ceph daemons (mon+osd+rgw): ${JSON.stringify(f.rgwCpuMsPerMB)}`);
+    if (mainThreadRun) p(`CPU ms per MB, the main-thread process: ${JSON.stringify(mainThreadRun.nodeCpuMsPerMB)}; its peak RSS growth ${mainThreadRun.peakRssGrowthMB} MB`);
     p(`main-thread event-loop delay p99 / max (ms), what call handling waits meanwhile: ${Object.entries(results).map(([k, v]) => `${k} ${v.eventLoopDelayMs.p99}/${v.eventLoopDelayMs.max}`).join(', ')}`);
     p(`main-thread event-loop delay p99 / max (ms) while 20 recordings are encrypted, no uploads: on the main thread ${encryptingLoopDelayMs.mainThread.p99}/${encryptingLoopDelayMs.mainThread.max}` +
       (encryptingLoopDelayMs.threads ? `, on ${THREADS} encryption thread(s) ${encryptingLoopDelayMs.threads.p99}/${encryptingLoopDelayMs.threads.max}` : ''));
