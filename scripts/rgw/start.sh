@@ -30,11 +30,24 @@ log() { printf '[rgw] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
 alive() { [[ -f $1 ]] && kill -0 "$(cat "$1")" 2>/dev/null; }
-port_busy() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# Busy: something listens there, or any socket (an outgoing connection's local end included)
+# holds it; without ss, only a listener is seen.
+port_busy() {
+  if command -v ss >/dev/null; then
+    [[ -n $(ss -Htan "( sport = :$1 )" 2>/dev/null) ]]
+  else
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
+  fi
+}
+# Ports below the kernel's ephemeral range: a port picked inside it can be taken as the local end
+# of some outgoing connection before the daemon binds it (seen in CI: ceph-mon "Address already in
+# use" while tests were connecting to PostgreSQL).
 free_port() {
-  local p i
+  local p i low high lo=10000 span
+  read -r low high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { low=32768; high=60999; }
+  if ((low - lo >= 1000)); then span=$((low - lo)); else lo=$((high + 1)); span=$((65535 - high)); fi
   for i in $(seq 1 50); do
-    p=$(( 20000 + (RANDOM * 32768 + RANDOM) % 40000 ))
+    p=$(( lo + (RANDOM * 32768 + RANDOM) % span ))
     if ! port_busy "$p"; then echo "$p"; return 0; fi
   done
   die "no free port found"
