@@ -47,6 +47,8 @@ export function createRetentionService(
       leaseSeconds: r.leaseSeconds,
       deleteAttempts: r.deleteAttempts,
       bypassGovernanceForErasure: r.objectLock.bypassGovernanceForErasure && store.type === 's3' && store.objectLock?.mode !== 'COMPLIANCE',
+      // A bucket with Object Lock (the store's objectLock is set) takes per-object legal holds.
+      mirrorHoldsToStore: store.type === 's3' && store.objectLock !== undefined,
     },
     ...(deps.envelope !== undefined ? { envelope: deps.envelope } : {}),
     ...(deps.hooks ? { hooks: deps.hooks } : {}),

@@ -4,6 +4,7 @@ import type { Policies } from './policy.js';
 import type {
   CallerCall,
   CallRecording,
+  HoldMirrorItem,
   Candidate,
   DeletionReason,
   DeletionState,
@@ -229,6 +230,14 @@ export class PgRetentionRepo implements RetentionRepo {
 
   async holdsOnCall(callId: string): Promise<string[]> {
     return (await this.#rows<{ id: string }>(SQL.holdsOnCall, [callId])).map((r) => r.id);
+  }
+
+  holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
+    return this.#rows<HoldMirrorItem>(SQL.holdMirrorDue, [after, limit]);
+  }
+
+  async holdMirrored(id: string, on: boolean): Promise<void> {
+    await this.#count(SQL.holdMirrored, [on ? 1 : 0, id]);
   }
 
   // ---- erasure requests ----------------------------------------------------------------

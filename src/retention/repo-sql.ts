@@ -44,6 +44,12 @@ export const SQL = {
     WHERE h.released_at IS NULL AND ((h.scope = 'call' AND h.target = c.call_id) OR (h.scope = 'flow' AND h.target = c.flow_id)
       OR (h.scope = 'caller' AND h.target = c.caller_lookup))
     ORDER BY h.set_at, h.id`,
+  /** Stored S3 objects whose Object Lock legal hold is not what the active holds say. */
+  holdMirrorDue: `SELECT r.id, r.object_key, r.version_id, ${HELD} AS held FROM recordings r LEFT JOIN calls c ON c.call_id = r.call_id
+    WHERE r.state = 'done' AND r.store = 's3' AND r.object_key IS NOT NULL AND r.id > ?
+      AND coalesce(r.legal_hold_mirrored, 0) <> ${HELD}
+    ORDER BY r.id LIMIT ?`,
+  holdMirrored: 'UPDATE recordings SET legal_hold_mirrored = ? WHERE id = ?',
   erasureInsert: 'INSERT INTO erasure_requests (id, requested_by, requested_at) VALUES (?, ?, ?)',
   erasureFinish: 'UPDATE erasure_requests SET done_at = ?, certificate = ? WHERE id = ?',
   erasureGet: 'SELECT certificate FROM erasure_requests WHERE id = ?',

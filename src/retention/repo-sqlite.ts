@@ -4,6 +4,7 @@ import type { Policies } from './policy.js';
 import type {
   CallerCall,
   CallRecording,
+  HoldMirrorItem,
   Candidate,
   DeletionReason,
   DeletionState,
@@ -202,6 +203,14 @@ export class SqliteRetentionRepo implements RetentionRepo {
 
   async holdsOnCall(callId: string): Promise<string[]> {
     return (this.#st.holdsOnCall.all(callId) as { id: string }[]).map((r) => r.id);
+  }
+
+  async holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
+    return this.#st.holdMirrorDue.all(after, limit) as HoldMirrorItem[];
+  }
+
+  async holdMirrored(id: string, on: boolean): Promise<void> {
+    this.#st.holdMirrored.run(on ? 1 : 0, id);
   }
 
   // ---- erasure requests ----------------------------------------------------------------

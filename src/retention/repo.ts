@@ -149,6 +149,20 @@ export interface HoldStore {
   callsCoveredBy(scope: HoldScope, target: string, limit?: number): Promise<string[]>;
   /** Active holds covering one call (for reports). */
   holdsOnCall(callId: string): Promise<string[]>;
+  /**
+   * Stored S3 recordings whose object's legal hold differs from what the active holds say
+   * (`held`: what it should be), a page by id after `after`.
+   */
+  holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]>;
+  /** The object's legal hold was set to `on`. */
+  holdMirrored(id: string, on: boolean): Promise<void>;
+}
+
+export interface HoldMirrorItem {
+  readonly id: string;
+  readonly object_key: string;
+  readonly version_id: string | null;
+  readonly held: 0 | 1;
 }
 
 /** Erasure requests (`erasure_requests`) and their certificates. */

@@ -12,6 +12,7 @@ import type { Logger } from '../shared/log.js';
 import { exportCall, type AccessExport, type ExportLang } from './access.js';
 import { signErasureCertificate, type ErasureCertificate } from './certificate.js';
 import { RecordingDeleter } from './deleter.js';
+import { HoldMirror, type MirrorReport } from './hold-mirror.js';
 import type { Policies } from './policy.js';
 import type { Candidate, HoldRow, HoldScope, RetentionRepo } from './repo.js';
 import { emptyRecordingsOutcome, Lease, LEASE_NAME, LeaseLostError, removeRecordings, RetentionSweeper, type SweepHooks, type SweepReport } from './sweep.js';
@@ -23,6 +24,8 @@ export interface RetentionOptions {
   readonly bypassGovernanceForErasure: boolean;
   /** How long an erasure request waits for a running sweep to let go of the lease. Default 15 s. */
   readonly erasureWaitMs?: number;
+  /** Copy legal holds onto the objects' S3 legal hold (a bucket with Object Lock). Default false. */
+  readonly mirrorHoldsToStore?: boolean;
 }
 
 export interface RetentionServiceDeps {
@@ -104,9 +107,13 @@ export class RetentionService {
   readonly #d: RetentionServiceDeps;
   readonly #deleter: RecordingDeleter;
   readonly #sweeper: RetentionSweeper;
+  readonly #mirror: HoldMirror | null;
 
   constructor(d: RetentionServiceDeps) {
     this.#d = d;
+    const setLegalHold = d.objectStore.setLegalHold?.bind(d.objectStore);
+    this.#mirror =
+      d.options.mirrorHoldsToStore && setLegalHold ? new HoldMirror({ repo: d.repo, store: { setLegalHold }, log: d.log, batchSize: d.options.batchSize }) : null;
     this.#deleter = new RecordingDeleter(d.objectStore, {
       attempts: d.options.deleteAttempts,
       ...(d.bucket ? { bucket: d.bucket } : {}),
@@ -131,9 +138,28 @@ export class RetentionService {
     return this.#d.policies;
   }
 
-  /** One sweep now. `busy` when another run (here or on another instance) holds the lease. */
-  sweep(opts: { dryRun?: boolean } = {}): Promise<SweepReport> {
+  /**
+   * One sweep now. `busy` when another run (here or on another instance) holds the lease. A real
+   * run first copies the legal holds onto the stored objects (see {@link mirrorHolds}).
+   */
+  async sweep(opts: { dryRun?: boolean } = {}): Promise<SweepReport> {
+    if (!opts.dryRun) await this.mirrorHolds();
     return this.#sweeper.run(opts);
+  }
+
+  /**
+   * Brings the stored objects' S3 legal hold in line with the active holds (hold-mirror.ts); null
+   * when the store has no Object Lock configured. Never throws: a failure is logged and reported,
+   * and the next hold change or sweep tries again.
+   */
+  async mirrorHolds(): Promise<MirrorReport | null> {
+    if (!this.#mirror) return null;
+    try {
+      return await this.#mirror.run();
+    } catch (err) {
+      this.#d.log.error({ err }, 'copying legal holds onto the stored objects failed');
+      return { set: 0, cleared: 0, absent: 0, failed: (err as Error).message };
+    }
   }
 
   /**
@@ -179,6 +205,7 @@ export class RetentionService {
     });
     await d.repo.insertHold({ id, scope: target.scope, target: scopeTarget, reason, set_by: by.tokenId, set_by_name: by.tokenName, set_at: at });
     d.log.info({ holdId: id, scope: target.scope, calls: covered.length }, 'legal hold set');
+    void this.mirrorHolds(); // in the background: a flow hold may cover many objects
     return holdView((await d.repo.hold(id))!);
   }
 
@@ -229,6 +256,7 @@ export class RetentionService {
       return { status: 'not_active', hold: holdView((await d.repo.hold(id))!) };
     }
     d.log.info({ holdId: id, requestedBy: h.release_requested_by, approvedBy: by.tokenId }, 'legal hold released');
+    void this.mirrorHolds();
     return { status: 'released', hold: holdView((await d.repo.hold(id))!), seq: ev.seq };
   }
 

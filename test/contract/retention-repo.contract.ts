@@ -57,6 +57,8 @@ interface RecordingSeed {
   objectKey?: string | null;
   claimedUntil?: string | null;
   retainUntil?: string | null;
+  store?: 'local' | 's3';
+  versionId?: string | null;
 }
 
 async function addRecording(f: RetentionFixture, r: RecordingSeed): Promise<string> {
@@ -65,7 +67,7 @@ async function addRecording(f: RetentionFixture, r: RecordingSeed): Promise<stri
   await f.sql(
     `INSERT INTO recordings (id, call_id, source, source_name, found_by, state, disposition, started_at, stopped_at, context_id,
        plaintext_bytes, plaintext_sha256, store, object_key, version_id, retain_until, claimed_by, claimed_until, created_at, updated_at)
-     VALUES (?, ?, 'spool', ?, 'ami', ?, ?, ?, ?, ?, 10, ?, 'local', ?, NULL, ?, ?, ?, ?, ?)`,
+     VALUES (?, ?, 'spool', ?, 'ami', ?, ?, ?, ?, ?, 10, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [
       id,
       r.callId,
@@ -76,7 +78,9 @@ async function addRecording(f: RetentionFixture, r: RecordingSeed): Promise<stri
       startedAt,
       r.callId ?? id,
       '0'.repeat(64),
+      r.store ?? 'local',
       r.objectKey === undefined ? `recordings/${id}.wav.enc` : r.objectKey,
+      r.versionId ?? null,
       r.retainUntil ?? null,
       r.claimedUntil ? 'pipeline' : null,
       r.claimedUntil ?? null,
@@ -191,6 +195,36 @@ export function retentionRepoContract(engine: RetentionEngine): void {
         expect(await repo.holdsOnCall(c)).toEqual([]);
         expect((await repo.holds({ active: true })).map((h) => h.id).sort()).toEqual(['h-call', 'h-caller']);
         expect((await repo.holds()).length).toBe(3);
+      });
+
+      it('hold mirror: the stored S3 objects whose own legal hold differs from the active holds, until marked copied', async () => {
+        const f = await engine.fixture();
+        const repo = await f.repo();
+        const a = await openCall(f, { flowId: 'main', number: '+48600000011' });
+        const b = await openCall(f, { flowId: 'sales', number: '+48600000012' });
+        const s3a = await addRecording(f, { callId: a, store: 's3', versionId: 'v-a' });
+        const s3b = await addRecording(f, { callId: b, store: 's3' });
+        await addRecording(f, { callId: a }); // local store: no object legal hold
+        await addRecording(f, { callId: a, store: 's3', state: 'deleted' });
+        await addRecording(f, { callId: a, store: 's3', state: 'spooled', objectKey: null });
+        const due = async (after = '') => (await repo.holdMirrorDue(after, 100)).map((x) => ({ id: x.id, held: Number(x.held), v: x.version_id }));
+        expect(await due()).toEqual([]); // nothing held, nothing ever set
+
+        const now = '2026-03-01T00:00:00.000Z';
+        await repo.insertHold({ id: 'hm-call', scope: 'call', target: a, reason: 'audit', set_by: 't1', set_by_name: 'dpo-1', set_at: now });
+        expect(await due()).toEqual([{ id: s3a, held: 1, v: 'v-a' }]);
+        await repo.insertHold({ id: 'hm-flow', scope: 'flow', target: 'sales', reason: 'audit', set_by: 't1', set_by_name: 'dpo-1', set_at: now });
+        expect(await due()).toEqual([{ id: s3a, held: 1, v: 'v-a' }, { id: s3b, held: 1, v: null }].sort((x, y) => (x.id < y.id ? -1 : 1)));
+        expect(await due(s3a > s3b ? s3b : s3a)).toHaveLength(1); // paged by id
+
+        await repo.holdMirrored(s3a, true);
+        await repo.holdMirrored(s3b, true);
+        expect(await due()).toEqual([]);
+        await repo.requestRelease('hm-flow', { id: 't1', name: 'dpo-1' }, null, now);
+        await repo.approveRelease('hm-flow', { id: 't2', name: 'dpo-2' }, now);
+        expect(await due()).toEqual([{ id: s3b, held: 0, v: null }]); // to clear
+        await repo.holdMirrored(s3b, false);
+        expect(await due()).toEqual([]);
       });
 
       it('four eyes: one request at a time, the requester cannot approve, a second token can, once', async () => {

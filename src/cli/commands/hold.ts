@@ -1,7 +1,8 @@
 import { parseArgs } from 'node:util';
 import { normalizeCallerId } from '../../evidence/subject.js';
+import type { MirrorReport } from '../../retention/hold-mirror.js';
 import type { HoldTarget, HoldView } from '../../retention/service.js';
-import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
+import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { dpoFromToken, openRetentionTool, TOOL_OPTIONS } from './retention.js';
 
 function describeHold(h: HoldView): string {
@@ -42,6 +43,7 @@ export const holdSet: Command = {
       } else target = values.call !== undefined ? { scope: 'call', callId: values.call } : { scope: 'flow', flowId: values.flow! };
       const h = await tool.service.setHold(target, values.reason, by);
       io.out(values.json ? JSON.stringify(h) : `hold set: ${describeHold(h)}`);
+      reportMirror(io, await tool.service.mirrorHolds());
       return EXIT.ok;
     } finally {
       await tool.close();
@@ -90,6 +92,7 @@ export const holdRelease: Command = {
           return EXIT.ok;
         case 'released':
           io.out(`released: ${describeHold(r.hold)} (ledger seq ${r.seq})`);
+          reportMirror(io, await tool.service.mirrorHolds());
           return EXIT.ok;
         case 'same_token':
           io.err('refused: this token asked for the release; a different DPO token must approve it (four eyes)');
@@ -106,3 +109,10 @@ export const holdRelease: Command = {
     }
   },
 };
+
+/** What copying the holds onto the stored objects' S3 legal hold did (nothing to say without Object Lock). */
+function reportMirror(io: CliIo, r: MirrorReport | null): void {
+  if (!r) return;
+  if (r.failed) io.err(`the stored objects' legal hold is not updated yet (${r.failed}); the next sweep tries again`);
+  else if (r.set + r.cleared > 0) io.err(`stored objects' legal hold: ${r.set} set, ${r.cleared} cleared`);
+}

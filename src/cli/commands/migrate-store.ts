@@ -16,7 +16,7 @@ const RECORDING_COLUMNS = [
   'quarantine_reason', 'started_at', 'stopped_at', 'stop_reason', 'context_id', 'plaintext_bytes', 'plaintext_sha256',
   'ciphertext_bytes', 'ciphertext_sha256', 'key_id', 'store', 'object_key', 'version_id', 'retain_until', 'attempts',
   'next_attempt_at', 'last_error', 'last_error_at', 'claimed_by', 'claimed_until', 'delete_after', 'created_at', 'updated_at',
-  'spool_id',
+  'spool_id', 'legal_hold_mirrored',
 ] as const;
 const BIGINT_RECORDING_COLUMNS = new Set(['plaintext_bytes', 'ciphertext_bytes']);
 
@@ -38,7 +38,7 @@ const MOVED = {
   },
   recordings: {
     cols: [...RECORDING_COLUMNS],
-    types: RECORDING_COLUMNS.map((c) => (BIGINT_RECORDING_COLUMNS.has(c) ? 'bigint' : c === 'attempts' ? 'integer' : 'text')),
+    types: RECORDING_COLUMNS.map((c) => (BIGINT_RECORDING_COLUMNS.has(c) ? 'bigint' : c === 'attempts' || c === 'legal_hold_mirrored' ? 'integer' : 'text')),
   },
   legal_holds: {
     cols: ['id', 'scope', 'target', 'reason', 'set_by', 'set_by_name', 'set_at', 'release_requested_by', 'release_requested_by_name',

@@ -57,6 +57,12 @@ export interface ObjectStore {
    * versioned bucket only gets a delete marker; erasure should pass `allVersions: true`.
    */
   delete(targets: readonly DeleteTarget[], opts?: { allVersions?: boolean }): Promise<DeleteResult[]>;
+  /**
+   * Sets or clears the object's own legal hold (S3 Object Lock; the bucket must have it enabled),
+   * so the store refuses to delete it whoever asks. `absent` when there is no such object. Only
+   * stores that have one implement it.
+   */
+  setLegalHold?(target: { readonly key: string; readonly versionId?: string | null }, on: boolean): Promise<'set' | 'absent'>;
   /** Start-up check that the store is where the configuration says (S3: bucket region). */
   checkLocation(): Promise<LocationCheck>;
   close(): Promise<void>;

@@ -7,6 +7,7 @@ import {
   HeadObjectCommand,
   ListObjectVersionsCommand,
   PutObjectCommand,
+  PutObjectLegalHoldCommand,
   S3Client,
   type ObjectIdentifier,
   type PutObjectCommandInput,
@@ -250,6 +251,25 @@ export class S3ObjectStore implements ObjectStore {
       'CONFLICT',
       `put ${key}: a different object is already stored (sha256 ${existing.sha256 ?? 'unknown'}, ${existing.bytes} bytes; ours ${opts.sha256}, ${opts.bytes} bytes)`,
     );
+  }
+
+  async setLegalHold(target: { readonly key: string; readonly versionId?: string | null }, on: boolean): Promise<'set' | 'absent'> {
+    assertValidKey(target.key);
+    try {
+      await this.#s3.send(
+        new PutObjectLegalHoldCommand({
+          Bucket: this.#cfg.bucket,
+          Key: target.key,
+          ...(target.versionId ? { VersionId: target.versionId } : {}),
+          LegalHold: { Status: on ? 'ON' : 'OFF' },
+        }),
+      );
+      return 'set';
+    } catch (e) {
+      const err = toStoreError(e, `legal hold ${on ? 'on' : 'off'} ${target.key}`);
+      if (err.code === 'NOT_FOUND' && err.awsCode !== 'NoSuchBucket') return 'absent';
+      throw err;
+    }
   }
 
   async head(key: string): Promise<HeadResult | null> {

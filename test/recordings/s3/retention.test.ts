@@ -3,7 +3,7 @@
 // deleted; an erasure may bypass GOVERNANCE only when the configuration allows it; store outages
 // are retried and reported.
 import { randomUUID } from 'node:crypto';
-import { HeadObjectCommand, PutObjectCommand, PutObjectLegalHoldCommand, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectLegalHoldCommand, HeadObjectCommand, PutObjectCommand, PutObjectLegalHoldCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { S3ObjectStore } from '../../../src/recordings/storage/index.js';
 import { deletionEvents, dpo, insertRecording, recordingState, retentionWorld, type RetentionWorld } from '../../retention/helpers.js';
@@ -156,6 +156,75 @@ describe('retention sweep with the store down (relay closed)', () => {
         expect(deletionEvents(w.db, x.id)).toBe(1);
         expect(await exists(bucket, x.key, x.versionId)).toBe(false);
       }
+    } finally {
+      await relay.close();
+    }
+  });
+});
+
+describe('legal holds copied onto the stored objects (Object Lock legal hold)', () => {
+  const options = { batchSize: 500, leaseSeconds: 60, deleteAttempts: 1, bypassGovernanceForErasure: false, mirrorHoldsToStore: true };
+  const legalHold = async (bucket: string, x: { key: string; versionId: string }) =>
+    (await c.send(new GetObjectLegalHoldCommand({ Bucket: bucket, Key: x.key, VersionId: x.versionId }))).LegalHold?.Status;
+  const mirrored = (id: string) => (w!.db.prepare('SELECT legal_hold_mirrored AS m FROM recordings WHERE id = ?').get(id) as { m: number | null }).m;
+
+  it('a hold sets the object’s own legal hold, so RGW refuses to delete it whoever asks; the four-eyes release clears it', async () => {
+    const bucket = await makeBucket({ objectLock: true });
+    w = await retentionWorld({ now: '2026-01-01T00:00:00.000Z', store: () => new S3ObjectStore(storeConfig(bucket, { maxAttempts: 1 })) });
+    const { callId } = await w.addCall({ startedAt: T0 }, { recording: false });
+    const held = await recordingIn(w, bucket, callId);
+    const { callId: otherCall } = await w.addCall({ startedAt: T0 }, { recording: false });
+    const other = await recordingIn(w, bucket, otherCall);
+    const svc = w.service({ bucket, options });
+
+    const hold = await svc.setHold({ scope: 'call', callId }, 'litigation', dpo('t1'));
+    expect(await svc.mirrorHolds()).toMatchObject({ failed: null }); // after the pass setHold started
+    expect(await legalHold(bucket, held)).toBe('ON');
+    expect(mirrored(held.id)).toBe(1);
+    expect(mirrored(other.id)).toBeNull();
+    // The gateway itself refuses, even to credentials that bypass nothing of ours.
+    await expect(c.send(new DeleteObjectCommand({ Bucket: bucket, Key: held.key, VersionId: held.versionId }))).rejects.toMatchObject({ name: 'AccessDenied' });
+    expect(await exists(bucket, held.key, held.versionId)).toBe(true);
+
+    expect((await svc.releaseHold(hold.id, dpo('t1'), 'case closed')).status).toBe('requested');
+    expect(await legalHold(bucket, held)).toBe('ON'); // one DPO is not enough
+    expect((await svc.releaseHold(hold.id, dpo('t2'), null)).status).toBe('released');
+    expect(await svc.mirrorHolds()).toMatchObject({ failed: null });
+    expect(await legalHold(bucket, held)).toBe('OFF');
+    expect(mirrored(held.id)).toBe(0);
+    await c.send(new DeleteObjectCommand({ Bucket: bucket, Key: held.key, VersionId: held.versionId }));
+    expect(await exists(bucket, held.key, held.versionId)).toBe(false);
+    expect(await svc.mirrorHolds()).toEqual({ set: 0, cleared: 0, absent: 0, failed: null }); // nothing left to do
+  });
+
+  it('with the store down the copy waits; the next sweep sets it, and an object gone meanwhile is just noted', async () => {
+    const bucket = await makeBucket({ objectLock: true });
+    const relay = new StoreRelay(rgw().port);
+    await relay.open();
+    try {
+      w = await retentionWorld({
+        now: '2026-01-01T00:00:00.000Z',
+        store: () => new S3ObjectStore(storeConfig(bucket, { endpoint: relay.endpoint, maxAttempts: 1, connectionTimeoutMs: 1000, requestTimeoutMs: 3000 })),
+      });
+      const { callId } = await w.addCall({ startedAt: T0, flowId: 'main' }, { recording: false });
+      const a = await recordingIn(w, bucket, callId);
+      const gone = await recordingIn(w, bucket, callId);
+      await c.send(new DeleteObjectCommand({ Bucket: bucket, Key: gone.key, VersionId: gone.versionId }));
+      const svc = w.service({ bucket, options });
+      await relay.close();
+      await svc.setHold({ scope: 'call', callId }, 'audit', dpo('t1'));
+      const down = await svc.mirrorHolds();
+      expect(down!.failed).toMatch(/UNAVAILABLE/);
+      expect(mirrored(a.id)).toBeNull();
+      expect(mirrored(gone.id)).toBeNull();
+
+      await relay.open();
+      const r = await svc.sweep(); // copies first; both recordings are held, so none is deleted
+      if (r.status === 'busy') throw new Error('busy');
+      expect(await legalHold(bucket, a)).toBe('ON');
+      expect(mirrored(a.id)).toBe(1);
+      expect(mirrored(gone.id)).toBe(1); // absent: nothing to hold, not asked again
+      expect(await svc.mirrorHolds()).toEqual({ set: 0, cleared: 0, absent: 0, failed: null });
     } finally {
       await relay.close();
     }
