@@ -18,7 +18,6 @@ export interface MirrorReport {
 
 export class HoldMirror {
   #running: Promise<MirrorReport> | null = null;
-  #again = false;
 
   constructor(
     private readonly d: {
@@ -31,10 +30,7 @@ export class HoldMirror {
 
   /** One pass over what differs; a call during a pass gets a pass that starts after it. */
   run(): Promise<MirrorReport> {
-    if (this.#running) {
-      this.#again = true;
-      return this.#running.then(() => this.run());
-    }
+    if (this.#running) return this.#running.then(() => this.run());
     this.#running = this.#pass().finally(() => {
       this.#running = null;
     });
@@ -42,7 +38,6 @@ export class HoldMirror {
   }
 
   async #pass(): Promise<MirrorReport> {
-    this.#again = false;
     let set = 0;
     let cleared = 0;
     let absent = 0;
