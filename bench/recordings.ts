@@ -8,9 +8,10 @@
 // 0) is measured in a second process with its own plain baseline: the service runs one mode, and
 // one mode's garbage must not change how V8 collects the main heap during the others. The heap is
 // never collected by hand between batches either: a global.gc() before each batch left V8 running
-// a full collection every two uploads in every mode (17-22 per 40, against 0-2 without). Prints MB/s (median of batches), the ratio, CPU per MB of this process and
-// of the Ceph daemons (when their pids are known), the machine load, peak RSS growth, and ends
-// with one line holding a single JSON object of the figures.
+// a full collection every two uploads in every mode (17-22 per 40, against 0-2 without). Prints
+// MB/s (median of batches), the ratio, CPU per MB of this process and of the Ceph daemons (when
+// their pids are known), the machine load, peak RSS growth, and ends with one line holding a single
+// JSON object of the figures.
 //
 // Environment: BENCH_N (recordings per configuration, default 200), BENCH_BATCH (default 20),
 // BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_VERIFY (`read-back` or
@@ -435,16 +436,17 @@ async function main(): Promise<void> {
       const q = cpuPerMB(plain);
       return e === null || q === null ? null : Math.round((q / e) * 100) / 100;
     };
+    /** The main-thread process's figures at `c` in flight, against its own plain PUT. */
+    const mainThreadLevel = (c: number) => {
+      const m = mainThreadRun && (c === 1 ? mainThreadRun.serial : c === 2 ? mainThreadRun.inFlight2 : mainThreadRun.inFlight4);
+      return m ? { mainThreadMBps: m.encryptedMBps, mainThreadPlainMBps: m.plainMBps, mainThreadRatio: m.ratio } : {};
+    };
     const level = (c: number, enc: string) => ({
       plainMBps: r(`plain_c${c}`).medianMBps,
       encryptedMBps: r(enc).medianMBps,
       ratio: ratio(enc, `plain_c${c}`),
       cpuBoundRatio: cpuBoundRatio(enc, `plain_c${c}`),
-      ...(mainThreadRun
-        ? (({ plainMBps, encryptedMBps, ratio }: ChildLevel) => ({ mainThreadMBps: encryptedMBps, mainThreadPlainMBps: plainMBps, mainThreadRatio: ratio }))(
-            c === 1 ? mainThreadRun.serial : c === 2 ? mainThreadRun.inFlight2 : mainThreadRun.inFlight4,
-          )
-        : {}),
+      ...mainThreadLevel(c),
     });
     const figures = {
       bench: 'recordings',

@@ -39,9 +39,9 @@ port_busy() {
     (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
   fi
 }
-# Ports below the kernel's ephemeral range: a port picked inside it can be taken as the local end
-# of some outgoing connection before the daemon binds it (seen in CI: ceph-mon "Address already in
-# use" while tests were connecting to PostgreSQL).
+# Ports below the kernel's ephemeral range: a port picked inside it can be held as the local end
+# of some outgoing (or TIME_WAIT) connection when the daemon binds it (seen in a clean-clone CI
+# run: ceph-mon "Address already in use").
 free_port() {
   local p i low high lo=10000 span
   read -r low high </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || { low=32768; high=60999; }

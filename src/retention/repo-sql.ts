@@ -45,10 +45,11 @@ export const SQL = {
       OR (h.scope = 'caller' AND h.target = c.caller_lookup))
     ORDER BY h.set_at, h.id`,
   /** Stored S3 objects whose Object Lock legal hold is not what the active holds say. */
-  holdMirrorDue: `SELECT r.id, r.object_key, r.version_id, ${HELD} AS held FROM recordings r LEFT JOIN calls c ON c.call_id = r.call_id
-    WHERE r.state = 'done' AND r.store = 's3' AND r.object_key IS NOT NULL AND r.id > ?
-      AND coalesce(r.legal_hold_mirrored, 0) <> ${HELD}
-    ORDER BY r.id LIMIT ?`,
+  holdMirrorDue: `SELECT id, object_key, version_id, held FROM (
+      SELECT r.id, r.object_key, r.version_id, coalesce(r.legal_hold_mirrored, 0) AS mirrored, ${HELD} AS held
+      FROM recordings r LEFT JOIN calls c ON c.call_id = r.call_id
+      WHERE r.state = 'done' AND r.store = 's3' AND r.object_key IS NOT NULL AND r.id > ?) x
+    WHERE mirrored <> held ORDER BY id LIMIT ?`,
   holdMirrored: 'UPDATE recordings SET legal_hold_mirrored = ? WHERE id = ?',
   erasureInsert: 'INSERT INTO erasure_requests (id, requested_by, requested_at) VALUES (?, ?, ?)',
   erasureFinish: 'UPDATE erasure_requests SET done_at = ?, certificate = ? WHERE id = ?',

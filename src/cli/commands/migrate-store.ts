@@ -19,6 +19,7 @@ const RECORDING_COLUMNS = [
   'spool_id', 'legal_hold_mirrored',
 ] as const;
 const BIGINT_RECORDING_COLUMNS = new Set(['plaintext_bytes', 'ciphertext_bytes']);
+const INTEGER_RECORDING_COLUMNS = new Set(['attempts', 'legal_hold_mirrored']);
 
 /**
  * Tables this command moves, in order, with their PostgreSQL column types; each has a
@@ -38,7 +39,7 @@ const MOVED = {
   },
   recordings: {
     cols: [...RECORDING_COLUMNS],
-    types: RECORDING_COLUMNS.map((c) => (BIGINT_RECORDING_COLUMNS.has(c) ? 'bigint' : c === 'attempts' || c === 'legal_hold_mirrored' ? 'integer' : 'text')),
+    types: RECORDING_COLUMNS.map((c) => (BIGINT_RECORDING_COLUMNS.has(c) ? 'bigint' : INTEGER_RECORDING_COLUMNS.has(c) ? 'integer' : 'text')),
   },
   legal_holds: {
     cols: ['id', 'scope', 'target', 'reason', 'set_by', 'set_by_name', 'set_at', 'release_requested_by', 'release_requested_by_name',
