@@ -25,11 +25,6 @@ RUN npm run build \
 
 # ---- runtime ------------------------------------------------------------------------
 FROM node:22-bookworm-slim AS runtime
-# glibc malloc: keep the 1 MiB blocks that recording encryption allocates per frame in the heap
-# and reuse them, instead of mapping each one fresh (256 page faults per MiB) and handing it
-# back: a sixth less CPU for encryption on the test VM (docs/architecture.md, "Threads").
-ENV MALLOC_MMAP_THRESHOLD_=4194304 \
-    MALLOC_TRIM_THRESHOLD_=33554432
 ENV NODE_ENV=production \
     CONSENTLINE_DATA_DIR=/var/lib/consentline \
     CONSENTLINE_API_HOST=0.0.0.0 \

@@ -17,9 +17,9 @@
 // BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_VERIFY (`read-back` or
 // `head`: add the pipeline's verification step to each encrypted upload; default none, as in the
 // issue's definition: encrypt + upload),
-// RGW_ENDPOINT_JSON (use a running gateway; otherwise scripts/rgw/start.sh is run and stopped),
-// BENCH_MALLOC (`glibc-default`: run without the allocator settings the service ships with; by
-// default the bench re-runs itself under them, as the Dockerfile and the systemd unit set them).
+// RGW_ENDPOINT_JSON (use a running gateway; otherwise scripts/rgw/start.sh is run and stopped).
+// glibc's MALLOC_* variables, when set, are printed with the conditions (see docs/architecture.md,
+// "Threads", for what they did here).
 import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -54,12 +54,8 @@ const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 /** Set for the second process (main-thread encryption); it uses the first one's gateway. */
 const CHILD = process.env.BENCH_CHILD === '1';
 const VERIFY = process.env.BENCH_VERIFY === 'read-back' || process.env.BENCH_VERIFY === 'head' ? process.env.BENCH_VERIFY : 'none';
-/**
- * The glibc malloc settings the Dockerfile and the systemd unit give the service: the 1 MiB blocks
- * encryption allocates per frame stay in the heap and are reused instead of being mapped fresh.
- */
-const SERVICE_MALLOC = { MALLOC_MMAP_THRESHOLD_: '4194304', MALLOC_TRIM_THRESHOLD_: '33554432' };
-const MALLOC_DEFAULT = process.env.BENCH_MALLOC === 'glibc-default';
+/** glibc allocator settings this process was started with (they change how often it page-faults). */
+const MALLOC_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')));
 const DISTINCT_FILES = 8;
 const SECONDS = 300;
 const PCM_BYTES = SECONDS * 8000 * 2; // 8 kHz, 16-bit, mono: 4.8 MB
@@ -461,7 +457,7 @@ async function main(): Promise<void> {
       n: N,
       batch: BATCH,
       verify: VERIFY,
-      malloc: MALLOC_DEFAULT ? 'glibc-default' : SERVICE_MALLOC,
+      malloc: Object.keys(MALLOC_ENV).length ? MALLOC_ENV : 'glibc defaults',
       encryptionThreads: THREADS,
       encryptionsAtOnce: THREADS > 0 ? THREADS : Number(process.env.BENCH_ENCRYPTIONS ?? 1),
       objectBytes: 44 + PCM_BYTES,
@@ -500,7 +496,7 @@ async function main(): Promise<void> {
       `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}` +
       (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead (second process) ${l.mainThreadMBps} MB/s against its plain PUT ${l.mainThreadPlainMBps} MB/s, ratio ${l.mainThreadRatio}`);
     p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryption threads ${THREADS} (0 = main thread), encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
-    p(`glibc malloc: ${MALLOC_DEFAULT ? 'its defaults (BENCH_MALLOC=glibc-default)' : `${Object.entries(SERVICE_MALLOC).map(([k, v]) => `${k}=${v}`).join(' ')}, as the service runs`}`);
+    p(`glibc malloc: ${Object.keys(MALLOC_ENV).length ? Object.entries(MALLOC_ENV).map(([k, v]) => `${k}=${v}`).join(' ') : 'its defaults'}`);
     p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
     p(`${line('1 in flight:', f.serial)}` + (f.serial.encryptAheadMBps === undefined ? '' : `; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`));
     p(line('2 in flight (the pipeline default, 2 workers):', f.inFlight2));
@@ -519,17 +515,4 @@ async function main(): Promise<void> {
   }
 }
 
-/** glibc reads its malloc settings at start-up, so they take a process of their own. */
-async function underServiceMalloc(): Promise<number | null> {
-  const wanted = Object.entries(SERVICE_MALLOC);
-  if (MALLOC_DEFAULT || wanted.every(([k, v]) => process.env[k] === v)) return null;
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-    env: { ...process.env, ...SERVICE_MALLOC },
-    stdio: 'inherit',
-  });
-  return new Promise((resolve) => child.on('close', (code) => resolve(code ?? 1)));
-}
-
-const rerun = await underServiceMalloc();
-if (rerun === null) await main();
-else process.exitCode = rerun;
+await main();

@@ -4,8 +4,6 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
 
 const root = join(import.meta.dirname, '../..');
-/** The allocator settings the service runs with (docs/architecture.md, "Threads"). */
-const MALLOC_TUNING = ['MALLOC_MMAP_THRESHOLD_=4194304', 'MALLOC_TRIM_THRESHOLD_=33554432'];
 
 /** Dockerfile instructions with continuation lines joined. */
 function dockerfile(): { instr: string; args: string }[] {
@@ -51,16 +49,6 @@ describe('Dockerfile', () => {
     expect(one('ENV').join(' ')).toContain('CONSENTLINE_DATA_DIR=/var/lib/consentline');
   });
 
-  it('tunes glibc malloc as the systemd unit and bench:recordings do', () => {
-    const env = one('ENV').join(' ').split(/\s+/);
-    for (const pair of MALLOC_TUNING) expect(env).toContain(pair);
-    const bench = readFileSync(join(root, 'bench/recordings.ts'), 'utf8');
-    for (const pair of MALLOC_TUNING) {
-      const [name, value] = pair.split('=');
-      expect(bench).toContain(`${name}: '${value}'`);
-    }
-  });
-
   it('.dockerignore keeps secrets, data and node_modules out of the build context', () => {
     const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split(/\r?\n/);
     for (const p of ['node_modules', 'data', '.git', 'consentline.yaml', '.env', '*.key']) expect(ignore).toContain(p);
@@ -98,9 +86,5 @@ describe('systemd unit', () => {
     expect(start[0]).toBe('/usr/bin/node dist/main.js');
     // Secrets never appear as values in the unit itself.
     expect(get('Environment').join(' ')).not.toMatch(/PASSWORD|SECRET|PEPPER|KEY/);
-  });
-
-  it('tunes glibc malloc as the Dockerfile does', () => {
-    for (const pair of MALLOC_TUNING) expect(get('Environment')).toContain(pair);
   });
 });
