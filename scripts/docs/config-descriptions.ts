@@ -154,7 +154,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.worker.maxBackoffSeconds': 'Longest wait between retries.',
   'recordings.worker.pollSeconds': 'How often the queue is polled.',
   'recordings.worker.encryptionThreads':
-    'Worker threads that hash and encrypt recordings, so the main thread (calls, uploads) never waits on them. 0 encrypts on the main thread: on a 2-core host that also runs the S3 server it measured cheaper and no slower for calls (docs/architecture.md, Threads). One is enough for two upload workers.',
+    'Worker threads that hash and encrypt recordings, so the main thread (calls, uploads) never waits on them. 0 encrypts on the main thread: on one 2-core host that also ran the S3 server it measured cheaper and no slower for calls, on another it was mixed and held timers up to twice as long (docs/architecture.md, Threads). One is enough for two upload workers.',
   'recordings.spoolScan': 'Periodic scan of the spool for files no event reported.',
   'recordings.spoolScan.intervalSeconds': 'Time between scans.',
   'recordings.spoolScan.settleSeconds': 'A file nobody reported is taken only once unchanged this long (MixMonitor writes while audio flows).',
