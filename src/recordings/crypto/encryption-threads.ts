@@ -10,11 +10,7 @@ import type { Logger } from '../../shared/log.js';
  * thread. Hashing and AES-GCM are synchronous CPU work done in 1 MiB steps: on the main thread each
  * step holds up ARI call handling and uploads; on a thread it runs beside them when a core is free.
  * bench:recordings measures both (throughput and the main thread's timer delay), each in a process
- * of its own. On a 2-core VM that also runs the S3 server, the thread bought nothing there: ratios
- * to a plain PUT of 0.56-0.58 / 0.62-0.65 / 0.49-0.51 at 1 / 2 / 4 in flight on the thread against
- * 0.63-0.65 / 0.61-0.63 / 0.58-0.61 on the main thread, with more CPU per MB and no shorter timer
- * delay (two runs). The default stays one thread for hosts whose S3 store is elsewhere and whose
- * spare core would otherwise idle while the main thread encrypts; `0` suits the small shared host.
+ * of its own; docs/architecture.md ("Threads") has the figures and why one thread is the default.
  *
  * `keyConfig` must describe the same key as the envelope's keyring: each thread builds its own
  * keyring from it (a local key file is read again, never created: the main thread did that).
