@@ -28,9 +28,13 @@ export class HoldMirror {
     },
   ) {}
 
-  /** One pass over what differs; a call during a pass gets a pass that starts after it. */
+  /**
+   * One pass over what differs. A call during a pass waits for it and then makes its own; it
+   * reports what both did (the running pass may be the one a hold change just started, and its
+   * work is what the caller asked for), and whether the later pass, the one that counts, failed.
+   */
   run(): Promise<MirrorReport> {
-    if (this.#running) return this.#running.then(() => this.run());
+    if (this.#running) return this.#running.then(async (earlier) => combine(earlier, await this.run()));
     this.#running = this.#pass().finally(() => {
       this.#running = null;
     });
@@ -64,4 +68,13 @@ export class HoldMirror {
     if (set + cleared + absent > 0) this.d.log.info({ set, cleared, absent }, 'legal holds copied onto the stored objects');
     return { set, cleared, absent, failed: null };
   }
+}
+
+function combine(earlier: MirrorReport, later: MirrorReport): MirrorReport {
+  return {
+    set: earlier.set + later.set,
+    cleared: earlier.cleared + later.cleared,
+    absent: earlier.absent + later.absent,
+    failed: later.failed,
+  };
 }
