@@ -1,12 +1,9 @@
 // HoldMirror's report when passes overlap: a hold change starts a pass in the background, and the
 // caller that asks right after (the CLI, a test, a sweep) must hear what that pass did too.
-import { Writable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { HoldMirror } from '../../src/retention/hold-mirror.js';
 import type { HoldMirrorItem } from '../../src/retention/repo.js';
-import { createLogger } from '../../src/shared/log.js';
-
-const log = createLogger({ level: 'silent' }, new Writable({ write: (_c, _e, done) => done() }));
+import { quietLog } from './helpers.js';
 
 /** Recordings whose stored legal hold should be `held`; `mirrored` is what the store has. */
 function world(items: { id: string; held: 0 | 1 }[]) {
@@ -35,7 +32,7 @@ function world(items: { id: string; held: 0 | 1 }[]) {
     },
   };
   return {
-    mirror: new HoldMirror({ repo, store, log, batchSize: 2 }),
+    mirror: new HoldMirror({ repo, store, log: quietLog(), batchSize: 2 }),
     want,
     mirrored,
     gate: (on: boolean) => void (gated = on),
