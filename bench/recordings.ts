@@ -9,19 +9,27 @@
 // one mode's garbage must not change how V8 collects the main heap during the others. The heap is
 // never collected by hand between batches either: a global.gc() before each batch left V8 running
 // a full collection every two uploads in every mode (17-22 per 40, against 0-2 without). Prints
-// MB/s (median of batches), the ratio, CPU per MB of this process and of the Ceph daemons (when
-// their pids are known), the machine load, peak RSS growth, and ends with one line holding a single
-// JSON object of the figures.
+// MB/s (median of batches), the ratio, CPU per MB of this process, of the Ceph daemons (when
+// their pids are known) and of the whole machine (/proc/stat: also the kernel's loopback and
+// writeback work, which no process is charged for reliably), the share of the cores busy, the
+// machine load, and peak RSS growth: of this process over all modes, and of the encrypted path (the
+// pipeline's default) and the plain PUT each alone in a process of their own while 1 GB passes, as
+// the issue's memory target means it (in one process the plain PUTs' garbage sets the peak). It
+// ends with one line holding a single JSON object of the figures.
+// It also measures SHA-256 and AES-GCM alone, and from them the ratio the encrypted path could
+// reach if it cost nothing beyond those two hashes and the cipher ("zero-overhead ceiling"): where
+// the plain PUT keeps the cores busy, no encrypted path does better.
 //
 // Environment: BENCH_N (recordings per configuration, default 200), BENCH_BATCH (default 20),
-// BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_VERIFY (`read-back` or
+// BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_STAGED=1 (also run
+// encryption decoupled from the uploads at 2 and 4 in flight), BENCH_VERIFY (`read-back` or
 // `head`: add the pipeline's verification step to each encrypted upload; default none, as in the
 // issue's definition: encrypt + upload),
 // RGW_ENDPOINT_JSON (use a running gateway; otherwise scripts/rgw/start.sh is run and stopped).
 // glibc's MALLOC_* variables, when set, are printed with the conditions (see docs/architecture.md,
 // "Threads", for what they did here).
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
+import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { cpus, tmpdir, totalmem } from 'node:os';
@@ -53,6 +61,14 @@ const BATCH = Math.max(1, Math.min(N, Number(process.env.BENCH_BATCH ?? 20)));
 const THREADS = Number(process.env.BENCH_THREADS ?? 1);
 /** Set for the second process (main-thread encryption); it uses the first one's gateway. */
 const CHILD = process.env.BENCH_CHILD === '1';
+/**
+ * Set for a process that measures one path's memory alone (`encrypted`: the pipeline's default, two
+ * uploads in flight with the encryption thread; `plain`: the baseline): in the main process the
+ * plain PUTs' garbage and the encrypted path's share one heap and one peak.
+ */
+const RSS_PATH = process.env.BENCH_RSS === 'encrypted' || process.env.BENCH_RSS === 'plain' ? process.env.BENCH_RSS : null;
+/** Also measure encryption decoupled from the uploads at 2 and 4 in flight (see stagedRun). */
+const STAGED = process.env.BENCH_STAGED === '1';
 const VERIFY = process.env.BENCH_VERIFY === 'read-back' || process.env.BENCH_VERIFY === 'head' ? process.env.BENCH_VERIFY : 'none';
 /** glibc allocator settings this process was started with (they change how often it page-faults). */
 const MALLOC_ENV = Object.fromEntries(Object.entries(process.env).filter(([k]) => k.startsWith('MALLOC_')));
@@ -99,6 +115,13 @@ function wav(seed: number): Buffer {
     b.writeInt16LE(prev, i);
   }
   return b;
+}
+
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => ([resolve, reject] = [res, rej]));
+  return { promise, resolve, reject };
 }
 
 function median(xs: number[]): number {
@@ -153,6 +176,38 @@ function sha256MBps(data: Buffer): number {
   return Math.round(median(runs));
 }
 
+interface MachineCpu {
+  busyMs: number;
+  totalMs: number;
+}
+
+/** CPU time of all cores so far, from the first line of /proc/stat (iowait counts as idle). */
+function machineCpu(): MachineCpu {
+  try {
+    const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    return { busyMs: (total - f[3]! - f[4]!) * 10, totalMs: total * 10 };
+  } catch {
+    return { busyMs: 0, totalMs: 0 };
+  }
+}
+
+/** AES-256-GCM in 1 MiB updates (MB/s), the frame size the envelope uses. */
+function aesGcmMBps(data: Buffer): number {
+  const key = randomBytes(32);
+  const runs: number[] = [];
+  for (let r = 0; r < 5; r++) {
+    const t = performance.now();
+    for (let o = 0; o < data.length; o += FRAME_LENGTH) {
+      const c = createCipheriv('aes-256-gcm', key, randomBytes(12));
+      c.update(data.subarray(o, o + FRAME_LENGTH));
+      c.final();
+    }
+    runs.push(data.length / MB / ((performance.now() - t) / 1000));
+  }
+  return Math.round(median(runs));
+}
+
 function rssOf(pid: number | undefined): number | null {
   if (!pid) return null;
   try {
@@ -198,20 +253,37 @@ interface ChildFigures {
   load: { start: string; end: string };
 }
 
-/** The same batches with encryption on the main thread, in a process of its own (see the header). */
-async function runOnMainThread(rgw: Rgw, work: string): Promise<ChildFigures> {
+/** Runs this script again with `env` added, on the same gateway; returns its last stdout line as JSON. */
+async function runChild<T>(rgw: Rgw, work: string, env: Record<string, string>): Promise<T> {
   const endpointFile = join(work, 'rgw-endpoint.json');
   writeFileSync(endpointFile, JSON.stringify(rgw));
-  log('encrypting on the main thread: the same batches in a second process, with its own plain baseline');
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url)], {
-    env: { ...process.env, BENCH_THREADS: '0', BENCH_CHILD: '1', RGW_ENDPOINT_JSON: endpointFile },
+    env: { ...process.env, ...env, RGW_ENDPOINT_JSON: endpointFile },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
-  if (code !== 0) throw new Error(`main-thread bench process exited with ${code}`);
-  return JSON.parse(out.trim().split('\n').pop()!) as ChildFigures;
+  if (code !== 0) throw new Error(`bench process (${JSON.stringify(env)}) exited with ${code}`);
+  return JSON.parse(out.trim().split('\n').pop()!) as T;
+}
+
+/** The same batches with encryption on the main thread, in a process of its own (see the header). */
+function runOnMainThread(rgw: Rgw, work: string): Promise<ChildFigures> {
+  log('encrypting on the main thread: the same batches in a second process, with its own plain baseline');
+  return runChild(rgw, work, { BENCH_THREADS: '0', BENCH_CHILD: '1' });
+}
+
+interface PathMemory {
+  path: 'encrypted' | 'plain';
+  peakRssGrowthMB: number;
+  bytesThroughMB: number;
+}
+
+/** One path's peak RSS growth while 1 GB passes, in a process of its own. */
+function memoryOfPath(rgw: Rgw, work: string, path: PathMemory['path']): Promise<PathMemory> {
+  log(`peak RSS of the ${path} path alone: 1 GB at 2 in flight in a process of its own`);
+  return runChild(rgw, work, { BENCH_RSS: path, BENCH_THREADS: '1' });
 }
 
 async function main(): Promise<void> {
@@ -295,6 +367,23 @@ async function main(): Promise<void> {
     global.gc?.();
     const baseline = process.memoryUsage().rss;
     let peak = baseline;
+    if (RSS_PATH) {
+      const sampling = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+      const ids = Array.from({ length: Math.ceil(1e9 / files[0]!.bytes) }, (_, i) => i);
+      for (let start = 0; start < ids.length; start += BATCH) {
+        const keys: string[] = [];
+        await inFlight(ids.slice(start, start + BATCH), 2, async (i) => void keys.push(await (RSS_PATH === 'plain' ? plainPut(i) : encryptedPut(i))));
+        await store.delete(keys);
+      }
+      clearInterval(sampling);
+      await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
+      await store.close();
+      await envelope.close();
+      const bytes = ids.reduce((sum, i) => sum + files[i % DISTINCT_FILES]!.bytes, 0);
+      const mem: PathMemory = { path: RSS_PATH, peakRssGrowthMB: Math.round(((peak - baseline) / MB) * 10) / 10, bytesThroughMB: Math.round(bytes / MB) };
+      process.stdout.write(JSON.stringify(mem) + '\n');
+      return;
+    }
     /** Peak RSS growth per mode (MB), to tell which path holds the memory. */
     const peakByMode: Record<string, number> = {};
     let currentMode = '';
@@ -327,6 +416,42 @@ async function main(): Promise<void> {
       return keys;
     };
 
+    // Staged (BENCH_STAGED=1): encryption decoupled from the uploads. The encryption thread(s) run
+    // ahead, at most `conc + 1` recordings beyond the uploads started, and `conc` uploads stay in
+    // flight: the best a pipeline with separate encrypt and upload workers could do.
+    type Encrypted = { path: string; bytes: number; sha256: string };
+    const stagedRun = async (ids: number[], conc: number): Promise<string[]> => {
+      const ready = ids.map(() => deferred<Encrypted>());
+      const uploadStarted = ids.map(() => deferred<void>());
+      let toEncrypt = 0;
+      let toUpload = 0;
+      const keys: string[] = [];
+      const encryptor = async (): Promise<void> => {
+        for (let j = toEncrypt++; j < ids.length; j = toEncrypt++) {
+          if (j > conc) await uploadStarted[j - conc - 1]!.promise;
+          const f = files[ids[j]! % DISTINCT_FILES]!;
+          const path = join(work, `staged-${ids[j]}.wav.enc`);
+          await encryptWith(envelope, f.path, f.bytes, path, `bench-${ids[j]}`).then(
+            (r) => ready[j]!.resolve({ path, bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 }),
+            (e: unknown) => ready[j]!.reject(e),
+          );
+        }
+      };
+      const uploader = async (): Promise<void> => {
+        for (let j = toUpload++; j < ids.length; j = toUpload++) {
+          const e = await ready[j]!.promise;
+          uploadStarted[j]!.resolve();
+          const key = `staged/${ids[j]}.wav.enc`;
+          await store.put(key, e.path, { bytes: e.bytes, sha256: e.sha256 });
+          await verified(key, e);
+          await unlink(e.path);
+          keys.push(key);
+        }
+      };
+      await Promise.all([...Array.from({ length: Math.max(1, THREADS) }, encryptor), ...Array.from({ length: conc }, uploader)]);
+      return keys;
+    };
+
     const daemons = Object.entries(rgw.pids ?? {});
     const daemonCpu = (): number | null => {
       let sum = 0;
@@ -337,15 +462,19 @@ async function main(): Promise<void> {
       }
       return daemons.length ? sum : null;
     };
-    type Mode = 'plain' | 'encrypted' | 'pipelined';
-    const put: Record<Exclude<Mode, 'pipelined'>, (i: number) => Promise<string>> = { plain: plainPut, encrypted: encryptedPut };
-    interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null; loopP99: number[]; loopMax: number }
+    type Mode = 'plain' | 'encrypted' | 'pipelined' | 'staged';
+    const put: Record<Exclude<Mode, 'pipelined' | 'staged'>, (i: number) => Promise<string>> = { plain: plainPut, encrypted: encryptedPut };
+    interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null; machine: MachineCpu; loopP99: number[]; loopMax: number }
     interface Result {
       batchesMBps: number[];
       medianMBps: number;
       overallMBps: number;
       nodeCpuMsPerMB: number;
       rgwCpuMsPerMB: number | null;
+      /** All cores, every process and the kernel (softirqs, writeback): what the batch cost the machine. */
+      machineCpuMsPerMB: number;
+      /** Share of the machine's cores busy meanwhile (1 = CPU-bound). */
+      busyShare: number;
       /** How late the main thread's timers ran meanwhile (median of the batches' p99, and the worst): what call handling would wait. */
       eventLoopDelayMs: { p99: number; max: number };
       bytes: number;
@@ -353,21 +482,23 @@ async function main(): Promise<void> {
     const results: Record<string, Result> = {};
     for (const conc of [1, 2, 4]) {
       const acc: Partial<Record<Mode, Acc>> = {};
-      const modes: Mode[] = conc === 1 && !CHILD ? ['plain', 'encrypted', 'pipelined'] : ['plain', 'encrypted'];
+      const modes: Mode[] = conc === 1 && !CHILD ? ['plain', 'encrypted', 'pipelined'] : STAGED && !CHILD ? ['plain', 'encrypted', 'staged'] : ['plain', 'encrypted'];
       // batches alternate plain / encrypted so drift (GC in RGW, page cache, other load) hits both alike
       for (let start = 0; start < N; start += BATCH) {
         const ids = Array.from({ length: Math.min(BATCH, N - start) }, (_, j) => start + j);
         for (const name of modes) {
-          const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0, loopP99: [], loopMax: 0 });
+          const a = (acc[name] ??= { b: [], bytes: 0, ms: 0, cpu: 0, daemonCpu: 0, machine: { busyMs: 0, totalMs: 0 }, loopP99: [], loopMax: 0 });
           // A fresh monitor per batch: a re-enabled one counts the time it was off as one delay.
           const loopDelay = monitorEventLoopDelay({ resolution: 5 });
           const keys: string[] = [];
           const d0 = daemonCpu();
+          const m0 = machineCpu();
           const t = performance.now();
           const cpu0 = process.cpuUsage();
           loopDelay.enable();
           currentMode = name;
           if (name === 'pipelined') keys.push(...(await pipelinedRun(ids)));
+          else if (name === 'staged') keys.push(...(await stagedRun(ids, conc)));
           else await inFlight(ids, conc, async (i) => void keys.push(await put[name](i)));
           const ms = performance.now() - t;
           loopDelay.disable();
@@ -376,6 +507,9 @@ async function main(): Promise<void> {
           a.loopMax = Math.max(a.loopMax, loopDelay.max / 1e6);
           const cpu = process.cpuUsage(cpu0);
           const d1 = daemonCpu();
+          const m1 = machineCpu();
+          a.machine.busyMs += m1.busyMs - m0.busyMs;
+          a.machine.totalMs += m1.totalMs - m0.totalMs;
           a.cpu += (cpu.user + cpu.system) / 1000;
           a.daemonCpu = a.daemonCpu === null || d0 === null || d1 === null ? null : a.daemonCpu + (d1 - d0);
           const bytes = ids.reduce((sum, i) => sum + files[i % DISTINCT_FILES]!.bytes, 0);
@@ -394,6 +528,8 @@ async function main(): Promise<void> {
           overallMBps: Math.round((mb / (a.ms / 1000)) * 10) / 10,
           nodeCpuMsPerMB: Math.round((a.cpu / mb) * 10) / 10,
           rgwCpuMsPerMB: a.daemonCpu === null ? null : Math.round((a.daemonCpu / mb) * 10) / 10,
+          machineCpuMsPerMB: Math.round((a.machine.busyMs / mb) * 10) / 10,
+          busyShare: Math.round((a.machine.busyMs / Math.max(1, a.machine.totalMs)) * 100) / 100,
           eventLoopDelayMs: { p99: Math.round(median(a.loopP99) * 10) / 10, max: Math.round(a.loopMax * 10) / 10 },
           bytes: a.bytes,
         };
@@ -402,6 +538,7 @@ async function main(): Promise<void> {
     clearInterval(sampler);
     const rssGrowthMB = Math.round(((peak - baseline) / MB) * 10) / 10;
     const mainThreadRun = THREADS > 0 && !CHILD ? await runOnMainThread(rgw, work) : null;
+    const pathMemory = CHILD ? null : { encrypted: await memoryOfPath(rgw, work, 'encrypted'), plain: await memoryOfPath(rgw, work, 'plain') };
     const sample = Buffer.concat(Array.from({ length: 10 }, () => readFileSync(files[0]!.path)));
     const encOnly = await encryptOnly(keyring, sample);
     // Encryption alone (no uploads, so little else competes for the cores): how late the main
@@ -421,6 +558,10 @@ async function main(): Promise<void> {
       ...(THREADS > 0 ? { threads: await loopWhileEncrypting(envelope) } : {}),
     };
     const shaMBps = sha256MBps(sample);
+    const aesMBps = aesGcmMBps(sample);
+    // The encrypted path's least possible extra CPU: two SHA-256 passes and AES-GCM at the rates
+    // just measured, nothing else (no SDK, no copies, no work-dir file).
+    const floorMsPerMB = (2 * 1000) / shaMBps + 1000 / aesMBps;
     await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
     await store.close();
     await envelope.close();
@@ -451,6 +592,8 @@ async function main(): Promise<void> {
       encryptedMBps: r(enc).medianMBps,
       ratio: ratio(enc, `plain_c${c}`),
       cpuBoundRatio: cpuBoundRatio(enc, `plain_c${c}`),
+      plainBusyShare: r(`plain_c${c}`).busyShare,
+      zeroOverheadCeiling: Math.round((r(`plain_c${c}`).machineCpuMsPerMB / (r(`plain_c${c}`).machineCpuMsPerMB + floorMsPerMB)) * 100) / 100,
       ...mainThreadLevel(c),
     });
     const figures = {
@@ -474,7 +617,12 @@ async function main(): Promise<void> {
       encryptOnlyMBps: encOnly,
       encryptingLoopDelayMs,
       sha256MBps: shaMBps,
+      aesGcmMBps: aesMBps,
+      encryptionFloorMsPerMB: Math.round(floorMsPerMB * 100) / 100,
+      machineCpuMsPerMB: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.machineCpuMsPerMB])),
+      busyShare: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.busyShare])),
       peakRssGrowthMB: rssGrowthMB,
+      ...(pathMemory ? { peakRssGrowthAloneMB: { encrypted: pathMemory.encrypted.peakRssGrowthMB, plain: pathMemory.plain.peakRssGrowthMB, bytesThroughMB: pathMemory.encrypted.bytesThroughMB } } : {}),
       ...(mainThreadRun
         ? { mainThreadProcess: { nodeCpuMsPerMB: mainThreadRun.nodeCpuMsPerMB, peakRssGrowthMB: mainThreadRun.peakRssGrowthMB, load: mainThreadRun.load } }
         : {}),
@@ -502,13 +650,19 @@ async function main(): Promise<void> {
     p(`${line('1 in flight:', f.serial)}` + (f.serial.encryptAheadMBps === undefined ? '' : `; encrypt-ahead ${f.serial.encryptAheadMBps} MB/s, ratio ${f.serial.encryptAheadRatio}`));
     p(line('2 in flight (the pipeline default, 2 workers):', f.inFlight2));
     p(line('4 in flight:', f.inFlight4));
+    for (const c of [2, 4]) if (results[`staged_c${c}`]) p(`staged ${c}: ${r(`staged_c${c}`).medianMBps} MB/s ratio ${ratio(`staged_c${c}`, `plain_c${c}`)}`);
     p(`CPU ms per MB, this process: ${JSON.stringify(f.nodeCpuMsPerMB)}; Ceph daemons (mon+osd+rgw): ${JSON.stringify(f.rgwCpuMsPerMB)}`);
+    p(`CPU ms per MB, whole machine (/proc/stat): ${JSON.stringify(f.machineCpuMsPerMB)}; share of cores busy: ${JSON.stringify(f.busyShare)}`);
+    p(`least extra CPU of the encrypted path (2 SHA-256 passes + AES-GCM, nothing else): ${f.encryptionFloorMsPerMB} ms/MB; ratio it would allow where the plain PUT is CPU-bound: ${f.serial.zeroOverheadCeiling}/${f.inFlight2.zeroOverheadCeiling}/${f.inFlight4.zeroOverheadCeiling} (1/2/4 in flight; plain PUT busy share ${f.serial.plainBusyShare}/${f.inFlight2.plainBusyShare}/${f.inFlight4.plainBusyShare})`);
     if (mainThreadRun) p(`CPU ms per MB, the main-thread process: ${JSON.stringify(mainThreadRun.nodeCpuMsPerMB)}; its peak RSS growth ${mainThreadRun.peakRssGrowthMB} MB`);
     p(`main-thread event-loop delay p99 / max (ms), what call handling waits meanwhile: ${Object.entries(results).map(([k, v]) => `${k} ${v.eventLoopDelayMs.p99}/${v.eventLoopDelayMs.max}`).join(', ')}`);
     p(`main-thread event-loop delay p99 / max (ms) while 20 recordings are encrypted, no uploads: on the main thread ${encryptingLoopDelayMs.mainThread.p99}/${encryptingLoopDelayMs.mainThread.max}` +
       (encryptingLoopDelayMs.threads ? `, on ${THREADS} encryption thread(s) ${encryptingLoopDelayMs.threads.p99}/${encryptingLoopDelayMs.threads.max}` : ''));
-    p(`encryption alone in memory (MB/s): ${JSON.stringify(encOnly)}; one SHA-256 pass ${shaMBps} MB/s (the encrypted path hashes plaintext and ciphertext)`);
-    p(`peak RSS growth of this process: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed (target < 64 MB), by mode ${JSON.stringify(peakByMode)}; Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
+    p(`encryption alone in memory (MB/s): ${JSON.stringify(encOnly)}; one SHA-256 pass ${shaMBps} MB/s (the encrypted path hashes plaintext and ciphertext), AES-256-GCM ${aesMBps} MB/s`);
+    if (pathMemory) {
+      p(`peak RSS growth of the encrypted path alone (pipeline default: 2 in flight, encryption thread; own process): ${pathMemory.encrypted.peakRssGrowthMB} MB while ${pathMemory.encrypted.bytesThroughMB} MB passed (target < 64 MB); the plain PUT alone, same way: ${pathMemory.plain.peakRssGrowthMB} MB`);
+    }
+    p(`peak RSS growth of this process, all modes in one heap: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed, by mode ${JSON.stringify(peakByMode)}; Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
     p(JSON.stringify(figures));
   } finally {
     if (stop) await stop();
