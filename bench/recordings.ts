@@ -165,15 +165,20 @@ function loadAvg(): string {
   }
 }
 
-/** One SHA-256 pass over `data` (MB/s): plaintext and ciphertext each need one. */
-function sha256MBps(data: Buffer): number {
+/** MB/s of `work` over `data`, the median of five runs. */
+function rateMBps(data: Buffer, work: (data: Buffer) => void): number {
   const runs: number[] = [];
   for (let r = 0; r < 5; r++) {
     const t = performance.now();
-    createHash('sha256').update(data).digest();
+    work(data);
     runs.push(data.length / MB / ((performance.now() - t) / 1000));
   }
   return Math.round(median(runs));
+}
+
+/** One SHA-256 pass over `data` (MB/s): plaintext and ciphertext each need one. */
+function sha256MBps(data: Buffer): number {
+  return rateMBps(data, (d) => void createHash('sha256').update(d).digest());
 }
 
 interface MachineCpu {
@@ -195,17 +200,13 @@ function machineCpu(): MachineCpu {
 /** AES-256-GCM in 1 MiB updates (MB/s), the frame size the envelope uses. */
 function aesGcmMBps(data: Buffer): number {
   const key = randomBytes(32);
-  const runs: number[] = [];
-  for (let r = 0; r < 5; r++) {
-    const t = performance.now();
-    for (let o = 0; o < data.length; o += FRAME_LENGTH) {
+  return rateMBps(data, (d) => {
+    for (let o = 0; o < d.length; o += FRAME_LENGTH) {
       const c = createCipheriv('aes-256-gcm', key, randomBytes(12));
-      c.update(data.subarray(o, o + FRAME_LENGTH));
+      c.update(d.subarray(o, o + FRAME_LENGTH));
       c.final();
     }
-    runs.push(data.length / MB / ((performance.now() - t) / 1000));
-  }
-  return Math.round(median(runs));
+  });
 }
 
 function rssOf(pid: number | undefined): number | null {
@@ -393,34 +394,14 @@ async function main(): Promise<void> {
       if (currentMode) peakByMode[currentMode] = Math.max(peakByMode[currentMode] ?? 0, Math.round(((rss - baseline) / MB) * 10) / 10);
     }, 20);
 
-    // Serial, but the encryption of recording i+1 overlaps the upload of recording i: what an
-    // upload queue with separate "encrypt" and "upload" stages does.
-    const pipelinedRun = async (ids: number[]): Promise<string[]> => {
-      const keys: string[] = [];
-      const encrypted: Promise<{ path: string; bytes: number; sha256: string }>[] = [];
-      const enc = (i: number): Promise<{ path: string; bytes: number; sha256: string }> => {
-        const f = files[i % DISTINCT_FILES]!;
-        const path = join(work, `pipe-${i}.wav.enc`);
-        return encryptWith(envelope, f.path, f.bytes, path, `bench-${i}`).then((r) => ({ path, bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 }));
-      };
-      encrypted[0] = enc(ids[0]!);
-      for (let j = 0; j < ids.length; j++) {
-        const e = await encrypted[j]!;
-        if (j + 1 < ids.length) encrypted[j + 1] = enc(ids[j + 1]!);
-        const key = `pipe/${ids[j]}.wav.enc`;
-        await store.put(key, e.path, { bytes: e.bytes, sha256: e.sha256 });
-        await verified(key, e);
-        await unlink(e.path);
-        keys.push(key);
-      }
-      return keys;
-    };
-
-    // Staged (BENCH_STAGED=1): encryption decoupled from the uploads. The encryption thread(s) run
-    // ahead, at most `conc + 1` recordings beyond the uploads started, and `conc` uploads stay in
-    // flight: the best a pipeline with separate encrypt and upload workers could do.
+    // Encryption apart from the uploads: `encryptors` encrypt in order, recording j starting once
+    // the upload of recording j - `ahead` has started, while `uploads` upload in order. With one of
+    // each and ahead 1 ("pipelined", encrypt-ahead), the encryption of recording j+1 overlaps the
+    // upload of recording j: an upload queue with separate encrypt and upload stages. "Staged"
+    // (BENCH_STAGED=1) keeps `conc` uploads in flight with the encryption thread(s) up to `conc + 1`
+    // ahead: the best a pipeline with separate encrypt and upload workers could do.
     type Encrypted = { path: string; bytes: number; sha256: string };
-    const stagedRun = async (ids: number[], conc: number): Promise<string[]> => {
+    const encryptAheadRun = async (ids: number[], o: { encryptors: number; uploads: number; ahead: number; prefix: string }): Promise<string[]> => {
       const ready = ids.map(() => deferred<Encrypted>());
       const uploadStarted = ids.map(() => deferred<void>());
       let toEncrypt = 0;
@@ -428,9 +409,9 @@ async function main(): Promise<void> {
       const keys: string[] = [];
       const encryptor = async (): Promise<void> => {
         for (let j = toEncrypt++; j < ids.length; j = toEncrypt++) {
-          if (j > conc) await uploadStarted[j - conc - 1]!.promise;
+          if (j >= o.ahead) await uploadStarted[j - o.ahead]!.promise;
           const f = files[ids[j]! % DISTINCT_FILES]!;
-          const path = join(work, `staged-${ids[j]}.wav.enc`);
+          const path = join(work, `${o.prefix}-${ids[j]}.wav.enc`);
           await encryptWith(envelope, f.path, f.bytes, path, `bench-${ids[j]}`).then(
             (r) => ready[j]!.resolve({ path, bytes: r.ciphertextBytes, sha256: r.ciphertextSha256 }),
             (e: unknown) => ready[j]!.reject(e),
@@ -441,16 +422,19 @@ async function main(): Promise<void> {
         for (let j = toUpload++; j < ids.length; j = toUpload++) {
           const e = await ready[j]!.promise;
           uploadStarted[j]!.resolve();
-          const key = `staged/${ids[j]}.wav.enc`;
+          const key = `${o.prefix}/${ids[j]}.wav.enc`;
           await store.put(key, e.path, { bytes: e.bytes, sha256: e.sha256 });
           await verified(key, e);
           await unlink(e.path);
           keys.push(key);
         }
       };
-      await Promise.all([...Array.from({ length: Math.max(1, THREADS) }, encryptor), ...Array.from({ length: conc }, uploader)]);
+      await Promise.all([...Array.from({ length: o.encryptors }, encryptor), ...Array.from({ length: o.uploads }, uploader)]);
       return keys;
     };
+    const pipelinedRun = (ids: number[]): Promise<string[]> => encryptAheadRun(ids, { encryptors: 1, uploads: 1, ahead: 1, prefix: 'pipe' });
+    const stagedRun = (ids: number[], conc: number): Promise<string[]> =>
+      encryptAheadRun(ids, { encryptors: Math.max(1, THREADS), uploads: conc, ahead: conc + 1, prefix: 'staged' });
 
     const daemons = Object.entries(rgw.pids ?? {});
     const daemonCpu = (): number | null => {
