@@ -184,6 +184,28 @@ describe('envelope encryption, local AES key', () => {
     expect(lines).toHaveLength(1);
   });
 
+  it('names each local key by its own fingerprint, the one the generation log prints (issue 19.5)', async () => {
+    const keyA = randomBytes(32);
+    const keyB = randomBytes(32);
+    writeFileSync(join(dir, 'fp-a.key'), keyA, { mode: 0o600 });
+    writeFileSync(join(dir, 'fp-b.key'), keyB.toString('hex'), { mode: 0o600 });
+    const a = await createRecordingKeyring({ mode: 'local', keyFile: join(dir, 'fp-a.key') });
+    const b = await createRecordingKeyring({ mode: 'local', keyFile: join(dir, 'fp-b.key') });
+    expect(a.keyId).toBe(`local:recording-master-key:${sha(keyA).slice(0, 16)}`);
+    expect(b.keyId).toBe(`local:recording-master-key:${sha(keyB).slice(0, 16)}`);
+    expect(a.keyId).not.toBe(b.keyId);
+    // The id of 32 zero bytes, which every recording named before the fix.
+    expect([a.keyId, b.keyId]).not.toContain('local:recording-master-key:66687aadf862bd77');
+    // The envelope (what recording.stored records) names the same id.
+    expect(createRecordingEnvelope(a).keyId).toBe(a.keyId);
+    // A generated key: the id in its start-up log line is the keyring's.
+    const lines: string[] = [];
+    const log = createLogger({ level: 'info' }, { write: (s: string) => void lines.push(s) });
+    const gen = await createRecordingKeyring({ mode: 'local', keyFile: join(dir, 'fp-gen', 'gen.key') }, { log });
+    expect(JSON.parse(lines[0]!).keyId).toBe(gen.keyId);
+    expect(gen.keyId).toBe(`local:recording-master-key:${sha(readFileSync(join(dir, 'fp-gen', 'gen.key'))).slice(0, 16)}`);
+  });
+
   it('refuses a malformed key file', async () => {
     writeFileSync(join(dir, 'bad.key'), 'not a key');
     await expect(createRecordingKeyring({ mode: 'local', keyFile: join(dir, 'bad.key') })).rejects.toMatchObject({ code: 'KEY_INVALID' });

@@ -88,6 +88,11 @@ function fingerprint(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex').slice(0, 16);
 }
 
+/** The id of a local AES key: its name and the first 16 hex digits of the SHA-256 of its 32 bytes. */
+function localKeyId(keyName: string, key: Uint8Array): string {
+  return `local:${keyName}:${fingerprint(key)}`;
+}
+
 /**
  * Parses a key file: 32 raw bytes, or the base64 / hex text of 32 bytes. Returns an isolated
  * buffer (own ArrayBuffer, not Node's pool) as the SDK requires.
@@ -111,7 +116,7 @@ async function localKeyring(
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT' || config.generateIfMissing === false) {
       throw new CryptoError('KEY_INVALID', `cannot read recording key file ${config.keyFile}`, { cause: e });
     }
-    content = await generateKeyFile(config.keyFile, log);
+    content = await generateKeyFile(config.keyFile, config.keyName ?? DEFAULT_KEY_NAME, log);
   }
   const mode = (await stat(config.keyFile)).mode & 0o777;
   if (mode & 0o077) {
@@ -119,6 +124,9 @@ async function localKeyring(
   }
   const key = parseAesKey(content);
   const keyName = config.keyName ?? DEFAULT_KEY_NAME;
+  // Before the keyring is built: the SDK zeroes the key buffer it is given (issue 19.5, where every
+  // recording was named after 32 zero bytes; docs/recording-format.md says how to read those ids).
+  const keyId = localKeyId(keyName, key);
   const keyring = new RawAesKeyringNode({
     keyNamespace: KEY_NAMESPACE,
     keyName,
@@ -127,13 +135,13 @@ async function localKeyring(
   });
   return Object.freeze({
     mode: 'local' as const,
-    keyId: `local:${keyName}:${fingerprint(key)}`,
+    keyId,
     encryptKeyring: keyring,
     decryptKeyring: keyring,
   });
 }
 
-async function generateKeyFile(path: string, log: Logger | undefined): Promise<Buffer> {
+async function generateKeyFile(path: string, keyName: string, log: Logger | undefined): Promise<Buffer> {
   await mkdir(dirname(path), { recursive: true, mode: 0o700 });
   const key = randomBytes(32);
   // 'wx': never overwrite a key another process created meanwhile (that would orphan recordings).
@@ -151,7 +159,7 @@ async function generateKeyFile(path: string, log: Logger | undefined): Promise<B
     await fh.close();
   }
   log?.warn(
-    { keyFile: path, keyId: `local:…:${fingerprint(key)}` },
+    { keyFile: path, keyId: localKeyId(keyName, key) },
     'generated a new recording master key (AES-256): back it up; recordings cannot be decrypted without it',
   );
   return key;

@@ -126,6 +126,7 @@ export async function createRecordingsRuntime(
   const rc = config.recordings;
   const { log, dataDir } = deps;
   const envelope = await openRecordingEnvelope(rc, dataDir, { log, encryptionThreads: rc.worker.encryptionThreads });
+  log.info({ component: 'recordings', keyId: envelope.keyId }, 'recordings are encrypted under this master key (the keyId of each recording.stored)');
   const opened = openRecordingStore(rc, dataDir, log);
   let ari: AriRecordingsClient | null = null;
   const source =
