@@ -13,6 +13,8 @@ export default defineConfig({
         test: {
           name: 'default',
           include: ['test/**/*.test.ts'],
+          // Fails the run if a test wrote into /var/spool/asterisk or /etc/asterisk (issue 19.6).
+          globalSetup: ['test/guards/system-dirs.global-setup.ts'],
           exclude: [...configDefaults.exclude, 'test/recordings/s3/**'],
         },
       },

@@ -173,6 +173,27 @@ describe('recording files', () => {
     expect(wav.subarray(WAV_HEADER_BYTES).some((b) => b !== 0)).toBe(true);
     expect((await stat(quiet)).size).toBe(WAV_HEADER_BYTES);
   });
+
+  test('files are written only inside the monitorDir the test gave it (issue 19.6: never into the system)', async () => {
+    const elsewhere = path.join(`${dir}-elsewhere`, 'consentline-x-1.wav');
+    try {
+      const call = emu.createLocalCall({ id: 'w2' });
+      expect(emu.startMixMonitor(call.inbound, elsewhere, { seconds: 0.1 })).toBe(elsewhere);
+      emu.hangupLocalCall(call);
+      await emu.flushFiles();
+      await expect(stat(path.dirname(elsewhere))).rejects.toMatchObject({ code: 'ENOENT' });
+    } finally {
+      await rm(path.dirname(elsewhere), { recursive: true, force: true });
+    }
+    // Without a monitorDir the emulator reports Asterisk's default path and writes nothing at all.
+    const bare = await AmiEmulator.start({ users: [] });
+    try {
+      expect(bare.monitorDir).toBe('/var/spool/asterisk/monitor');
+      expect(bare.writesFiles).toBe(false);
+    } finally {
+      await bare.stop();
+    }
+  });
 });
 
 describe('connection faults', () => {

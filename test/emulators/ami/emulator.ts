@@ -47,7 +47,11 @@ export type RecordingAudio = 'none' | 'silent' | { readonly seconds: number };
 
 export interface AmiEmulatorOptions {
   readonly users?: readonly AmiUser[];
-  /** Asterisk's monitor dir: relative MixMonitor file names are put under it. */
+  /**
+   * Asterisk's monitor dir: relative MixMonitor file names are put under it. Files are written only
+   * inside it, and only when it is given (a test's temp dir): without it the emulator reports
+   * Asterisk's default path and writes nothing, so no test ever writes into the host's spool.
+   */
   readonly monitorDir?: string;
   /** Asterisk sleeps 1 s before answering a failed login; tests shorten it. */
   readonly authFailDelayMs?: number;
@@ -228,6 +232,8 @@ function eventTv(d: Date): string {
  */
 export class AmiEmulator {
   readonly monitorDir: string;
+  /** Whether recordings are written to disk (a monitorDir was given). */
+  readonly writesFiles: boolean;
   readonly actions: ReceivedAction[] = [];
   readonly #users: readonly AmiUser[];
   readonly #authFailDelayMs: number;
@@ -250,6 +256,7 @@ export class AmiEmulator {
       { username: 'consentline', secret: 'ami-secret', read: ['call', 'dialplan'], write: ['call', 'system'] },
     ];
     this.monitorDir = opts.monitorDir ?? '/var/spool/asterisk/monitor';
+    this.writesFiles = opts.monitorDir !== undefined;
     this.#authFailDelayMs = opts.authFailDelayMs ?? 1000;
     this.#actionAudio = opts.actionAudio ?? 'none';
   }
@@ -502,6 +509,9 @@ export class AmiEmulator {
   }
 
   #write(file: string, data: Buffer): void {
+    // A path outside the test's monitor dir is "on the Asterisk host": never written here.
+    const inside = path.relative(this.monitorDir, file);
+    if (!this.writesFiles || inside === '' || inside.startsWith('..') || path.isAbsolute(inside)) return;
     const previous = this.#writes.get(file) ?? Promise.resolve();
     const p: Promise<void> = previous
       .then(() => mkdir(path.dirname(file), { recursive: true }))

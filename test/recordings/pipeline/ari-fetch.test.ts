@@ -114,7 +114,8 @@ describe('pipeline with source ari', () => {
     w.pipeline({ source: new AriSource({ client, recordingDir: REC_DIR }) });
     await waitFor(() => w!.watcher?.connected, 'AMI login');
     const callId = await ledgerCall(w, 'yes');
-    const rec = dialplanRecording(w, callId, { file: `/var/spool/asterisk/monitor/consentline-${callId}-1.wav` });
+    // Outside REC_DIR, and in the test's own dir: nothing is ever written into the host's spool.
+    const rec = dialplanRecording(w, callId, { file: join(w.dir, 'monitor', `consentline-${callId}-1.wav`) });
     rec.hangup();
     await waitFor(() => w!.sink.lines().some((l) => l['reason'] === 'outside-recording-dir'), 'refusal');
     expect(rows(w)).toEqual([]);
