@@ -436,7 +436,11 @@ export class RecordingPipeline {
       files = await source.list();
     } catch (err) {
       const problem = errorCode(err);
-      if (this.#scanProblem !== problem) this.#log.warn({ code: problem, err }, 'recording scan cannot list its source; retrying at the next scan');
+      if (this.#scanProblem !== problem) {
+        // A known condition (the spool dir missing) is one line saying what to do, not a stack.
+        if ((err as { expected?: unknown }).expected === true) this.#log.warn({ code: problem }, `${(err as Error).message}; the scan retries every ${this.#o.scanIntervalMs / 1000} s`);
+        else this.#log.warn({ code: problem, err }, 'recording scan cannot list its source; retrying at the next scan');
+      }
       this.#scanProblem = problem;
       return { listed: 0, added: 0, closed: 0 };
     }

@@ -103,9 +103,7 @@ export class SpoolSource implements RecordingSource {
     try {
       names = await readdir(this.#dir);
     } catch (e) {
-      throw Object.assign(new Error(`spool dir ${this.#dir}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`), {
-        code: 'SPOOL_DIR_UNAVAILABLE',
-      });
+      throw Object.assign(new Error(spoolDirProblem(this.#dir, e)), { code: 'SPOOL_DIR_UNAVAILABLE', expected: true });
     }
     const out: ListedFile[] = [];
     for (const name of names) {
@@ -119,6 +117,15 @@ export class SpoolSource implements RecordingSource {
     }
     return out;
   }
+}
+
+/** What is wrong with the spool dir and what to do, in one line (no stack: issue 19, log frictions). */
+function spoolDirProblem(dir: string, e: unknown): string {
+  const code = (e as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return `recording spool dir ${dir} does not exist: create it (Asterisk's monitor dir, shared with this service) or set recordings.spoolDir`;
+  if (code === 'EACCES' || code === 'EPERM') return `recording spool dir ${dir} is not readable by this service: give its user read and write access (e.g. the asterisk group)`;
+  if (code === 'ENOTDIR') return `recording spool dir ${dir} is not a directory: set recordings.spoolDir to Asterisk's monitor dir`;
+  return `recording spool dir ${dir} cannot be listed (${code ?? (e as Error).message})`;
 }
 
 /**
