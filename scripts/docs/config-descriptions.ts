@@ -147,6 +147,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.keys.keyArn': 'Mode `kms`: KMS key or alias ARN; its region must be allowed.',
   'recordings.quarantineDays': 'Days a quarantined recording (no consent, unknown call, do-not-record) is kept before deletion.',
   'recordings.doNotRecord': 'E.164 numbers never to record; only their HMAC look-up keys are used at run time.',
+  'recordings.maxFileMB':
+    'A recording file larger than this (MiB) is quarantined as `too_large`, never kept. 256 MiB is 4.6 hours of MixMonitor\'s 8 kHz 16-bit mono WAV. Files that are no WAV, have a broken header, or hold more audio than their call lasted (plus 30 s) are quarantined too (docs/data-protection.md).',
   'recordings.verify': '`read-back`: re-read each stored object and hash it; `head`: trust its size and SHA-256 metadata.',
   'recordings.worker': 'The upload worker.',
   'recordings.worker.concurrency': 'Recordings processed at once.',

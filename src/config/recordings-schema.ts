@@ -90,6 +90,8 @@ export const RecordingsConfigSchema = z
     quarantineDays: z.number().int().min(0).max(365).default(7),
     /** E.164 numbers never to record. Only their HMAC look-up keys are used at run time. */
     doNotRecord: z.array(z.string().regex(E164, 'must be an E.164 number like +48600100200')).default([]),
+    /** A recording file larger than this (MiB) is quarantined (`too_large`). */
+    maxFileMB: z.number().int().min(1).max(65536).default(256),
     /** `read-back`: re-read the stored object and hash it (default). `head`: trust size + sha256 metadata. */
     verify: z.enum(['read-back', 'head']).default('read-back'),
     worker: z

@@ -157,6 +157,7 @@ export async function createRecordingsRuntime(
       pollMs: rc.worker.pollSeconds * 1000,
       scanIntervalMs: rc.spoolScan.intervalSeconds * 1000,
       settleMs: rc.spoolScan.settleSeconds * 1000,
+      maxFileBytes: rc.maxFileMB * 2 ** 20,
     },
     {
       repo: 'repo' in deps ? deps.repo : new RecordingRepo(deps.db),

@@ -23,7 +23,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, open, rm, stat } from 'node:fs/promises';
+import { mkdir, open, rm, stat, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { EvidenceStore } from '../../evidence/store.js';
 import type { EventKind, JsonValue } from '../../evidence/types.js';
@@ -38,6 +38,8 @@ import { ObjectStoreError } from '../storage/errors.js';
 import { recordingObjectKey } from '../storage/keys.js';
 import type { ObjectStore } from '../storage/port.js';
 import { verifyStoredObject } from '../storage/verify.js';
+import { checkDuration, type AudioVerdict } from './audio-check.js';
+import { inspectRecording } from './audio-read.js';
 import { errorCode, PERMANENT_CODES, PipelineError } from './errors.js';
 import { asCallId, callIdFromFileName, dialplanFileName, quarantineObjectKey } from './names.js';
 import { LostClaimError, QUEUED_STATES, type Claimant, type ClaimHold, type QuarantineReason, type RecordingPatch, type RecordingRepository, type RecordingRow } from './repo.js';
@@ -68,6 +70,8 @@ export interface RecordingPipelineOptions {
   readonly leaseMs?: number;
   /** A closed file that stays missing this many attempts is given up (`failed`). Default 10. */
   readonly maxMissingAttempts?: number;
+  /** A recording file larger than this is quarantined as `too_large` (`recordings.maxFileMB`). Default 256 MiB. */
+  readonly maxFileBytes?: number;
 }
 
 export interface RecordingPipelineDeps {
@@ -99,6 +103,7 @@ export interface ScanReport {
 }
 
 type StepResult = { row: RecordingRow; fresh: boolean } | null;
+type Decision = { disposition: 'keep' } | { disposition: 'quarantine'; reason: QuarantineReason; detail?: string };
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const DAY_MS = 86_400_000;
@@ -153,6 +158,7 @@ export class RecordingPipeline {
       settleMs: 120_000,
       leaseMs: 60_000,
       maxMissingAttempts: 10,
+      maxFileBytes: 256 * 2 ** 20,
       retainDays: null,
       ...options,
     });
@@ -636,8 +642,12 @@ export class RecordingPipeline {
     return next;
   }
 
-  /** Keep or quarantine: only a call whose evidence says recording=yes keeps its recording. */
-  async #decide(row: RecordingRow): Promise<{ disposition: 'keep' } | { disposition: 'quarantine'; reason: QuarantineReason }> {
+  /**
+   * Keep or quarantine: only an audio file (audio-check.ts) of a call whose evidence says
+   * recording=yes, no longer than that call, keeps its recording.
+   */
+  async #decide(row: RecordingRow, audio: AudioVerdict): Promise<Decision> {
+    if (!audio.ok) return { disposition: 'quarantine', reason: audio.reason, detail: audio.detail };
     if (!row.call_id) return { disposition: 'quarantine', reason: 'unknown_call' };
     const fromName = callIdFromFileName(row.source_name);
     if (fromName !== null && fromName !== row.call_id) return { disposition: 'quarantine', reason: 'id_mismatch' };
@@ -645,14 +655,34 @@ export class RecordingPipeline {
     if (!call) return { disposition: 'quarantine', reason: 'unknown_call' };
     if (call.callerLookup && this.#d.isDoNotRecord?.(call.callerLookup)) return { disposition: 'quarantine', reason: 'do_not_record' };
     if (call.recording !== 'yes') return { disposition: 'quarantine', reason: 'no_consent' };
+    const plausible = checkDuration(audio.audio, call, this.#clock.now());
+    if (!plausible.ok) return { disposition: 'quarantine', reason: plausible.reason, detail: plausible.detail };
     return { disposition: 'keep' };
   }
 
   async #encrypt(input: RecordingRow): Promise<StepResult> {
     let row = input;
     await this.#ledgerStopped(row, { reason: row.stop_reason ?? 'unknown', recovered: true }, false);
+    await mkdir(this.#d.workDir, { recursive: true, mode: 0o700 });
+    const opened = await this.#d.source.open(row.source_name, this.#plainPath(row.id));
+    if (opened.status === 'missing') throw new PipelineError('SOURCE_MISSING', opened.detail);
+    if (opened.status === 'rejected') throw new PipelineError('SOURCE_REJECTED', `${row.source_name}: ${opened.reason}`);
+    try {
+      row = await this.#decideOnce(row, await inspectRecording(opened.handle, opened.size, { maxBytes: this.#o.maxFileBytes }));
+      return await this.#encryptOpened(row, opened);
+    } finally {
+      await opened.handle.close();
+    }
+  }
+
+  /**
+   * Takes the decision once (persisted: a retry keeps it) and writes `recording.quarantined`.
+   * The decision is taken again on a retry only for the detail of the event, which the row lacks.
+   */
+  async #decideOnce(input: RecordingRow, audio: AudioVerdict): Promise<RecordingRow> {
+    let row = input;
+    const decision = await this.#decide(row, audio);
     if (row.disposition === null) {
-      const decision = await this.#decide(row);
       const key =
         decision.disposition === 'keep'
           ? recordingObjectKey({ callId: row.call_id!, recordingId: row.id, startedAt: row.started_at })
@@ -665,23 +695,25 @@ export class RecordingPipeline {
       });
       if (decision.disposition === 'quarantine') {
         this.#d.metrics?.quarantined.inc();
-        this.#log.warn({ recordingId: row.id, callId: row.call_id, reason: decision.reason }, 'recording quarantined: kept encrypted apart, deleted after the quarantine period');
+        this.#log.warn(
+          { recordingId: row.id, callId: row.call_id, reason: decision.reason, ...(decision.detail ? { detail: decision.detail } : {}) },
+          'recording quarantined: kept encrypted apart, deleted after the quarantine period',
+        );
+      } else if (audio.ok && audio.audio.dataBytes === 0) {
+        this.#log.info({ recordingId: row.id, callId: row.call_id }, 'empty recording (WAV header only, no audio): kept as the call\'s recording');
       }
     }
     if (row.disposition === 'quarantine') {
-      await this.#ledger('recording.quarantined', row, { reason: row.quarantine_reason, quarantineDays: this.#o.quarantineDays }, true);
+      const detail = decision.disposition === 'quarantine' && decision.reason === row.quarantine_reason ? decision.detail : undefined;
+      await this.#ledger('recording.quarantined', row, { reason: row.quarantine_reason, ...(detail ? { detail } : {}), quarantineDays: this.#o.quarantineDays }, true);
     }
-    await mkdir(this.#d.workDir, { recursive: true, mode: 0o700 });
-    const opened = await this.#d.source.open(row.source_name, this.#plainPath(row.id));
-    if (opened.status === 'missing') throw new PipelineError('SOURCE_MISSING', opened.detail);
-    if (opened.status === 'rejected') throw new PipelineError('SOURCE_REJECTED', `${row.source_name}: ${opened.reason}`);
+    return row;
+  }
+
+  async #encryptOpened(input: RecordingRow, opened: { handle: FileHandle; size: number }): Promise<StepResult> {
+    let row = input;
     const tmp = this.#encPath(row.id);
-    let result;
-    try {
-      result = await this.#d.envelope.encryptOpenFile(opened.handle, tmp, { callId: row.context_id, plaintextBytes: opened.size });
-    } finally {
-      await opened.handle.close();
-    }
+    const result = await this.#d.envelope.encryptOpenFile(opened.handle, tmp, { callId: row.context_id, plaintextBytes: opened.size });
     await fsyncFile(tmp);
     row = await this.#update(row, {
       state: 'encrypted',

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../db/sqlite.js';
+import type { AudioProblemReason } from './audio-check.js';
 
 export const RECORDING_STATES = ['captured', 'spooled', 'encrypted', 'uploaded', 'verified', 'done', 'deleted', 'failed'] as const;
 export type RecordingState = (typeof RECORDING_STATES)[number];
@@ -7,7 +8,8 @@ export type RecordingState = (typeof RECORDING_STATES)[number];
 /** States the upload queue counts: the file is closed and not yet safely stored. */
 export const QUEUED_STATES: readonly RecordingState[] = ['spooled', 'encrypted', 'uploaded', 'verified'];
 
-export type QuarantineReason = 'no_consent' | 'unknown_call' | 'do_not_record' | 'id_mismatch';
+/** Why a recording is quarantined; the audio reasons (issue 19.4) come from audio-check.ts. */
+export type QuarantineReason = 'no_consent' | 'unknown_call' | 'do_not_record' | 'id_mismatch' | AudioProblemReason;
 
 /** One row of `recordings` (migration 0020), as stored. */
 export interface RecordingRow {
