@@ -175,14 +175,14 @@ export async function world(opts: { amiWrite?: readonly AmiClass[]; actionAudio?
 }
 
 /** A call in the ledger as the consent flow leaves it: opened with a caller, then the recording decision. */
-export async function ledgerCall(w: World, recording: 'yes' | 'no', caller = '+48600100200'): Promise<string> {
+export async function ledgerCall(w: World, recording: 'yes' | 'no', caller = '+48600100200', startedAt = new Date().toISOString()): Promise<string> {
   const callId = randomUUID();
   const subject = createSubject(caller, PEPPER);
   await w.evidence.append(
     { callId, kind: 'call.started', data: { flowId: 'main', commitment: subject.commitment } },
     {
       subject,
-      callOpen: { callId, startedAt: new Date().toISOString(), flowId: 'main', did: '+48221234567', legalBasis: 'consent_by_conduct', server: 'asterisk-1', language: 'pl' },
+      callOpen: { callId, startedAt, flowId: 'main', did: '+48221234567', legalBasis: 'consent_by_conduct', server: 'asterisk-1', language: 'pl' },
     },
   );
   await w.evidence.append({ callId, kind: 'consent.recording', data: { value: recording } }, { callPatch: { recording, outcome: 'continued' } });

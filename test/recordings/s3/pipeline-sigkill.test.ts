@@ -52,7 +52,9 @@ test('SIGKILL mid multipart upload, then a restart: exactly one object, checksum
   w = await world();
   relay = new StoreRelay(r.port, 10 * 1024 * 1024); // ~10 MB/s upstream: a 40 MB upload takes seconds
   await relay.open();
-  const callId = await ledgerCall(w, 'yes');
+  // 40 MB of 8 kHz PCM is 44 minutes: the call began an hour ago, or the recording would be
+  // quarantined as longer than its call.
+  const callId = await ledgerCall(w, 'yes', undefined, new Date(Date.now() - 3_600_000).toISOString());
   const plain = Buffer.concat([wavHeader(40 * 1024 * 1024), randomBytes(40 * 1024 * 1024)]);
   const f = spoolFile(w.spoolDir, callId, '1700000300.1', plain);
   const env = {
@@ -97,6 +99,7 @@ test('SIGKILL mid multipart upload, then a restart: exactly one object, checksum
   }, `done (child said: ${second.output().slice(-500)})`, 40_000);
   second.child.kill('SIGTERM');
   await second.exited;
+  expect(done.disposition).toBe('keep');
 
   const listed = await s3.send(new ListObjectsV2Command({ Bucket: bucket }));
   expect((listed.Contents ?? []).map((o) => o.Key)).toEqual([done.object_key]);
