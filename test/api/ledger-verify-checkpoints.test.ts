@@ -1,4 +1,5 @@
 // GET /ledger/verify against the stored signed checkpoints (issue 19, item 2), on both engines.
+import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { checkpointRoutes } from '../../src/api/routes/checkpoints.js';
@@ -6,19 +7,23 @@ import type { EvidenceApiDeps } from '../../src/api/routes/evidence-deps.js';
 import { DEFAULT_CHECKPOINT_ORIGIN } from '../../src/cli/commands/checkpoint.js';
 import { loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
 import { readSideCheckpoints } from '../../src/evidence/open-read-side.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 import { createMetrics } from '../../src/shared/metrics.js';
 import { appendEvents, flipSignatureBit, pgAuditLedger, rewriteFrom, sqliteAuditLedger, type AuditLedger } from '../contract/ledger-audit-engines.js';
 import { bearer } from './evidence-helpers.js';
 import { logSink } from './helpers.js';
 
-/** The checkpoint routes over a ledger's read side, as the service mounts them, and an auditor's token. */
-async function api(ledger: AuditLedger) {
+/**
+ * The checkpoint routes over a ledger's read side, as the service mounts them, and an auditor's
+ * token; `keyPath` another signing key than the ledger's, `former` verifier keys configured as trusted.
+ */
+async function api(ledger: AuditLedger, opts: { keyPath?: string; former?: string[] } = {}) {
   const side = await ledger.readSide();
   const tokens = await ledger.tokens();
-  const { signer } = loadOrCreateSigner(ledger.keyPath, DEFAULT_CHECKPOINT_ORIGIN);
+  const { signer } = loadOrCreateSigner(opts.keyPath ?? ledger.keyPath, DEFAULT_CHECKPOINT_ORIGIN);
   const checkpoints = readSideCheckpoints(side, { signer });
-  // The verification and checkpoint routes read only these two.
-  const deps = { queries: side.queries, checkpoints } as unknown as EvidenceApiDeps;
+  // The verification and checkpoint routes read only these.
+  const deps = { queries: side.queries, checkpoints, ...(opts.former ? { formerVerifierKeys: opts.former } : {}) } as unknown as EvidenceApiDeps;
   const app = await buildApp({ log: logSink().log, tokens, metrics: createMetrics(), readiness: async () => ({}), routes: [checkpointRoutes(deps)] });
   onTestFinished(() => app.close());
   const auditor = bearer((await tokens.create('auditor', 'auditor')).token);
@@ -98,5 +103,30 @@ describe.each(ENGINES)('GET /ledger/verify against signed checkpoints ($name)', 
     const body = await verify();
     expect(body).toMatchObject({ ok: true, checked: 9 });
     expect(body.checkpoints).toMatchObject({ checked: 1, failed: 0, matchedUpTo: 5, eventsAfterLatest: 4 });
+  });
+});
+
+describe('checkpoints signed with a former key', () => {
+  it('fail as unknown_key after the key changed, and verify again once its verifier key is configured', async () => {
+    const ledger = sqliteAuditLedger();
+    const before = await api(ledger);
+    await before.grow([3]);
+    const formerKey = loadOrCreateSigner(ledger.keyPath, DEFAULT_CHECKPOINT_ORIGIN).signer.verifierKey;
+    const newKeyPath = join(ledger.keyPath, '..', 'new-key.pem');
+    const rotated = await api(ledger, { keyPath: newKeyPath });
+    await rotated.grow([2]);
+    expect(await rotated.verify()).toMatchObject({ ok: false, reason: 'unknown_key', checkpoints: { failed: 1, matchedUpTo: 5 } });
+    const configured = await api(ledger, { keyPath: newKeyPath, former: [formerKey] });
+    expect(await configured.verify()).toMatchObject({ ok: true, checkpoints: { checked: 2, failed: 0, matchedUpTo: 5 } });
+  });
+
+  it('evidence.checkpointVerifierKeys takes verifier keys only', () => {
+    const { signer } = loadOrCreateSigner(sqliteAuditLedger().keyPath, DEFAULT_CHECKPOINT_ORIGIN);
+    // The rest of the file is left out: only the problems under `evidence` count here.
+    const evidenceIssues = (keys: string[]) =>
+      (ConfigSchema.safeParse({ evidence: { checkpointVerifierKeys: keys } }).error?.issues ?? []).filter((i) => i.path[0] === 'evidence');
+    expect(evidenceIssues([signer.verifierKey])).toEqual([]);
+    const bad = evidenceIssues(['consentline/x+00000000+AAAA']);
+    expect(bad.map((i) => [i.path.join('.'), i.message])).toEqual([['evidence.checkpointVerifierKeys.0', 'must be a verifier key (name+hash+base64key, from /checkpoints/public-key)']]);
   });
 });

@@ -43,7 +43,7 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
         let audit;
         try {
           audit = await auditLedger(
-            { events: (r) => deps.queries.events(r), checkpoints: deps.checkpoints, keys: trustedKeysOf(deps.checkpoints) },
+            { events: (r) => deps.queries.events(r), checkpoints: deps.checkpoints, keys: trustedKeysOf(deps.checkpoints, deps.formerVerifierKeys) },
             { range: { ...(fromSeq === undefined ? {} : { fromSeq }), ...(toSeq === undefined ? {} : { toSeq }) } },
           );
         } finally {

@@ -11,10 +11,10 @@ const EXPLAIN = {
   seq_order: 'events are out of order or duplicated',
 } as const;
 
-/** The service's own checkpoint key: every instance sharing the ledger signs with it. */
-export function trustedKeysOf(checkpoints: Pick<CheckpointService, 'verifierKey'>): TrustedKeys {
-  const own = parseVerifierKey(checkpoints.verifierKey);
-  return { verifiers: own ? [own] : [], publicKeys: [] };
+/** The service's own checkpoint key (every instance sharing the ledger signs with it) and any former ones. */
+export function trustedKeysOf(checkpoints: Pick<CheckpointService, 'verifierKey'>, former: readonly string[] = []): TrustedKeys {
+  const verifiers = [checkpoints.verifierKey, ...former].map(parseVerifierKey).filter((v) => v !== null);
+  return { verifiers, publicKeys: [] };
 }
 
 /**
