@@ -54,6 +54,7 @@ export function ledgerAuditContract(engine: AuditEngine): void {
       expect(r.out).toContain('ledger BROKEN: root_mismatch: checkpoint #');
       expect(r.out).toContain('the first rewritten event is seq 9 (the events up to seq 8 match a signed checkpoint)');
       expect(r.out).toContain('checkpoints: 12 checked, 4 failed; the events match signed checkpoints up to tree size 8');
+      expect(r.out).not.toContain('protected only by the hash chain');
     });
 
     it('with checkpoints further apart, the first rewritten event is placed between two of them', async () => {

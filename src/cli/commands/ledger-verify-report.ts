@@ -41,5 +41,6 @@ function reportCheckpoints(r: CheckpointReport, head: number, io: CliIo): void {
   const notReached = r.notReached ? `, ${r.notReached} past the broken link not reached` : '';
   io.out(`checkpoints: ${r.checked} checked, ${r.failed} failed${notReached}; the events match signed checkpoints up to tree size ${r.matchedUpTo}`);
   io.out(`latest checkpoint: #${r.latest.id}, tree size ${r.latest.treeSize}, root ${r.latest.rootHash}, signed ${r.latest.createdAt} (compare it with your copy)`);
-  if (r.failure?.reason !== 'truncated') io.out(describeUnprotected(r, head));
+  // After a rewrite or a truncation, the events past the last match are in doubt, not merely unprotected.
+  if (r.failure?.reason !== 'truncated' && r.failure?.reason !== 'root_mismatch') io.out(describeUnprotected(r, head));
 }
