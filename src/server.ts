@@ -174,6 +174,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         controller: config.controller,
         config,
         clock,
+        formerVerifierKeys: config.evidence.checkpointVerifierKeys ?? [],
       }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.

@@ -39,6 +39,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'evidence.checkpointKeyFile':
     'Ed25519 signing key (PKCS#8 PEM) of checkpoints and evidence bundles; created 0600 when missing. Default: `<service.dataDir>/secrets/checkpoint-ed25519.pem`. Several instances on one PostgreSQL ledger must share one key file (and one `checkpointOrigin`): an auditor checks every checkpoint with one verifier key. The service warns at start-up when the latest checkpoint was signed with another key or origin.',
   'evidence.checkpointOrigin': 'The ledger’s name in signed checkpoints (the first line of the note). Default: `consentline/<service.instanceId>`; set one shared name when several instances share a ledger.',
+  'evidence.checkpointVerifierKeys':
+    'Verifier keys (`name+hash+base64key`, as `/checkpoints/public-key` gave them) of former checkpoint signing keys. `/ledger/verify` checks every stored checkpoint against the current key and these; a checkpoint signed by neither fails as `unknown_key`. Add the old verifier key here when you change `checkpointKeyFile`.',
 
   prompts: 'The voice prompts the service checks and plays.',
   'prompts.dir':

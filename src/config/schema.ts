@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '../db/pg-url.js';
+import { parseVerifierKey } from '../evidence/checkpoint.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
 import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
@@ -161,6 +162,11 @@ export const ConfigSchema = z.strictObject({
       checkpointKeyFile: z.string().min(1).optional(),
       /** Names the ledger in signed checkpoints; default `consentline/<service.instanceId>`. */
       checkpointOrigin: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces').optional(),
+      /** Verifier keys of former signing keys, so `/ledger/verify` still checks the checkpoints they signed. */
+      checkpointVerifierKeys: z
+        .array(z.string().refine((k) => parseVerifierKey(k) !== null, 'must be a verifier key (name+hash+base64key, from /checkpoints/public-key)'))
+        .max(64)
+        .optional(),
     })
     .default({}),
   prompts: z

@@ -55,6 +55,14 @@ export class PgCheckpointRepo implements CheckpointRepo {
     return this.#one('SELECT * FROM checkpoints WHERE tree_size >= $1 ORDER BY tree_size, id DESC LIMIT 1', [treeSize]);
   }
 
+  async page(after: { readonly treeSize: number; readonly id: number }, limit: number): Promise<Checkpoint[]> {
+    const { rows } = await this.#db.query<CheckpointRow>(
+      'SELECT * FROM checkpoints WHERE tree_size > $1 OR (tree_size = $1 AND id > $2) ORDER BY tree_size, id LIMIT $3',
+      [after.treeSize, after.id, limit],
+    );
+    return rows.map(toCheckpoint);
+  }
+
   /**
    * Stores a checkpoint. When one of that tree size is already there (a writer that did not
    * take the checkpoint lock), that one is kept and returned: both sign the same root.

@@ -42,6 +42,9 @@ export class SqliteCheckpointRepo implements CheckpointRepo {
       latest: db.prepare<[], CheckpointRow>('SELECT * FROM checkpoints ORDER BY id DESC LIMIT 1'),
       bySize: db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE tree_size = ? ORDER BY id DESC LIMIT 1'),
       covering: db.prepare<[number], CheckpointRow>('SELECT * FROM checkpoints WHERE tree_size >= ? ORDER BY tree_size, id DESC LIMIT 1'),
+      page: db.prepare<[number, number, number, number], CheckpointRow>(
+        'SELECT * FROM checkpoints WHERE tree_size > ? OR (tree_size = ? AND id > ?) ORDER BY tree_size, id LIMIT ?',
+      ),
       insert: db.prepare(
         'INSERT INTO checkpoints (tree_size, root_hash, origin, key_id, note, created_at) VALUES (?, ?, ?, ?, ?, ?)',
       ),
@@ -61,6 +64,10 @@ export class SqliteCheckpointRepo implements CheckpointRepo {
   async covering(treeSize: number) {
     const r = this.#st.covering.get(treeSize);
     return r ? toCheckpoint(r) : null;
+  }
+
+  async page(after: { readonly treeSize: number; readonly id: number }, limit: number) {
+    return this.#st.page.all(after.treeSize, after.treeSize, after.id, limit).map(toCheckpoint);
   }
 
   async insert(cp: Omit<Checkpoint, 'id'>) {

@@ -233,6 +233,8 @@ export interface CheckpointRepo {
   /** The smallest checkpoint covering at least `treeSize` leaves. */
   covering(treeSize: number): Promise<Checkpoint | null>;
   insert(cp: Omit<Checkpoint, 'id'>): Promise<Checkpoint>;
+  /** Checkpoints after `after` in (tree size, id) order: for verifying the ledger against all of them. */
+  page(after: { readonly treeSize: number; readonly id: number }, limit: number): Promise<Checkpoint[]>;
 }
 
 /** Makes checkpoint creation exclusive across the processes sharing one ledger. */
@@ -305,6 +307,10 @@ export class CheckpointService {
 
   bySize(treeSize: number): Promise<Checkpoint | null> {
     return this.#d.repo.bySize(treeSize);
+  }
+
+  page(after: { readonly treeSize: number; readonly id: number }, limit: number): Promise<Checkpoint[]> {
+    return this.#d.repo.page(after, limit);
   }
 
   /**

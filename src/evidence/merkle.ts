@@ -208,3 +208,34 @@ export function subtreeOfLeaves(leaves: readonly Buffer[], start: number, end: n
   const k = splitPoint(n);
   return hashChildren(subtreeOfLeaves(leaves, start, start + k), subtreeOfLeaves(leaves, start + k, end));
 }
+
+/**
+ * The right edge of a growing tree (a compact range from leaf 0): one perfect subtree per set
+ * bit of the size, so O(log n) hashes give MTH of every prefix as the leaves stream past.
+ */
+export class MerkleFrontier {
+  readonly #nodes: { hash: Buffer; leaves: number }[] = [];
+  #size = 0;
+
+  get size(): number {
+    return this.#size;
+  }
+
+  push(leafHash: Buffer): void {
+    let node = { hash: leafHash, leaves: 1 };
+    for (let top = this.#nodes.at(-1); top && top.leaves === node.leaves; top = this.#nodes.at(-1)) {
+      this.#nodes.pop();
+      node = { hash: hashChildren(top.hash, node.hash), leaves: top.leaves * 2 };
+    }
+    this.#nodes.push(node);
+    this.#size += 1;
+  }
+
+  /** MTH(D[0:size]) */
+  root(): Buffer {
+    if (this.#nodes.length === 0) return EMPTY_ROOT;
+    let r = this.#nodes[this.#nodes.length - 1]!.hash;
+    for (let i = this.#nodes.length - 2; i >= 0; i--) r = hashChildren(this.#nodes[i]!.hash, r);
+    return r;
+  }
+}

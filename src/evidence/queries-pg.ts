@@ -67,8 +67,12 @@ export class PgEvidenceQueries implements EvidenceQueries {
   }
 
   verifyLedger(range: EventRange = {}, opts: VerifyRangeOptions = {}): Promise<VerifyResult> {
+    return verifyStoreRange({ events: (r) => this.events(r) }, range, opts);
+  }
+
+  events(range: EventRange = {}): AsyncIterable<StoredEvent> {
     const readPage = async (from: number, to: number, limit: number) =>
       (await this.#db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [from, to, limit])).rows;
-    return verifyStoreRange({ events: (r) => eventsByPages(r ?? {}, PAGE, readPage) }, range, opts);
+    return eventsByPages(range, PAGE, readPage);
   }
 }

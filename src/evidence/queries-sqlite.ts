@@ -76,12 +76,16 @@ export class SqliteEvidenceQueries implements EvidenceQueries {
   }
 
   verifyLedger(range: EventRange = {}, opts: VerifyRangeOptions = {}): Promise<VerifyResult> {
+    return verifyStoreRange({ events: (r) => this.events(r) }, range, opts);
+  }
+
+  events(range: EventRange = {}): AsyncIterable<StoredEvent> {
     // The reads are synchronous: each page waits for a turn of the event loop, so a long
     // verification does not hold up every request.
     const readPage = async (from: number, to: number, limit: number) => {
       await new Promise<void>((resolve) => setImmediate(resolve));
       return this.#st.page.all(from, to, limit);
     };
-    return verifyStoreRange({ events: (r) => eventsByPages(r ?? {}, PAGE, readPage) }, range, opts);
+    return eventsByPages(range, PAGE, readPage);
   }
 }

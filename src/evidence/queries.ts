@@ -87,4 +87,6 @@ export interface EvidenceQueries {
   eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]>;
   /** Verifies the chain (or a range), giving way to other work as it goes; `opts` for progress. */
   verifyLedger(range?: EventRange, opts?: VerifyRangeOptions): Promise<VerifyResult>;
+  /** Events in seq order, read in pages, giving way to other work between pages. */
+  events(range?: EventRange): AsyncIterable<StoredEvent>;
 }

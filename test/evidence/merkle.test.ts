@@ -13,6 +13,7 @@ import {
   hashLeaf,
   inclusionPath,
   MemoryTree,
+  MerkleFrontier,
   treeRoot,
   verifyConsistency,
   verifyInclusion,
@@ -163,6 +164,20 @@ describe('SqliteLedgerTree (cached subtrees of 256+ leaves)', () => {
     } finally {
       db.close();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('MerkleFrontier', () => {
+  it('gives MTH of every prefix as leaves stream in, keeping O(log n) nodes', () => {
+    const data = Array.from({ length: 300 }, (_, i) => Buffer.from([i & 0xff, i >> 8]));
+    const frontier = new MerkleFrontier();
+    expect(frontier.root().equals(EMPTY_ROOT)).toBe(true);
+    for (let n = 1; n <= data.length; n++) {
+      frontier.push(hashLeaf(data[n - 1]!));
+      expect(frontier.size).toBe(n);
+      // Against the naive definition above, not the code under test.
+      expect(frontier.root().toString('hex'), `size ${n}`).toBe(MTH(data.slice(0, n)).toString('hex'));
     }
   });
 });

@@ -1,17 +1,12 @@
 import { z } from 'zod';
+import { auditLedger } from '../../evidence/ledger-audit.js';
 import { ApiError } from '../errors.js';
 import type { ApiInstance } from '../types.js';
 import { checkpointView } from './calls.js';
 import { seqSchema, type EvidenceApiDeps } from './evidence-deps.js';
+import { ledgerVerifyView, trustedKeysOf } from './ledger-verify-view.js';
 
 const MAX_CONCURRENT_VERIFICATIONS = 2;
-
-const EXPLAIN = {
-  hash_mismatch: "the event's content no longer matches its hash",
-  prev_hash_mismatch: 'the event does not link to the one before it',
-  seq_gap: 'one or more events before it are missing',
-  seq_order: 'events are out of order or duplicated',
-} as const;
 
 /**
  * Ledger verification, signed checkpoints (C2SP tlog-checkpoint over the RFC 9162 Merkle tree
@@ -28,7 +23,7 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
       {
         config: { role: 'auditor' },
         schema: {
-          summary: 'Verify the hash chain, whole or a seq range',
+          summary: 'Verify the hash chain, whole or a seq range, and the ledger against every signed checkpoint',
           tags: ['ledger'],
           querystring: z
             .strictObject({ fromSeq: seqSchema.optional(), toSeq: seqSchema.optional() })
@@ -45,17 +40,16 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
           throw new ApiError('unavailable', 'verifications are already running; try again later');
         }
         verifying += 1;
-        let r;
+        let audit;
         try {
-          r = await deps.queries.verifyLedger({
-            ...(fromSeq === undefined ? {} : { fromSeq }),
-            ...(toSeq === undefined ? {} : { toSeq }),
-          });
+          audit = await auditLedger(
+            { events: (r) => deps.queries.events(r), checkpoints: deps.checkpoints, keys: trustedKeysOf(deps.checkpoints, deps.formerVerifierKeys) },
+            { range: { ...(fromSeq === undefined ? {} : { fromSeq }), ...(toSeq === undefined ? {} : { toSeq }) } },
+          );
         } finally {
           verifying -= 1;
         }
-        const range = { fromSeq: fromSeq ?? 1, toSeq: toSeq ?? null };
-        return r.ok ? { ...r, range } : { ...r, range, explanation: EXPLAIN[r.reason] };
+        return ledgerVerifyView(audit, { fromSeq: fromSeq ?? 1, toSeq: toSeq ?? null });
       },
     );
 

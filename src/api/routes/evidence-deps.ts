@@ -23,6 +23,8 @@ export interface EvidenceApiDeps {
   /** The effective configuration, served to admins with secrets removed. */
   readonly config: unknown;
   readonly clock: Clock;
+  /** Verifier keys of former checkpoint signing keys (evidence.checkpointVerifierKeys), trusted besides `checkpoints`' own. */
+  readonly formerVerifierKeys?: readonly string[];
 }
 
 // ---- shared schemas -------------------------------------------------------------------

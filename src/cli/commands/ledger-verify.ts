@@ -1,69 +1,86 @@
+import { existsSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import type { VerifyResult } from '../../evidence/types.js';
-import { verifyStoreRange } from '../../evidence/verify.js';
-import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { DB_OPTION, openStoreFromArgs } from '../open-store.js';
-
-type Reason = Extract<VerifyResult, { ok: false }>['reason'];
-
-const EXPLAIN: Record<Reason, string> = {
-  hash_mismatch: "the event's content (call id, time, kind or data) no longer matches its hash",
-  prev_hash_mismatch: 'the event does not link to the one before it (events reordered, replaced or re-hashed)',
-  seq_gap: 'one or more events before it are missing',
-  seq_order: 'events are out of order or duplicated',
-};
+import { parseVerifierKey, type NoteVerifier } from '../../evidence/checkpoint.js';
+import { publicKeyFromPemFile, type TrustedKeys } from '../../evidence/checkpoint-check.js';
+import { auditLedger } from '../../evidence/ledger-audit.js';
+import { openReadSide } from '../../evidence/open-read-side.js';
+import type { DatabaseTarget } from '../../db/pg-url.js';
+import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
+import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
+import { defaultCheckpointKeyPath } from './checkpoint.js';
+import { reportAudit } from './ledger-verify-report.js';
 
 const PROGRESS_INTERVAL_MS = 1_000;
 
 export const ledgerVerify: Command = {
   name: 'ledger verify',
-  summary: 'verify the evidence hash chain; exit 0 when intact, 1 at the first broken link',
-  usage: 'consentline ledger verify [--db path] [--from N] [--to N]',
+  summary: 'verify the evidence hash chain and every signed checkpoint; exit 0 when intact, 1 when not',
+  usage: 'consentline ledger verify [--db path|url] [--from N] [--to N] [--key verifier-key|pem]...',
   async run(argv, io): Promise<ExitCode> {
     const { values } = parseArgs({
       args: [...argv],
-      options: { ...DB_OPTION, from: { type: 'string' }, to: { type: 'string' } },
+      options: { ...DB_OPTION, from: { type: 'string' }, to: { type: 'string' }, key: { type: 'string', multiple: true } },
       strict: true,
     });
     const fromSeq = positiveInt(values.from, '--from');
     const toSeq = positiveInt(values.to, '--to');
     if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq) throw new UsageError('--to must not be below --from');
+    const target = dbTargetFromArgs(values, io.env);
+    const keys = trustedKeys(values.key ?? [], target);
 
-    const store = await openStoreFromArgs(values, io.env);
+    const side = await openReadSide(target, { mustExist: true, poolSize: 2 });
     try {
-      const head = await store.head();
-      const last = Math.min(toSeq ?? Infinity, head?.seq ?? 0);
+      const head = await side.tree.size();
+      const last = Math.min(toSeq ?? Infinity, head);
       const started = io.now();
       let lastReport = started;
-      const result = await verifyStoreRange(
-        store,
-        { ...(fromSeq === undefined ? {} : { fromSeq }), ...(toSeq === undefined ? {} : { toSeq }) },
+      const audit = await auditLedger(
+        { events: (r) => side.queries.events(r), checkpoints: side.checkpointRepo, keys },
         {
+          range: { ...(fromSeq === undefined ? {} : { fromSeq }), ...(toSeq === undefined ? {} : { toSeq }) },
+          total: Math.max(0, last - (fromSeq ?? 1) + 1),
           progressEvery: 10_000,
-          onProgress: ({ checked, lastSeq }) => {
+          onProgress: ({ done, lastSeq }) => {
             const now = io.now();
             if (now - lastReport < PROGRESS_INTERVAL_MS) return;
             lastReport = now;
-            const rate = Math.round(checked / ((now - started) / 1000));
-            io.err(`verifying… seq ${lastSeq} of ${last}, ${checked} events checked (${rate}/s)`);
+            const rate = Math.round(done / ((now - started) / 1000));
+            io.err(`verifying… seq ${lastSeq} of ${last}, ${done} events checked (${rate}/s)`);
           },
         },
       );
-      return report(result, fromSeq ?? 1, io);
+      return reportAudit(audit, fromSeq ?? 1, io) ? EXIT.ok : EXIT.failed;
     } finally {
-      await store.close();
+      await side.close();
     }
   },
 };
 
-function report(result: VerifyResult, from: number, io: CliIo): ExitCode {
-  if (result.ok) {
-    const span = result.checked === 0 ? 'nothing in range' : `seq ${from}..${from + result.checked - 1}`;
-    io.out(`ledger OK: ${result.checked} events verified (${span})`);
-    io.out(`head hash ${result.headHash}`);
-    return EXIT.ok;
+/**
+ * The keys checkpoints must be signed with: each --key is a verifier key
+ * (`name+hash+base64key`, as /checkpoints/public-key gives it) or a PEM file holding the
+ * key; without one, the signing key beside a SQLite database, if there is one.
+ */
+function trustedKeys(given: readonly string[], target: DatabaseTarget): TrustedKeys {
+  const verifiers: NoteVerifier[] = [];
+  const publicKeys: Buffer[] = [];
+  for (const key of given) {
+    const verifier = parseVerifierKey(key);
+    if (verifier) verifiers.push(verifier);
+    else publicKeys.push(pemKey(key));
   }
-  io.out(`ledger BROKEN at seq ${result.brokenAt}: ${result.reason}: ${EXPLAIN[result.reason]}`);
-  io.out(`${result.checked} events before it verified`);
-  return EXIT.failed;
+  if (given.length === 0 && target.kind === 'sqlite') {
+    const beside = defaultCheckpointKeyPath(target.path);
+    if (existsSync(beside)) publicKeys.push(pemKey(beside));
+  }
+  return { verifiers, publicKeys };
+}
+
+function pemKey(path: string): Buffer {
+  try {
+    return publicKeyFromPemFile(path);
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+    throw new UsageError(`--key ${JSON.stringify(path)} is neither a verifier key (name+hash+base64key) nor a readable Ed25519 PEM file (${why})`);
+  }
 }
