@@ -46,12 +46,12 @@ describe('consentline ledger verify', () => {
     expect(r.err).toMatch(/seq 20000 of 25000/);
   });
 
-  it('exits 2 on bad options and 3 when the database is missing', async () => {
+  it('exits 2 on bad options and 1 when the database is missing (not found)', async () => {
     expect((await cli(['ledger', 'verify', '--from', 'x'])).code).toBe(2);
     expect((await cli(['ledger', 'verify', '--from', '5', '--to', '2'])).code).toBe(2);
     expect((await cli(['ledger', 'verify', '--nope'])).code).toBe(2);
     const r = await cli(['ledger', 'verify', '--db', '/nonexistent/ledger.sqlite']);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(1);
     expect(r.err).toBe('error DB_NOT_FOUND: database file /nonexistent/ledger.sqlite does not exist');
   });
 });

@@ -16,7 +16,7 @@ export const checkConfig: Command = {
     if (!loaded.ok) {
       io.err(`${where}: ${loaded.problems.length} problem(s):`);
       for (const problem of loaded.problems) io.err(`  - ${problem}`);
-      return EXIT.failed;
+      return EXIT.config;
     }
     let problems: string[];
     try {
@@ -27,7 +27,7 @@ export const checkConfig: Command = {
     if (problems.length) {
       io.err(`${where}: ${problems.length} problem(s):`);
       for (const problem of problems) io.err(`  - ${problem}`);
-      return EXIT.failed;
+      return EXIT.config;
     }
     const { flows, routes } = loaded.config;
     io.out(`${where}: OK — ${flows.length} flow(s) (${flows.map((f) => `${f.id}: ${f.legalBasis}`).join(', ')}), ${Object.keys(routes).length} route(s)`);

@@ -23,7 +23,6 @@ export const subjectErase: Command = {
     const [number, ...extra] = positionals;
     if (number === undefined || extra.length) throw new UsageError('expected one caller number');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const e164 = normalizeCallerId(number, tool.config.service.defaultCountryCode);
       if (!e164) throw new UsageError('not a phone number');
@@ -66,7 +65,6 @@ export const subjectAccess: Command = {
     const lang = values.lang ?? 'pl';
     if (lang !== 'pl' && lang !== 'en') throw new UsageError('--lang must be pl or en');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const e164 = normalizeCallerId(number, tool.config.service.defaultCountryCode);
       if (!e164) throw new UsageError('not a phone number');
