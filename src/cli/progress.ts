@@ -35,6 +35,7 @@ export function progressReporter(io: Pick<CliIo, 'env' | 'now' | 'progressStream
   let drawnAt = started;
   let drawnWidth = 0;
   let drawn = false;
+  let finished = false;
 
   const draw = (now: number, final: boolean) => {
     const line = progressLine(opts.label, done, total, now - started, final);
@@ -49,12 +50,13 @@ export function progressReporter(io: Pick<CliIo, 'env' | 'now' | 'progressStream
     update(n, t) {
       done = n;
       if (t !== undefined) total = t;
-      if (!enabled) return;
+      if (!enabled || finished) return;
       const now = io.now();
       if (now - drawnAt >= PROGRESS_INTERVAL_MS) draw(now, false);
     },
     finish() {
-      if (enabled && drawn) draw(io.now(), true);
+      if (enabled && drawn && !finished) draw(io.now(), true);
+      finished = true;
     },
   };
 }

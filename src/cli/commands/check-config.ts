@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
 import { missingPrompts } from '../../config/prompt-check.js';
 import { loadPromptCatalog } from '../../prompts/manifest.js';
@@ -9,7 +10,8 @@ export const checkConfig: Command = {
   name: 'check-config',
   summary: 'validate a configuration file (and the prompts it needs) without starting',
   usage: 'consentline check-config [file]   (default: $CONSENTLINE_CONFIG or ./consentline.yaml)',
-  async run(args, io): Promise<ExitCode> {
+  async run(argv, io): Promise<ExitCode> {
+    const args = parseArgs({ args: [...argv], options: {}, allowPositionals: true, strict: true }).positionals;
     if (args.length > 1) throw new UsageError('at most one file');
     const loaded = loadConfig({ ...(args[0] === undefined ? {} : { path: args[0] }), env: io.env });
     const where = loaded.source.kind === 'file' ? loaded.source.path : 'built-in defaults (no config file found)';

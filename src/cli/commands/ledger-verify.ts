@@ -3,6 +3,7 @@ import type { VerifyResult } from '../../evidence/types.js';
 import { verifyStoreRange } from '../../evidence/verify.js';
 import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { DB_OPTION, openStoreFromArgs } from '../open-store.js';
+import { progressReporter } from '../progress.js';
 
 type Reason = Extract<VerifyResult, { ok: false }>['reason'];
 
@@ -12,8 +13,6 @@ const EXPLAIN: Record<Reason, string> = {
   seq_gap: 'one or more events before it are missing',
   seq_order: 'events are out of order or duplicated',
 };
-
-const PROGRESS_INTERVAL_MS = 1_000;
 
 export const ledgerVerify: Command = {
   name: 'ledger verify',
@@ -33,22 +32,14 @@ export const ledgerVerify: Command = {
     try {
       const head = await store.head();
       const last = Math.min(toSeq ?? Infinity, head?.seq ?? 0);
-      const started = io.now();
-      let lastReport = started;
+      const progress = progressReporter(io, { label: 'verifying: events', total: Math.max(0, last - (fromSeq ?? 1) + 1) });
       const result = await verifyStoreRange(
         store,
         { ...(fromSeq === undefined ? {} : { fromSeq }), ...(toSeq === undefined ? {} : { toSeq }) },
-        {
-          progressEvery: 10_000,
-          onProgress: ({ checked, lastSeq }) => {
-            const now = io.now();
-            if (now - lastReport < PROGRESS_INTERVAL_MS) return;
-            lastReport = now;
-            const rate = Math.round(checked / ((now - started) / 1000));
-            io.err(`verifying… seq ${lastSeq} of ${last}, ${checked} events checked (${rate}/s)`);
-          },
-        },
+        { progressEvery: 10_000, onProgress: ({ checked }) => progress.update(checked) },
       );
+      progress.update(result.checked);
+      progress.finish();
       return report(result, fromSeq ?? 1, io);
     } finally {
       await store.close();

@@ -17,6 +17,7 @@ import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
 import { ConfigError, EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { configuredDbTarget } from '../open-store.js';
+import { progressReporter } from '../progress.js';
 import { recordingToolConfig } from '../tool-config.js';
 import { openRetentionDatabase } from './retention-db.js';
 
@@ -132,7 +133,16 @@ export const retentionRun: Command = {
     if (positionals.length) throw new UsageError('unexpected argument(s)');
     const tool = await openRetentionTool(values, io);
     try {
-      const r = await tool.service.sweep({ dryRun: values['dry-run'] === true });
+      const progress = { recordings: progressReporter(io, { label: 'retention: recordings', json: values.json === true }), evidence: progressReporter(io, { label: 'retention: calls', json: values.json === true }) };
+      const r = await tool.service.sweep({
+        dryRun: values['dry-run'] === true,
+        onProgress: ({ phase, done }) => {
+          if (phase === 'evidence') progress.recordings.finish();
+          progress[phase].update(done);
+        },
+      });
+      progress.recordings.finish();
+      progress.evidence.finish();
       printSweep(r, io, values.json === true);
       if (r.status === 'busy') return EXIT.failed;
       return r.status === 'done' && r.recordings.failed === 0 ? EXIT.ok : EXIT.failed;

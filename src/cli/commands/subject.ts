@@ -7,6 +7,7 @@ import { AccessLog } from '../../evidence/access-log.js';
 import { normalizeCallerId } from '../../evidence/subject.js';
 import { accessSummaryMarkdown } from '../../retention/access.js';
 import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
+import { progressReporter } from '../progress.js';
 import { dpoFromToken, openRetentionTool, TOOL_OPTIONS } from './retention.js';
 
 export const subjectErase: Command = {
@@ -79,8 +80,11 @@ export const subjectAccess: Command = {
       writeFileSync(join(dir, `summary.${lang}.md`), accessSummaryMarkdown(x), { mode: 0o600 });
       let copies = 0;
       if (values.recordings) {
+        const progress = progressReporter(io, { label: 'decrypting recordings', total: x.calls.reduce((n, c) => n + c.recordings.length, 0), json: values.json === true });
+        let seen = 0;
         for (const call of x.calls) {
           for (const rec of call.recordings) {
+            progress.update(seen++);
             const copy = await tool.service.recordingCopy(e164, rec.recordingId);
             if (copy.status === 'no_key') {
               io.err('error NO_DECRYPT_KEY: this host holds no decrypting key; the export lists the recordings without copies');
@@ -99,6 +103,8 @@ export const subjectAccess: Command = {
             }
           }
         }
+        progress.update(seen);
+        progress.finish();
       }
       io.out(`wrote ${dir}: export.json, summary.${lang}.md${values.recordings ? `, ${copies} decrypted recording(s)` : ''} (${x.calls.length} call(s))`);
       return EXIT.ok;
