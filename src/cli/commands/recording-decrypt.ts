@@ -59,25 +59,6 @@ export const recordingDecrypt: Command = {
     const config = recordingToolConfig(values, io);
     const dataDir = resolve(config.service.dataDir);
 
-    let envelope;
-    try {
-      envelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false });
-    } catch (err) {
-      // The key the configuration names cannot be read: a configuration problem.
-      if (err instanceof CryptoError) {
-        io.err(`error ${err.code}: ${err.message.replace(`${err.code}: `, '')}`);
-        return EXIT.config;
-      }
-      throw err;
-    }
-    if (!envelope.canDecrypt) {
-      io.err(
-        `error NO_DECRYPT_KEY: this host holds no decrypting key for ${envelope.keyId} ` +
-          `(recordings.keys: ${config.recordings.keys.mode} without a private key): configure it where playback happens`,
-      );
-      return EXIT.config;
-    }
-
     const isFile = !ID_PATTERN.test(target) || existsSync(target);
     let row: RecordingRow | null = null;
     const rowId = isFile ? /^([0-9a-f-]{36}|[0-9A-Z]{26})\.wav\.enc$/.exec(basename(target))?.[1] : target;
@@ -98,6 +79,25 @@ export const recordingDecrypt: Command = {
     }
     const contextId = values['call-id'] ?? row?.context_id;
     if (contextId === undefined) throw new UsageError(`cannot tell which call ${target} belongs to: pass --call-id`);
+
+    let envelope;
+    try {
+      envelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false });
+    } catch (err) {
+      // The key the configuration names cannot be read: a configuration problem.
+      if (err instanceof CryptoError) {
+        io.err(`error ${err.code}: ${err.message.replace(`${err.code}: `, '')}`);
+        return EXIT.config;
+      }
+      throw err;
+    }
+    if (!envelope.canDecrypt) {
+      io.err(
+        `error NO_DECRYPT_KEY: this host holds no decrypting key for ${envelope.keyId} ` +
+          `(recordings.keys: ${config.recordings.keys.mode} without a private key): configure it where playback happens`,
+      );
+      return EXIT.config;
+    }
 
     let input: Readable;
     let store: ReturnType<typeof openRecordingStore> | null = null;
