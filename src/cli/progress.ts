@@ -13,7 +13,7 @@ export interface ProgressOptions {
 }
 
 export interface Progress {
-  /** `done` so far (and a `total` learnt late); redrawn when the last draw is old enough. */
+  /** `done` so far (and a `total` learnt late); drawn at once the first time, then when the last draw is old enough. */
   update(done: number, total?: number): void;
   /** Ends the line with the final count, when anything was drawn. */
   finish(): void;
@@ -32,7 +32,7 @@ export function progressReporter(io: Pick<CliIo, 'env' | 'now' | 'progressStream
   const started = io.now();
   let total = opts.total;
   let done = 0;
-  let drawnAt = started;
+  let drawnAt = -Infinity;
   let drawnWidth = 0;
   let drawn = false;
   let finished = false;

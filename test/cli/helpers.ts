@@ -1,10 +1,13 @@
 import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { CliIo, ProgressStream } from '../../src/cli/command.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { dispatch } from '../../src/cli/dispatch.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** tsx's loader by its file URL: `--import tsx` would resolve from the child's cwd. */
+const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json').replace(/package\.json$/, 'dist/loader.mjs')).href;
 
 export interface CliRun {
   readonly code: number;
@@ -36,7 +39,7 @@ export { MAIN as CLI_MAIN };
 
 /** Runs `consentline …` as a child process, as an operator would. */
 export function cliProcess(argv: string[], env: Record<string, string> = {}, cwd?: string): CliRun {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', MAIN, ...argv], {
+  const r = spawnSync(process.execPath, ['--import', TSX, MAIN, ...argv], {
     encoding: 'utf8',
     env: { ...process.env, ...env },
     ...(cwd ? { cwd } : {}),

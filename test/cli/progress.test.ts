@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { duration, progressLine, progressReporter, PROGRESS_INTERVAL_MS } from '../../src/cli/progress.js';
-import { fakeTty } from './helpers.js';
+import { openTestStore, tempDbPath } from '../evidence/helpers.js';
+import { cliProcess, fakeTty } from './helpers.js';
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -34,15 +35,16 @@ describe('progress reporter', () => {
     const tty = fakeTty(true);
     const p = progressReporter({ env: {}, now: c.now, progressStream: tty }, { label: 'events', total: 1_000 });
     expect(p.enabled).toBe(true);
-    p.update(10);
-    expect(tty.text()).toBe(''); // too soon
-    c.advance(PROGRESS_INTERVAL_MS);
-    p.update(100);
+    p.update(0); // the first update is drawn at once: something is going on
+    c.advance(PROGRESS_INTERVAL_MS - 1);
+    p.update(10); // too soon
+    c.advance(1);
+    p.update(100); // 100 in 0.25 s
     c.advance(PROGRESS_INTERVAL_MS - 1);
     p.update(150); // within the interval: not drawn
     c.advance(1);
     p.update(200); // 200 in 0.5 s
-    expect(tty.text()).toBe('\revents 100/1,000 (10%)  400/s  ETA 2s\revents 200/1,000 (20%)  400/s  ETA 2s');
+    expect(tty.text()).toBe('\revents 0/1,000 (0%)\revents 100/1,000 (10%)  400/s  ETA 2s\revents 200/1,000 (20%)  400/s  ETA 2s');
     c.advance(1_500);
     p.update(1_000);
     p.finish();
@@ -94,10 +96,25 @@ describe('progress reporter', () => {
     expect(tty.text()).toBe('\revents 2/4 (50%)  2/s  ETA 1s\revents 2/4 (50%)  2/s  in 1s \n');
   });
 
-  it('a run too short to draw leaves nothing behind', () => {
+  it('end to end: ledger verify as a process, stderr piped, CONSENTLINE_PROGRESS=1: the line and its end on stderr, stdout clean', async () => {
+    const path = tempDbPath();
+    const store = await openTestStore(path);
+    await Promise.all(Array.from({ length: 10_001 }, (_, i) => store.append({ callId: null, kind: 'access.logged', data: { i } })));
+    await store.close();
+    const forced = cliProcess(['ledger', 'verify', '--db', path], { CONSENTLINE_PROGRESS: '1' });
+    expect(forced.code).toBe(0);
+    expect(forced.out).toMatch(/^ledger OK: 10001 events verified/);
+    expect(forced.err).toMatch(/^\rverifying: events 10,000\/10,001 \(99%\) {2}[\d,]+\/s {2}ETA 0s/);
+    expect(forced.err).toMatch(/\rverifying: events 10,001\/10,001 \(100%\) {2}[\d,]+\/s {2}in \d+s *\n$/);
+    // Piped (not a terminal) and not forced: nothing.
+    const piped = cliProcess(['ledger', 'verify', '--db', path], { CONSENTLINE_PROGRESS: '' });
+    expect(piped.code).toBe(0);
+    expect(piped.err).toBe('');
+  }, 120_000);
+
+  it('a run that never reported progress leaves nothing behind', () => {
     const tty = fakeTty(true);
     const p = progressReporter({ env: {}, now: () => 0, progressStream: tty }, { label: 'events', total: 4 });
-    p.update(4);
     p.finish();
     expect(tty.text()).toBe('');
   });

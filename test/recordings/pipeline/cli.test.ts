@@ -2,14 +2,14 @@
  * `consentline recording decrypt|list` on a database and store the pipeline filled.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SqliteTokenStore } from '../../../src/api/tokens.js';
 import { BUILTIN_CONFIG } from '../../../src/config/builtin.js';
 import { toneWav } from '../../emulators/ami/index.js';
-import { cli } from '../../cli/helpers.js';
+import { cli, cliProcess } from '../../cli/helpers.js';
 import { ledgerCall, sha256, waitState, world, type World } from './helpers.js';
 import { spoolFile } from '../s3/pipeline-helpers.js';
 
@@ -140,6 +140,20 @@ describe('consentline recording', () => {
     expect(existsSync(join(w.dir, 'r3.wav'))).toBe(false);
     expect(logged()).toHaveLength(2);
   });
+
+  test("decrypt with only --db of another install (the demo's layout), run from elsewhere: its keys and store come from beside the database", async () => {
+    w = await world();
+    const { row } = await storedRecording(w);
+    const out = join(w.dir, 'demo.wav');
+    // No configuration file: before, the key and the objects were looked for under ./data of the cwd (NOT_FOUND).
+    const r = cliProcess(['recording', 'decrypt', row.id, '--reason', 'demo', '--db', w.dbPath, '--out', out], {}, mkdtempSync(join(tmpdir(), 'cl-elsewhere-')));
+    expect(r.err).toBe(`data directory: ${w.dataDir} (beside --db)\n`);
+    expect(r.code).toBe(0);
+    expect(sha256(readFileSync(out))).toBe(sha256(toneWav(1.5)));
+    // The list shows the same id the API lists.
+    const listed = await cli(['recording', 'list', '--db', w.dbPath]);
+    expect(listed.out).toContain(row.id);
+  }, 60_000);
 
   test('list, with --state', async () => {
     w = await world();
