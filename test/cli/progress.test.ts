@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { duration, progressLine, progressReporter, PROGRESS_INTERVAL_MS } from '../../src/cli/progress.js';
-import { openTestStore, tempDbPath } from '../evidence/helpers.js';
-import { cliProcess, fakeTty } from './helpers.js';
+import { join } from 'node:path';
+import { openTestStore, tempDbPath, tempDir } from '../evidence/helpers.js';
+import { cli, cliProcess, fakeTty } from './helpers.js';
 
 function clock(start = 1_000_000) {
   let t = start;
@@ -110,6 +111,19 @@ describe('progress reporter', () => {
     const piped = cliProcess(['ledger', 'verify', '--db', path], { CONSENTLINE_PROGRESS: '' });
     expect(piped.code).toBe(0);
     expect(piped.err).toBe('');
+  }, 120_000);
+
+  it('checkpoint create draws the verification before it signs', async () => {
+    const path = tempDbPath();
+    const store = await openTestStore(path);
+    await Promise.all(Array.from({ length: 10_001 }, (_, i) => store.append({ callId: null, kind: 'access.logged', data: { i } })));
+    await store.close();
+    const tty = fakeTty();
+    let t = 0;
+    const r = await cli(['checkpoint', 'create', '--db', path, '--key', join(tempDir(), 'key.pem')], {}, () => (t += 1_000), tty);
+    expect(r.code).toBe(0);
+    expect(r.err).toContain('signed a checkpoint at tree size 10001');
+    expect(tty.text()).toMatch(/^\rverifying before signing: events 10,000 {2}[\d,]+\/s\rverifying before signing: events 10,000 {2}[\d,]+\/s {2}in \d+s *\n$/);
   }, 120_000);
 
   it('a run that never reported progress leaves nothing behind', () => {
