@@ -15,7 +15,7 @@ import { RecordingDeleter } from './deleter.js';
 import { HoldMirror, type MirrorReport } from './hold-mirror.js';
 import type { Policies } from './policy.js';
 import type { Candidate, HoldRow, HoldScope, RetentionRepo } from './repo.js';
-import { emptyRecordingsOutcome, Lease, LEASE_NAME, LeaseLostError, removeRecordings, RetentionSweeper, type SweepHooks, type SweepReport } from './sweep.js';
+import { emptyRecordingsOutcome, Lease, LEASE_NAME, LeaseLostError, removeRecordings, RetentionSweeper, type SweepHooks, type SweepProgress, type SweepReport } from './sweep.js';
 
 export interface RetentionOptions {
   readonly batchSize: number;
@@ -142,7 +142,7 @@ export class RetentionService {
    * One sweep now. `busy` when another run (here or on another instance) holds the lease. A real
    * run first copies the legal holds onto the stored objects (see {@link mirrorHolds}).
    */
-  async sweep(opts: { dryRun?: boolean } = {}): Promise<SweepReport> {
+  async sweep(opts: { dryRun?: boolean; onProgress?: SweepProgress } = {}): Promise<SweepReport> {
     if (!opts.dryRun) await this.mirrorHolds();
     return this.#sweeper.run(opts);
   }

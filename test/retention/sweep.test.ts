@@ -25,9 +25,11 @@ describe('retention sweep: recordings', () => {
     expect(await w.local.head(key!)).not.toBeNull();
 
     w.clock.t = Date.parse(T0) + 10 * DAY;
-    const r = await svc.sweep();
+    const progress: unknown[] = [];
+    const r = await svc.sweep({ onProgress: (p) => progress.push(p) });
     if (r.status === 'busy') throw new Error('busy');
     expect(r.recordings).toMatchObject({ due: 1, deleted: 1, held: 0, locked: 0, failed: 0 });
+    expect(progress).toEqual([{ phase: 'recordings', done: 1 }]); // for the CLI's progress line
     expect(await w.local.head(key!)).toBeNull();
     expect(recordingState(w.db, recordingId!)).toBe('deleted');
     expect(deletionEvents(w.db, recordingId!)).toBe(1);

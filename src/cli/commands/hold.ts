@@ -31,7 +31,6 @@ export const holdSet: Command = {
     if (given.length !== 1) throw new UsageError('give exactly one of --call, --caller, --flow');
     if (!values.reason) throw new UsageError('--reason is required');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;
@@ -59,7 +58,6 @@ export const holdList: Command = {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, active: { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (positionals.length) throw new UsageError('unexpected argument(s)');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const holds = await tool.service.holds({ active: values.active === true });
       if (values.json) io.out(JSON.stringify(holds));
@@ -81,7 +79,6 @@ export const holdRelease: Command = {
     const [id, ...extra] = positionals;
     if (id === undefined || extra.length) throw new UsageError('expected one hold id');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;

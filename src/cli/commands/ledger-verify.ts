@@ -9,8 +9,7 @@ import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../c
 import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
 import { defaultCheckpointKeyPath } from './checkpoint.js';
 import { reportAudit } from './ledger-verify-report.js';
-
-const PROGRESS_INTERVAL_MS = 1_000;
+import { progressReporter } from '../progress.js';
 
 export const ledgerVerify: Command = {
   name: 'ledger verify',
@@ -32,23 +31,18 @@ export const ledgerVerify: Command = {
     try {
       const head = await side.tree.size();
       const last = Math.min(toSeq ?? Infinity, head);
-      const started = io.now();
-      let lastReport = started;
+      const progress = progressReporter(io, { label: 'verifying: events', total: Math.max(0, last - (fromSeq ?? 1) + 1) });
       const audit = await auditLedger(
         { events: (r) => side.queries.events(r), checkpoints: side.checkpointRepo, keys },
         {
           range: { ...(fromSeq === undefined ? {} : { fromSeq }), ...(toSeq === undefined ? {} : { toSeq }) },
           total: Math.max(0, last - (fromSeq ?? 1) + 1),
           progressEvery: 10_000,
-          onProgress: ({ done, lastSeq }) => {
-            const now = io.now();
-            if (now - lastReport < PROGRESS_INTERVAL_MS) return;
-            lastReport = now;
-            const rate = Math.round(done / ((now - started) / 1000));
-            io.err(`verifying… seq ${lastSeq} of ${last}, ${done} events checked (${rate}/s)`);
-          },
+          onProgress: ({ done }) => progress.update(done),
         },
       );
+      progress.update(audit.chain.checked);
+      progress.finish();
       return reportAudit(audit, fromSeq ?? 1, io) ? EXIT.ok : EXIT.failed;
     } finally {
       await side.close();
