@@ -9,6 +9,7 @@ import type { Logger } from '../shared/log.js';
 import { AriRequestError, type ChannelInfo, type ChannelOps } from './ari/port.js';
 import { ChannelEventQueue } from './channel-events.js';
 import { ChannelPrompter } from './channel-prompter.js';
+import type { FlowSelection } from './flow-select.js';
 import { runFlow } from './flow/machine.js';
 import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
 import type { PromptLookup } from './prompter.js';
@@ -47,13 +48,15 @@ export class CallSession {
   #abort: ((end: FlowEnd) => void) | null = null;
   #abortReason: string | null = null;
   readonly #log: Logger;
+  readonly flow: FlowConfig;
 
   constructor(
     readonly channel: ChannelInfo,
-    readonly flow: FlowConfig,
+    readonly selection: FlowSelection,
     private readonly d: SessionDeps,
   ) {
-    this.#log = d.log.child({ callId: this.callId, channel: channel.id, flow: flow.id });
+    this.flow = selection.flow;
+    this.#log = d.log.child({ callId: this.callId, channel: channel.id, flow: this.flow.id });
   }
 
   get finished(): boolean {
@@ -74,7 +77,7 @@ export class CallSession {
       this.#log.error({ err }, 'evidence store refused call.started');
       this.abort('evidence_unavailable');
     });
-    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.#did()) ?? false, opened);
+    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.selection.did) ?? false, opened);
     const limitMs = this.flow.timeouts.callSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeLimit = new Promise<FlowEnd>((resolve) => {
@@ -122,7 +125,9 @@ export class CallSession {
         data: {
           flowId: this.flow.id,
           legalBasis: this.flow.legalBasis,
-          did: this.#did(),
+          did: this.selection.did,
+          flowSelection: this.selection.reason,
+          didFrom: this.selection.didFrom,
           channelId: this.channel.id,
           server: this.d.server,
           instance: this.d.instance,
@@ -136,17 +141,13 @@ export class CallSession {
           callId: this.callId,
           startedAt: at,
           flowId: this.flow.id,
-          did: this.#did(),
+          did: this.selection.did,
           legalBasis: this.flow.legalBasis,
           server: this.d.server,
           language: lang,
         },
       },
     );
-  }
-
-  #did(): string {
-    return this.channel.args[0] || this.channel.dialedExten;
   }
 
   #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {
