@@ -20,6 +20,10 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Password of the ARI user. A secret: give it through the environment, a `_FILE` or the systemd credential `ari-password`, not in the YAML file. Without it the service starts, warns, and its ARI connection attempts fail.',
   'ari.app': 'Stasis application name; the dialplan must run `Stasis(<app>)` with the same name.',
   'ari.requestTimeoutMs': 'Deadline of every ARI REST request. A request past it is a fault: the call goes to its fallback route.',
+  'ari.maxSockets':
+    'Most HTTP connections the service opens to one Asterisk for ARI requests; more requests wait their turn (within `requestTimeoutMs`). Must stay 16 below `ari.httpSessionLimit`: past its `sessionlimit` Asterisk drops new connections unanswered and those calls go to the fallback route.',
+  'ari.httpSessionLimit':
+    'The `sessionlimit` in Asterisk’s `http.conf` (Asterisk’s default and the shipped file: 100). Only used to check `ari.maxSockets`; raise both together.',
   'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table).',
   'ari.servers':
     'Several Asterisk servers, each with its own ARI link and call manager: one going away touches only its own calls. When set, `ari.url` and `ari.server` are not used; `username`, `password`, `app` and `requestTimeoutMs` above are the defaults for every entry. Names and URLs must be unique.',

@@ -18,7 +18,7 @@ export interface AriAdapterOptions {
   readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** Deadline for loading the API documents on connect; default 10 s. */
   readonly connectTimeoutMs?: number;
-  /** Parallel HTTP connections to Asterisk; default 128. */
+  /** Parallel HTTP connections to Asterisk; default 64 (below Asterisk's default http.conf sessionlimit of 100). */
   readonly maxSockets?: number;
   /** How to make an ari-client Client; ari-client's `connect` by default (tests wrap it). */
   readonly connectClient?: AriClientConnector;
