@@ -84,6 +84,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'flows[].prompts.marketingConsent': 'The marketing-consent question.',
   'flows[].prompts.invalid': 'Played after an invalid menu key.',
   'flows[].prompts.goodbye': 'Not played by the flow at present, but checked at start-up like the others.',
+  'flows[].answer':
+    'Answer the channel (ARI `answer`) before the first prompt, unless it is already up. `false` for sites that must not answer early: the prompts then play as early media on a ringing channel, which only works where the trunk passes early media (some do not: the caller hears silence), and many carriers cut an unanswered call after about 30 s, so a caller who listens to the clause may be cut off. The evidence says which (`answer` in `call.started`).',
   'flows[].noticeBargeIn': 'Whether a key may cut the notice short. Off: the notice is heard in full.',
   'flows[].menu': 'Menu keys. Must offer a `clause` key and an `objection` key (checked at load).',
   'flows[].menu.<digit>': 'What one key does.',

@@ -55,6 +55,8 @@ const FlowSchema = z.strictObject({
     })
     .default({ default: 'pl', offered: ['pl'] }),
   prompts: PromptsSchema.default(PromptsSchema.parse({})),
+  /** Answer the channel before the notice (off: the prompts play as early media on an unanswered channel). */
+  answer: z.boolean().default(true),
   /** Whether a key press may cut the notice short. Off by default: the notice is heard in full. */
   noticeBargeIn: z.boolean().default(false),
   menu: z.record(digit, MenuEntrySchema),
