@@ -1,14 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pressAfter } from '../emulators/ari/emulator.js';
-import { eventsOfChannel, startScenario } from './harness.js';
+import { eventsOfChannel, scenarioPerTest, type Scenario } from './harness.js';
 
 /** Issue 18 defect 2: the service answers the channel before the notice, unless the flow says not to. */
-type Scenario = Awaited<ReturnType<typeof startScenario>>;
-let s: Scenario | undefined;
-afterEach(async () => {
-  await s?.stop();
-  s = undefined;
-});
+const start = scenarioPerTest();
 
 const MENU = 'consentline/menu';
 const FALLBACK = { context: 'consentline-fallback', extension: 's', priority: 1 };
@@ -16,7 +11,7 @@ const requestsOf = (sc: Scenario, id: string) => sc.emu.requests.filter((q) => q
 
 describe('answering the channel', () => {
   it('a ringing channel is answered before the first prompt; Asterisk reports it Up; the ledger says answered', async () => {
-    s = await startScenario();
+    const s = await start();
     const r = await s.call({ state: 'Ring', script: [pressAfter(MENU, '1', 10)] });
     expect(requestsOf(s, r.handle.id).slice(0, 2)).toEqual(['POST /answer', 'POST /play']);
     expect(s.emu.channel(r.handle.id)!.state).toBe('Up');
@@ -27,14 +22,14 @@ describe('answering the channel', () => {
   });
 
   it('a channel already up is not answered again (one request fewer)', async () => {
-    s = await startScenario();
+    const s = await start();
     const r = await s.call({ state: 'Up', script: [pressAfter(MENU, '1', 10)] });
     expect(requestsOf(s, r.handle.id)).not.toContain('POST /answer');
     expect(r.events[0]!.data).toMatchObject({ answer: 'already_up' });
   });
 
   it('answer: false plays the notice as early media on the ringing channel, and the ledger says not answered', async () => {
-    s = await startScenario({ flow: { answer: false } });
+    const s = await start({ flow: { answer: false } });
     const r = await s.call({ state: 'Ring', script: [pressAfter(MENU, '1', 10)] });
     expect(requestsOf(s, r.handle.id)).not.toContain('POST /answer');
     expect(s.emu.channel(r.handle.id)!.state).toBe('Ring');
@@ -43,7 +38,7 @@ describe('answering the channel', () => {
   });
 
   it('an answer Asterisk refuses (500) sends the caller to the fallback, unrecorded, without playing anything', async () => {
-    s = await startScenario();
+    const s = await start();
     s.emu.failNext({ method: 'POST', path: '/channels/*/answer' }, 500);
     const r = await s.call({ state: 'Ring' });
     expect(r.outcome).toMatchObject({ kind: 'continued', target: FALLBACK });
@@ -54,10 +49,10 @@ describe('answering the channel', () => {
   });
 
   it('a caller gone before the answer (404) is an abandoned call', async () => {
-    s = await startScenario();
+    const s = await start();
     s.emu.failNext({ method: 'POST', path: '/channels/*/answer' }, 404, { message: 'Channel not found' });
     const handle = s.emu.originate({ callerNumber: '+48600100200', state: 'Ring' });
-    await s.emu.waitFor(() => s!.emu.requests.some((q) => q.path.endsWith('/answer')));
+    await s.emu.waitFor(() => s.emu.requests.some((q) => q.path.endsWith('/answer')));
     handle.hangup();
     await s.service.calls.drain();
     const events = await eventsOfChannel(s.service, handle.id);

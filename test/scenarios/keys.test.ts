@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { pressAfter, pressDuring } from '../emulators/ari/emulator.js';
-import { promptsPlayed, startScenario } from './harness.js';
+import { promptsPlayed, scenarioPerTest, type Scenario } from './harness.js';
 
 /** Keys pressed during any prompt that waits for a choice count (issue 18, defect 3). */
-type Scenario = Awaited<ReturnType<typeof startScenario>>;
-let s: Scenario | undefined;
-afterEach(async () => {
-  await s?.stop();
-  s = undefined;
-});
+const start = scenarioPerTest();
 
 const MENU = 'consentline/menu';
 const LONG = { playbackMs: { 'consentline/invalid': 600, 'consentline/clause': 600 } };
 
 describe('a key pressed while a prompt plays counts wherever the flow waits for a choice', () => {
   it('7 (invalid), then 9 during the "invalid key" prompt, then silence → objection, CONSENT_RECORDING=no', async () => {
-    s = await startScenario({ emulator: LONG });
+    const s = await start({ emulator: LONG });
     const r = await s.call({ script: [pressAfter(MENU, '7', 20), pressDuring('consentline/invalid', '9', 100)] });
     expect(r.outcome).toMatchObject({ kind: 'continued', target: { extension: 'agents' } });
     expect(r.vars).toMatchObject({ CONSENT_RECORDING: 'no' });
@@ -26,7 +21,7 @@ describe('a key pressed while a prompt plays counts wherever the flow waits for 
   });
 
   it('silence (timeout), then 9 during the replayed menu → objection', async () => {
-    s = await startScenario({ emulator: { playbackMs: { [MENU]: 600 } } });
+    const s = await start({ emulator: { playbackMs: { [MENU]: 600 } } });
     // Menu 0-600 ms, the 400 ms wait for a key, the menu again from ~1000 ms: the key lands in the replay.
     const r = await s.call({ script: [pressDuring(MENU, '9', 1250)] });
     expect(r.vars.CONSENT_RECORDING).toBe('no');
@@ -35,7 +30,7 @@ describe('a key pressed while a prompt plays counts wherever the flow waits for 
   });
 
   it('9 during the clause → objection, without hearing the menu again', async () => {
-    s = await startScenario({ emulator: LONG });
+    const s = await start({ emulator: LONG });
     const r = await s.call({ script: [pressAfter(MENU, '8', 20), pressDuring('consentline/clause', '9', 100)] });
     expect(r.vars.CONSENT_RECORDING).toBe('no');
     expect(promptsPlayed(r.events)).toEqual(['notice:completed', 'menu:completed', 'clause:interrupted', 'objection-confirmed:completed']);
@@ -43,7 +38,7 @@ describe('a key pressed while a prompt plays counts wherever the flow waits for 
 
   // Both keys are timed from the first play of the question: the wrong one cuts it short, the right one lands in the repeat.
   it('explicit consent: a wrong key, then the agree key during the repeated question → granted', async () => {
-    s = await startScenario({ flow: { legalBasis: 'explicit_consent' }, emulator: { playbackMs: { 'consentline/recording-consent': 600 } } });
+    const s = await start({ flow: { legalBasis: 'explicit_consent' }, emulator: { playbackMs: { 'consentline/recording-consent': 600 } } });
     const Q = 'consentline/recording-consent';
     const r = await s.call({ script: [pressAfter(MENU, '1', 10), pressDuring(Q, '5', 100), pressDuring(Q, '1', 400)] });
     expect(r.vars.CONSENT_RECORDING).toBe('yes');
@@ -52,7 +47,7 @@ describe('a key pressed while a prompt plays counts wherever the flow waits for 
 
   it('marketing: a wrong key, then the no key during the repeated question → CONSENT_MARKETING=no', async () => {
     const M = 'consentline/marketing-consent';
-    s = await startScenario({
+    const s = await start({
       flow: { marketing: { controller: 'ACME Polska Sp. z o.o.', channels: ['phone'] } },
       emulator: { playbackMs: { [M]: 600 } },
     });
@@ -63,7 +58,7 @@ describe('a key pressed while a prompt plays counts wherever the flow waits for 
 
   it('language menu: a wrong key, then 2 during the repeated question → English', async () => {
     const L = 'consentline/lang-choice';
-    s = await startScenario({
+    const s = await start({
       flow: { languages: { default: 'pl', offered: ['pl', 'en'], choice: { '1': 'pl', '2': 'en' } } },
       emulator: { playbackMs: { [L]: 600 } },
     });
