@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { pressAfter, pressDuring } from '../emulators/ari/emulator.js';
-import { promptsPlayed, scenarioPerTest, type Scenario } from './harness.js';
+import { promptsPlayed, scenarioPerTest } from './harness.js';
 
 /** Keys pressed during any prompt that waits for a choice count (issue 18, defect 3). */
 const start = scenarioPerTest();

@@ -361,6 +361,11 @@ export class AriEmulator {
     this.#faults.arm(rule, { hang: true });
   }
 
+  /** The next request(s) matching `rule` are carried out at once but answered only after `ms`. */
+  delayAnswerNext(rule: FaultRule, ms: number): void {
+    this.#faults.arm(rule, { delayMs: ms });
+  }
+
   /** The next request(s) matching `rule` get their connection destroyed (ECONNRESET). */
   resetNext(rule: FaultRule): void {
     this.#faults.arm(rule, { reset: true });
@@ -508,7 +513,8 @@ export class AriEmulator {
       const entry: RequestLogEntry = { at: Date.now(), method, path, query, status: 0 };
       if (this.#opts.logRequests !== false) this.requests.push(entry);
       const fault = this.#faults.take(method, path);
-      if (fault) {
+      const answerDelayMs = fault && 'delayMs' in fault ? fault.delayMs : 0;
+      if (fault && !('delayMs' in fault)) {
         if ('hang' in fault) {
           entry.status = 'hang';
           this.#hung.add(res);
@@ -533,7 +539,8 @@ export class AriEmulator {
       }
       const answer = dispatch(this.#rest, method, path, query, body, receivedAt);
       entry.status = answer.status;
-      this.#send(res, answer);
+      if (answerDelayMs) setTimeout(() => !res.destroyed && !this.#closed && this.#send(res, answer), answerDelayMs);
+      else this.#send(res, answer);
       answer.after?.();
       this.#notify();
     });
