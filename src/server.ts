@@ -195,6 +195,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     }),
   });
   metrics.probes.activeCalls = () => calls.activeCalls;
+  metrics.probes.stasisChannels = async () =>
+    Object.fromEntries(await Promise.all(calls.links.map(async (l) => [l.name, await l.ari.listAppChannels().then((ids) => ids.length, () => null)])));
   metrics.probes.ariConnected = () => Object.fromEntries(calls.links.map((l) => [l.name, l.ari.connected]));
   if (recordings) {
     metrics.probes.amiConnected = () => recordings.watcher?.connected ?? false;

@@ -20,6 +20,10 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Password of the ARI user. A secret: give it through the environment, a `_FILE` or the systemd credential `ari-password`, not in the YAML file. Without it the service starts, warns, and its ARI connection attempts fail.',
   'ari.app': 'Stasis application name; the dialplan must run `Stasis(<app>)` with the same name.',
   'ari.requestTimeoutMs': 'Deadline of every ARI REST request. A request past it is a fault: the call goes to its fallback route.',
+  'ari.maxSockets':
+    'Most HTTP connections the service opens to one Asterisk for ARI requests; more requests wait their turn (within `requestTimeoutMs`). Must stay 16 below `ari.httpSessionLimit`: past its `sessionlimit` Asterisk drops new connections unanswered and those calls go to the fallback route.',
+  'ari.httpSessionLimit':
+    'The `sessionlimit` in Asterisk’s `http.conf` (Asterisk’s default and the shipped file: 100). Only used to check `ari.maxSockets`; raise both together.',
   'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table).',
   'ari.servers':
     'Several Asterisk servers, each with its own ARI link and call manager: one going away touches only its own calls. When set, `ari.url` and `ari.server` are not used; `username`, `password`, `app` and `requestTimeoutMs` above are the defaults for every entry. Names and URLs must be unique.',
@@ -82,6 +86,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'flows[].prompts.marketingConsent': 'The marketing-consent question.',
   'flows[].prompts.invalid': 'Played after an invalid menu key.',
   'flows[].prompts.goodbye': 'Not played by the flow at present, but checked at start-up like the others.',
+  'flows[].answer':
+    'Answer the channel (ARI `answer`) before the first prompt, unless it is already up. `false` for sites that must not answer early: the prompts then play as early media on a ringing channel, which only works where the trunk passes early media (some do not: the caller hears silence), and many carriers cut an unanswered call after about 30 s, so a caller who listens to the clause may be cut off. The evidence says which (`answer` in `call.started`).',
   'flows[].noticeBargeIn': 'Whether a key may cut the notice short. Off: the notice is heard in full.',
   'flows[].menu': 'Menu keys. Must offer a `clause` key and an `objection` key (checked at load).',
   'flows[].menu.<digit>': 'What one key does.',

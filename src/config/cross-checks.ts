@@ -5,6 +5,13 @@ export interface ConfigProblem {
   readonly message: string;
 }
 
+/**
+ * HTTP sessions of Asterisk left for everything but the REST pool: ari-client loading the API
+ * documents on each (re)connect, the events WebSocket's upgrade, the recordings' ARI fetch,
+ * the CLI, other ARI users, and connections Asterisk still counts after the client gave up on them.
+ */
+export const ARI_SESSION_HEADROOM = 16;
+
 /** Checks that span several fields: references, uniqueness, digit clashes. Pure. */
 export function crossCheck(config: Config): ConfigProblem[] {
   const problems: ConfigProblem[] = [];
@@ -19,6 +26,10 @@ export function crossCheck(config: Config): ConfigProblem[] {
     serverNames.add(server.name);
     serverUrls.add(server.url);
   });
+  const { maxSockets, httpSessionLimit } = config.ari;
+  if (maxSockets + ARI_SESSION_HEADROOM > httpSessionLimit) {
+    add(['ari', 'maxSockets'], `ari.maxSockets (${maxSockets}) must stay ${ARI_SESSION_HEADROOM} below ari.httpSessionLimit (${httpSessionLimit}, Asterisk's http.conf sessionlimit): Asterisk drops connections past its limit and those calls go to the fallback route`);
+  }
   if ((config.ari.servers?.length ?? 1) > 1 && config.recordings.enabled) {
     // The recordings side follows one Asterisk: its AMI events and its spool (or stored recordings).
     add(['recordings', 'enabled'], 'recordings follow one Asterisk server (its AMI and spool): with several servers in ari.servers, run one ConsentLine instance per server with recordings on, all on one PostgreSQL database');

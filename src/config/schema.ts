@@ -56,6 +56,8 @@ const FlowSchema = z.strictObject({
     })
     .default({ default: 'pl', offered: ['pl'] }),
   prompts: PromptsSchema.default(PromptsSchema.parse({})),
+  /** Answer the channel before the notice (off: the prompts play as early media on an unanswered channel). */
+  answer: z.boolean().default(true),
   /** Whether a key press may cut the notice short. Off by default: the notice is heard in full. */
   noticeBargeIn: z.boolean().default(false),
   menu: z.record(digit, MenuEntrySchema),
@@ -121,6 +123,9 @@ export const ConfigSchema = z.strictObject({
       password: secret.optional(),
       app: name.default(DEFAULTS.ariApp),
       requestTimeoutMs: z.number().int().min(100).max(60_000).default(3000),
+      /** Most HTTP connections to one Asterisk; with `httpSessionLimit` (Asterisk's http.conf `sessionlimit`) it keeps headroom. */
+      maxSockets: z.number().int().min(1).max(1000).default(64),
+      httpSessionLimit: z.number().int().min(1).max(100_000).default(100),
       /** Names this Asterisk server in the evidence. */
       server: name.default('asterisk-1'),
       /**
@@ -134,6 +139,8 @@ export const ConfigSchema = z.strictObject({
       username: DEFAULTS.ariUser,
       app: DEFAULTS.ariApp,
       requestTimeoutMs: 3000,
+      maxSockets: 64,
+      httpSessionLimit: 100,
       server: 'asterisk-1',
     }),
   database: z

@@ -131,8 +131,8 @@ ari:
     });
     if (!r.ok) throw new Error(r.problems.join('\n'));
     expect(asteriskServers(r.config)).toEqual([
-      { name: 'pbx-waw', url: 'http://10.0.0.5:8088', username: 'consentline', password: 'shared-secret', app: 'consentline', requestTimeoutMs: 3000 },
-      { name: 'pbx-krk', url: 'http://10.0.1.5:8088', username: 'cl-krk', password: 'krk-secret', app: 'consentline', requestTimeoutMs: 3000 },
+      { name: 'pbx-waw', url: 'http://10.0.0.5:8088', username: 'consentline', password: 'shared-secret', app: 'consentline', requestTimeoutMs: 3000, maxSockets: 64 },
+      { name: 'pbx-krk', url: 'http://10.0.1.5:8088', username: 'cl-krk', password: 'krk-secret', app: 'consentline', requestTimeoutMs: 3000, maxSockets: 64 },
     ]);
     // Without a list, the single `ari` block is the one server.
     const single = loadConfig({ path: file(GOOD), env: {} });

@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigSchema } from '../../src/config/schema.js';
@@ -104,3 +105,15 @@ export async function eventsOfChannel(service: Service, channelId: string): Prom
 /** The prompts a call played, in order, with how each ended. */
 export const promptsPlayed = (events: readonly StoredEvent[]) =>
   events.filter((e) => e.kind === 'prompt.played').map((e) => `${String(e.data.promptId)}:${String(e.data.playback)}`);
+
+export type Scenario = Awaited<ReturnType<typeof startScenario>>;
+
+/** For files that start a scenario per test: returns the starter; each test's scenario is stopped after it. */
+export function scenarioPerTest(): (opts?: Parameters<typeof startScenario>[0]) => Promise<Scenario> {
+  let current: Scenario | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async (opts) => (current = await startScenario(opts));
+}
