@@ -6,6 +6,8 @@ export const EXIT = {
   usage: 2,
   /** Infrastructure: the database could not be opened, a migration changed… */
   error: 3,
+  /** EX_CONFIG (sysexits.h): the configuration is wrong. */
+  config: 78,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 

@@ -1,33 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { asteriskServers } from '../../src/config/servers.js';
+import { GOOD, configFiles } from './config-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cl-config-'));
-let n = 0;
-function file(text: string): string {
-  const path = join(dir, `c${++n}.yaml`);
-  writeFileSync(path, text);
-  return path;
-}
-
-const GOOD = `
-routes:
-  agents: { context: consentline-after, extension: agents }
-  fallback: { context: consentline-fallback, extension: s }
-flows:
-  - id: hotline
-    default: true
-    legalBasis: consent_by_conduct
-    menu:
-      "1": { action: route, route: agents }
-      "8": { action: clause }
-      "9": { action: objection }
-    defaultRoute: agents
-    fallbackRoute: fallback
-`;
+const file = configFiles('cl-config-');
 
 describe('config loading', () => {
   it('no file at the default path → the built-in config', () => {
@@ -38,7 +14,7 @@ describe('config loading', () => {
   });
 
   it('a file asked for by name that does not exist is an error, not the defaults', () => {
-    const r = loadConfig({ path: join(dir, 'missing.yaml'), env: {} });
+    const r = loadConfig({ path: file('').replace(/\.yaml$/, '-missing.yaml'), env: {} });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems[0]).toMatch(/cannot read \(ENOENT\)/);
   });
@@ -99,7 +75,7 @@ describe('config loading', () => {
     const r = loadConfig({ path: file('flows: [\n  - id: x\n   bad'), env: {} });
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.problems[0]).toMatch(/c\d+\.yaml: YAML: /);
+      expect(r.problems[0]).toMatch(/c\d+\.yaml:\d+:\d+: YAML: /);
       expect(r.problems.join()).not.toMatch(/at .*\.js:\d+/);
     }
   });

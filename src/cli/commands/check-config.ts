@@ -7,7 +7,7 @@ import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
 /** The start-up checks without starting: schema, cross-references, prompts on disk. */
 export const checkConfig: Command = {
   name: 'check-config',
-  summary: 'validate a configuration file (and the prompts it needs) without starting',
+  summary: 'validate a configuration file (and the prompts it needs) without starting; exit 78 when it is not valid',
   usage: 'consentline check-config [file]   (default: $CONSENTLINE_CONFIG or ./consentline.yaml)',
   async run(args, io): Promise<ExitCode> {
     if (args.length > 1) throw new UsageError('at most one file');
@@ -16,7 +16,7 @@ export const checkConfig: Command = {
     if (!loaded.ok) {
       io.err(`${where}: ${loaded.problems.length} problem(s):`);
       for (const problem of loaded.problems) io.err(`  - ${problem}`);
-      return EXIT.failed;
+      return EXIT.config;
     }
     let problems: string[];
     try {
@@ -27,7 +27,7 @@ export const checkConfig: Command = {
     if (problems.length) {
       io.err(`${where}: ${problems.length} problem(s):`);
       for (const problem of problems) io.err(`  - ${problem}`);
-      return EXIT.failed;
+      return EXIT.config;
     }
     const { flows, routes } = loaded.config;
     io.out(`${where}: OK — ${flows.length} flow(s) (${flows.map((f) => `${f.id}: ${f.legalBasis}`).join(', ')}), ${Object.keys(routes).length} route(s)`);
