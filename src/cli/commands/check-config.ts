@@ -7,7 +7,7 @@ import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
 /** The start-up checks without starting: schema, cross-references, prompts on disk. */
 export const checkConfig: Command = {
   name: 'check-config',
-  summary: 'validate a configuration file (and the prompts it needs) without starting; exit 78 when it is not valid',
+  summary: 'validate a configuration file (and the prompts it needs) without starting',
   usage: 'consentline check-config [file]   (default: $CONSENTLINE_CONFIG or ./consentline.yaml)',
   async run(args, io): Promise<ExitCode> {
     if (args.length > 1) throw new UsageError('at most one file');
