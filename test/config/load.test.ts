@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 import { asteriskServers } from '../../src/config/servers.js';
 import { GOOD, configFiles } from './config-files.js';
 
@@ -154,5 +157,16 @@ ari:
   it('the shipped example config is valid', () => {
     const r = loadConfig({ path: 'consentline.example.yaml', env: {} });
     if (!r.ok) throw new Error(r.problems.join('\n'));
+  });
+
+  it('the shipped example shows every top-level section, and its values are the defaults', () => {
+    const example = parse(readFileSync('consentline.example.yaml', 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(example).sort()).toEqual(Object.keys(ConfigSchema.shape).sort());
+    const r = loadConfig({ path: 'consentline.example.yaml', env: {} });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    const defaults = ConfigSchema.parse({ routes: example.routes, flows: example.flows });
+    for (const section of ['service', 'ari', 'api', 'database', 'evidence', 'prompts', 'recordings', 'retention'] as const) {
+      expect(r.config[section], section).toEqual(defaults[section]);
+    }
   });
 });
