@@ -75,8 +75,8 @@ export function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv } = {}
 
 function validate(document: unknown, source: ConfigSource, env: NodeJS.ProcessEnv): LoadResult {
   const envProblems: string[] = [];
+  // A bad override is left out and reported with the file's own problems.
   const raw = applyEnv(document, env, envProblems);
-  if (envProblems.length) return { ok: false, source, problems: envProblems };
 
   const oversized = oversizedValues(raw);
   const under = (path: readonly PropertyKey[], prefix: readonly PropertyKey[]) => prefix.every((key, i) => path[i] === key);
@@ -89,6 +89,7 @@ function validate(document: unknown, source: ConfigSource, env: NodeJS.ProcessEn
         .filter((issue) => !oversized.some((p) => under(issue.path, p.path)))
         .map((issue) => describeIssue(issue, raw, ConfigSchema));
   const problems = [
+    ...envProblems,
     ...oversized.map(describeProblem),
     ...schemaProblems,
     ...crossCheck(valid as Loose<Config>).map(describeProblem),

@@ -86,6 +86,13 @@ describe('hostile configuration files', () => {
     ]);
   });
 
+  it('a bad environment override is reported together with the file’s problems', () => {
+    expect(problemsOf(`${GOOD}\nservice: { logLevel: loud }\n`, { CONSENTLINE_API_PORT: 'eighty' })).toEqual([
+      'CONSENTLINE_API_PORT: must be an integer, got "eighty"',
+      'service.logLevel: expected one of fatal, error, warn, info, debug, trace, found string "loud"',
+    ]);
+  });
+
   it('a field that is itself invalid does not cause invented cross-check problems', () => {
     // The objection entry is malformed: the schema says so, the cross-check must not add "no objection key".
     const text = GOOD.replace('"9": { action: objection }', '"9": { action: objection, route: 5 }').replace('default: true', 'default: "yes"');
