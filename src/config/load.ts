@@ -81,7 +81,7 @@ function validate(document: unknown, source: ConfigSource, env: NodeJS.ProcessEn
   const oversized = oversizedValues(raw);
   const under = (path: readonly PropertyKey[], prefix: readonly PropertyKey[]) => prefix.every((key, i) => path[i] === key);
   const parsed = ConfigSchema.safeParse(raw);
-  const valid = parsed.success ? parsed.data : salvage(ConfigSchema, raw);
+  const valid = parsed.success ? parsed.data : (salvage(ConfigSchema, raw) ?? {});
   const schemaProblems = parsed.success
     ? []
     : parsed.error.issues

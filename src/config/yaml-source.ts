@@ -41,7 +41,7 @@ export type YamlParse = { ok: true; value: unknown } | { ok: false; problems: st
  */
 export function parseYaml(text: string, file: string): YamlParse {
   const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-  if (doc.errors.length > 0) return { ok: false, problems: doc.errors.map((e) => describeYamlError(e, file)) };
+  if (doc.errors.length > 0) return { ok: false, problems: firstOfEach(doc.errors, file) };
   try {
     return { ok: true, value: doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {} };
   } catch (err) {
@@ -53,11 +53,24 @@ export function parseYaml(text: string, file: string): YamlParse {
   }
 }
 
+/** One line per distinct message (a deep or broken structure repeats one error per level), at most 20. */
+function firstOfEach(errors: readonly YAMLError[], file: string): string[] {
+  const byMessage = new Map<string, string>();
+  for (const error of errors) {
+    const line = describeYamlError(error, file);
+    const message = line.slice(line.indexOf(': YAML: '));
+    if (!byMessage.has(message)) byMessage.set(message, line);
+  }
+  const lines = [...byMessage.values()];
+  return lines.length > 20 ? [...lines.slice(0, 20), `${file}: YAML: ${lines.length - 20} more errors`] : lines;
+}
+
 function describeYamlError(error: YAMLError, file: string): string {
   const at = error.linePos?.[0];
   const where = at ? `${file}:${at.line}:${at.col}` : file;
   // prettyErrors appends " at line L, column C:" and a code excerpt: the position is already in `where`.
-  const message = firstLine(error.message).replace(/ at line \d+, column \d+:?\s*$/, '');
+  let message = firstLine(error.message).replace(/ at line \d+, column \d+:?\s*$/, '');
+  if (/call stack/i.test(message)) message = 'nested too deeply to read (a settings file needs a few levels)';
   return `${where}: YAML: ${message}`;
 }
 

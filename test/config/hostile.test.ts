@@ -112,6 +112,15 @@ describe('hostile configuration files', () => {
     ]);
   });
 
+  it('a document that is not a mapping, an empty file and absurd nesting are config problems', () => {
+    expect(problemsOf('- a\n- b\n')).toEqual(['(root): expected a mapping, found a list of 2 item(s)']);
+    expect(problemsOf('')).toEqual(['routes: is required: expected a mapping, found nothing', 'flows: is required: expected a list, found nothing']);
+    const deep = problemsOf(`flows: ${'['.repeat(20_000)}${']'.repeat(20_000)}\n`);
+    expect(deep).toEqual([expect.stringMatching(/c\d+\.yaml:1:\d+: YAML: nested too deeply to read/)]);
+    const nested = problemsOf(`${GOOD}\ncontroller: ${'{a: '.repeat(40)}1${'}'.repeat(40)}\n`);
+    expect(nested).toContain('controller.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a.a: expected at most 32 levels of nesting, found more');
+  });
+
   it('a file over 1 MiB is refused before it is parsed', () => {
     const problems = problemsOf(`${GOOD}\n# ${'x'.repeat(1024 * 1024)}\n`);
     expect(problems).toEqual([expect.stringMatching(/c\d+\.yaml: the file is 1048\d{3} bytes; a configuration file may be at most 1048576 bytes \(1 MiB\)$/)]);
