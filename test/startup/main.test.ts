@@ -59,4 +59,15 @@ describe('npm start', () => {
     expect(p.stderr()).toMatch(/flows\[0\]\.legalBasis: /);
     expect(p.stderr()).not.toMatch(/\n\s+at .+:\d+:\d+/);
   }, 60_000);
+
+  it('with a YAML alias bomb: exits 78 naming it, no ReferenceError and no stack trace', async () => {
+    const file = join(dir, 'bomb.yaml');
+    const levels = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (const [i, name] of ['b', 'c', 'd', 'e', 'f'].entries()) levels.push(`${name}: &${name} [${Array(10).fill(`*${'abcde'[i]}`).join(',')}]`);
+    writeFileSync(file, `${levels.join('\n')}\n`);
+    const p = start({ CONSENTLINE_CONFIG: file, CONSENTLINE_DATA_DIR: join(dir, 'd3') });
+    expect(await p.exited).toBe(78);
+    expect(p.stderr()).toMatch(/YAML: too many alias references/);
+    expect(p.stderr()).not.toMatch(/ReferenceError|\n\s+at .+:\d+:\d+/);
+  }, 60_000);
 });
