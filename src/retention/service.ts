@@ -12,6 +12,7 @@ import type { Logger } from '../shared/log.js';
 import { exportCall, type AccessExport, type ExportLang } from './access.js';
 import { signErasureCertificate, type ErasureCertificate } from './certificate.js';
 import { RecordingDeleter } from './deleter.js';
+import { UnknownHoldTargetError } from './hold-errors.js';
 import { HoldMirror, type MirrorReport } from './hold-mirror.js';
 import type { Policies } from './policy.js';
 import type { Candidate, HoldRow, HoldScope, RetentionRepo } from './repo.js';
@@ -187,6 +188,7 @@ export class RetentionService {
     const scopeTarget = target.scope === 'call' ? target.callId : target.scope === 'flow' ? target.flowId : lookupKey(d.pepper, target.e164);
     const at = new Date(d.clock.now()).toISOString();
     const covered = await d.repo.callsCoveredBy(target.scope, scopeTarget);
+    if (target.scope === 'call' && covered.length === 0) throw new UnknownHoldTargetError(target.callId);
     // The ledger first: a hold that is not in the evidence does not exist.
     await d.evidence.append({
       callId: target.scope === 'call' ? target.callId : null,

@@ -39,6 +39,20 @@ describe('hold routes', () => {
   });
 });
 
+describe('hold on a call that does not exist', () => {
+  it('answers 404 and writes nothing to the ledger or the hold table', async () => {
+    const dpo = await t.issue('dpo');
+    const before = t.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number };
+    const r = await post(dpo, '/holds', { scope: 'call', callId: 'no-such-call', reason: 'litigation' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toEqual({ error: 'not_found', message: 'no such call' });
+    expect(t.db.prepare('SELECT count(*) AS n FROM events').get()).toEqual(before);
+    expect(t.db.prepare('SELECT count(*) AS n FROM legal_holds').get()).toEqual({ n: 0 });
+    // A call that does exist is still held.
+    expect((await post(dpo, '/holds', { scope: 'call', callId: 'c-06', reason: 'litigation' })).statusCode).toBe(201);
+  });
+});
+
 describe('subject routes', () => {
   it('erasure: held calls reported, the rest erased, a certificate signed with the checkpoint key, and the ledger still verifies', async () => {
     const dpo = await t.issue('dpo');

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { normalizeCallerId } from '../../evidence/subject.js';
 import type { HoldTarget } from '../../retention/service.js';
+import { UnknownHoldTargetError } from '../../retention/hold-errors.js';
 import { ApiError } from '../errors.js';
 import type { ApiInstance } from '../types.js';
 import { callIdSchema, reasonSchema } from './evidence-deps.js';
@@ -41,7 +42,9 @@ export function holdRoutes(deps: RetentionApiDeps) {
           if (e164 === null) throw new ApiError('bad_request', 'invalid body.callerNumber');
           target = { scope: 'caller', e164 };
         } else target = b.scope === 'call' ? { scope: 'call', callId: b.callId } : { scope: 'flow', flowId: b.flowId };
-        const hold = await deps.retention.setHold(target, b.reason, who(request));
+        const hold = await deps.retention.setHold(target, b.reason, who(request)).catch((err: unknown) => {
+          throw err instanceof UnknownHoldTargetError ? new ApiError('not_found', 'no such call') : err;
+        });
         return reply.status(201).send(hold);
       },
     );

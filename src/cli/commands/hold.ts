@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { normalizeCallerId } from '../../evidence/subject.js';
 import type { MirrorReport } from '../../retention/hold-mirror.js';
+import { UnknownHoldTargetError } from '../../retention/hold-errors.js';
 import type { HoldTarget, HoldView } from '../../retention/service.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { dpoFromToken, openRetentionTool, TOOL_OPTIONS } from './retention.js';
@@ -41,7 +42,14 @@ export const holdSet: Command = {
         if (!e164) throw new UsageError('--caller is not a phone number');
         target = { scope: 'caller', e164 };
       } else target = values.call !== undefined ? { scope: 'call', callId: values.call } : { scope: 'flow', flowId: values.flow! };
-      const h = await tool.service.setHold(target, values.reason, by);
+      const h = await tool.service.setHold(target, values.reason, by).catch((err: unknown) => {
+        if (err instanceof UnknownHoldTargetError) return null;
+        throw err;
+      });
+      if (!h) {
+        io.err(`no call ${values.call} in the evidence: nothing was held`);
+        return EXIT.failed;
+      }
       io.out(values.json ? JSON.stringify(h) : `hold set: ${describeHold(h)}`);
       reportMirror(io, await tool.service.mirrorHolds());
       return EXIT.ok;
