@@ -47,6 +47,13 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   api: 'The HTTP API (health, readiness, metrics, OpenAPI).',
   'api.host': 'Address the API listens on. Keep it on loopback unless a reverse proxy with TLS is in front.',
   'api.port': 'TCP port of the API; 0 picks a free port (tests).',
+  'api.rateLimit': 'How many requests one client may make.',
+  'api.rateLimit.perMinute': 'Requests per minute per token (per address for requests without one); past it the API answers 429.',
+  'api.ops':
+    'A second listener for monitoring: `/health`, `/ready` and `/metrics` without a token, nothing else (404). Prometheus then needs no token that could read evidence. The API listener keeps serving `/ready` and `/metrics` to auditor tokens.',
+  'api.ops.enabled': 'Whether the ops listener runs.',
+  'api.ops.host': 'Address of the ops listener. Loopback by default: what it serves needs no token, so open it only to the monitoring network (the container image sets `0.0.0.0`).',
+  'api.ops.port': 'TCP port of the ops listener; must differ from `api.port`; 0 picks a free port (tests).',
 
   controller: 'The data controller, as the organisation running the hotline.',
   'controller.name': 'The controller’s full legal name.',

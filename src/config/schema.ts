@@ -9,6 +9,13 @@ const lang = z.string().regex(/^[a-z]{2}(_[A-Z]{2})?$/, 'must be a language code
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"');
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
 
+/** /health, /ready and /metrics without a token, for Prometheus and probes; nothing else is served there. */
+const OpsListenerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().default(DEFAULTS.apiHost),
+  port: z.number().int().min(0).max(65535).default(DEFAULTS.opsPort),
+});
+
 export const RouteSchema = z.strictObject({
   context: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a dialplan context name'),
   extension: z.string().regex(/^[A-Za-z0-9_+*#.-]+$/, 'must be a dialplan extension'),
@@ -170,8 +177,11 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default(DEFAULTS.apiHost),
       port: z.number().int().min(0).max(65535).default(DEFAULTS.apiPort),
+      rateLimit: z.strictObject({ perMinute: z.number().int().min(1).max(1_000_000).default(600) }).default({ perMinute: 600 }),
+      ops: OpsListenerSchema.default(() => OpsListenerSchema.parse({})),
     })
-    .default({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort }),
+    .refine((a) => !a.ops.enabled || a.ops.port === 0 || a.ops.port !== a.port, { message: 'must differ from api.port', path: ['ops', 'port'] })
+    .default(() => ({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort, rateLimit: { perMinute: 600 }, ops: OpsListenerSchema.parse({}) })),
   controller: z
     .strictObject({ name: z.string().min(1), jurisdiction: z.string().default('PL'), contact: z.string().optional() })
     .default({ name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL' }),
