@@ -82,7 +82,7 @@ export const holdList: Command = {
 
 export const holdRelease: Command = {
   name: 'hold release',
-  summary: 'ask for, or approve, the release of a legal hold: two different DPO tokens are needed (four eyes)',
+  summary: 'ask for, or approve, the release of a legal hold: the DPO tokens of two different persons are needed (four eyes)',
   usage: 'consentline hold release <hold-id> [--reason text] [--token t] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, reason: { type: 'string' }, token: { type: 'string' } }, allowPositionals: true, strict: true });
@@ -96,14 +96,14 @@ export const holdRelease: Command = {
       const r = await tool.service.releaseHold(id, by, values.reason ?? null);
       switch (r.status) {
         case 'requested':
-          io.out(`release requested by ${by.tokenName}; a second, different DPO token must approve: consentline hold release ${id} --token <other>`);
+          io.out(`release requested by ${by.tokenName}; a DPO token of another person must approve: consentline hold release ${id} --token <other>`);
           return EXIT.ok;
         case 'released':
           io.out(`released: ${describeHold(r.hold)} (ledger seq ${r.seq})`);
           reportMirror(io, await tool.service.mirrorHolds());
           return EXIT.ok;
-        case 'same_token':
-          io.err('refused: this token asked for the release; a different DPO token must approve it (four eyes)');
+        case 'same_person':
+          io.err(`refused: the release was asked for by ${r.person}, the holder of this token; a different DPO token, of another person, must approve it (four eyes)`);
           return EXIT.failed;
         case 'not_active':
           io.err(`the hold is already released: ${describeHold(r.hold)}`);
