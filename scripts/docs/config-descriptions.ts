@@ -9,7 +9,9 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'service.dataDir':
     'Directory for everything the service writes: the SQLite database (unless `database.path` is set) and `secrets/pepper` when the pepper is generated. Created with mode 0700.',
   'service.instanceId': 'Names this ConsentLine instance in the evidence (`instance` in every `call.started` event).',
-  'service.logLevel': 'Least level written to the JSON log on stdout.',
+  'service.logLevel': 'Least level written to the log on stdout.',
+  'service.logFormat':
+    '`json` (one object a line, for journald, files and log shippers), `pretty` (one readable line an entry, coloured on a terminal), or `auto`: pretty when stdout is a terminal, JSON otherwise.',
   'service.defaultCountryCode':
     'Calling code (without +) used to turn national caller numbers into E.164 before they are minimised (`600123456` → `+48600123456`).',
 

@@ -13,8 +13,8 @@ import type { ApiInstance } from './types.js';
  */
 export async function buildOpsApp(deps: { log: Logger; metrics: Metrics; readiness: ReadinessCheck }): Promise<ApiInstance> {
   const app = Fastify({
-    loggerInstance: deps.log.child({ component: 'ops' }) as FastifyBaseLogger,
-    disableRequestLogging: true,
+    // Warnings and errors only: a scrape every few seconds is not worth a log line.
+    loggerInstance: deps.log.child({ component: 'ops' }, { level: deps.log.levelVal > 40 ? deps.log.level : 'warn' }) as FastifyBaseLogger,
     trustProxy: false,
   }).withTypeProvider<ZodTypeProvider>();
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'not_found', message: API_ERRORS.not_found.message }));

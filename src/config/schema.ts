@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '../db/pg-url.js';
+import { LOG_FORMATS } from '../shared/log-pretty.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
 import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
@@ -116,10 +117,11 @@ export const ConfigSchema = z.strictObject({
       /** Names this instance in the evidence (which ConsentLine wrote an event). */
       instanceId: name.default('consentline-1'),
       logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      logFormat: z.enum(LOG_FORMATS).default('auto'),
       /** Country code used to turn national caller numbers into E.164. */
       defaultCountryCode: z.string().regex(/^[0-9]{1,3}$/).default('48'),
     })
-    .default({ dataDir: DEFAULTS.dataDir, instanceId: 'consentline-1', logLevel: 'info', defaultCountryCode: '48' }),
+    .default({ dataDir: DEFAULTS.dataDir, instanceId: 'consentline-1', logLevel: 'info', logFormat: 'auto', defaultCountryCode: '48' }),
   ari: z
     .strictObject({
       url: z.url().default(DEFAULTS.ariUrl),
