@@ -18,16 +18,16 @@ const PROGRESS_INTERVAL_MS = 1_000;
 export const ledgerVerify: Command = {
   name: 'ledger verify',
   summary: 'verify the evidence hash chain; exit 0 when intact, 1 at the first broken link',
-  usage: 'consentline ledger verify [--db path] [--from N] [--to N]',
+  usage: 'consentline ledger verify [--db path] [--from-seq N] [--to-seq N]   (--from/--to: deprecated names)',
   async run(argv, io): Promise<ExitCode> {
     const { values } = parseArgs({
       args: [...argv],
-      options: { ...DB_OPTION, from: { type: 'string' }, to: { type: 'string' } },
+      options: { ...DB_OPTION, 'from-seq': { type: 'string' }, 'to-seq': { type: 'string' }, from: { type: 'string' }, to: { type: 'string' } },
       strict: true,
     });
-    const fromSeq = positiveInt(values.from, '--from');
-    const toSeq = positiveInt(values.to, '--to');
-    if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq) throw new UsageError('--to must not be below --from');
+    const fromSeq = seqOption(values, 'from', io);
+    const toSeq = seqOption(values, 'to', io);
+    if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq) throw new UsageError('--to-seq must not be below --from-seq');
 
     const store = await openStoreFromArgs(values, io.env);
     try {
@@ -55,6 +55,18 @@ export const ledgerVerify: Command = {
     }
   },
 };
+
+/**
+ * `--from-seq` / `--to-seq`, the API's `fromSeq` / `toSeq`; `--from` / `--to` are their old
+ * names, accepted until the next release with a note on stderr.
+ */
+function seqOption(values: Record<string, string | boolean | undefined>, edge: 'from' | 'to', io: CliIo): number | undefined {
+  const current = values[`${edge}-seq`] as string | undefined;
+  const old = values[edge] as string | undefined;
+  if (current !== undefined && old !== undefined) throw new UsageError(`give --${edge}-seq or --${edge}, not both`);
+  if (old !== undefined) io.err(`note: --${edge} is deprecated; use --${edge}-seq (the API's ${edge}Seq)`);
+  return positiveInt(current ?? old, old === undefined ? `--${edge}-seq` : `--${edge}`);
+}
 
 function report(result: VerifyResult, from: number, io: CliIo): ExitCode {
   if (result.ok) {
