@@ -33,6 +33,7 @@ ENV NODE_ENV=production \
     CONSENTLINE_DATA_DIR=/var/lib/consentline \
     CONSENTLINE_API_HOST=0.0.0.0 \
     CONSENTLINE_API_PORT=8480 \
+    CONSENTLINE_API_OPS_HOST=0.0.0.0 \
     CONSENTLINE_PROMPTS_DIR=/app/audio-prompts
 RUN groupadd --system --gid 10001 consentline \
  && useradd --system --uid 10001 --gid consentline --home-dir /var/lib/consentline \

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
+import { buildOpsApp } from './api/ops-app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
@@ -50,6 +51,8 @@ export interface Service {
   readonly recordings: RecordingsRuntime | null;
   /** Where the API listens, e.g. http://127.0.0.1:8480 */
   readonly apiUrl: string;
+  /** Where /health, /ready and /metrics answer without a token; null when `api.ops.enabled` is false. */
+  readonly opsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -159,10 +162,19 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       if (end.outcome === 'failed') metrics.failures.inc({ kind: 'call_failover' });
     },
   });
+  const readiness = async () => ({
+    ari: ariReadiness(calls.status()),
+    ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
+    database: await store
+      .head()
+      .then(() => ({ status: 'up' as const }))
+      .catch(() => ({ status: 'down' as const, detail: 'evidence store not answering' })),
+  });
   const api = await buildApp({
     log,
     tokens: database.tokens,
     metrics,
+    rateLimitPerMinute: config.api.rateLimit.perMinute,
     routes: [
       ...evidenceRoutes({
         queries,
@@ -185,14 +197,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         access: new AccessLog(timedWriter(store, metrics)),
       }),
     ],
-    readiness: async () => ({
-      ari: ariReadiness(calls.status()),
-      ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
-      database: await store
-        .head()
-        .then(() => ({ status: 'up' as const }))
-        .catch(() => ({ status: 'down' as const, detail: 'evidence store not answering' })),
-    }),
+    readiness,
   });
   metrics.probes.activeCalls = () => calls.activeCalls;
   metrics.probes.stasisChannels = async () =>
@@ -206,6 +211,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
 
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ api: address }, 'API listening');
+  const ops = config.api.ops.enabled ? await buildOpsApp({ log, metrics, readiness }) : null;
+  const opsUrl = ops ? await ops.listen({ host: config.api.ops.host, port: config.api.ops.port }) : null;
+  if (opsUrl) log.info({ ops: opsUrl }, 'ops listener (/health, /ready, /metrics without a token) listening');
   // Not awaited: while no Asterisk answers, the link keeps retrying in the background and the
   // service (API, recordings, shutdown) runs meanwhile.
   calls.start();
@@ -222,6 +230,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     metrics,
     recordings,
     apiUrl: address,
+    opsUrl,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -229,6 +238,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       stopCheckpoints();
       stopSweep();
       await api.close();
+      await ops?.close();
       await calls.shutdown();
       await calls.close();
       await recordings?.close();

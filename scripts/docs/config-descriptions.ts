@@ -9,7 +9,9 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'service.dataDir':
     'Directory for everything the service writes: the SQLite database (unless `database.path` is set) and `secrets/pepper` when the pepper is generated. Created with mode 0700.',
   'service.instanceId': 'Names this ConsentLine instance in the evidence (`instance` in every `call.started` event).',
-  'service.logLevel': 'Least level written to the JSON log on stdout.',
+  'service.logLevel': 'Least level written to the log on stdout.',
+  'service.logFormat':
+    '`json` (one object a line, for journald, files and log shippers), `pretty` (one readable line an entry, coloured on a terminal), or `auto`: pretty when stdout is a terminal, JSON otherwise.',
   'service.defaultCountryCode':
     'Calling code (without +) used to turn national caller numbers into E.164 before they are minimised (`600123456` → `+48600123456`).',
 
@@ -53,6 +55,13 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   api: 'The HTTP API (health, readiness, metrics, OpenAPI).',
   'api.host': 'Address the API listens on. Keep it on loopback unless a reverse proxy with TLS is in front.',
   'api.port': 'TCP port of the API; 0 picks a free port (tests).',
+  'api.rateLimit': 'How many requests one client may make.',
+  'api.rateLimit.perMinute': 'Requests per minute per token (per address for requests without one); past it the API answers 429.',
+  'api.ops':
+    'A second listener for monitoring: `/health`, `/ready` and `/metrics` without a token, nothing else (404). Prometheus then needs no token that could read evidence. The API listener keeps serving `/ready` and `/metrics` to auditor tokens.',
+  'api.ops.enabled': 'Whether the ops listener runs.',
+  'api.ops.host': 'Address of the ops listener. Loopback by default: what it serves needs no token, so open it only to the monitoring network (the container image sets `0.0.0.0`).',
+  'api.ops.port': 'TCP port of the ops listener; must differ from `api.port`; 0 picks a free port (tests).',
 
   controller: 'The data controller, as the organisation running the hotline.',
   'controller.name': 'The controller’s full legal name.',

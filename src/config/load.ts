@@ -23,10 +23,13 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], '
   ['CONSENTLINE_ARI_APP', ['ari', 'app'], 'string'],
   ['CONSENTLINE_PEPPER', ['evidence', 'pepper'], 'string'],
   ['CONSENTLINE_DATA_DIR', ['service', 'dataDir'], 'string'],
+  ['CONSENTLINE_LOG_FORMAT', ['service', 'logFormat'], 'string'],
   ['CONSENTLINE_DB', ['database', 'path'], 'string'],
   ['CONSENTLINE_DATABASE_URL', ['database', 'url'], 'string'],
   ['CONSENTLINE_API_HOST', ['api', 'host'], 'string'],
   ['CONSENTLINE_API_PORT', ['api', 'port'], 'int'],
+  ['CONSENTLINE_API_OPS_HOST', ['api', 'ops', 'host'], 'string'],
+  ['CONSENTLINE_API_OPS_PORT', ['api', 'ops', 'port'], 'int'],
   ['CONSENTLINE_PROMPTS_DIR', ['prompts', 'dir'], 'string'],
   ['CONSENTLINE_AMI_SECRET', ['recordings', 'ami', 'secret'], 'string'],
 ];

@@ -95,7 +95,7 @@ describe('retention sweep: recordings', () => {
     for (const x of [a, b, c]) expect(await w.local.head(x.key!)).not.toBeNull();
 
     expect((await svc.releaseHold(h1.id, dpo('t1'), 'case closed')).status).toBe('requested');
-    expect((await svc.releaseHold(h1.id, dpo('t1'), null)).status).toBe('same_token');
+    expect((await svc.releaseHold(h1.id, dpo('t1'), null)).status).toBe('same_person');
     expect((await svc.hold(h1.id))!.active).toBe(true);
     const rel = await svc.releaseHold(h1.id, dpo('t2'), null);
     expect(rel.status).toBe('released');

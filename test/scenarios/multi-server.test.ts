@@ -21,7 +21,7 @@ async function startTwoServers(opts: { playbackMs?: Record<string, number> } = {
   const config = {
     ...base,
     service: { ...base.service, dataDir },
-    api: { host: '127.0.0.1', port: 0 },
+    api: { ...base.api, host: '127.0.0.1', port: 0, ops: { ...base.api.ops, port: 0 } },
     ari: {
       ...base.ari,
       requestTimeoutMs: 500,

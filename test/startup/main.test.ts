@@ -40,7 +40,7 @@ async function until(predicate: () => boolean, what: string, ms = 30_000) {
 describe('npm start', () => {
   it('with no configuration: starts, says where its data lives, keeps retrying ARI, stops cleanly on SIGTERM', async () => {
     const dataDir = join(dir, 'data');
-    const p = start({ CONSENTLINE_DATA_DIR: dataDir, CONSENTLINE_API_PORT: '0', CONSENTLINE_ARI_URL: 'http://127.0.0.1:9' });
+    const p = start({ CONSENTLINE_DATA_DIR: dataDir, CONSENTLINE_API_PORT: '0', CONSENTLINE_API_OPS_PORT: '0', CONSENTLINE_ARI_URL: 'http://127.0.0.1:9' });
     await until(() => p.lines.filter((l) => l.msg === 'ARI: Asterisk not reachable, retrying').length >= 2, 'two ARI retries');
     expect(p.lines.find((l) => l.msg === 'configuration loaded')?.config).toMatch(/built-in defaults/);
     expect(p.lines.find((l) => String(l.msg).startsWith('data directory ready'))).toMatchObject({ dataDir });

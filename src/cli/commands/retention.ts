@@ -90,7 +90,7 @@ function lookupPepper(config: Config, dataDir: string): string {
  */
 export async function dpoFromToken(tokens: TokenStore | SqliteDatabase, token: string | undefined, io: CliIo): Promise<Accessor | null> {
   const t = token ?? io.env.CONSENTLINE_TOKEN;
-  if (!t) throw new UsageError('a DPO token is needed: --token or CONSENTLINE_TOKEN (create one with `consentline token create --role dpo --name NAME`)');
+  if (!t) throw new UsageError('a DPO token is needed: --token or CONSENTLINE_TOKEN (create one with `consentline token create --role dpo --name NAME --subject PERSON`)');
   const store = 'authenticate' in tokens ? tokens : new SqliteTokenStore(tokens);
   const info = await store.authenticate(t);
   if (!info) {
@@ -101,7 +101,7 @@ export async function dpoFromToken(tokens: TokenStore | SqliteDatabase, token: s
     io.err(`the token's role (${info.role}) may not do that: dpo needed`);
     return null;
   }
-  return { tokenId: info.id, tokenName: info.name, role: info.role };
+  return { tokenId: info.id, tokenName: info.name, role: info.role, subject: info.subject };
 }
 
 export function printSweep(r: SweepReport, io: CliIo, json: boolean): void {
