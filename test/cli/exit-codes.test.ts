@@ -36,7 +36,7 @@ const TABLE: Record<string, Row> = {
   'ledger verify': { args: [], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   evidence: { args: [ID], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   'prompts install': { args: [], config: null, failure: ['--from', join(dir, 'no-prompts'), '--sounds-dir', join(dir, 'sounds')] },
-  'token create': { args: ['--role', 'dpo', '--name', 'Dana'], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
+  'token create': { args: ['--role', 'dpo', '--name', 'Dana', '--subject', 'dana'], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   'token list': { args: [], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   'token revoke': { args: [ID], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   'bundle verify': { args: [join(dir, 'no-bundle.json'), '--key', VERIFIER_KEY], config: null, failure: [] },

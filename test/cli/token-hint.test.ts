@@ -17,10 +17,10 @@ describe('the token hint of subject access', () => {
     const refused = await cli(['subject', 'access', '+48600100200', '--out', out, '--db', path], env);
     expect(refused.code).toBe(2);
     const hint = /`(consentline token create [^`]+)`/.exec(refused.err)?.[1];
-    expect(hint).toBe('consentline token create --role dpo --name NAME');
+    expect(hint).toBe('consentline token create --role dpo --name NAME --subject PERSON');
 
-    const created = await cli([...hint!.split(' ').slice(1).map((w) => (w === 'NAME' ? 'Dana DPO' : w)), '--db', path], env);
-    expect(created.err).toContain('(dpo, "Dana DPO") created');
+    const created = await cli([...hint!.split(' ').slice(1).map((w) => (w === 'NAME' ? 'Dana DPO' : w === 'PERSON' ? 'dana' : w)), '--db', path], env);
+    expect(created.err).toContain('(dpo, "Dana DPO", issued to dana) created');
     expect(created.code).toBe(0);
 
     const exported = await cli(['subject', 'access', '+48600100200', '--out', out, '--db', path, '--token', created.out.trim()], env);
