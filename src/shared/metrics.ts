@@ -14,8 +14,13 @@ export function createMetrics() {
     amiConnected: (): boolean => false,
     uploadQueueDepth: (): number => 0,
     uploadOldestAgeSeconds: (): number => 0,
+    /** When the latest checkpoint was signed (ms since the epoch; null: none yet) and the events appended since. */
+    checkpoint: async (): Promise<{ signedAtMs: number | null; eventsSince: number }> => ({ signedAtMs: null, eventsSince: 0 }),
   };
-  collectDefaultMetrics({ register: registry, prefix: 'consentline_process_' });
+  collectDefaultMetrics({ register: registry });
+  // prom-client's totals of these three are gauges named like counters (promtool refuses them);
+  // the same figures are `sum(nodejs_active_handles)` etc., which stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const m = {
     registry,
     probes,
@@ -85,12 +90,40 @@ export function createMetrics() {
         this.set(probes.uploadOldestAgeSeconds());
       },
     }),
+    checkpointTimestamp: new Gauge({
+      name: 'consentline_checkpoint_last_signed_timestamp_seconds',
+      help: 'Unix time the latest signed checkpoint was made (absent until the first one)',
+      registers: [registry],
+      async collect() {
+        const { signedAtMs } = await probes.checkpoint();
+        if (signedAtMs === null) this.reset();
+        else this.set(signedAtMs / 1000);
+      },
+    }),
+    checkpointLag: new Gauge({
+      name: 'consentline_checkpoint_lag_events',
+      help: 'Evidence events appended after the latest signed checkpoint (all of them while there is none)',
+      registers: [registry],
+      async collect() {
+        this.set((await probes.checkpoint()).eventsSince);
+      },
+    }),
+    verificationFailures: new Counter({
+      name: 'consentline_verification_failures_total',
+      help: 'Integrity checks that failed: ledger (hash chain before a checkpoint), checkpoint (ledger no longer holds the last one), recording (stored object read back differs)',
+      labelNames: ['check'] as const,
+      registers: [registry],
+    }),
     quarantined: new Counter({
       name: 'consentline_recordings_quarantined_total',
       help: 'Recordings that appeared for calls without recording consent',
       registers: [registry],
     }),
   };
+  for (const check of VERIFICATION_CHECKS) m.verificationFailures.inc({ check }, 0);
   return m;
 }
+
+/** The closed set of `check` labels, present at 0 from the start so `increase()` sees the first failure. */
+export const VERIFICATION_CHECKS = ['ledger', 'checkpoint', 'recording'] as const;
 export type Metrics = ReturnType<typeof createMetrics>;
