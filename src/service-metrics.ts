@@ -18,6 +18,8 @@ export function wireMetricProbes(
     if (!latest) return { signedAtMs: null, eventsSince: headSeq };
     return { signedAtMs: Date.parse(latest.createdAt), eventsSince: Math.max(0, headSeq - latest.treeSize) };
   };
+  // No AMI link is wanted while recordings are off: absent, rather than a 0 that reads as "down".
+  if (!recordings) metrics.registry.removeSingleMetric('consentline_ami_connected');
   if (recordings) {
     metrics.probes.amiConnected = () => recordings.watcher?.connected ?? false;
     metrics.probes.uploadQueueDepth = () => recordings.pipeline.queueStats().depth;

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FlowEnd } from '../telephony/flow/types.js';
 
 /**
  * The service's Prometheus metrics. Labels are closed sets (outcome, step, kind): never a
@@ -54,7 +55,7 @@ export function createMetrics() {
     failures: new Counter({
       name: 'consentline_failures_total',
       help: 'Faults by kind (call fail-over, evidence write, upload, ARI, AMI)',
-      labelNames: ['kind'] as const,
+      labelNames: ['kind'] as const, // one of FAILURE_KINDS
       registers: [registry],
     }),
     ariConnected: new Gauge({
@@ -68,7 +69,7 @@ export function createMetrics() {
     }),
     amiConnected: new Gauge({
       name: 'consentline_ami_connected',
-      help: '1 when the AMI link is up',
+      help: '1 when the AMI link is up (absent while recordings are off)',
       registers: [registry],
       collect() {
         this.set(probes.amiConnected() ? 1 : 0);
@@ -92,12 +93,10 @@ export function createMetrics() {
     }),
     checkpointTimestamp: new Gauge({
       name: 'consentline_checkpoint_last_signed_timestamp_seconds',
-      help: 'Unix time the latest signed checkpoint was made (absent until the first one)',
+      help: 'Unix time the latest signed checkpoint was made (0 until the first one)',
       registers: [registry],
       async collect() {
-        const { signedAtMs } = await probes.checkpoint();
-        if (signedAtMs === null) this.reset();
-        else this.set(signedAtMs / 1000);
+        this.set(((await probes.checkpoint()).signedAtMs ?? 0) / 1000);
       },
     }),
     checkpointLag: new Gauge({
@@ -120,9 +119,15 @@ export function createMetrics() {
       registers: [registry],
     }),
   };
+  // Every series of a closed label set exists from the start, at 0, so the first event is an increase.
   for (const check of VERIFICATION_CHECKS) m.verificationFailures.inc({ check }, 0);
+  for (const kind of FAILURE_KINDS) m.failures.inc({ kind }, 0);
+  for (const outcome of CALL_OUTCOMES) for (const recording of ['yes', 'no']) m.calls.inc({ outcome, recording }, 0);
   return m;
 }
+
+export const FAILURE_KINDS = ['api', 'call_failover', 'evidence_write', 'recording_name_refused', 'recording_start_failed', 'recording_upload', 'recording_pipeline'] as const;
+const CALL_OUTCOMES = ['continued', 'objected', 'abandoned', 'failed'] as const satisfies readonly FlowEnd['outcome'][];
 
 /** The closed set of `check` labels, present at 0 from the start so `increase()` sees the first failure. */
 export const VERIFICATION_CHECKS = ['ledger', 'checkpoint', 'recording'] as const;
