@@ -115,7 +115,7 @@ export function createMetrics() {
     }),
     quarantined: new Counter({
       name: 'consentline_recordings_quarantined_total',
-      help: 'Recordings that appeared for calls without recording consent',
+      help: 'Recordings quarantined: no recording consent for the call, or not a plausible recording of it',
       registers: [registry],
     }),
   };
