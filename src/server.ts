@@ -23,7 +23,7 @@ import type { SubjectRecord } from './evidence/types.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/log.js';
 import { createMetrics, type Metrics } from './shared/metrics.js';
-import { countCheckpointRefusals, timedWriter, wireMetricProbes } from './service-metrics.js';
+import { countAuditFailures, countCheckpointRefusals, timedWriter, wireMetricProbes } from './service-metrics.js';
 import type { AriPort } from './telephony/ari/port.js';
 import { CallFleet } from './telephony/call-fleet.js';
 import type { PromptLookup } from './telephony/prompter.js';
@@ -178,6 +178,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         config,
         clock,
         formerVerifierKeys: config.evidence.checkpointVerifierKeys ?? [],
+        onLedgerAudited: countAuditFailures(metrics),
       }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.

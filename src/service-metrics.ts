@@ -1,4 +1,5 @@
 import type { CheckpointService } from './evidence/checkpoint.js';
+import type { LedgerAudit } from './evidence/ledger-audit.js';
 import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
 import type { RecordingsRuntime } from './recordings/pipeline/build.js';
 import type { Metrics } from './shared/metrics.js';
@@ -38,6 +39,14 @@ export function countCheckpointRefusals(checkpoints: CheckpointService, metrics:
     const result = await create(opts);
     if (!result.ok) metrics.verificationFailures.inc({ check: result.reason === 'ledger_broken' ? 'ledger' : 'checkpoint' });
     return result;
+  };
+}
+
+/** Counts a failed `GET /ledger/verify`: `ledger` when the hash chain is broken, else `checkpoint`. */
+export function countAuditFailures(metrics: Metrics): (audit: LedgerAudit) => void {
+  return (audit) => {
+    if (audit.ok) return;
+    metrics.verificationFailures.inc({ check: audit.chain.ok ? 'checkpoint' : 'ledger' });
   };
 }
 

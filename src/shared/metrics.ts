@@ -109,7 +109,7 @@ export function createMetrics() {
     }),
     verificationFailures: new Counter({
       name: 'consentline_verification_failures_total',
-      help: 'Integrity checks that failed: ledger (hash chain before a checkpoint), checkpoint (ledger no longer holds the last one), recording (stored object read back differs)',
+      help: 'Integrity checks that failed: ledger (hash chain broken), checkpoint (ledger no longer matches a signed checkpoint), recording (stored object read back differs); by checkpoint signing and GET /ledger/verify',
       labelNames: ['check'] as const,
       registers: [registry],
     }),

@@ -100,6 +100,17 @@ describe('/metrics of the running service', () => {
     for (const check of ['ledger', 'checkpoint', 'recording']) expect(sampleValue(after, 'consentline_verification_failures_total', `check="${check}"`)).toBe(0);
   });
 
+  // Breaks the ledger: the tests after it read only the scrapes taken before.
+  it('a GET /ledger/verify that finds the chain broken counts as a ledger verification failure', async () => {
+    db.exec('DROP TRIGGER IF EXISTS events_no_update');
+    db.prepare(`UPDATE events SET data = json_set(data, '$.lang', 'xx') WHERE seq = 1`).run();
+    const res = await fetch(`${s.service.apiUrl}/ledger/verify`, { headers: { authorization: `Bearer ${token}` } });
+    expect(await res.json()).toMatchObject({ ok: false, brokenAt: 1 });
+    const text = await scrape();
+    expect(sampleValue(text, 'consentline_verification_failures_total', 'check="ledger"')).toBe(1);
+    expect(sampleValue(text, 'consentline_verification_failures_total', 'check="checkpoint"')).toBe(0);
+  });
+
   it('has every metric the sample dashboard and alert rules use', () => {
     const series = new Set(after.split('\n').filter((l) => l && !l.startsWith('#')).map((l) => l.split(/[{ ]/)[0]!));
     const used = [...new Set([...dashboardMetricNames(readFileSync('deploy/grafana/consentline.json', 'utf8')), ...ruleMetricNames(readFileSync('deploy/prometheus/consentline-alerts.yml', 'utf8'))])];
