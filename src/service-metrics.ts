@@ -14,7 +14,9 @@ export function wireMetricProbes(
   metrics.probes.activeCalls = () => calls.activeCalls;
   metrics.probes.ariConnected = () => Object.fromEntries(calls.links.map((l) => [l.name, l.ari.connected]));
   metrics.probes.checkpoint = async () => {
-    const [latest, head] = await Promise.all([checkpoints.latest(), store.head()]);
+    const read = await Promise.all([checkpoints.latest(), store.head()]).catch(() => null);
+    if (!read) return null;
+    const [latest, head] = read;
     const headSeq = head?.seq ?? 0;
     if (!latest) return { signedAtMs: null, eventsSince: headSeq };
     return { signedAtMs: Date.parse(latest.createdAt), eventsSince: Math.max(0, headSeq - latest.treeSize) };

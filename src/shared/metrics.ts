@@ -15,8 +15,12 @@ export function createMetrics() {
     amiConnected: (): boolean => false,
     uploadQueueDepth: (): number => 0,
     uploadOldestAgeSeconds: (): number => 0,
-    /** When the latest checkpoint was signed (ms since the epoch; null: none yet) and the events appended since. */
-    checkpoint: async (): Promise<{ signedAtMs: number | null; eventsSince: number }> => ({ signedAtMs: null, eventsSince: 0 }),
+    /**
+     * When the latest checkpoint was signed (ms since the epoch; null: none yet) and the events
+     * appended since. Null when the database does not answer: the gauges keep their last value,
+     * and the scrape still succeeds (readiness and the failure counters tell the outage).
+     */
+    checkpoint: async (): Promise<{ signedAtMs: number | null; eventsSince: number } | null> => ({ signedAtMs: null, eventsSince: 0 }),
   };
   collectDefaultMetrics({ register: registry });
   // prom-client's totals of these three are gauges named like counters (promtool refuses them);
@@ -96,7 +100,8 @@ export function createMetrics() {
       help: 'Unix time the latest signed checkpoint was made (0 until the first one)',
       registers: [registry],
       async collect() {
-        this.set(((await probes.checkpoint()).signedAtMs ?? 0) / 1000);
+        const c = await probes.checkpoint();
+        if (c) this.set((c.signedAtMs ?? 0) / 1000);
       },
     }),
     checkpointLag: new Gauge({
@@ -104,7 +109,8 @@ export function createMetrics() {
       help: 'Evidence events appended after the latest signed checkpoint (all of them while there is none)',
       registers: [registry],
       async collect() {
-        this.set((await probes.checkpoint()).eventsSince);
+        const c = await probes.checkpoint();
+        if (c) this.set(c.eventsSince);
       },
     }),
     verificationFailures: new Counter({

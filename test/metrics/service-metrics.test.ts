@@ -44,6 +44,18 @@ describe('service metrics wiring', () => {
     expect(sampleValue(text, 'consentline_ari_connected', 'server="pbx1"')).toBe(1);
   });
 
+  it('a database that does not answer leaves the checkpoint gauges as they were, and the scrape still works', async () => {
+    const metrics = createMetrics();
+    let up = true;
+    const store = { head: async () => (up ? { seq: 9, hash: 'h' } : Promise.reject(new Error('connection refused'))) };
+    wireMetricProbes(metrics, { calls: fleet, recordings: null, checkpoints: fakeCheckpoints([], checkpoint), store });
+    expect(sampleValue(await metrics.registry.metrics(), 'consentline_checkpoint_lag_events')).toBe(2);
+    up = false;
+    const text = await metrics.registry.metrics();
+    expect(sampleValue(text, 'consentline_checkpoint_lag_events')).toBe(2);
+    expect(sampleValue(text, 'consentline_checkpoint_last_signed_timestamp_seconds')).toBe(Date.parse(checkpoint.createdAt) / 1000);
+  });
+
   it('an empty ledger has no lag; with recordings off there is no AMI gauge to read as down', async () => {
     const metrics = createMetrics();
     expect(await metrics.registry.metrics()).toContain('consentline_ami_connected');
