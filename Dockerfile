@@ -4,9 +4,13 @@
 #   docker build -t consentline .
 #   docker run --init -d --name consentline --network host \
 #     -v consentline-data:/var/lib/consentline \
-#     -e CONSENTLINE_ARI_PASSWORD=... -e CONSENTLINE_PEPPER=... consentline
-# (--network host when Asterisk listens on the host's loopback; --init forwards signals.)
+#     -v /etc/consentline/credentials:/run/secrets:ro \
+#     -e CONSENTLINE_ARI_PASSWORD_FILE=/run/secrets/ari-password \
+#     -e CONSENTLINE_PEPPER_FILE=/run/secrets/pepper consentline
+# (--network host when Asterisk listens on the host's loopback; --init forwards signals.
+# Secrets as files, never -e NAME=value: docker inspect would show them.)
 # Config: mount it as /app/consentline.yaml, or set CONSENTLINE_CONFIG.
+# The CLI in the running container: docker exec -it consentline consentline --help
 
 # ---- build: compile TypeScript, build better-sqlite3 for this Node -------------------
 FROM node:22-bookworm-slim AS build
@@ -29,6 +33,7 @@ ENV NODE_ENV=production \
     CONSENTLINE_DATA_DIR=/var/lib/consentline \
     CONSENTLINE_API_HOST=0.0.0.0 \
     CONSENTLINE_API_PORT=8480 \
+    CONSENTLINE_API_OPS_HOST=0.0.0.0 \
     CONSENTLINE_PROMPTS_DIR=/app/audio-prompts
 RUN groupadd --system --gid 10001 consentline \
  && useradd --system --uid 10001 --gid consentline --home-dir /var/lib/consentline \
@@ -42,6 +47,9 @@ COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
 COPY --chown=root:root migrations ./migrations
 COPY --chown=root:root audio-prompts ./audio-prompts
+# `consentline` on the PATH runs the CLI (docker exec), as the package's bin would.
+RUN printf '#!/bin/sh\nexec node /app/dist/cli/main.js "$@"\n' > /usr/local/bin/consentline \
+ && chmod 0755 /usr/local/bin/consentline
 # Everything the service may write lives here: database, keys, spool copies.
 VOLUME ["/var/lib/consentline"]
 USER consentline:consentline

@@ -73,7 +73,7 @@ export function benchServiceConfig(opts: { dataDir: string; ariUrl: string; data
   return ConfigSchema.parse({
     service: { dataDir: opts.dataDir, logLevel: 'warn', ...(opts.instanceId ? { instanceId: opts.instanceId } : {}) },
     ...(opts.database ? { database: { url: opts.database } } : {}),
-    api: { port: 0 },
+    api: { port: 0, ops: { port: 0 } },
     ari: { url: opts.ariUrl, username: 'asterisk', password: 'asterisk', ...(opts.server ? { server: opts.server } : {}) },
     evidence: { pepper: 'bench-pepper-0123456789abcdef0123456789' },
     recordings: { enabled: false },

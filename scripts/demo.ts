@@ -4,7 +4,8 @@
  * Starts the service on its embedded defaults (SQLite, local encrypted store) against the ARI
  * and AMI emulators from the tests, plays the dialplan's part (MixMonitor only when
  * CONSENT_RECORDING=yes), places a dozen calls down every path, waits for the recordings to
- * be encrypted and stored, then prints what happened, the API address and an auditor token.
+ * be encrypted and stored, then prints what happened, the API address, auditor, DPO and admin
+ * tokens and requests to try (test/demo/demo.test.ts runs every one of them).
  * Ctrl-C stops everything cleanly.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const config = ConfigSchema.parse({
     service: { dataDir: join(dir, 'data'), logLevel: 'warn' },
     ari: { url: ari.url, username: ari.username, password: ari.password },
-    api: { port: Number(process.env.DEMO_API_PORT ?? 8480) },
+    api: { port: Number(process.env.DEMO_API_PORT ?? 8480), ops: { port: Number(process.env.DEMO_OPS_PORT ?? 8481) } },
     controller: { name: 'Demo Controller Sp. z o.o.', jurisdiction: 'PL' },
     routes: {
       agents: { context: 'consentline-after', extension: 'agents' },
@@ -139,17 +140,33 @@ async function main(): Promise<void> {
   const verify = await service.store.verify();
   console.log('ledger: %s', verify.ok ? `intact, ${verify.checked} events` : `BROKEN at seq ${verify.brokenAt}`);
 
-  const { token } = await new SqliteTokenStore(db).create('demo auditor', 'auditor');
+  const tokenStore = new SqliteTokenStore(db);
+  const auditor = (await tokenStore.create('demo auditor', 'auditor', 'demo-auditor')).token;
+  const dpo = (await tokenStore.create('demo dpo', 'dpo', 'demo-dpo')).token;
+  const admin = (await tokenStore.create('demo admin', 'admin', 'demo-admin')).token;
   db.close();
   const sample = rows.find((r) => r.callId !== '-')?.callId ?? '';
+  const api = service.apiUrl;
+  const today = new Date().toISOString().slice(0, 10);
+  const curl = (token: string, path: string) => `  curl -s -H 'authorization: Bearer ${token}' '${api}${path}'`;
   console.log(`
-API:     ${service.apiUrl}   (OpenAPI UI: ${service.apiUrl}/docs)
-Token:   ${token}   (role auditor)
+API:     ${api}   (OpenAPI UI: ${api}/docs)
+Token:   ${auditor}   (role auditor: reads evidence)
+DPO:     ${dpo}   (role dpo: also receipts, recordings, holds, caller search)
+Admin:   ${admin}   (role admin: also the configuration, checkpoints)
+Ops:     ${service.opsUrl ?? '(off)'}   (/ready and /metrics without a token)
 
-Try:
-  curl -s -H 'authorization: Bearer ${token}' '${service.apiUrl}/calls?limit=5'
-  curl -s -H 'authorization: Bearer ${token}' '${service.apiUrl}/calls/${sample}/timeline'
-  curl -s -H 'authorization: Bearer ${token}' '${service.apiUrl}/calls/${sample}/receipt'
+Try (auditor):
+${curl(auditor, '/calls?limit=5')}
+${curl(auditor, `/calls/${sample}/timeline`)}
+${curl(auditor, `/stats?from=${today}&to=${today}`)}
+${curl(auditor, '/ledger/verify')}
+Try (dpo):
+${curl(dpo, `/calls/${sample}/receipt`)}
+${curl(dpo, `/calls/${sample}/recordings`)}
+Try (admin):
+${curl(admin, '/config')}
+${service.opsUrl ? `Try (no token, ops listener):\n  curl -s '${service.opsUrl}/metrics'\n` : ''}Try (command line):
   npm run consentline -- ledger verify --db ${join(config.service.dataDir, 'consentline.sqlite')}
 
 Ctrl-C to stop.`);

@@ -10,6 +10,7 @@ export function realAri(config: Readonly<Config>, log: Logger): AriAdapter {
     password: config.ari.password ?? '',
     app: config.ari.app,
     requestTimeoutMs: config.ari.requestTimeoutMs,
+    maxSockets: config.ari.maxSockets,
     logger: log,
   });
 }

@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     process.exit(EXIT_CONFIG);
   }
   const { config, source } = loaded;
-  const log = createLogger({ level: config.service.logLevel });
+  const log = createLogger({ level: config.service.logLevel, format: config.service.logFormat });
   log.info({ config: source.kind === 'file' ? source.path : 'built-in defaults (no consentline.yaml)' }, 'configuration loaded');
   if (!config.ari.password) log.warn('ari.password is empty: set CONSENTLINE_ARI_PASSWORD for a real Asterisk');
 

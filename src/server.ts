@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
+import { buildOpsApp } from './api/ops-app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
@@ -51,6 +52,8 @@ export interface Service {
   readonly recordings: RecordingsRuntime | null;
   /** Where the API listens, e.g. http://127.0.0.1:8480 */
   readonly apiUrl: string;
+  /** Where /health, /ready and /metrics answer without a token; null when `api.ops.enabled` is false. */
+  readonly opsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -162,10 +165,19 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     },
     onStepTimed: (step, seconds) => metrics.stepSeconds.observe({ step }, seconds),
   });
+  const readiness = async () => ({
+    ari: ariReadiness(calls.status()),
+    ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
+    database: await store
+      .head()
+      .then(() => ({ status: 'up' as const }))
+      .catch(() => ({ status: 'down' as const, detail: 'evidence store not answering' })),
+  });
   const api = await buildApp({
     log,
     tokens: database.tokens,
     metrics,
+    rateLimitPerMinute: config.api.rateLimit.perMinute,
     routes: [
       ...evidenceRoutes({
         queries,
@@ -189,19 +201,15 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         access: new AccessLog(timedWriter(store, metrics)),
       }),
     ],
-    readiness: async () => ({
-      ari: ariReadiness(calls.status()),
-      ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
-      database: await store
-        .head()
-        .then(() => ({ status: 'up' as const }))
-        .catch(() => ({ status: 'down' as const, detail: 'evidence store not answering' })),
-    }),
+    readiness,
   });
   wireMetricProbes(metrics, { calls, recordings, checkpoints, store });
 
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ api: address }, 'API listening');
+  const ops = config.api.ops.enabled ? await buildOpsApp({ log, metrics, readiness }) : null;
+  const opsUrl = ops ? await ops.listen({ host: config.api.ops.host, port: config.api.ops.port }) : null;
+  if (opsUrl) log.info({ ops: opsUrl }, 'ops listener (/health, /ready, /metrics without a token) listening');
   // Not awaited: while no Asterisk answers, the link keeps retrying in the background and the
   // service (API, recordings, shutdown) runs meanwhile.
   calls.start();
@@ -218,6 +226,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     metrics,
     recordings,
     apiUrl: address,
+    opsUrl,
     async stop() {
       if (stopped) return;
       stopped = true;
@@ -225,6 +234,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       stopCheckpoints();
       stopSweep();
       await api.close();
+      await ops?.close();
       await calls.shutdown();
       await calls.close();
       await recordings?.close();

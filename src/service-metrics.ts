@@ -12,6 +12,8 @@ export function wireMetricProbes(
 ): void {
   const { calls, recordings, checkpoints, store } = live;
   metrics.probes.activeCalls = () => calls.activeCalls;
+  metrics.probes.stasisChannels = async () =>
+    Object.fromEntries(await Promise.all(calls.links.map(async (l) => [l.name, await l.ari.listAppChannels().then((ids) => ids.length, () => null)])));
   metrics.probes.ariConnected = () => Object.fromEntries(calls.links.map((l) => [l.name, l.ari.connected]));
   metrics.probes.checkpoint = async () => {
     const read = await Promise.all([checkpoints.latest(), store.head()]).catch(() => null);

@@ -9,7 +9,9 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'service.dataDir':
     'Directory for everything the service writes: the SQLite database (unless `database.path` is set) and `secrets/pepper` when the pepper is generated. Created with mode 0700.',
   'service.instanceId': 'Names this ConsentLine instance in the evidence (`instance` in every `call.started` event).',
-  'service.logLevel': 'Least level written to the JSON log on stdout.',
+  'service.logLevel': 'Least level written to the log on stdout.',
+  'service.logFormat':
+    '`json` (one object a line, for journald, files and log shippers), `pretty` (one readable line an entry, coloured on a terminal), or `auto`: pretty when stdout is a terminal, JSON otherwise.',
   'service.defaultCountryCode':
     'Calling code (without +) used to turn national caller numbers into E.164 before they are minimised (`600123456` → `+48600123456`).',
 
@@ -20,6 +22,10 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Password of the ARI user. A secret: give it through the environment, a `_FILE` or the systemd credential `ari-password`, not in the YAML file. Without it the service starts, warns, and its ARI connection attempts fail.',
   'ari.app': 'Stasis application name; the dialplan must run `Stasis(<app>)` with the same name.',
   'ari.requestTimeoutMs': 'Deadline of every ARI REST request. A request past it is a fault: the call goes to its fallback route.',
+  'ari.maxSockets':
+    'Most HTTP connections the service opens to one Asterisk for ARI requests; more requests wait their turn (within `requestTimeoutMs`). Must stay 16 below `ari.httpSessionLimit`: past its `sessionlimit` Asterisk drops new connections unanswered and those calls go to the fallback route.',
+  'ari.httpSessionLimit':
+    'The `sessionlimit` in Asterisk’s `http.conf` (Asterisk’s default and the shipped file: 100). Only used to check `ari.maxSockets`; raise both together.',
   'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table).',
   'ari.servers':
     'Several Asterisk servers, each with its own ARI link and call manager: one going away touches only its own calls. When set, `ari.url` and `ari.server` are not used; `username`, `password`, `app` and `requestTimeoutMs` above are the defaults for every entry. Names and URLs must be unique.',
@@ -49,6 +55,13 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   api: 'The HTTP API (health, readiness, metrics, OpenAPI).',
   'api.host': 'Address the API listens on. Keep it on loopback unless a reverse proxy with TLS is in front.',
   'api.port': 'TCP port of the API; 0 picks a free port (tests).',
+  'api.rateLimit': 'How many requests one client may make.',
+  'api.rateLimit.perMinute': 'Requests per minute per token (per address for requests without one); past it the API answers 429.',
+  'api.ops':
+    'A second listener for monitoring: `/health`, `/ready` and `/metrics` without a token, nothing else (404). Prometheus then needs no token that could read evidence. The API listener keeps serving `/ready` and `/metrics` to auditor tokens.',
+  'api.ops.enabled': 'Whether the ops listener runs.',
+  'api.ops.host': 'Address of the ops listener. Loopback by default: what it serves needs no token, so open it only to the monitoring network (the container image sets `0.0.0.0`).',
+  'api.ops.port': 'TCP port of the ops listener; must differ from `api.port`; 0 picks a free port (tests).',
 
   controller: 'The data controller, as the organisation running the hotline.',
   'controller.name': 'The controller’s full legal name.',
@@ -82,6 +95,8 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'flows[].prompts.marketingConsent': 'The marketing-consent question.',
   'flows[].prompts.invalid': 'Played after an invalid menu key.',
   'flows[].prompts.goodbye': 'Not played by the flow at present, but checked at start-up like the others.',
+  'flows[].answer':
+    'Answer the channel (ARI `answer`) before the first prompt, unless it is already up. `false` for sites that must not answer early: the prompts then play as early media on a ringing channel, which only works where the trunk passes early media (some do not: the caller hears silence), and many carriers cut an unanswered call after about 30 s, so a caller who listens to the clause may be cut off. The evidence says which (`answer` in `call.started`).',
   'flows[].noticeBargeIn': 'Whether a key may cut the notice short. Off: the notice is heard in full.',
   'flows[].menu': 'Menu keys. Must offer a `clause` key and an `objection` key (checked at load).',
   'flows[].menu.<digit>': 'What one key does.',

@@ -42,7 +42,7 @@ export function registerAuth(app: Pick<FastifyInstance, 'decorateRequest' | 'add
         { event: 'auth_refused', tokenId: principal.id, role: principal.role, needed, route: request.routeOptions.url },
         'authorisation refused',
       );
-      throw new ApiError('forbidden');
+      throw new ApiError('forbidden', `this route needs the ${needed} role (your token: ${principal.role})`, { needed, held: principal.role });
     }
     request.principal = principal;
   });

@@ -13,13 +13,15 @@ export interface TokenInfo {
   readonly id: string;
   readonly name: string;
   readonly role: Role;
+  /** The person the token was issued to: four eyes means two different subjects. */
+  readonly subject: string;
   readonly createdAt: string;
   readonly revokedAt: string | null;
 }
 
 export interface TokenStore {
-  /** Creates a token; the plaintext is returned once and never stored. */
-  create(name: string, role: Role): Promise<{ info: TokenInfo; token: string }>;
+  /** Creates a token for `subject` (default: its name); the plaintext is returned once and never stored. */
+  create(name: string, role: Role, subject?: string): Promise<{ info: TokenInfo; token: string }>;
   /** The live token's identity, or null (unknown or revoked). */
   authenticate(token: string): Promise<TokenInfo | null>;
   list(): Promise<TokenInfo[]>;
@@ -32,37 +34,45 @@ const PREFIX = 'clt_';
 // and a slow password hash would only cost time on every request.
 export const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
-interface Row {
+export interface TokenRow {
   id: string;
   name: string;
   role: Role;
+  subject: string;
   created_at: string;
   revoked_at: string | null;
 }
-const toInfo = (r: Row): TokenInfo => ({ id: r.id, name: r.name, role: r.role, createdAt: r.created_at, revokedAt: r.revoked_at });
+export const TOKEN_COLUMNS = 'id, name, role, subject, created_at, revoked_at';
+export const toTokenInfo = (r: TokenRow): TokenInfo => ({ id: r.id, name: r.name, role: r.role, subject: r.subject, createdAt: r.created_at, revokedAt: r.revoked_at });
+
+/** A new token and the row that stores its hash. */
+export function newToken(name: string, role: Role, subject: string, now: Date): { token: string; row: TokenRow; hash: string } {
+  const token = PREFIX + randomBytes(32).toString('base64url');
+  return { token, hash: hashToken(token), row: { id: randomUUID(), name, role, subject, created_at: now.toISOString(), revoked_at: null } };
+}
+export const looksLikeToken = (token: string) => token.startsWith(PREFIX) && token.length <= 200;
 
 export class SqliteTokenStore implements TokenStore {
   constructor(private readonly db: SqliteDatabase) {}
 
-  async create(name: string, role: Role) {
-    const token = PREFIX + randomBytes(32).toString('base64url');
-    const row: Row = { id: randomUUID(), name, role, created_at: new Date().toISOString(), revoked_at: null };
+  async create(name: string, role: Role, subject = name) {
+    const { token, row, hash } = newToken(name, role, subject, new Date());
     this.db
-      .prepare('INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(row.id, name, role, hashToken(token), row.created_at);
-    return { info: toInfo(row), token };
+      .prepare('INSERT INTO api_tokens (id, name, role, subject, token_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(row.id, name, role, subject, hash, row.created_at);
+    return { info: toTokenInfo(row), token };
   }
 
   async authenticate(token: string) {
-    if (!token.startsWith(PREFIX) || token.length > 200) return null;
+    if (!looksLikeToken(token)) return null;
     const row = this.db
-      .prepare('SELECT id, name, role, created_at, revoked_at FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL')
-      .get(hashToken(token)) as Row | undefined;
-    return row ? toInfo(row) : null;
+      .prepare(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`)
+      .get(hashToken(token)) as TokenRow | undefined;
+    return row ? toTokenInfo(row) : null;
   }
 
   async list() {
-    return (this.db.prepare('SELECT id, name, role, created_at, revoked_at FROM api_tokens ORDER BY created_at').all() as Row[]).map(toInfo);
+    return (this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM api_tokens ORDER BY created_at`).all() as TokenRow[]).map(toTokenInfo);
   }
 
   async revoke(id: string) {

@@ -1,11 +1,12 @@
-/** Exit codes shared by every command. */
+/** Exit codes shared by every command (the sysexits convention for usage and configuration). */
 export const EXIT = {
   ok: 0,
-  /** The command ran and found a problem (a broken chain, an unknown call). */
+  /** Verification failed, something was not found, or the operation failed (a database that cannot be opened too). */
   failed: 1,
+  /** Unknown command or option, a missing or malformed argument. */
   usage: 2,
-  /** Infrastructure: the database could not be opened, a migration changed… */
-  error: 3,
+  /** The configuration (file, environment, keys it names) is not valid: EX_CONFIG. */
+  config: 78,
 } as const;
 export type ExitCode = (typeof EXIT)[keyof typeof EXIT];
 
@@ -16,6 +17,14 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** Milliseconds, for progress pacing. */
   readonly now: () => number;
+  /** Where a progress line is drawn (stderr in a terminal); absent: no progress is shown. */
+  readonly progressStream?: ProgressStream;
+}
+
+/** The part of a terminal stream the progress reporter needs. */
+export interface ProgressStream {
+  readonly isTTY?: boolean;
+  write(chunk: string): unknown;
 }
 
 /**
@@ -33,6 +42,18 @@ export interface Command {
 export class UsageError extends Error {
   override readonly name = 'UsageError';
   readonly code = 'CLI_USAGE';
+}
+
+/** The configuration cannot be used: exit 78 with every problem listed, one a line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly code = 'CLI_CONFIG';
+  constructor(
+    message: string,
+    readonly problems: readonly string[] = [],
+  ) {
+    super(message);
+  }
 }
 
 /** Parses a `--from`-style option as a positive integer, or undefined when absent. */

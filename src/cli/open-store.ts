@@ -9,7 +9,7 @@ import { databaseTarget } from '../evidence/open-store.js';
 import { openPgEvidenceStore } from '../evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
 import type { EvidenceStore } from '../evidence/store.js';
-import { UsageError } from './command.js';
+import { ConfigError, UsageError } from './command.js';
 
 export const DEFAULT_DB_PATH = './data/consentline.sqlite';
 
@@ -26,6 +26,8 @@ export function dbTargetFromArgs(args: { readonly db?: string | undefined }, env
   const given = args.db ?? env.CONSENTLINE_DATABASE_URL;
   if (given !== undefined && /^(sqlite:|postgres(ql)?:\/\/)/.test(given)) {
     const parsed = parseDatabaseUrl(given);
+    // From --db it is a usage error; from the environment, a configuration error.
+    if (!parsed.ok && args.db === undefined) throw new ConfigError(`CONSENTLINE_DATABASE_URL: ${parsed.problem}`);
     if (!parsed.ok) throw new UsageError(`--db: ${parsed.problem}`);
     return parsed.target;
   }

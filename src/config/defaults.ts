@@ -18,6 +18,8 @@ export const DEFAULTS = {
   fallbackContext: 'consentline-fallback',
   apiHost: '127.0.0.1',
   apiPort: 8480,
+  /** The ops listener: /health, /ready and /metrics without a token. */
+  opsPort: 8481,
   dataDir: './data',
   configFile: './consentline.yaml',
   /** Prompts live in Asterisk's sounds/<lang>/consentline/<id>.<ext>; media URI sound:consentline/<id>. */

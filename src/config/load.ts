@@ -1,11 +1,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseDocument } from 'yaml';
-import { z } from 'zod';
 import { BUILTIN_CONFIG } from './builtin.js';
-import { crossCheck, formatPath, type ConfigProblem } from './cross-checks.js';
+import { crossCheck, formatPath, type ConfigProblem, type Loose } from './cross-checks.js';
 import { DEFAULTS } from './defaults.js';
+import { describeIssue } from './issues.js';
+import { oversizedValues, pathProblems } from './limits.js';
 import { ConfigSchema, type Config } from './schema.js';
+import { salvage } from './schema-walk.js';
+import { parseYaml, readConfigText } from './yaml-source.js';
 
 export type ConfigSource = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'builtin' };
 
@@ -21,10 +23,13 @@ export const ENV_OVERRIDES: ReadonlyArray<readonly [string, readonly string[], '
   ['CONSENTLINE_ARI_APP', ['ari', 'app'], 'string'],
   ['CONSENTLINE_PEPPER', ['evidence', 'pepper'], 'string'],
   ['CONSENTLINE_DATA_DIR', ['service', 'dataDir'], 'string'],
+  ['CONSENTLINE_LOG_FORMAT', ['service', 'logFormat'], 'string'],
   ['CONSENTLINE_DB', ['database', 'path'], 'string'],
   ['CONSENTLINE_DATABASE_URL', ['database', 'url'], 'string'],
   ['CONSENTLINE_API_HOST', ['api', 'host'], 'string'],
   ['CONSENTLINE_API_PORT', ['api', 'port'], 'int'],
+  ['CONSENTLINE_API_OPS_HOST', ['api', 'ops', 'host'], 'string'],
+  ['CONSENTLINE_API_OPS_PORT', ['api', 'ops', 'port'], 'int'],
   ['CONSENTLINE_PROMPTS_DIR', ['prompts', 'dir'], 'string'],
   ['CONSENTLINE_AMI_SECRET', ['recordings', 'ami', 'secret'], 'string'],
 ];
@@ -46,46 +51,54 @@ export function configPathFrom(env: NodeJS.ProcessEnv, explicit?: string): strin
 }
 
 /**
- * Reads, overrides from env, validates. Never throws for bad input: every problem comes
- * back as one line "path: message". A missing default file means the built-in config;
- * a missing file that was asked for by name is a problem.
+ * Reads, overrides from env, validates. Never throws for bad input: every problem comes back as
+ * one line "path: message" (what was expected, what was found), all of them in one round: the
+ * checks across fields run on the valid parts of an invalid file too. A missing default file
+ * means the built-in config; a missing file that was asked for by name is a problem.
  */
 export function loadConfig(opts: { path?: string; env?: NodeJS.ProcessEnv } = {}): LoadResult {
   const env = opts.env ?? process.env;
   const path = configPathFrom(env, opts.path);
   const explicit = opts.path !== undefined || Boolean(env.CONSENTLINE_CONFIG);
-
-  let raw: unknown;
-  let source: ConfigSource;
-  let text: string | undefined;
+  const fileSource: ConfigSource = { kind: 'file', path };
   try {
-    text = readFileSync(path, 'utf8');
+    const read = readConfigText(path);
+    if (!read.ok && (read.code !== 'ENOENT' || explicit)) {
+      return { ok: false, source: fileSource, problems: [`${path}: ${read.problem ?? `cannot read (${read.code})`}`] };
+    }
+    if (!read.ok) return validate(structuredClone(BUILTIN_CONFIG), { kind: 'builtin' }, env);
+    const parsed = parseYaml(read.text, path);
+    if (!parsed.ok) return { ok: false, source: fileSource, problems: parsed.problems };
+    return validate(parsed.value, fileSource, env);
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    if (code !== 'ENOENT' || explicit) {
-      return { ok: false, source: { kind: 'file', path }, problems: [`${path}: cannot read (${code ?? 'error'})`] };
-    }
+    // A bug of ours, not the file's: still a configuration refusal (exit 78), never a stack trace.
+    return { ok: false, source: fileSource, problems: [`${path}: cannot be loaded: ${(err as Error).message ?? String(err)}`] };
   }
-  if (text === undefined) {
-    raw = structuredClone(BUILTIN_CONFIG);
-    source = { kind: 'builtin' };
-  } else {
-    source = { kind: 'file', path };
-    const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
-    if (doc.errors.length > 0) {
-      return { ok: false, source, problems: doc.errors.map((e) => `${path}: YAML: ${e.message.split('\n')[0]}`) };
-    }
-    raw = doc.toJS() ?? {};
-  }
+}
 
+function validate(document: unknown, source: ConfigSource, env: NodeJS.ProcessEnv): LoadResult {
   const envProblems: string[] = [];
-  raw = applyEnv(raw, env, envProblems);
-  if (envProblems.length) return { ok: false, source, problems: envProblems };
+  // A bad override is left out and reported with the file's own problems.
+  const raw = applyEnv(document, env, envProblems);
 
+  const oversized = oversizedValues(raw);
+  const under = (path: readonly PropertyKey[], prefix: readonly PropertyKey[]) => prefix.every((key, i) => path[i] === key);
   const parsed = ConfigSchema.safeParse(raw);
-  if (!parsed.success) return { ok: false, source, problems: parsed.error.issues.map(describeIssue) };
-  const cross = crossCheck(parsed.data);
-  if (cross.length) return { ok: false, source, problems: cross.map(describeProblem) };
+  const valid = parsed.success ? parsed.data : (salvage(ConfigSchema, raw) ?? {});
+  const schemaProblems = parsed.success
+    ? []
+    : parsed.error.issues
+        // An over-long string is reported once, by its length.
+        .filter((issue) => !oversized.some((p) => under(issue.path, p.path)))
+        .map((issue) => describeIssue(issue, raw, ConfigSchema));
+  const problems = [
+    ...envProblems,
+    ...oversized.map(describeProblem),
+    ...schemaProblems,
+    ...crossCheck(valid as Loose<Config>).map(describeProblem),
+    ...pathProblems(valid).map(describeProblem),
+  ];
+  if (problems.length > 0 || !parsed.success) return { ok: false, source, problems: [...new Set(problems)] };
   return { ok: true, config: deepFreeze(parsed.data), source };
 }
 
@@ -158,14 +171,6 @@ function readValueFile(
     return undefined;
   }
   return { value, from };
-}
-
-function describeIssue(issue: z.core.$ZodIssue): string {
-  let message = issue.message;
-  if (issue.code === 'unrecognized_keys') message = `unknown key(s): ${issue.keys.join(', ')}`;
-  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
-  if (issue.code === 'invalid_key') message = `invalid key: ${issue.issues[0]?.message ?? message}`;
-  return `${formatPath(issue.path)}: ${message}`;
 }
 
 function describeProblem(problem: ConfigProblem): string {

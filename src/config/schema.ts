@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '../db/pg-url.js';
 import { parseVerifierKey } from '../evidence/checkpoint.js';
+import { LOG_FORMATS } from '../shared/log-pretty.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
 import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
@@ -9,6 +10,13 @@ const digit = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0-9, * or #')
 const lang = z.string().regex(/^[a-z]{2}(_[A-Z]{2})?$/, 'must be a language code like "pl" or "en"');
 const name = z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, "_", "." or "-"');
 const seconds = (min: number, max: number) => z.number().min(min).max(max);
+
+/** /health, /ready and /metrics without a token, for Prometheus and probes; nothing else is served there. */
+const OpsListenerSchema = z.strictObject({
+  enabled: z.boolean().default(true),
+  host: z.string().default(DEFAULTS.apiHost),
+  port: z.number().int().min(0).max(65535).default(DEFAULTS.opsPort),
+});
 
 export const RouteSchema = z.strictObject({
   context: z.string().regex(/^[A-Za-z0-9_.-]+$/, 'must be a dialplan context name'),
@@ -56,6 +64,8 @@ const FlowSchema = z.strictObject({
     })
     .default({ default: 'pl', offered: ['pl'] }),
   prompts: PromptsSchema.default(PromptsSchema.parse({})),
+  /** Answer the channel before the notice (off: the prompts play as early media on an unanswered channel). */
+  answer: z.boolean().default(true),
   /** Whether a key press may cut the notice short. Off by default: the notice is heard in full. */
   noticeBargeIn: z.boolean().default(false),
   menu: z.record(digit, MenuEntrySchema),
@@ -110,10 +120,11 @@ export const ConfigSchema = z.strictObject({
       /** Names this instance in the evidence (which ConsentLine wrote an event). */
       instanceId: name.default('consentline-1'),
       logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+      logFormat: z.enum(LOG_FORMATS).default('auto'),
       /** Country code used to turn national caller numbers into E.164. */
       defaultCountryCode: z.string().regex(/^[0-9]{1,3}$/).default('48'),
     })
-    .default({ dataDir: DEFAULTS.dataDir, instanceId: 'consentline-1', logLevel: 'info', defaultCountryCode: '48' }),
+    .default({ dataDir: DEFAULTS.dataDir, instanceId: 'consentline-1', logLevel: 'info', logFormat: 'auto', defaultCountryCode: '48' }),
   ari: z
     .strictObject({
       url: z.url().default(DEFAULTS.ariUrl),
@@ -121,6 +132,9 @@ export const ConfigSchema = z.strictObject({
       password: secret.optional(),
       app: name.default(DEFAULTS.ariApp),
       requestTimeoutMs: z.number().int().min(100).max(60_000).default(3000),
+      /** Most HTTP connections to one Asterisk; with `httpSessionLimit` (Asterisk's http.conf `sessionlimit`) it keeps headroom. */
+      maxSockets: z.number().int().min(1).max(1000).default(64),
+      httpSessionLimit: z.number().int().min(1).max(100_000).default(100),
       /** Names this Asterisk server in the evidence. */
       server: name.default('asterisk-1'),
       /**
@@ -134,6 +148,8 @@ export const ConfigSchema = z.strictObject({
       username: DEFAULTS.ariUser,
       app: DEFAULTS.ariApp,
       requestTimeoutMs: 3000,
+      maxSockets: 64,
+      httpSessionLimit: 100,
       server: 'asterisk-1',
     }),
   database: z
@@ -176,8 +192,11 @@ export const ConfigSchema = z.strictObject({
     .strictObject({
       host: z.string().default(DEFAULTS.apiHost),
       port: z.number().int().min(0).max(65535).default(DEFAULTS.apiPort),
+      rateLimit: z.strictObject({ perMinute: z.number().int().min(1).max(1_000_000).default(600) }).default({ perMinute: 600 }),
+      ops: OpsListenerSchema.default(() => OpsListenerSchema.parse({})),
     })
-    .default({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort }),
+    .refine((a) => !a.ops.enabled || a.ops.port === 0 || a.ops.port !== a.port, { message: 'must differ from api.port', path: ['ops', 'port'] })
+    .default(() => ({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort, rateLimit: { perMinute: 600 }, ops: OpsListenerSchema.parse({}) })),
   controller: z
     .strictObject({ name: z.string().min(1), jurisdiction: z.string().default('PL'), contact: z.string().optional() })
     .default({ name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL' }),

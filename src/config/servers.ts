@@ -8,6 +8,7 @@ export interface AsteriskServer {
   readonly password: string | undefined;
   readonly app: string;
   readonly requestTimeoutMs: number;
+  readonly maxSockets: number;
 }
 
 /** The servers to connect to: `ari.servers` when listed, else the single server `ari` describes. */
@@ -21,6 +22,7 @@ export function asteriskServers(config: Pick<Config, 'ari'>): AsteriskServer[] {
     password: ('password' in s && s.password) || ari.password,
     app: ari.app,
     requestTimeoutMs: ari.requestTimeoutMs,
+    maxSockets: ari.maxSockets,
   }));
 }
 

@@ -6,6 +6,8 @@ export interface Accessor {
   readonly tokenId: string;
   readonly tokenName: string;
   readonly role: string;
+  /** The person the token was issued to; four eyes compares these (tokens without one: by token id). */
+  readonly subject?: string;
 }
 
 export interface AccessRecord {

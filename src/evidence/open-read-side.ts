@@ -8,6 +8,7 @@ import { SqliteCheckpointRepo, SqliteLedgerTree } from './checkpoint-sqlite.js';
 import type { EvidenceQueries } from './queries.js';
 import { PgEvidenceQueries } from './queries-pg.js';
 import { SqliteEvidenceQueries } from './queries-sqlite.js';
+import type { VerifyRangeOptions } from './verify.js';
 
 /** The API's read side of the evidence database, on either engine, with one owner closing it. */
 export interface ReadSide {
@@ -67,12 +68,15 @@ export async function openReadSide(target: DatabaseTarget, opts: OpenReadSideOpt
 }
 
 /** The checkpoint service on a read side: its tree, repo, chain verification and lock. */
-export function readSideCheckpoints(side: ReadSide, deps: { readonly signer: NoteSigner; readonly clock?: Clock }): CheckpointService {
+export function readSideCheckpoints(
+  side: ReadSide,
+  deps: { readonly signer: NoteSigner; readonly clock?: Clock; readonly onVerifyProgress?: VerifyRangeOptions['onProgress'] },
+): CheckpointService {
   return new CheckpointService({
     tree: side.tree,
     repo: side.checkpointRepo,
     signer: deps.signer,
-    verifyRange: (range) => side.queries.verifyLedger(range),
+    verifyRange: (range) => side.queries.verifyLedger(range, deps.onVerifyProgress ? { onProgress: deps.onVerifyProgress } : {}),
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     ...(side.checkpointLock === undefined ? {} : { lock: side.checkpointLock }),
   });

@@ -217,11 +217,11 @@ export class PgRetentionRepo implements RetentionRepo {
   }
 
   async requestRelease(id: string, by: Person, reason: string | null, now: string): Promise<boolean> {
-    return (await this.#count(SQL.holdRequest, [by.id, by.name, now, reason, id])) === 1;
+    return (await this.#count(SQL.holdRequest, [by.id, by.name, by.subject ?? null, now, reason, id])) === 1;
   }
 
   async approveRelease(id: string, by: Person, now: string): Promise<boolean> {
-    return (await this.#count(SQL.holdApprove, [by.id, by.name, now, id, by.id])) === 1;
+    return (await this.#count(SQL.holdApprove, [by.id, by.name, now, id, by.id, by.subject ?? by.id])) === 1;
   }
 
   async callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {

@@ -36,10 +36,11 @@ export const SQL = {
   holdGet: 'SELECT * FROM legal_holds WHERE id = ?',
   holdsActive: 'SELECT * FROM legal_holds WHERE released_at IS NULL ORDER BY set_at DESC, id LIMIT ?',
   holdsAll: 'SELECT * FROM legal_holds ORDER BY set_at DESC, id LIMIT ?',
-  holdRequest: `UPDATE legal_holds SET release_requested_by = ?, release_requested_by_name = ?, release_requested_at = ?, release_reason = ?
-    WHERE id = ? AND released_at IS NULL AND release_requested_by IS NULL`,
+  holdRequest: `UPDATE legal_holds SET release_requested_by = ?, release_requested_by_name = ?, release_requested_subject = ?, release_requested_at = ?,
+    release_reason = ? WHERE id = ? AND released_at IS NULL AND release_requested_by IS NULL`,
   holdApprove: `UPDATE legal_holds SET released_by = ?, released_by_name = ?, released_at = ?
-    WHERE id = ? AND released_at IS NULL AND release_requested_by IS NOT NULL AND release_requested_by <> ?`,
+    WHERE id = ? AND released_at IS NULL AND release_requested_by IS NOT NULL AND release_requested_by <> ?
+      AND (release_requested_subject IS NULL OR release_requested_subject <> ?)`,
   holdsOnCall: `SELECT h.id FROM legal_holds h JOIN calls c ON c.call_id = ?
     WHERE h.released_at IS NULL AND ((h.scope = 'call' AND h.target = c.call_id) OR (h.scope = 'flow' AND h.target = c.flow_id)
       OR (h.scope = 'caller' AND h.target = c.caller_lookup))

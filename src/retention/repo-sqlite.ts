@@ -189,11 +189,11 @@ export class SqliteRetentionRepo implements RetentionRepo {
   }
 
   async requestRelease(id: string, by: Person, reason: string | null, now: string): Promise<boolean> {
-    return this.#st.holdRequest.run(by.id, by.name, now, reason, id).changes === 1;
+    return this.#st.holdRequest.run(by.id, by.name, by.subject ?? null, now, reason, id).changes === 1;
   }
 
   async approveRelease(id: string, by: Person, now: string): Promise<boolean> {
-    return this.#st.holdApprove.run(by.id, by.name, now, id, by.id).changes === 1;
+    return this.#st.holdApprove.run(by.id, by.name, now, id, by.id, by.subject ?? by.id).changes === 1;
   }
 
   async callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {

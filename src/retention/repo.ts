@@ -14,6 +14,8 @@ export interface HoldRow {
   readonly release_requested_by: string | null;
   readonly release_requested_by_name: string | null;
   readonly release_requested_at: string | null;
+  /** The requester's person (migration 0045); null for requests made before. */
+  readonly release_requested_subject?: string | null;
   readonly release_reason: string | null;
   readonly released_by: string | null;
   readonly released_by_name: string | null;
@@ -75,7 +77,8 @@ export interface CallerCall {
 export type NewHold = Pick<HoldRow, 'id' | 'scope' | 'target' | 'reason' | 'set_by' | 'set_by_name' | 'set_at'>;
 export type NotDeleted = { readonly id: string; readonly state: 'locked' | 'failed' | 'pending'; readonly detail: string | null; readonly retainUntil?: string | null };
 export type PendingErasure = { readonly id: string; readonly call_id: string; readonly object_key: string | null; readonly version_id: string | null };
-export type Person = { readonly id: string; readonly name: string };
+/** A token (`id`, `name`) and the person it was issued to (`subject`; absent: the token is its own person). */
+export type Person = { readonly id: string; readonly name: string; readonly subject?: string };
 
 /** Named leases (`retention_leases`): one holder at a time, across instances. */
 export interface LeaseStore {
@@ -143,7 +146,7 @@ export interface HoldStore {
   holds(opts?: { active?: boolean; limit?: number }): Promise<HoldRow[]>;
   /** First half of a release. False when the hold is not active or a request is already pending. */
   requestRelease(id: string, by: Person, reason: string | null, now: string): Promise<boolean>;
-  /** Second half: only by a token other than the requester's; false otherwise or when already released. */
+  /** Second half: only by a token of another person than the requester; false otherwise or when already released. */
   approveRelease(id: string, by: Person, now: string): Promise<boolean>;
   /** The calls a hold covers now (for the ledger event, capped). */
   callsCoveredBy(scope: HoldScope, target: string, limit?: number): Promise<string[]>;

@@ -12,10 +12,11 @@ import type { Logger } from '../shared/log.js';
 import { exportCall, type AccessExport, type ExportLang } from './access.js';
 import { signErasureCertificate, type ErasureCertificate } from './certificate.js';
 import { RecordingDeleter } from './deleter.js';
+import { UnknownHoldTargetError } from './hold-errors.js';
 import { HoldMirror, type MirrorReport } from './hold-mirror.js';
 import type { Policies } from './policy.js';
-import type { Candidate, HoldRow, HoldScope, RetentionRepo } from './repo.js';
-import { emptyRecordingsOutcome, Lease, LEASE_NAME, LeaseLostError, removeRecordings, RetentionSweeper, type SweepHooks, type SweepReport } from './sweep.js';
+import type { Candidate, HoldRow, HoldScope, Person, RetentionRepo } from './repo.js';
+import { emptyRecordingsOutcome, Lease, LEASE_NAME, LeaseLostError, removeRecordings, RetentionSweeper, type SweepHooks, type SweepProgress, type SweepReport } from './sweep.js';
 
 export interface RetentionOptions {
   readonly batchSize: number;
@@ -63,6 +64,8 @@ export interface HoldView {
   readonly released: { readonly tokenId: string; readonly name: string; readonly at: string } | null;
 }
 
+const person = (by: Accessor): Person => ({ id: by.tokenId, name: by.tokenName, ...(by.subject === undefined ? {} : { subject: by.subject }) });
+
 export function holdView(h: HoldRow): HoldView {
   return {
     id: h.id,
@@ -88,7 +91,7 @@ export type ReleaseResult =
   | { readonly status: 'not_found' }
   | { readonly status: 'not_active'; readonly hold: HoldView }
   /** The approving token is the one that asked: four eyes need a second DPO. */
-  | { readonly status: 'same_token'; readonly hold: HoldView };
+  | { readonly status: 'same_person'; readonly hold: HoldView; readonly person: string };
 
 export type ErasureResult =
   | { readonly status: 'done'; readonly certificate: ErasureCertificate }
@@ -142,7 +145,7 @@ export class RetentionService {
    * One sweep now. `busy` when another run (here or on another instance) holds the lease. A real
    * run first copies the legal holds onto the stored objects (see {@link mirrorHolds}).
    */
-  async sweep(opts: { dryRun?: boolean } = {}): Promise<SweepReport> {
+  async sweep(opts: { dryRun?: boolean; onProgress?: SweepProgress } = {}): Promise<SweepReport> {
     if (!opts.dryRun) await this.mirrorHolds();
     return this.#sweeper.run(opts);
   }
@@ -187,6 +190,7 @@ export class RetentionService {
     const scopeTarget = target.scope === 'call' ? target.callId : target.scope === 'flow' ? target.flowId : lookupKey(d.pepper, target.e164);
     const at = new Date(d.clock.now()).toISOString();
     const covered = await d.repo.callsCoveredBy(target.scope, scopeTarget);
+    if (target.scope === 'call' && covered.length === 0) throw new UnknownHoldTargetError(target.callId);
     // The ledger first: a hold that is not in the evidence does not exist.
     await d.evidence.append({
       callId: target.scope === 'call' ? target.callId : null,
@@ -229,11 +233,15 @@ export class RetentionService {
     if (h.released_at !== null) return { status: 'not_active', hold: holdView(h) };
     const now = new Date(d.clock.now()).toISOString();
     if (h.release_requested_by === null) {
-      if (!(await d.repo.requestRelease(id, { id: by.tokenId, name: by.tokenName }, reason, now))) return this.releaseHold(id, by, reason);
+      if (!(await d.repo.requestRelease(id, person(by), reason, now))) return this.releaseHold(id, by, reason);
       d.log.info({ holdId: id, tokenId: by.tokenId }, 'legal hold release requested; waiting for a second DPO');
       return { status: 'requested', hold: holdView((await d.repo.hold(id))!) };
     }
-    if (h.release_requested_by === by.tokenId) return { status: 'same_token', hold: holdView(h) };
+    // Four eyes are two persons: a second token of the one who asked does not count.
+    const asker = h.release_requested_subject ?? null;
+    if (h.release_requested_by === by.tokenId || (asker !== null && asker === (by.subject ?? by.tokenId))) {
+      return { status: 'same_person', hold: holdView(h), person: asker ?? h.release_requested_by_name ?? h.release_requested_by };
+    }
     const ev = await d.evidence.append({
       callId: h.scope === 'call' ? h.target : null,
       kind: 'hold.released',
@@ -245,13 +253,15 @@ export class RetentionService {
         ...(h.scope === 'flow' ? { flowId: h.target } : {}),
         requestedBy: h.release_requested_by,
         requestedByName: h.release_requested_by_name ?? '',
+        ...(asker === null ? {} : { requestedBySubject: asker }),
         requestedAt: h.release_requested_at ?? '',
         approvedBy: by.tokenId,
         approvedByName: by.tokenName,
+        ...(by.subject === undefined ? {} : { approvedBySubject: by.subject }),
         reason: h.release_reason ?? reason ?? '',
       },
     });
-    if (!(await d.repo.approveRelease(id, { id: by.tokenId, name: by.tokenName }, now))) {
+    if (!(await d.repo.approveRelease(id, person(by), now))) {
       // Raced with another approval: the ledger event stands for the one release that happened.
       return { status: 'not_active', hold: holdView((await d.repo.hold(id))!) };
     }

@@ -282,10 +282,13 @@ export interface SweeperDeps extends RemoverDeps {
  * personal data behind calls past their evidence retention is erased (the chained events stay).
  * One run at a time across instances (a lease row); resumable after a crash.
  */
+/** How far a run is: candidates looked at so far in each phase (the total is not known ahead). */
+export type SweepProgress = (p: { readonly phase: 'recordings' | 'evidence'; readonly done: number }) => void;
+
 export class RetentionSweeper {
   constructor(private readonly d: SweeperDeps) {}
 
-  async run(opts: { dryRun?: boolean } = {}): Promise<SweepReport> {
+  async run(opts: { dryRun?: boolean; onProgress?: SweepProgress } = {}): Promise<SweepReport> {
     const d = this.d;
     const runId = randomUUID();
     const startNow = d.clock.now();
@@ -314,6 +317,7 @@ export class RetentionSweeper {
         recordings.resumed += left.length;
         recordings.due += left.length;
         await removeRecordings(d, left, { reasonFor: (c) => c.mark_reason ?? 'retention', runId, lease, out: recordings });
+        opts.onProgress?.({ phase: 'recordings', done: recordings.due });
       }
       // 2. Recordings due now.
       let after = '';
@@ -328,6 +332,7 @@ export class RetentionSweeper {
           lease,
           out: recordings,
         });
+        opts.onProgress?.({ phase: 'recordings', done: recordings.due });
       }
       // 3. Caller data behind evidence past its retention.
       after = '';
@@ -357,6 +362,7 @@ export class RetentionSweeper {
         );
         await d.repo.eraseCallSubjects(free.map((c) => c.call_id));
         evidence.erased += free.length;
+        opts.onProgress?.({ phase: 'evidence', done: evidence.due });
       }
     } catch (err) {
       if (!(err instanceof LeaseLostError)) throw err;

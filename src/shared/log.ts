@@ -1,4 +1,5 @@
 import { pino, type Logger, type DestinationStream } from 'pino';
+import { prettyStream, resolveLogFormat, type LogFormat } from './log-pretty.js';
 
 export type { Logger };
 
@@ -26,10 +27,16 @@ export const REDACT_PATHS = [
   'req.headers.authorization',
 ];
 
+/**
+ * The service's logger. Without a destination it writes to stdout, pretty on a terminal and
+ * JSON otherwise (`format`, `CONSENTLINE_LOG_FORMAT`); with one, JSON unless `format` says pretty.
+ */
 export function createLogger(
-  opts: { level?: string; name?: string } = {},
+  opts: { level?: string; name?: string; format?: LogFormat } = {},
   destination?: DestinationStream,
 ): Logger {
+  const format = resolveLogFormat(opts.format, destination ? {} : process.env, destination ? false : Boolean(process.stdout.isTTY));
+  const out = format === 'pretty' ? prettyStream((destination as NodeJS.WritableStream | undefined) ?? process.stdout, !destination && Boolean(process.stdout.isTTY)) : destination;
   return pino(
     {
       name: opts.name ?? 'consentline',
@@ -37,6 +44,6 @@ export function createLogger(
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       base: { pid: process.pid },
     },
-    destination,
+    out,
   );
 }

@@ -13,6 +13,8 @@ export function createMetrics() {
     /** Per Asterisk server (names from the config): whether its ARI events link is up. */
     ariConnected: (): Record<string, boolean> => ({}),
     amiConnected: (): boolean => false,
+    /** Per Asterisk server: channels its Stasis application holds, as Asterisk says (null: could not ask). */
+    stasisChannels: async (): Promise<Record<string, number | null>> => ({}),
     uploadQueueDepth: (): number => 0,
     uploadOldestAgeSeconds: (): number => 0,
     /**
@@ -41,6 +43,17 @@ export function createMetrics() {
       registers: [registry],
       collect() {
         this.set(probes.activeCalls());
+      },
+    }),
+    stasisChannels: new Gauge({
+      name: 'consentline_asterisk_stasis_channels',
+      help: 'Channels in the Stasis application as Asterisk reports them (GET /applications/{app}) at scrape time; compare with consentline_active_calls',
+      labelNames: ['server'] as const,
+      registers: [registry],
+      async collect() {
+        const counts = await probes.stasisChannels();
+        this.reset();
+        for (const [server, n] of Object.entries(counts)) if (n !== null) this.set({ server }, n);
       },
     }),
     stepSeconds: new Histogram({

@@ -2,7 +2,7 @@ import type { FlowConfig } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import type { AriAppEvents, AriPort, ChannelEvent, ChannelInfo } from './ari/port.js';
 import { CallSession, type SessionDeps, type SessionEnd } from './call-session.js';
-import { flowSelector } from './flow-select.js';
+import { flowSelector, type FlowSelection } from './flow-select.js';
 
 /** How long a listed channel may wait for its StasisStart before it counts as an orphan. */
 const ORPHAN_GRACE_MS = 500;
@@ -19,7 +19,8 @@ export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
  */
 export class CallManager implements AriAppEvents {
   readonly #sessions = new Map<string, CallSession>();
-  readonly #selectFlow: (did: string) => FlowConfig;
+  readonly #selectFlow: (stasisArgs: readonly string[], exten: string) => FlowSelection;
+  #warnedNoDid = false;
   readonly #log: Logger;
   readonly #running = new Set<Promise<unknown>>();
   #stopping = false;
@@ -96,8 +97,17 @@ export class CallManager implements AriAppEvents {
   }
 
   #start(channel: ChannelInfo, run: (s: CallSession) => Promise<SessionEnd>): void {
-    const did = channel.args[0] || channel.dialedExten;
-    const session = new CallSession(channel, this.#selectFlow(did), { ...this.d, ops: this.d.ari });
+    const selection = this.#selectFlow(channel.args, channel.dialedExten);
+    const { did, didFrom, reason } = selection;
+    this.#log.info({ channel: channel.id, did, didFrom, flow: selection.flow.id, flowSelection: reason }, 'call entered: flow chosen');
+    if (reason === 'default_no_did' && !this.#warnedNoDid) {
+      this.#warnedNoDid = true;
+      this.#log.warn(
+        { channel: channel.id, exten: channel.dialedExten },
+        'no called number reached ConsentLine, so every such call takes the default flow: the dialplan should run Stasis(<app>,${EXTEN}) with the DID as first argument',
+      );
+    }
+    const session = new CallSession(channel, selection, { ...this.d, ops: this.d.ari });
     this.#sessions.set(channel.id, session);
     this.#track(
       run(session)

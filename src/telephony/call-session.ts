@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowConfig, Route } from '../config/schema.js';
-import { CHANNEL_VARS } from '../config/defaults.js';
 import type { EvidenceWriter } from '../evidence/store.js';
-import { EvidenceError } from '../evidence/errors.js';
 import type { JsonValue, SubjectRecord } from '../evidence/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import { AriRequestError, type ChannelInfo, type ChannelOps } from './ari/port.js';
 import { ChannelEventQueue } from './channel-events.js';
 import { ChannelPrompter } from './channel-prompter.js';
+import { answerIfAsked, faultReason, setConsentVars, type AnswerState } from './session-channel.js';
+import type { FlowSelection } from './flow-select.js';
 import { runFlow } from './flow/machine.js';
 import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
 import type { PromptLookup } from './prompter.js';
@@ -49,13 +49,15 @@ export class CallSession {
   #abort: ((end: FlowEnd) => void) | null = null;
   #abortReason: string | null = null;
   readonly #log: Logger;
+  readonly flow: FlowConfig;
 
   constructor(
     readonly channel: ChannelInfo,
-    readonly flow: FlowConfig,
+    readonly selection: FlowSelection,
     private readonly d: SessionDeps,
   ) {
-    this.#log = d.log.child({ callId: this.callId, channel: channel.id, flow: flow.id });
+    this.flow = selection.flow;
+    this.#log = d.log.child({ callId: this.callId, channel: channel.id, flow: this.flow.id });
   }
 
   get finished(): boolean {
@@ -67,16 +69,17 @@ export class CallSession {
       ? this.channel.language
       : this.flow.languages.default;
     const subject = this.d.subjectFor(this.channel.callerNumber);
+    const answered = await answerIfAsked(this.d.ops, this.channel, this.flow.answer, this.#step);
     // `call.started` is queued first, so it precedes every later event of the call in the
     // chain. The first prompt starts while it commits (keeping the fsync off the caller's
     // critical path); no step ends and no outcome is recorded before it is durable, and a
     // failed write sends the call to the fallback route at once.
-    const opened = this.#open(lang, subject);
+    const opened = this.#open(lang, subject, answered.state);
     opened.catch((err: unknown) => {
       this.#log.error({ err }, 'evidence store refused call.started');
       this.abort('evidence_unavailable');
     });
-    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.#did()) ?? false, opened);
+    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.selection.did) ?? false, opened);
     const limitMs = this.flow.timeouts.callSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeLimit = new Promise<FlowEnd>((resolve) => {
@@ -84,17 +87,19 @@ export class CallSession {
       timer = setTimeout(() => resolve({ outcome: 'failed', step: this.#step, reason: 'call_time_limit' }), limitMs);
     });
     if (this.#abortReason) this.abort(this.#abortReason);
-    let fault: unknown;
+    let fault: unknown = answered.fault;
     let stepStartedAt = 0;
     const started = (s: StepName) => {
       this.#step = s;
       stepStartedAt = this.d.clock.now();
     };
     const done = (s: StepName) => this.d.onStepTimed?.(s, (this.d.clock.now() - stepStartedAt) / 1000);
-    const flowRun = runFlow(ctx, started, done).catch((err: unknown): FlowEnd => {
-      fault = err;
-      return { outcome: 'failed', step: this.#step, reason: faultReason(err) };
-    });
+    const flowRun = answered.end
+      ? Promise.resolve(answered.end)
+      : runFlow(ctx, started, done).catch((err: unknown): FlowEnd => {
+          fault = err;
+          return { outcome: 'failed', step: this.#step, reason: faultReason(err) };
+        });
     const end = await Promise.race([flowRun, timeLimit]);
     clearTimeout(timer);
     // The last word in the ledger must follow call.started; if that never committed, the
@@ -120,7 +125,7 @@ export class CallSession {
     return this.#finish({ outcome: 'failed', step: 'language', reason }, lang);
   }
 
-  async #open(lang: string, subject: SubjectRecord | null): Promise<void> {
+  async #open(lang: string, subject: SubjectRecord | null, answer?: AnswerState): Promise<void> {
     const at = new Date(this.d.clock.now()).toISOString();
     await this.d.evidence.append(
       {
@@ -130,7 +135,10 @@ export class CallSession {
         data: {
           flowId: this.flow.id,
           legalBasis: this.flow.legalBasis,
-          did: this.#did(),
+          did: this.selection.did,
+          flowSelection: this.selection.reason,
+          didFrom: this.selection.didFrom,
+          ...(answer ? { answer } : {}),
           channelId: this.channel.id,
           server: this.d.server,
           instance: this.d.instance,
@@ -144,17 +152,13 @@ export class CallSession {
           callId: this.callId,
           startedAt: at,
           flowId: this.flow.id,
-          did: this.#did(),
+          did: this.selection.did,
           legalBasis: this.flow.legalBasis,
           server: this.d.server,
           language: lang,
         },
       },
     );
-  }
-
-  #did(): string {
-    return this.channel.args[0] || this.channel.dialedExten;
   }
 
   #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {
@@ -223,7 +227,7 @@ export class CallSession {
     }
     try {
       const route = this.#route(end.route);
-      await this.#setVars(end.recording ? 'yes' : 'no', end.marketing, lang);
+      await setConsentVars(this.d.ops, this.channel.id, { id: this.callId, recording: end.recording ? 'yes' : 'no', marketing: end.marketing, lang });
       await this.#record(
         'call.continued',
         { outcome: end.outcome, route: end.route, recording: end.recording ? 'yes' : 'no', marketing: end.marketing, lang },
@@ -253,7 +257,7 @@ export class CallSession {
       { outcome: 'failed', recording: 'no', marketing: 'none', endedAt },
     );
     try {
-      await this.#setVars('no', 'none', lang);
+      await setConsentVars(this.d.ops, this.channel.id, { id: this.callId, recording: 'no', marketing: 'none', lang });
     } catch (err) {
       this.#log.warn({ err }, 'could not set channel variables on fail-over; the fallback route never records');
     }
@@ -272,27 +276,9 @@ export class CallSession {
     }
   }
 
-  async #setVars(recording: 'yes' | 'no', marketing: string, lang: string): Promise<void> {
-    const { ops } = this.d;
-    const id = this.channel.id;
-    // CONSENT_RECORDING goes last: a partial failure leaves it unset, which the dialplan reads as "no".
-    await Promise.all([
-      ops.setVariable(id, CHANNEL_VARS.consentId, this.callId),
-      ops.setVariable(id, CHANNEL_VARS.marketing, marketing),
-      ops.setVariable(id, CHANNEL_VARS.language, lang),
-    ]);
-    await ops.setVariable(id, CHANNEL_VARS.recording, recording);
-  }
-
   #route(name: string): Route {
     const route = this.d.routes[name];
     if (!route) throw new Error(`unknown route ${name}`);
     return route;
   }
-}
-
-function faultReason(err: unknown): string {
-  if (err instanceof AriRequestError) return err.status ? `ari_http_${err.status}` : 'ari_unreachable';
-  if (err instanceof EvidenceError) return 'evidence_unavailable';
-  return 'internal_error';
 }

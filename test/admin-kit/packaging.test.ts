@@ -49,6 +49,13 @@ describe('Dockerfile', () => {
     expect(one('ENV').join(' ')).toContain('CONSENTLINE_DATA_DIR=/var/lib/consentline');
   });
 
+  it('puts the CLI on the PATH as `consentline`, and its usage comment passes secrets as _FILE, never -e NAME=value', () => {
+    expect(one('RUN').some((r) => r.includes('/usr/local/bin/consentline') && r.includes('node /app/dist/cli/main.js'))).toBe(true);
+    const header = readFileSync(join(root, 'Dockerfile'), 'utf8').split(/\r?\n/).filter((l) => l.startsWith('#')).join('\n');
+    expect(header).not.toMatch(/-e CONSENTLINE_(ARI_PASSWORD|PEPPER|AMI_SECRET|DATABASE_URL)=/);
+    expect(header).toContain('-e CONSENTLINE_ARI_PASSWORD_FILE=/run/secrets/ari-password');
+  });
+
   it('.dockerignore keeps secrets, data and node_modules out of the build context', () => {
     const ignore = readFileSync(join(root, '.dockerignore'), 'utf8').split(/\r?\n/);
     for (const p of ['node_modules', 'data', '.git', 'consentline.yaml', '.env', '*.key']) expect(ignore).toContain(p);

@@ -136,7 +136,7 @@ function transcriptResponses(entries: TranscriptEntry[]): AmiPacket[] {
   return entries.flatMap((e) => (e.kind === 'ami' && 'Response' in e.event ? [transcriptPairs(e.event)] : []));
 }
 
-test('the Asterisk transcripts are there (../shared/asterisk-transcripts)', () => {
+test('the Asterisk transcripts are there (test/fixtures/asterisk-transcripts)', () => {
   expect(haveTranscripts, `missing ${TRANSCRIPTS_DIR}`).toBe(true);
 });
 

@@ -6,11 +6,11 @@ import { createLogger, type Logger } from '../../src/shared/log.js';
 import { encodePacket, headerOf, PacketReader, type AmiPacket, type AmiPair } from '../emulators/ami/index.js';
 
 /**
- * The Asterisk transcripts live beside the repository (../shared, the shared design inputs,
- * there in CI too). The conformance tests read them at run time and fail when they are missing.
+ * The transcripts recorded from a real Asterisk 22.10.1, kept in the repository (origin:
+ * test/fixtures/README.md). The conformance tests read them at run time and fail when they are missing.
  */
 export const TRANSCRIPTS_DIR =
-  process.env.ASTERISK_TRANSCRIPTS_DIR ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../../shared/asterisk-transcripts');
+  process.env.ASTERISK_TRANSCRIPTS_DIR ?? path.resolve(path.dirname(new URL(import.meta.url).pathname), '../fixtures/asterisk-transcripts');
 export const haveTranscripts = existsSync(TRANSCRIPTS_DIR);
 
 export type TranscriptEntry =

@@ -45,6 +45,20 @@ describe('API authentication and hardening', () => {
     expect(t.logs.some((l) => l.event === 'auth_refused' && l.needed === 'admin')).toBe(true);
   });
 
+  it('a 403 names the role the route needs and the role the token holds', async () => {
+    const t = await testApp({
+      routes: [(app) => void app.get('/dpo-thing', { config: { role: 'dpo' } }, async () => ({ ok: true }))],
+    });
+    close = () => t.app.close();
+    const r = await t.app.inject({ url: '/dpo-thing', headers: { authorization: `Bearer ${await t.issue('auditor')}` } });
+    expect(r.statusCode).toBe(403);
+    expect(r.json()).toEqual({
+      error: 'forbidden',
+      message: 'this route needs the dpo role (your token: auditor)',
+      details: { needed: 'dpo', held: 'auditor' },
+    });
+  });
+
   it('rate limit per token answers 429 without internals', async () => {
     const t = await testApp({ rateLimitPerMinute: 3 });
     close = () => t.app.close();

@@ -112,20 +112,27 @@ describe('consentline bundle verify', () => {
 describe('consentline token and checkpoint', () => {
   it('creates (printing the token once), lists and revokes tokens', async () => {
     const db = ['--db', t.path];
-    const created = await cli(['token', 'create', '--role', 'dpo', '--name', 'IOD Jan', ...db]);
+    const noSubject = await cli(['token', 'create', '--role', 'dpo', '--name', 'IOD Jan', ...db]);
+    expect(noSubject.code).toBe(2);
+    expect(noSubject.err).toMatch(/--subject <person> is required for a dpo token/);
+    const created = await cli(['token', 'create', '--role', 'dpo', '--name', 'IOD Jan', '--subject', 'jan.kowalski', ...db]);
     expect(created.code, created.err).toBe(0);
     const token = created.out.trim();
     expect(token).toMatch(/^clt_[A-Za-z0-9_-]{43}$/);
     const info = await t.tokens.authenticate(token);
-    expect(info).toMatchObject({ role: 'dpo', name: 'IOD Jan' });
+    expect(info).toMatchObject({ role: 'dpo', name: 'IOD Jan', subject: 'jan.kowalski' });
+    expect(created.err).toContain('issued to jan.kowalski');
+    const auditor = await cli(['token', 'create', '--role', 'auditor', '--name', 'monitoring', ...db]);
+    expect(await t.tokens.authenticate(auditor.out.trim())).toMatchObject({ role: 'auditor', subject: 'monitoring' });
     const list = await cli(['token', 'list', ...db]);
     expect(list.out).toContain(info!.id);
+    expect(list.out).toContain('IOD Jan (jan.kowalski)');
     expect(list.out).not.toContain(token);
     expect((await cli(['token', 'revoke', info!.id, ...db])).code).toBe(0);
     expect(await t.tokens.authenticate(token)).toBeNull();
     expect((await cli(['token', 'revoke', info!.id, ...db])).code).toBe(1);
     expect((await cli(['token', 'create', '--role', 'root', '--name', 'x', ...db])).code).toBe(2);
-    expect((await cli(['token', 'list', '--db', join(t.dir, 'missing.sqlite')])).code).toBe(3);
+    expect((await cli(['token', 'list', '--db', join(t.dir, 'missing.sqlite')])).code).toBe(1);
   });
 
   it('signs a checkpoint from the command line with a key file', async () => {

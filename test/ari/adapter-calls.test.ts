@@ -41,6 +41,7 @@ describe('AriAdapter commands through a live ARI link', () => {
         dialedExten: '221',
         language: 'pl',
         args: ['inbound'],
+        state: 'Ring',
       },
     });
     expect(ari.connected).toBe(true);

@@ -106,14 +106,19 @@ describe('AriAdapter link: connect, drop, reconnect', () => {
     expect(rec.log.filter((r) => r.kind === 'connected')).toHaveLength(2);
   });
 
-  it('with wrong credentials keeps retrying without crashing', async () => {
+  it('with wrong credentials keeps retrying without crashing, and says the credentials are wrong (not "not reachable")', async () => {
     const emu = await AriEmulator.start({ password: 'right' });
     cleanups.push(() => emu.close());
-    const { ari, lines } = adapter(emu.url, { password: 'wrong' });
+    const { ari, lines } = adapter(emu.url, { password: 'Secr3t-4711' });
     void ari.start(recordApp().events);
-    await until(() => lines.filter((l) => l.msg === 'ARI: Asterisk not reachable, retrying').length >= 2, 'two attempts');
+    const rejected = () => lines.filter((l) => String(l.msg).startsWith('ARI: wrong credentials'));
+    await until(() => rejected().length >= 2, 'two attempts');
     expect(ari.connected).toBe(false);
-    expect(String(lines.find((l) => l.msg === 'ARI: Asterisk not reachable, retrying')?.err)).toContain('401');
+    expect(lines.some((l) => l.msg === 'ARI: Asterisk not reachable, retrying')).toBe(false);
+    expect(rejected()[0]).toMatchObject({ level: 50, username: 'asterisk', err: expect.stringContaining('401') });
+    expect(String(rejected()[0]!.msg)).toContain('username/password');
+    // The password itself never reaches the log.
+    expect(JSON.stringify(lines)).not.toContain('Secr3t-4711');
   });
 
   it('close() while connecting stops the loop', async () => {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { AriEmulator } from '../emulators/ari/emulator.js';
-import { sharedDir } from './shared-docs.js';
+import { fixtureDir } from './shared-docs.js';
 
 type Entry =
   | { kind: 'rest'; request: string; status: number; contentType: string; body: unknown }
@@ -70,7 +70,7 @@ describe('emulator replays the Asterisk 22 transcripts', () => {
   });
 
   it.each(FILES)('transcript %s', async (prefix) => {
-    const dir = sharedDir('asterisk-transcripts');
+    const dir = fixtureDir('asterisk-transcripts');
     const file = readdirMatch(dir, prefix);
     const transcript = (JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as { transcript: Entry[] }).transcript;
     const expected = transcript.filter((e): e is Extract<Entry, { kind: 'ari' }> => e.kind === 'ari').map((e) => e.event);

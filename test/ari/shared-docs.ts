@@ -3,12 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-/** Read-only inputs beside the repository (always present in CI). */
-export const SHARED = path.resolve(repoRoot, '../shared');
+/** Asterisk 22.10.1 reference data kept in the repository (origin: test/fixtures/README.md). */
+export const FIXTURES = path.resolve(repoRoot, 'test/fixtures');
 
-export function sharedDir(name: string): string {
-  const dir = path.join(SHARED, name);
-  if (!existsSync(dir)) throw new Error(`missing ${dir}: the ARI reference inputs must sit beside the repository`);
+export function fixtureDir(name: 'asterisk-transcripts' | 'ari-api-docs'): string {
+  const dir = path.join(FIXTURES, name);
+  if (!existsSync(dir)) throw new Error(`missing ${dir}: the Asterisk reference fixtures are part of the repository`);
   return dir;
 }
 
@@ -46,7 +46,7 @@ interface RawDoc {
 
 /** Asterisk's own Swagger 1.1 definitions of ARI. */
 export function loadAriDocs(): AriDocs {
-  const dir = sharedDir('asterisk-ari-api-docs');
+  const dir = fixtureDir('ari-api-docs');
   const operations: DocOperation[] = [];
   const models = new Map<string, Record<string, string>>();
   for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') && f !== 'resources.json')) {

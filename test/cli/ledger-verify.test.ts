@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { seed, openTestStore, tamper, tempDbPath } from '../evidence/helpers.js';
-import { cli } from './helpers.js';
+import { cli, fakeTty } from './helpers.js';
 
 async function ledger(n: number): Promise<string> {
   const path = tempDbPath();
@@ -41,18 +41,21 @@ describe('consentline ledger verify', () => {
     await Promise.all(Array.from({ length: 25_000 }, (_, i) => store.append({ callId: null, kind: 'access.logged', data: { i } })));
     await store.close();
     let t = 0;
-    const r = await cli(['ledger', 'verify', '--db', path], {}, () => (t += 2_000));
+    const tty = fakeTty();
+    const r = await cli(['ledger', 'verify', '--db', path], {}, () => (t += 2_000), tty);
     expect(r.code).toBe(0);
-    expect(r.err).toMatch(/verifying… seq 10000 of 25000, 10000 events checked/);
-    expect(r.err).toMatch(/seq 20000 of 25000/);
+    expect(tty.text()).toMatch(/\rverifying: events 10,000\/25,000 \(40%\) {2}\d[\d,]*\/s {2}ETA \d+s/);
+    expect(tty.text()).toMatch(/\rverifying: events 20,000\/25,000 \(80%\)/);
+    expect(tty.text()).toMatch(/\rverifying: events 25,000\/25,000 \(100%\) {2}[\d,]+\/s {2}in \d+s *\n$/);
+    expect(r.err).toBe('');
   });
 
-  it('exits 2 on bad options and 3 when the database is missing', async () => {
+  it('exits 2 on bad options and 1 when the database is missing (not found)', async () => {
     expect((await cli(['ledger', 'verify', '--from', 'x'])).code).toBe(2);
     expect((await cli(['ledger', 'verify', '--from', '5', '--to', '2'])).code).toBe(2);
     expect((await cli(['ledger', 'verify', '--nope'])).code).toBe(2);
     const r = await cli(['ledger', 'verify', '--db', '/nonexistent/ledger.sqlite']);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(1);
     expect(r.err).toBe('error DB_NOT_FOUND: database file /nonexistent/ledger.sqlite does not exist');
   });
 });

@@ -45,7 +45,7 @@ describe('a changed migration', () => {
     const err = await openSqliteEvidenceStore({ path, migrationsDir: dir }).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: 'MIGRATION_CHECKSUM_MISMATCH' });
 
-    // The CLI shows such errors as `error CODE: message` with exit 3.
+    // The CLI shows such errors as `error CODE: message` with exit 1 (the operation failed).
     const { dispatch } = await import('../../src/cli/dispatch.js');
     const lines: string[] = [];
     const failing = {
@@ -55,7 +55,7 @@ describe('a changed migration', () => {
       run: () => Promise.reject(err),
     };
     const code = await dispatch(['boom'], { out: () => {}, err: (l) => lines.push(l), env: {}, now: () => 0 }, [failing]);
-    expect(code).toBe(3);
+    expect(code).toBe(1);
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^error MIGRATION_CHECKSUM_MISMATCH: migration 0001_ledger\.sql changed after it was applied/);
     expect(lines[0]).not.toContain('    at ');

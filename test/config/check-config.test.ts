@@ -17,12 +17,12 @@ describe('consentline check-config', () => {
     expect(t.out[0]).toMatch(/consentline\.example\.yaml: OK — 2 flow\(s\)/);
   });
 
-  it('lists every problem by path and exits 1', async () => {
+  it('lists every problem by path and exits 78 (configuration)', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cl-check-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'routes: {}\nflows:\n  - id: a\n    default: true\n    legalBasis: consent_by_conduct\n    menu: { "9": { action: objection }, "8": { action: clause }, "2": { action: route, route: sales } }\n    defaultRoute: x\n    fallbackRoute: y\n');
     const t = io();
-    expect(await checkConfig.run([file], t.io)).toBe(1);
+    expect(await checkConfig.run([file], t.io)).toBe(78);
     expect(t.err).toEqual([
       `${file}: 3 problem(s):`,
       '  - flows[0].defaultRoute: unknown route "x"',
@@ -39,7 +39,7 @@ describe('consentline check-config', () => {
       'routes: { a: { context: c, extension: s } }\nflows:\n  - id: a\n    default: true\n    legalBasis: consent_by_conduct\n    languages: { default: pl, offered: [pl, de] }\n    prompts: { notice: no-such-notice }\n    menu: { "9": { action: objection }, "8": { action: clause } }\n    defaultRoute: a\n    fallbackRoute: a\n',
     );
     const t = io();
-    expect(await checkConfig.run([file], t.io)).toBe(1);
+    expect(await checkConfig.run([file], t.io)).toBe(78);
     const all = t.err.join('\n');
     expect(all).toContain('flows[0].prompts.notice: prompt "no-such-notice" has no audio for language "pl"');
     expect(all).toContain('flows[0].prompts.menu: prompt "menu" has no audio for language "de"');

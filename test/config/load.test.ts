@@ -1,33 +1,12 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { ConfigSchema } from '../../src/config/schema.js';
 import { asteriskServers } from '../../src/config/servers.js';
+import { GOOD, configFiles } from './config-files.js';
 
-const dir = mkdtempSync(join(tmpdir(), 'cl-config-'));
-let n = 0;
-function file(text: string): string {
-  const path = join(dir, `c${++n}.yaml`);
-  writeFileSync(path, text);
-  return path;
-}
-
-const GOOD = `
-routes:
-  agents: { context: consentline-after, extension: agents }
-  fallback: { context: consentline-fallback, extension: s }
-flows:
-  - id: hotline
-    default: true
-    legalBasis: consent_by_conduct
-    menu:
-      "1": { action: route, route: agents }
-      "8": { action: clause }
-      "9": { action: objection }
-    defaultRoute: agents
-    fallbackRoute: fallback
-`;
+const file = configFiles('cl-config-');
 
 describe('config loading', () => {
   it('no file at the default path → the built-in config', () => {
@@ -38,7 +17,7 @@ describe('config loading', () => {
   });
 
   it('a file asked for by name that does not exist is an error, not the defaults', () => {
-    const r = loadConfig({ path: join(dir, 'missing.yaml'), env: {} });
+    const r = loadConfig({ path: file('').replace(/\.yaml$/, '-missing.yaml'), env: {} });
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.problems[0]).toMatch(/cannot read \(ENOENT\)/);
   });
@@ -99,7 +78,7 @@ describe('config loading', () => {
     const r = loadConfig({ path: file('flows: [\n  - id: x\n   bad'), env: {} });
     expect(r.ok).toBe(false);
     if (!r.ok) {
-      expect(r.problems[0]).toMatch(/c\d+\.yaml: YAML: /);
+      expect(r.problems[0]).toMatch(/c\d+\.yaml:\d+:\d+: YAML: /);
       expect(r.problems.join()).not.toMatch(/at .*\.js:\d+/);
     }
   });
@@ -131,8 +110,8 @@ ari:
     });
     if (!r.ok) throw new Error(r.problems.join('\n'));
     expect(asteriskServers(r.config)).toEqual([
-      { name: 'pbx-waw', url: 'http://10.0.0.5:8088', username: 'consentline', password: 'shared-secret', app: 'consentline', requestTimeoutMs: 3000 },
-      { name: 'pbx-krk', url: 'http://10.0.1.5:8088', username: 'cl-krk', password: 'krk-secret', app: 'consentline', requestTimeoutMs: 3000 },
+      { name: 'pbx-waw', url: 'http://10.0.0.5:8088', username: 'consentline', password: 'shared-secret', app: 'consentline', requestTimeoutMs: 3000, maxSockets: 64 },
+      { name: 'pbx-krk', url: 'http://10.0.1.5:8088', username: 'cl-krk', password: 'krk-secret', app: 'consentline', requestTimeoutMs: 3000, maxSockets: 64 },
     ]);
     // Without a list, the single `ari` block is the one server.
     const single = loadConfig({ path: file(GOOD), env: {} });
@@ -178,5 +157,16 @@ ari:
   it('the shipped example config is valid', () => {
     const r = loadConfig({ path: 'consentline.example.yaml', env: {} });
     if (!r.ok) throw new Error(r.problems.join('\n'));
+  });
+
+  it('the shipped example shows every top-level section, and its values are the defaults', () => {
+    const example = parse(readFileSync('consentline.example.yaml', 'utf8')) as Record<string, unknown>;
+    expect(Object.keys(example).sort()).toEqual(Object.keys(ConfigSchema.shape).sort());
+    const r = loadConfig({ path: 'consentline.example.yaml', env: {} });
+    if (!r.ok) throw new Error(r.problems.join('\n'));
+    const defaults = ConfigSchema.parse({ routes: example.routes, flows: example.flows });
+    for (const section of ['service', 'ari', 'api', 'database', 'evidence', 'prompts', 'recordings', 'retention'] as const) {
+      expect(r.config[section], section).toEqual(defaults[section]);
+    }
   });
 });

@@ -50,6 +50,8 @@ export interface MigrationTarget {
   migrate(migrationsDir: string): Promise<MigrationReport>;
   /** Names of tables holding the given names, to check that a failed run left nothing. */
   tables(names: readonly string[]): Promise<string[]>;
+  /** Runs one statement on the migrated database and returns its rows. */
+  query(sql: string): Promise<Record<string, unknown>[]>;
 }
 
 /** An engine the contract runs against: SQLite (embedded) or PostgreSQL (shared). */

@@ -384,6 +384,34 @@ function tokens(engine: Engine): void {
       const listed = await t.list();
       expect(listed.find((i) => i.id === a.info.id)?.revokedAt).toMatch(/^\d{4}-/);
     });
+
+    it('each token names the person it was issued to; by default its name', async () => {
+      const t = await (await engine.ledger()).tokens();
+      const laptop = await t.create('dana laptop', 'dpo', 'dana@example.org');
+      const plain = await t.create('monitoring', 'auditor');
+      expect(await t.authenticate(laptop.token)).toMatchObject({ name: 'dana laptop', subject: 'dana@example.org' });
+      expect(await t.authenticate(plain.token)).toMatchObject({ subject: 'monitoring' });
+      expect((await t.list()).map((i) => i.subject).sort()).toEqual(['dana@example.org', 'monitoring']);
+    });
+
+    it('tokens issued before migration 0045 get their name as their subject', async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'consentline-contract-mig-'));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      cpSync(engine.migrationsDir, dir, { recursive: true });
+      const later = loadMigrations(dir).filter((f) => f.id >= '0045');
+      for (const f of later) rmSync(join(dir, f.name));
+      const target = await engine.migrationTarget();
+      await target.migrate(dir);
+      await target.query(
+        "INSERT INTO api_tokens (id, name, role, token_hash, created_at) VALUES ('t1', 'dana', 'dpo', 'h1', '2026-01-01T00:00:00Z'), ('t2', 'eve', 'dpo', 'h2', '2026-01-01T00:00:00Z')",
+      );
+      cpSync(engine.migrationsDir, dir, { recursive: true });
+      expect((await target.migrate(dir)).applied).toEqual(later.map((f) => f.name));
+      expect(await target.query('SELECT id, subject FROM api_tokens ORDER BY id')).toEqual([
+        { id: 't1', subject: 'dana' },
+        { id: 't2', subject: 'eve' },
+      ]);
+    });
   });
 }
 

@@ -6,9 +6,10 @@ import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PgTokenStore } from '../../src/api/tokens-pg.js';
 import { SqliteTokenStore } from '../../src/api/tokens.js';
-import type { CliIo } from '../../src/cli/command.js';
+import type { CliIo, ProgressStream } from '../../src/cli/command.js';
 import { COMMANDS } from '../../src/cli/commands/index.js';
 import { dispatch } from '../../src/cli/dispatch.js';
+import { fakeTty } from '../cli/helpers.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
@@ -20,12 +21,12 @@ const dir = mkdtempSync(join(tmpdir(), 'cl-migrate-store-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const targets = [testDatabase('cl_mig'), testDatabase('cl_mig'), testDatabase('cl_mig'), testDatabase('cl_mig')];
 
-async function cli(argv: string[]) {
+async function cli(argv: string[], progressStream?: ProgressStream) {
   const out: string[] = [];
   const err: string[] = [];
   let t = 0;
-  // Each reading of the clock moves 2 s on, so every progress line is printed.
-  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, now: () => (t += 2_000) };
+  // Each reading of the clock moves 2 s on, so every progress line is drawn.
+  const io: CliIo = { out: (l) => out.push(l), err: (l) => err.push(l), env: {}, now: () => (t += 2_000), ...(progressStream ? { progressStream } : {}) };
   const code = await dispatch(argv, io, COMMANDS);
   return { code, out: out.join('\n'), err: err.join('\n') };
 }
@@ -63,9 +64,11 @@ describe('consentline migrate-store', () => {
   it('moves events with their exact seq/hash/prev_hash, calls, subjects and tokens; verified before and after', async () => {
     const src = await install('full');
     const to = targets[0]!();
-    const r = await cli(['migrate-store', '--from', `sqlite:${src.path}`, '--to', to, '--batch', '250']);
+    const tty = fakeTty();
+    const r = await cli(['migrate-store', '--from', `sqlite:${src.path}`, '--to', to, '--batch', '250'], tty);
     expect(r.err).toMatch(/source OK, 1203 events/);
-    expect(r.err).toMatch(/migrate-store: events 500\/1203/);
+    expect(tty.text()).toMatch(/\rmigrate-store: events 500\/1,203 \(41%\) {2}[\d,]+\/s {2}ETA \d+s/);
+    expect(tty.text()).toMatch(/\rmigrate-store: verifying target events 1,203\/1,203 \(100%\) {2}[\d,]+\/s {2}in \d+s *\n/);
     expect(r.err).toMatch(/events: 1203 rows/);
     expect(r.out).toContain(`head hash ${src.head.hash}`);
     expect(r.code).toBe(0);

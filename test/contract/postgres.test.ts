@@ -100,6 +100,9 @@ const engine: Engine = {
         );
         return rows.map((r) => r.table_name);
       },
+      async query(sql) {
+        return (await (await connect(schema)).query(sql)).rows as Record<string, unknown>[];
+      },
     };
   },
 };

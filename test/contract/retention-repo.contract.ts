@@ -247,6 +247,17 @@ export function retentionRepoContract(engine: RetentionEngine): void {
         expect(await repo.requestRelease('h1', bob, null, now)).toBe(false);
         expect(await repo.hold('nope')).toBeNull();
       });
+
+      it('four eyes are two persons: a second token of the requester cannot approve, another person can', async () => {
+        const repo = await (await engine.fixture()).repo();
+        const now = '2026-02-01T00:00:00.000Z';
+        await repo.insertHold({ id: 'h2', scope: 'flow', target: 'main', reason: 'audit', set_by: 't0', set_by_name: 'dpo-0', set_at: now });
+        expect(await repo.requestRelease('h2', { id: 't1', name: 'alice laptop', subject: 'alice' }, 'done', now)).toBe(true);
+        expect((await repo.hold('h2'))!.release_requested_subject).toBe('alice');
+        expect(await repo.approveRelease('h2', { id: 't4', name: 'alice phone', subject: 'alice' }, now)).toBe(false);
+        expect((await repo.hold('h2'))!.released_at).toBeNull();
+        expect(await repo.approveRelease('h2', { id: 't2', name: 'bob', subject: 'bob' }, now)).toBe(true);
+      });
     });
 
     describe('leases', () => {

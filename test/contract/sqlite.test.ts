@@ -110,6 +110,15 @@ const engine: Engine = {
           db.close();
         }
       },
+      async query(sql) {
+        const db = new Database(path);
+        try {
+          const st = db.prepare(sql);
+          return st.reader ? (st.all() as Record<string, unknown>[]) : (st.run(), []);
+        } finally {
+          db.close();
+        }
+      },
     };
   },
 };

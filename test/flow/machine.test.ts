@@ -72,6 +72,38 @@ describe('call flow: consent by conduct', () => {
     expect(r.kinds).toEqual(['menu.invalid', 'menu.timeout', 'menu.timeout', 'consent.recording']);
   });
 
+  it('a key pressed during the "invalid key" prompt answers the menu: 7, then 9 → objection, not consent by conduct', async () => {
+    const r = await run({}, [
+      notice,
+      { prompt: 'menu', status: 'digit', digit: '7' },
+      { prompt: 'invalid', status: 'digit', digit: '9' },
+      { prompt: 'objection-confirmed', status: 'finished' },
+    ]);
+    expect(r.end).toEqual({ outcome: 'objected', route: 'agents', recording: false, marketing: 'none' });
+    expect(r.kinds).toEqual(['menu.invalid', 'objection.made', 'consent.recording']);
+  });
+
+  it('another invalid key during the "invalid key" prompt uses up an attempt like any invalid key', async () => {
+    const r = await run({ retries: { menu: 1, question: 1 } }, [
+      notice,
+      { prompt: 'menu', status: 'digit', digit: '7' },
+      { prompt: 'invalid', status: 'digit', digit: '6' },
+    ]);
+    expect(r.end).toMatchObject({ outcome: 'continued', route: 'agents' });
+    expect(r.events.filter((e) => e.kind === 'menu.invalid').map((e) => e.data.digit)).toEqual(['7', '6']);
+  });
+
+  it('a menu key pressed during the clause is the menu choice (objection without hearing the menu again)', async () => {
+    const r = await run({}, [
+      notice,
+      { prompt: 'menu', status: 'digit', digit: '8' },
+      { prompt: 'clause', status: 'digit', digit: '9' },
+      { prompt: 'objection-confirmed', status: 'finished' },
+    ]);
+    expect(r.end.outcome).toBe('objected');
+    expect(r.kinds).toEqual(['clause.listened', 'objection.made', 'consent.recording']);
+  });
+
   it('repeat key replays the menu without using up an attempt', async () => {
     const r = await run({ retries: { menu: 0, question: 1 } }, [
       notice,

@@ -18,8 +18,10 @@ let s: Scenario;
 let db: SqliteDatabase;
 let token: string;
 
+/** As Prometheus scrapes it: the ops listener, no token. */
 async function scrape(): Promise<string> {
-  const res = await fetch(`${s.service.apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+  expect(s.service.opsUrl).not.toBeNull();
+  const res = await fetch(`${s.service.opsUrl}/metrics`);
   expect(res.status).toBe(200);
   expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
   return res.text();
@@ -61,6 +63,12 @@ describe('/metrics of the running service', () => {
     const r = runPromtool(['check', 'metrics'], bad);
     expect(r.status).not.toBe(0);
     expect(r.output).toContain('non-counter metrics should not have "_total" suffix');
+  });
+
+  it('the API listener serves the same families to an auditor token', async () => {
+    const res = await fetch(`${s.service.apiUrl}/metrics`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    expect([...declaredFamilies(await res.text()).keys()].sort()).toEqual([...declaredFamilies(after).keys()].sort());
   });
 
   it('has the standard process and Node.js metrics under their usual names, without the three *_total gauges', () => {

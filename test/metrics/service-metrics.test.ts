@@ -13,7 +13,7 @@ const signed = { ok: true, checkpoint, created: true } as CreateCheckpointResult
 function fakeCheckpoints(results: CreateCheckpointResult[], latest: Checkpoint | null = null) {
   return { create: async () => results.shift()!, latest: async () => latest } as unknown as CheckpointService;
 }
-const fleet = { activeCalls: 2, links: [{ name: 'pbx1', ari: { connected: true } }] } as unknown as CallFleet;
+const fleet = { activeCalls: 2, links: [{ name: 'pbx1', ari: { connected: true, listAppChannels: async () => ['c1', 'c2', 'c3'] } }] } as unknown as CallFleet;
 
 describe('service metrics wiring', () => {
   it('counts refused checkpoints as ledger or checkpoint verification failures, and passes results through', async () => {
@@ -42,6 +42,7 @@ describe('service metrics wiring', () => {
     expect(sampleValue(text, 'consentline_checkpoint_lag_events')).toBe(5);
     expect(sampleValue(text, 'consentline_active_calls')).toBe(2);
     expect(sampleValue(text, 'consentline_ari_connected', 'server="pbx1"')).toBe(1);
+    expect(sampleValue(text, 'consentline_asterisk_stasis_channels', 'server="pbx1"')).toBe(3);
   });
 
   it('a database that does not answer leaves the checkpoint gauges as they were, and the scrape still works', async () => {

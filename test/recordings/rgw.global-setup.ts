@@ -1,6 +1,8 @@
 // Starts one throwaway Ceph RGW (scripts/rgw/start.sh) for the S3 test files and stops it after.
 // A gateway that cannot start does not skip anything: the error is handed to the tests, which
 // fail with it (see s3/rgw.ts). RGW_ENDPOINT_JSON=<file> uses an already running gateway instead.
+// Where Ceph is missing and cannot be installed (not root, no apt-get), vitest.config.ts leaves
+// this project out before it gets here, outside CI only (test/support/service-gates.ts).
 import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -39,6 +39,38 @@ describe('hold routes', () => {
   });
 });
 
+describe('four eyes are two persons', () => {
+  it('two tokens of one person cannot release a hold; a token of another person can', async () => {
+    const laptop = (await t.tokens.create('alice laptop', 'dpo', 'alice@example.org')).token;
+    const phone = (await t.tokens.create('alice phone', 'dpo', 'alice@example.org')).token;
+    const bob = (await t.tokens.create('bob', 'dpo', 'bob@example.org')).token;
+    const hold = (await post(laptop, '/holds', { scope: 'call', callId: 'c-06', reason: 'litigation' })).json() as { id: string };
+    expect((await post(laptop, `/holds/${hold.id}/release`, { reason: 'settled' })).statusCode).toBe(202);
+    const same = await post(phone, `/holds/${hold.id}/release`, {});
+    expect(same.statusCode).toBe(409);
+    expect(same.json()).toMatchObject({ error: 'four_eyes_required', details: { hold: { active: true } } });
+    expect((same.json() as { message: string }).message).toMatch(/asked for by alice@example\.org.*another person/);
+    const ok = await post(bob, `/holds/${hold.id}/release`, {});
+    expect(ok.statusCode).toBe(200);
+    const released = t.db.prepare(`SELECT data FROM events WHERE kind = 'hold.released'`).get() as { data: string };
+    expect(JSON.parse(released.data)).toMatchObject({ requestedBySubject: 'alice@example.org', approvedBySubject: 'bob@example.org' });
+  });
+});
+
+describe('hold on a call that does not exist', () => {
+  it('answers 404 and writes nothing to the ledger or the hold table', async () => {
+    const dpo = await t.issue('dpo');
+    const before = t.db.prepare('SELECT count(*) AS n FROM events').get() as { n: number };
+    const r = await post(dpo, '/holds', { scope: 'call', callId: 'no-such-call', reason: 'litigation' });
+    expect(r.statusCode).toBe(404);
+    expect(r.json()).toEqual({ error: 'not_found', message: 'no such call' });
+    expect(t.db.prepare('SELECT count(*) AS n FROM events').get()).toEqual(before);
+    expect(t.db.prepare('SELECT count(*) AS n FROM legal_holds').get()).toEqual({ n: 0 });
+    // A call that does exist is still held.
+    expect((await post(dpo, '/holds', { scope: 'call', callId: 'c-06', reason: 'litigation' })).statusCode).toBe(201);
+  });
+});
+
 describe('subject routes', () => {
   it('erasure: held calls reported, the rest erased, a certificate signed with the checkpoint key, and the ledger still verifies', async () => {
     const dpo = await t.issue('dpo');

@@ -45,6 +45,9 @@ export async function holdSweepEraseScenario(w: CliWorld): Promise<void> {
   expect(await holdSet.run(['--call', b.callId, '--reason', 'court', '--config', file, '--json'], held.cli)).toBe(0);
   const holdId = (JSON.parse(held.out[0]!) as { id: string }).id;
   expect(await holdSet.run(['--flow', 'main', '--reason', 'x', '--config', file, '--token', auditor], io().cli)).toBe(1);
+  const unknown = io({ CONSENTLINE_TOKEN: t1 });
+  expect(await holdSet.run(['--call', 'no-such-call', '--reason', 'court', '--config', file], unknown.cli)).toBe(1);
+  expect(unknown.err.join('\n')).toMatch(/no call no-such-call in the evidence: nothing was held/);
   const list = io();
   expect(await holdList.run(['--active', '--config', file, '--json'], list.cli)).toBe(0);
   expect((JSON.parse(list.out[0]!) as Array<{ id: string }>).map((h) => h.id)).toEqual([holdId]);

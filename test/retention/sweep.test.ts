@@ -25,9 +25,11 @@ describe('retention sweep: recordings', () => {
     expect(await w.local.head(key!)).not.toBeNull();
 
     w.clock.t = Date.parse(T0) + 10 * DAY;
-    const r = await svc.sweep();
+    const progress: unknown[] = [];
+    const r = await svc.sweep({ onProgress: (p) => progress.push(p) });
     if (r.status === 'busy') throw new Error('busy');
     expect(r.recordings).toMatchObject({ due: 1, deleted: 1, held: 0, locked: 0, failed: 0 });
+    expect(progress).toEqual([{ phase: 'recordings', done: 1 }]); // for the CLI's progress line
     expect(await w.local.head(key!)).toBeNull();
     expect(recordingState(w.db, recordingId!)).toBe('deleted');
     expect(deletionEvents(w.db, recordingId!)).toBe(1);
@@ -93,7 +95,7 @@ describe('retention sweep: recordings', () => {
     for (const x of [a, b, c]) expect(await w.local.head(x.key!)).not.toBeNull();
 
     expect((await svc.releaseHold(h1.id, dpo('t1'), 'case closed')).status).toBe('requested');
-    expect((await svc.releaseHold(h1.id, dpo('t1'), null)).status).toBe('same_token');
+    expect((await svc.releaseHold(h1.id, dpo('t1'), null)).status).toBe('same_person');
     expect((await svc.hold(h1.id))!.active).toBe(true);
     const rel = await svc.releaseHold(h1.id, dpo('t2'), null);
     expect(rel.status).toBe('released');

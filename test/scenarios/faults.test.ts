@@ -64,7 +64,7 @@ describe('fail open for the caller, fail closed for recording', () => {
   });
 
   it('the absolute call time limit sends a caller who never answers on, unrecorded', async () => {
-    s = await startScenario({ flow: { timeouts: { digitSeconds: 5, callSeconds: 1, promptSeconds: 10 } } });
+    s = await startScenario({ flow: { timeouts: { digitSeconds: 10, callSeconds: 3, promptSeconds: 10 } } });
     const r = await s.call();
     expect(r.outcome).toMatchObject({ kind: 'continued', target: FALLBACK });
     expect(r.events.at(-1)!.data).toMatchObject({ reason: 'call_time_limit', step: 'menu' });

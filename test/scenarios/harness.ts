@@ -1,4 +1,5 @@
 import { mkdtempSync, rmSync } from 'node:fs';
+import { afterEach } from 'vitest';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigSchema } from '../../src/config/schema.js';
@@ -56,7 +57,7 @@ export async function startScenario(
   const config = {
     ...base,
     service: { ...base.service, dataDir },
-    api: { host: '127.0.0.1', port: 0 },
+    api: { ...base.api, host: '127.0.0.1', port: 0, ops: { ...base.api.ops, port: 0 } },
     ari: { ...base.ari, url: emu.url, username: emu.username, password: emu.password, requestTimeoutMs: 500 },
     evidence: { ...base.evidence, pepper: 'test-pepper-0123456789abcdef0123456789' },
     // A spool dir of its own: never the host's /var/spool/asterisk/monitor.
@@ -104,3 +105,15 @@ export async function eventsOfChannel(service: Service, channelId: string): Prom
 /** The prompts a call played, in order, with how each ended. */
 export const promptsPlayed = (events: readonly StoredEvent[]) =>
   events.filter((e) => e.kind === 'prompt.played').map((e) => `${String(e.data.promptId)}:${String(e.data.playback)}`);
+
+export type Scenario = Awaited<ReturnType<typeof startScenario>>;
+
+/** For files that start a scenario per test: returns the starter; each test's scenario is stopped after it. */
+export function scenarioPerTest(): (opts?: Parameters<typeof startScenario>[0]) => Promise<Scenario> {
+  let current: Scenario | undefined;
+  afterEach(async () => {
+    await current?.stop();
+    current = undefined;
+  });
+  return async (opts) => (current = await startScenario(opts));
+}

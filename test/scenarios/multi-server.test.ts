@@ -21,7 +21,7 @@ async function startTwoServers(opts: { playbackMs?: Record<string, number> } = {
   const config = {
     ...base,
     service: { ...base.service, dataDir },
-    api: { host: '127.0.0.1', port: 0 },
+    api: { ...base.api, host: '127.0.0.1', port: 0, ops: { ...base.api.ops, port: 0 } },
     ari: {
       ...base.ari,
       requestTimeoutMs: 500,
@@ -100,8 +100,9 @@ describe('several Asterisk servers', () => {
 
   it('one server going away touches only its own calls: the other server’s call goes on and is recorded', async () => {
     s = await startTwoServers({ playbackMs: { 'consentline/notice': 600 } });
-    const onA = s.a.originate({ callerNumber: '+48600100200', exten: '221234567', script: [pressAfter(MENU, '1', 20)] });
-    s.b.originate({ callerNumber: '+48600100300', exten: '221234567' });
+    // Distinct ids: the two emulators would otherwise number their channels alike, and the ledger look-up below goes by channel id.
+    const onA = s.a.originate({ channelId: 'a-1', callerNumber: '+48600100200', exten: '221234567', script: [pressAfter(MENU, '1', 20)] });
+    s.b.originate({ channelId: 'b-1', callerNumber: '+48600100300', exten: '221234567' });
     await s.a.waitFor(() => s!.service.calls.activeCalls === 2, { what: 'both calls in the flow' });
     // pbx-b dies mid-notice (its HTTP and WebSocket gone); pbx-a's caller is still hearing the notice.
     await s.closeB();

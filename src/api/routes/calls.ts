@@ -5,20 +5,20 @@ import { buildConsentReceipt } from '../../evidence/receipt.js';
 import { lookupKey, normalizeCallerId } from '../../evidence/subject.js';
 import { ApiError } from '../errors.js';
 import type { ApiInstance } from '../types.js';
+import { timeBound } from './time-range.js';
 import {
   callIdSchema,
   callView,
   cursorSchema,
   encodeCursor,
-  isoTime,
   logAccess,
   reasonSchema,
   type EvidenceApiDeps,
 } from './evidence-deps.js';
 
 const filters = {
-  from: isoTime.optional().describe('calls started at or after (ISO-8601)'),
-  to: isoTime.optional().describe('calls started before (ISO-8601)'),
+  from: timeBound('from').optional(),
+  to: timeBound('to').optional(),
   did: z.string().regex(/^\+?[0-9]{2,20}$/, 'must be a phone number (digits, optional +)').optional(),
   flow: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a flow id').optional(),
   outcome: z.enum(['continued', 'objected', 'abandoned', 'failed']).optional(),

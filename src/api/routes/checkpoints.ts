@@ -98,15 +98,24 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
           summary: 'RFC 9162 consistency proof between two tree sizes',
           tags: ['checkpoints'],
           querystring: z
-            .strictObject({ from: seqSchema, to: seqSchema })
-            .refine((q) => q.to >= q.from, { message: 'must not be below from', path: ['to'] }),
+            .strictObject({
+              fromTreeSize: seqSchema.optional().describe('the older checkpoint’s tree size'),
+              toTreeSize: seqSchema.optional().describe('the newer checkpoint’s tree size'),
+              from: seqSchema.optional().describe('deprecated name of fromTreeSize (until the next release)'),
+              to: seqSchema.optional().describe('deprecated name of toTreeSize (until the next release)'),
+            })
+            .transform((q) => ({ from: q.fromTreeSize ?? q.from, to: q.toTreeSize ?? q.to, deprecated: q.from !== undefined || q.to !== undefined }))
+            .refine((q) => q.from !== undefined, { message: 'is required', path: ['fromTreeSize'] })
+            .refine((q) => q.to !== undefined, { message: 'is required', path: ['toTreeSize'] })
+            .refine((q) => q.to! >= q.from!, { message: 'must not be below fromTreeSize', path: ['toTreeSize'] }),
         },
       },
-      async (request) => {
-        const { from, to } = request.query;
+      async (request, reply) => {
+        const { from, to, deprecated } = request.query as { from: number; to: number; deprecated: boolean };
+        if (deprecated) reply.header('deprecation', 'true').header('warning', '299 - "from and to are deprecated here: use fromTreeSize and toTreeSize"');
         const latest = await deps.checkpoints.latest();
         if (!latest || to > latest.treeSize) throw new ApiError('not_found', 'no signed checkpoint that large');
-        return { from, to, proof: await deps.checkpoints.consistency(from, to) };
+        return { fromTreeSize: from, toTreeSize: to, from, to, proof: await deps.checkpoints.consistency(from, to) };
       },
     );
 

@@ -55,14 +55,6 @@ export const callIdSchema = z.string().regex(/^[A-Za-z0-9._:@-]{1,128}$/, 'must 
 
 export const seqSchema = z.coerce.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
 
-/** ISO-8601 date-time with a zone, as a UTC `toISOString()` string (how the store keeps times). */
-export const isoTime = z.iso
-  .datetime({ offset: true })
-  .refine((s) => !Number.isNaN(Date.parse(s)), 'must be a real date-time')
-  .transform((s) => new Date(s).toISOString());
-
-export const isoDay = z.iso.date().refine((s) => !Number.isNaN(Date.parse(`${s}T00:00:00Z`)), 'must be a real date');
-
 // ---- cursors --------------------------------------------------------------------------
 
 /** Opaque to clients: base64url of `[startedAt, callId]`. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { normalizeCallerId } from '../../evidence/subject.js';
 import type { HoldTarget } from '../../retention/service.js';
+import { UnknownHoldTargetError } from '../../retention/hold-errors.js';
 import { ApiError } from '../errors.js';
 import type { ApiInstance } from '../types.js';
 import { callIdSchema, reasonSchema } from './evidence-deps.js';
@@ -14,10 +15,10 @@ const required = (s: typeof reasonSchema) => s.unwrap();
  * flow; released by two different DPO tokens (the first asks, the second approves).
  */
 export function holdRoutes(deps: RetentionApiDeps) {
-  const who = (request: { principal: { id: string; name: string; role: string } | null }) => {
+  const who = (request: { principal: { id: string; name: string; role: string; subject: string } | null }) => {
     const p = request.principal;
     if (!p) throw new ApiError('unauthorized');
-    return { tokenId: p.id, tokenName: p.name, role: p.role };
+    return { tokenId: p.id, tokenName: p.name, role: p.role, subject: p.subject };
   };
   const callerNumber = z
     .string()
@@ -41,7 +42,9 @@ export function holdRoutes(deps: RetentionApiDeps) {
           if (e164 === null) throw new ApiError('bad_request', 'invalid body.callerNumber');
           target = { scope: 'caller', e164 };
         } else target = b.scope === 'call' ? { scope: 'call', callId: b.callId } : { scope: 'flow', flowId: b.flowId };
-        const hold = await deps.retention.setHold(target, b.reason, who(request));
+        const hold = await deps.retention.setHold(target, b.reason, who(request)).catch((err: unknown) => {
+          throw err instanceof UnknownHoldTargetError ? new ApiError('not_found', 'no such call') : err;
+        });
         return reply.status(201).send(hold);
       },
     );
@@ -70,7 +73,7 @@ export function holdRoutes(deps: RetentionApiDeps) {
       {
         config: { role: 'dpo' },
         schema: {
-          summary: 'Release a hold, four eyes: the first DPO token asks (202), a different one approves (200); the same token twice is refused (409)',
+          summary: 'Release a hold, four eyes: the first DPO token asks (202), one of a different person approves (200); the same person twice is refused (409)',
           tags: ['holds'],
           params: z.strictObject({ holdId }),
           body: z.strictObject({ reason: reasonSchema }).default({}),
@@ -80,13 +83,13 @@ export function holdRoutes(deps: RetentionApiDeps) {
         const r = await deps.retention.releaseHold(request.params.holdId, who(request), request.body.reason ?? null);
         switch (r.status) {
           case 'requested':
-            return reply.status(202).send({ status: 'release_requested', message: 'release requested; a second DPO token must approve it', hold: r.hold });
+            return reply.status(202).send({ status: 'release_requested', message: 'release requested; a DPO token of another person must approve it', hold: r.hold });
           case 'released':
             return reply.status(200).send({ status: 'released', hold: r.hold, ledgerSeq: r.seq });
-          case 'same_token':
+          case 'same_person':
             return reply.status(409).send({
               error: 'four_eyes_required',
-              message: 'this token asked for the release; a different DPO token must approve it',
+              message: `the release was asked for by ${r.person}, the holder of this token; a different DPO token, of another person, must approve it`,
               details: { hold: r.hold },
             });
           case 'not_active':

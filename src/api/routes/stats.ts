@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { ApiInstance } from '../types.js';
-import { isoDay, type EvidenceApiDeps } from './evidence-deps.js';
+import type { EvidenceApiDeps } from './evidence-deps.js';
+import { dayBound } from './time-range.js';
 
 const MAX_DAYS = 366;
 
@@ -16,8 +17,8 @@ export function statsRoutes(deps: EvidenceApiDeps) {
           tags: ['stats'],
           querystring: z
             .strictObject({
-              from: isoDay.describe('first day, YYYY-MM-DD (UTC)'),
-              to: isoDay.describe('last day, YYYY-MM-DD (UTC), inclusive'),
+              from: dayBound('from'),
+              to: dayBound('to'),
               flow: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a flow id').optional(),
             })
             .refine((q) => q.to >= q.from, { message: 'must not be before from', path: ['to'] })

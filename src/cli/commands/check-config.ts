@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.js';
 import { missingPrompts } from '../../config/prompt-check.js';
 import { loadPromptCatalog } from '../../prompts/manifest.js';
@@ -9,14 +10,15 @@ export const checkConfig: Command = {
   name: 'check-config',
   summary: 'validate a configuration file (and the prompts it needs) without starting',
   usage: 'consentline check-config [file]   (default: $CONSENTLINE_CONFIG or ./consentline.yaml)',
-  async run(args, io): Promise<ExitCode> {
+  async run(argv, io): Promise<ExitCode> {
+    const args = parseArgs({ args: [...argv], options: {}, allowPositionals: true, strict: true }).positionals;
     if (args.length > 1) throw new UsageError('at most one file');
     const loaded = loadConfig({ ...(args[0] === undefined ? {} : { path: args[0] }), env: io.env });
     const where = loaded.source.kind === 'file' ? loaded.source.path : 'built-in defaults (no config file found)';
     if (!loaded.ok) {
       io.err(`${where}: ${loaded.problems.length} problem(s):`);
       for (const problem of loaded.problems) io.err(`  - ${problem}`);
-      return EXIT.failed;
+      return EXIT.config;
     }
     let problems: string[];
     try {
@@ -27,7 +29,7 @@ export const checkConfig: Command = {
     if (problems.length) {
       io.err(`${where}: ${problems.length} problem(s):`);
       for (const problem of problems) io.err(`  - ${problem}`);
-      return EXIT.failed;
+      return EXIT.config;
     }
     const { flows, routes } = loaded.config;
     io.out(`${where}: OK — ${flows.length} flow(s) (${flows.map((f) => `${f.id}: ${f.legalBasis}`).join(', ')}), ${Object.keys(routes).length} route(s)`);

@@ -4,6 +4,7 @@ import { loadOrCreateSigner } from '../../evidence/checkpoint.js';
 import { openReadSide, readSideCheckpoints } from '../../evidence/open-read-side.js';
 import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
 import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
+import { progressReporter } from '../progress.js';
 
 /** Where the service keeps the key when the data directory holds the database (the default layout). */
 export function defaultCheckpointKeyPath(dbPath: string): string {
@@ -35,8 +36,11 @@ export const checkpointCreate: Command = {
       } catch (err) {
         throw new UsageError(`checkpoint key: ${(err as Error).message}`);
       }
-      const service = readSideCheckpoints(side, { signer });
+      // The chain is verified (from the last checkpoint on) before anything is signed.
+      const progress = progressReporter(io, { label: 'verifying before signing: events' });
+      const service = readSideCheckpoints(side, { signer, onVerifyProgress: ({ checked }) => progress.update(checked) });
       const r = await service.create();
+      progress.finish();
       if (!r.ok) {
         io.out(r.reason === 'ledger_broken' ? `checkpoint REFUSED: the ledger is broken at seq ${r.verify.brokenAt} (${r.verify.reason})` : 'checkpoint REFUSED: the ledger no longer holds the last checkpoint');
         return EXIT.failed;

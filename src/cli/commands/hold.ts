@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { normalizeCallerId } from '../../evidence/subject.js';
 import type { MirrorReport } from '../../retention/hold-mirror.js';
+import { UnknownHoldTargetError } from '../../retention/hold-errors.js';
 import type { HoldTarget, HoldView } from '../../retention/service.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { dpoFromToken, openRetentionTool, TOOL_OPTIONS } from './retention.js';
@@ -31,7 +32,6 @@ export const holdSet: Command = {
     if (given.length !== 1) throw new UsageError('give exactly one of --call, --caller, --flow');
     if (!values.reason) throw new UsageError('--reason is required');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;
@@ -41,7 +41,14 @@ export const holdSet: Command = {
         if (!e164) throw new UsageError('--caller is not a phone number');
         target = { scope: 'caller', e164 };
       } else target = values.call !== undefined ? { scope: 'call', callId: values.call } : { scope: 'flow', flowId: values.flow! };
-      const h = await tool.service.setHold(target, values.reason, by);
+      const h = await tool.service.setHold(target, values.reason, by).catch((err: unknown) => {
+        if (err instanceof UnknownHoldTargetError) return null;
+        throw err;
+      });
+      if (!h) {
+        io.err(`no call ${values.call} in the evidence: nothing was held`);
+        return EXIT.failed;
+      }
       io.out(values.json ? JSON.stringify(h) : `hold set: ${describeHold(h)}`);
       reportMirror(io, await tool.service.mirrorHolds());
       return EXIT.ok;
@@ -59,7 +66,6 @@ export const holdList: Command = {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, active: { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (positionals.length) throw new UsageError('unexpected argument(s)');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const holds = await tool.service.holds({ active: values.active === true });
       if (values.json) io.out(JSON.stringify(holds));
@@ -74,28 +80,27 @@ export const holdList: Command = {
 
 export const holdRelease: Command = {
   name: 'hold release',
-  summary: 'ask for, or approve, the release of a legal hold: two different DPO tokens are needed (four eyes)',
+  summary: 'ask for, or approve, the release of a legal hold: the DPO tokens of two different persons are needed (four eyes)',
   usage: 'consentline hold release <hold-id> [--reason text] [--token t] [--config file] [--db path|url]',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, reason: { type: 'string' }, token: { type: 'string' } }, allowPositionals: true, strict: true });
     const [id, ...extra] = positionals;
     if (id === undefined || extra.length) throw new UsageError('expected one hold id');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const by = await dpoFromToken(tool.tokens, values.token, io);
       if (!by) return EXIT.failed;
       const r = await tool.service.releaseHold(id, by, values.reason ?? null);
       switch (r.status) {
         case 'requested':
-          io.out(`release requested by ${by.tokenName}; a second, different DPO token must approve: consentline hold release ${id} --token <other>`);
+          io.out(`release requested by ${by.tokenName}; a DPO token of another person must approve: consentline hold release ${id} --token <other>`);
           return EXIT.ok;
         case 'released':
           io.out(`released: ${describeHold(r.hold)} (ledger seq ${r.seq})`);
           reportMirror(io, await tool.service.mirrorHolds());
           return EXIT.ok;
-        case 'same_token':
-          io.err('refused: this token asked for the release; a different DPO token must approve it (four eyes)');
+        case 'same_person':
+          io.err(`refused: the release was asked for by ${r.person}, the holder of this token; a different DPO token, of another person, must approve it (four eyes)`);
           return EXIT.failed;
         case 'not_active':
           io.err(`the hold is already released: ${describeHold(r.hold)}`);

@@ -5,26 +5,32 @@ import { publicKeyFromPemFile, type TrustedKeys } from '../../evidence/checkpoin
 import { auditLedger } from '../../evidence/ledger-audit.js';
 import { openReadSide } from '../../evidence/open-read-side.js';
 import type { DatabaseTarget } from '../../db/pg-url.js';
-import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
+import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
 import { defaultCheckpointKeyPath } from './checkpoint.js';
 import { reportAudit } from './ledger-verify-report.js';
-
-const PROGRESS_INTERVAL_MS = 1_000;
+import { progressReporter } from '../progress.js';
 
 export const ledgerVerify: Command = {
   name: 'ledger verify',
   summary: 'verify the evidence hash chain and every signed checkpoint; exit 0 when intact, 1 when not',
-  usage: 'consentline ledger verify [--db path|url] [--from N] [--to N] [--key verifier-key|pem]...',
+  usage: 'consentline ledger verify [--db path|url] [--from-seq N] [--to-seq N] [--key verifier-key|pem]...   (--from/--to: deprecated names)',
   async run(argv, io): Promise<ExitCode> {
     const { values } = parseArgs({
       args: [...argv],
-      options: { ...DB_OPTION, from: { type: 'string' }, to: { type: 'string' }, key: { type: 'string', multiple: true } },
+      options: {
+        ...DB_OPTION,
+        'from-seq': { type: 'string' },
+        'to-seq': { type: 'string' },
+        from: { type: 'string' },
+        to: { type: 'string' },
+        key: { type: 'string', multiple: true },
+      },
       strict: true,
     });
-    const fromSeq = positiveInt(values.from, '--from');
-    const toSeq = positiveInt(values.to, '--to');
-    if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq) throw new UsageError('--to must not be below --from');
+    const fromSeq = seqOption(values, 'from', io);
+    const toSeq = seqOption(values, 'to', io);
+    if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq) throw new UsageError('--to-seq must not be below --from-seq');
     const target = dbTargetFromArgs(values, io.env);
     const keys = trustedKeys(values.key ?? [], target);
 
@@ -32,23 +38,18 @@ export const ledgerVerify: Command = {
     try {
       const head = await side.tree.size();
       const last = Math.min(toSeq ?? Infinity, head);
-      const started = io.now();
-      let lastReport = started;
+      const progress = progressReporter(io, { label: 'verifying: events', total: Math.max(0, last - (fromSeq ?? 1) + 1) });
       const audit = await auditLedger(
         { events: (r) => side.queries.events(r), checkpoints: side.checkpointRepo, keys },
         {
           range: { ...(fromSeq === undefined ? {} : { fromSeq }), ...(toSeq === undefined ? {} : { toSeq }) },
           total: Math.max(0, last - (fromSeq ?? 1) + 1),
           progressEvery: 10_000,
-          onProgress: ({ done, lastSeq }) => {
-            const now = io.now();
-            if (now - lastReport < PROGRESS_INTERVAL_MS) return;
-            lastReport = now;
-            const rate = Math.round(done / ((now - started) / 1000));
-            io.err(`verifying… seq ${lastSeq} of ${last}, ${done} events checked (${rate}/s)`);
-          },
+          onProgress: ({ done }) => progress.update(done),
         },
       );
+      progress.update(audit.chain.checked);
+      progress.finish();
       return reportAudit(audit, fromSeq ?? 1, io) ? EXIT.ok : EXIT.failed;
     } finally {
       await side.close();
@@ -83,4 +84,16 @@ function pemKey(path: string): Buffer {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
     throw new UsageError(`--key ${JSON.stringify(path)} is neither a verifier key (name+hash+base64key) nor a readable Ed25519 PEM file (${why})`);
   }
+}
+
+/**
+ * `--from-seq` / `--to-seq`, the API's `fromSeq` / `toSeq`; `--from` / `--to` are their old
+ * names, accepted until the next release with a note on stderr.
+ */
+function seqOption(values: Record<string, string | string[] | boolean | undefined>, edge: 'from' | 'to', io: CliIo): number | undefined {
+  const current = values[`${edge}-seq`] as string | undefined;
+  const old = values[edge] as string | undefined;
+  if (current !== undefined && old !== undefined) throw new UsageError(`give --${edge}-seq or --${edge}, not both`);
+  if (old !== undefined) io.err(`note: --${edge} is deprecated; use --${edge}-seq (the API's ${edge}Seq)`);
+  return positiveInt(current ?? old, old === undefined ? `--${edge}-seq` : `--${edge}`);
 }

@@ -8,7 +8,9 @@ import { ledgerLockName } from '../../evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
 import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../evidence/sqlite-rows.js';
 import type { VerifyResult } from '../../evidence/types.js';
-import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
+import { verifyStoreRange } from '../../evidence/verify.js';
+import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
+import { progressReporter } from '../progress.js';
 
 const text = (n: number): string[] => Array<string>(n).fill('text');
 const RECORDING_COLUMNS = [
@@ -61,8 +63,6 @@ const IGNORED = new Set(['schema_migrations', 'retention_leases']);
 /** Caches rebuilt from events on first use: safe to leave behind. */
 const REBUILDABLE = new Set(['merkle_nodes', 'call_facts']);
 
-const PROGRESS_INTERVAL_MS = 1_000;
-
 export const migrateStore: Command = {
   name: 'migrate-store',
   summary: 'move an embedded SQLite install to PostgreSQL (events with their seq and hashes, calls, subjects, tokens, checkpoints, recordings, holds, deletions, erasures); chain verified before and after',
@@ -82,14 +82,16 @@ export const migrateStore: Command = {
     const batch = positiveInt(values.batch, '--batch') ?? 5_000;
     const source = from.target.path;
     const targetUrl = to.target.url;
-    const progress = throttled(io);
 
     // 1. The source chain must verify before anything is written.
     io.err(`migrate-store: verifying ${source}…`);
     const store = await openSqliteEvidenceStore({ path: source, mustExist: true, writerThread: false });
     let before: VerifyResult;
     try {
-      before = await store.verify(undefined);
+      const progress = progressReporter(io, { label: 'migrate-store: verifying source events', total: (await store.head())?.seq ?? 0 });
+      before = await verifyStoreRange(store, {}, { onProgress: ({ checked }) => progress.update(checked) });
+      progress.update(before.checked);
+      progress.finish();
     } finally {
       await store.close();
     }
@@ -133,19 +135,22 @@ export const migrateStore: Command = {
               }
             }
             for (const table of Object.keys(MOVED) as Moved[]) {
-              const total = count(table);
+              const progress = progressReporter(io, { label: `migrate-store: ${table}`, total: count(table) });
               let done = 0;
               let left = 0;
               for (const rows of pages(db, table, batch)) {
                 left += await insertRows(client, table, rows);
                 done += rows.length;
-                progress(`migrate-store: ${table} ${done}/${total}`);
+                progress.update(done);
               }
+              progress.finish();
               io.err(`migrate-store: ${table}: ${done - left} rows${left ? ` (${left} left out: a second checkpoint of a tree size already moved)` : ''}`);
             }
             // Copied ids keep their values: the identity goes on after the highest.
             await client.query(`SELECT setval(pg_get_serial_sequence('checkpoints', 'id'), GREATEST((SELECT max(id) FROM checkpoints), 1), (SELECT count(*) > 0 FROM checkpoints))`);
-            const after = await verifyWith(client, batch, (checked) => progress(`migrate-store: verifying target… ${checked}/${before.checked}`));
+            const progress = progressReporter(io, { label: 'migrate-store: verifying target events', total: before.checked });
+            const after = await verifyWith(client, batch, (checked) => progress.update(checked));
+            progress.finish();
             if (!after.ok || after.checked !== before.checked || after.headHash !== before.headHash) {
               await client.query('ROLLBACK');
               io.out(`target chain does not match the source after copying (${JSON.stringify(after)}): rolled back, nothing moved`);
@@ -219,12 +224,3 @@ async function verifyWith(client: pg.PoolClient, page: number, onPage: (checked:
   }
 }
 
-function throttled(io: CliIo): (line: string) => void {
-  let last = io.now();
-  return (line) => {
-    const now = io.now();
-    if (now - last < PROGRESS_INTERVAL_MS) return;
-    last = now;
-    io.err(line);
-  };
-}

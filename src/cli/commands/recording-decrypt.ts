@@ -6,8 +6,6 @@ import { basename, join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
-import { loadConfig } from '../../config/load.js';
-import type { Config } from '../../config/schema.js';
 import type { DatabaseTarget } from '../../db/pg-url.js';
 import { AccessLog, type Accessor } from '../../evidence/access-log.js';
 import { CryptoError } from '../../recordings/crypto/errors.js';
@@ -16,6 +14,7 @@ import type { RecordingRow } from '../../recordings/pipeline/repo.js';
 import { ID_PATTERN } from '../../recordings/storage/keys.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { configuredDbTarget, openStoreAt } from '../open-store.js';
+import { recordingToolConfig } from '../tool-config.js';
 import { describeTarget, openRecordingDb } from './recording-db.js';
 import { dpoFromToken } from './retention.js';
 
@@ -40,17 +39,6 @@ export function cliOperator(env: Readonly<Record<string, string | undefined>>): 
   return { tokenId: name, tokenName: name, role: 'operator' };
 }
 
-/** The configuration a recording command works with: --config, else $CONSENTLINE_CONFIG / ./consentline.yaml / built-in. */
-export function recordingToolConfig(values: { config?: string | undefined }, io: CliIo): Config | null {
-  const loaded = loadConfig({ ...(values.config === undefined ? {} : { path: values.config }), env: io.env });
-  if (!loaded.ok) {
-    io.err(`configuration is not valid:`);
-    for (const p of loaded.problems) io.err(`  - ${p}`);
-    return null;
-  }
-  return loaded.config;
-}
-
 /**
  * Gives an authorised operator the plaintext WAV of one recording, streamed: from the object store
  * by recording id, or from an `.enc` file. Needs the decrypting key on this host, a stated reason,
@@ -69,26 +57,7 @@ export const recordingDecrypt: Command = {
     if (reason === undefined || reason.trim() === '') throw new UsageError('--reason is required: why the recording is decrypted (written to the access log)');
     if (reason.length > 500 || /\p{Cs}/u.test(reason)) throw new UsageError('--reason must be well-formed text of at most 500 characters');
     const config = recordingToolConfig(values, io);
-    if (!config) return EXIT.failed;
     const dataDir = resolve(config.service.dataDir);
-
-    let envelope;
-    try {
-      envelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false });
-    } catch (err) {
-      if (err instanceof CryptoError) {
-        io.err(`error ${err.code}: ${err.message.replace(`${err.code}: `, '')}`);
-        return EXIT.error;
-      }
-      throw err;
-    }
-    if (!envelope.canDecrypt) {
-      io.err(
-        `error NO_DECRYPT_KEY: this host holds no decrypting key for ${envelope.keyId} ` +
-          `(recordings.keys: ${config.recordings.keys.mode} without a private key): configure it where playback happens`,
-      );
-      return EXIT.error;
-    }
 
     const isFile = !ID_PATTERN.test(target) || existsSync(target);
     let row: RecordingRow | null = null;
@@ -110,6 +79,25 @@ export const recordingDecrypt: Command = {
     }
     const contextId = values['call-id'] ?? row?.context_id;
     if (contextId === undefined) throw new UsageError(`cannot tell which call ${target} belongs to: pass --call-id`);
+
+    let envelope;
+    try {
+      envelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false });
+    } catch (err) {
+      // The key the configuration names cannot be read: a configuration problem.
+      if (err instanceof CryptoError) {
+        io.err(`error ${err.code}: ${err.message.replace(`${err.code}: `, '')}`);
+        return EXIT.config;
+      }
+      throw err;
+    }
+    if (!envelope.canDecrypt) {
+      io.err(
+        `error NO_DECRYPT_KEY: this host holds no decrypting key for ${envelope.keyId} ` +
+          `(recordings.keys: ${config.recordings.keys.mode} without a private key): configure it where playback happens`,
+      );
+      return EXIT.config;
+    }
 
     let input: Readable;
     let store: ReturnType<typeof openRecordingStore> | null = null;
@@ -166,7 +154,7 @@ export const recordingDecrypt: Command = {
       await rm(part, { force: true });
       if (err instanceof CryptoError) {
         io.err(`error ${err.code}: ${err.message.replace(`${err.code}: `, '')}`);
-        return EXIT.error;
+        return EXIT.failed;
       }
       throw err;
     } finally {
@@ -192,14 +180,14 @@ async function logDecrypt(
   const where = describeTarget(target);
   if (target.kind === 'sqlite' && !existsSync(target.path)) {
     io.err(`error NO_LEDGER: no database at ${where} to write the access log to; nothing was decrypted (pass --db)`);
-    return EXIT.error;
+    return EXIT.failed;
   }
   let evidence;
   try {
     evidence = await openStoreAt(target);
   } catch (err) {
     io.err(`error NO_LEDGER: ${where}: ${(err as Error).message}; nothing was decrypted`);
-    return EXIT.error;
+    return EXIT.failed;
   }
   try {
     let who: Accessor | null = cliOperator(io.env);
@@ -217,7 +205,7 @@ async function logDecrypt(
   } catch (err) {
     if (err instanceof UsageError) throw err;
     io.err(`error ACCESS_LOG: the access could not be logged (${(err as Error).message}); nothing was decrypted`);
-    return EXIT.error;
+    return EXIT.failed;
   } finally {
     await evidence.close();
   }

@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { RECORDING_STATES, type RecordingState } from '../../recordings/pipeline/repo.js';
 import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
-import { recordingToolConfig } from './recording-decrypt.js';
+import { recordingToolConfig } from '../tool-config.js';
 import { configuredDbTarget } from '../open-store.js';
 import { describeTarget, openRecordingDb } from './recording-db.js';
 
@@ -23,7 +23,6 @@ export const recordingList: Command = {
     }
     const limit = positiveInt(values.limit, '--limit') ?? 100;
     const config = recordingToolConfig(values, io);
-    if (!config) return EXIT.failed;
     const target = configuredDbTarget(values, config);
     const table = openRecordingDb(target);
     if (!table) {

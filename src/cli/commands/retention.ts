@@ -15,9 +15,10 @@ import type { RetentionService } from '../../retention/service.js';
 import type { SweepReport } from '../../retention/sweep.js';
 import { systemClock } from '../../shared/clock.js';
 import { createLogger } from '../../shared/log.js';
-import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
+import { ConfigError, EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { configuredDbTarget } from '../open-store.js';
-import { recordingToolConfig } from './recording-decrypt.js';
+import { progressReporter } from '../progress.js';
+import { recordingToolConfig } from '../tool-config.js';
 import { openRetentionDatabase } from './retention-db.js';
 
 /** Options every retention, hold and subject command accepts. */
@@ -39,23 +40,20 @@ export interface RetentionTool {
 /**
  * The retention service as the CLI runs it, on the service's own files: the database (the
  * SQLite file of --db or the configuration, or its PostgreSQL `database.url`), the pepper (never generated here), the checkpoint key (signs erasure certificates) and the
- * object store. Null (with the problem printed) when the configuration is not valid.
+ * object store. Throws {@link ConfigError} (exit 78) when the configuration is not valid or the pepper is missing.
  */
-export async function openRetentionTool(values: { config?: string | undefined; db?: string | undefined }, io: CliIo): Promise<RetentionTool | null> {
+export async function openRetentionTool(values: { config?: string | undefined; db?: string | undefined }, io: CliIo): Promise<RetentionTool> {
   const config = recordingToolConfig(values, io);
-  if (!config) return null;
   const dataDir = resolve(config.service.dataDir);
-  let pepper = config.evidence.pepper;
-  if (!pepper) {
-    try {
-      pepper = readFileSync(join(dataDir, 'secrets', 'pepper'), 'utf8').trim();
-    } catch {
-      io.err(`no look-up pepper: set CONSENTLINE_PEPPER or run where ${join(dataDir, 'secrets', 'pepper')} exists`);
-      return null;
-    }
-  }
-  // --db (a file, sqlite:PATH or postgres://…) overrides the configured database.
+  // --db (a file, sqlite:PATH or postgres://…) overrides the configured database; a missing one is exit 1, before the pepper.
   const database = await openRetentionDatabase(configuredDbTarget(values, config));
+  let pepper: string;
+  try {
+    pepper = lookupPepper(config, dataDir);
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
   const { keyPath, origin } = checkpointSigning(config);
   const { signer } = loadOrCreateSigner(keyPath, origin);
   const { store: objectStore } = openRecordingStore(config.recordings, dataDir);
@@ -76,13 +74,23 @@ export async function openRetentionTool(values: { config?: string | undefined; d
   };
 }
 
+function lookupPepper(config: Config, dataDir: string): string {
+  if (config.evidence.pepper) return config.evidence.pepper;
+  const file = join(dataDir, 'secrets', 'pepper');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    throw new ConfigError(`no look-up pepper: set CONSENTLINE_PEPPER or run where ${file} exists`);
+  }
+}
+
 /**
  * The DPO behind a CLI action: a `dpo` (or `admin`) API token from --token or
  * $CONSENTLINE_TOKEN, checked against the token store (or the tokens of a SQLite file).
  */
 export async function dpoFromToken(tokens: TokenStore | SqliteDatabase, token: string | undefined, io: CliIo): Promise<Accessor | null> {
   const t = token ?? io.env.CONSENTLINE_TOKEN;
-  if (!t) throw new UsageError('a DPO token is needed: --token or CONSENTLINE_TOKEN (create one with `consentline token create NAME dpo`)');
+  if (!t) throw new UsageError('a DPO token is needed: --token or CONSENTLINE_TOKEN (create one with `consentline token create --role dpo --name NAME --subject PERSON`)');
   const store = 'authenticate' in tokens ? tokens : new SqliteTokenStore(tokens);
   const info = await store.authenticate(t);
   if (!info) {
@@ -93,7 +101,7 @@ export async function dpoFromToken(tokens: TokenStore | SqliteDatabase, token: s
     io.err(`the token's role (${info.role}) may not do that: dpo needed`);
     return null;
   }
-  return { tokenId: info.id, tokenName: info.name, role: info.role };
+  return { tokenId: info.id, tokenName: info.name, role: info.role, subject: info.subject };
 }
 
 export function printSweep(r: SweepReport, io: CliIo, json: boolean): void {
@@ -124,9 +132,17 @@ export const retentionRun: Command = {
     const { values, positionals } = parseArgs({ args: [...argv], options: { ...TOOL_OPTIONS, 'dry-run': { type: 'boolean' } }, allowPositionals: true, strict: true });
     if (positionals.length) throw new UsageError('unexpected argument(s)');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
-      const r = await tool.service.sweep({ dryRun: values['dry-run'] === true });
+      const progress = { recordings: progressReporter(io, { label: 'retention: recordings', json: values.json === true }), evidence: progressReporter(io, { label: 'retention: calls', json: values.json === true }) };
+      const r = await tool.service.sweep({
+        dryRun: values['dry-run'] === true,
+        onProgress: ({ phase, done }) => {
+          if (phase === 'evidence') progress.recordings.finish();
+          progress[phase].update(done);
+        },
+      });
+      progress.recordings.finish();
+      progress.evidence.finish();
       printSweep(r, io, values.json === true);
       if (r.status === 'busy') return EXIT.failed;
       return r.status === 'done' && r.recordings.failed === 0 ? EXIT.ok : EXIT.failed;

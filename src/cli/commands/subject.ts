@@ -7,6 +7,7 @@ import { AccessLog } from '../../evidence/access-log.js';
 import { normalizeCallerId } from '../../evidence/subject.js';
 import { accessSummaryMarkdown } from '../../retention/access.js';
 import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
+import { progressReporter } from '../progress.js';
 import { dpoFromToken, openRetentionTool, TOOL_OPTIONS } from './retention.js';
 
 export const subjectErase: Command = {
@@ -23,7 +24,6 @@ export const subjectErase: Command = {
     const [number, ...extra] = positionals;
     if (number === undefined || extra.length) throw new UsageError('expected one caller number');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const e164 = normalizeCallerId(number, tool.config.service.defaultCountryCode);
       if (!e164) throw new UsageError('not a phone number');
@@ -66,7 +66,6 @@ export const subjectAccess: Command = {
     const lang = values.lang ?? 'pl';
     if (lang !== 'pl' && lang !== 'en') throw new UsageError('--lang must be pl or en');
     const tool = await openRetentionTool(values, io);
-    if (!tool) return EXIT.failed;
     try {
       const e164 = normalizeCallerId(number, tool.config.service.defaultCountryCode);
       if (!e164) throw new UsageError('not a phone number');
@@ -81,8 +80,11 @@ export const subjectAccess: Command = {
       writeFileSync(join(dir, `summary.${lang}.md`), accessSummaryMarkdown(x), { mode: 0o600 });
       let copies = 0;
       if (values.recordings) {
+        const progress = progressReporter(io, { label: 'decrypting recordings', total: x.calls.reduce((n, c) => n + c.recordings.length, 0), json: values.json === true });
+        let seen = 0;
         for (const call of x.calls) {
           for (const rec of call.recordings) {
+            progress.update(seen++);
             const copy = await tool.service.recordingCopy(e164, rec.recordingId);
             if (copy.status === 'no_key') {
               io.err('error NO_DECRYPT_KEY: this host holds no decrypting key; the export lists the recordings without copies');
@@ -101,6 +103,8 @@ export const subjectAccess: Command = {
             }
           }
         }
+        progress.update(seen);
+        progress.finish();
       }
       io.out(`wrote ${dir}: export.json, summary.${lang}.md${values.recordings ? `, ${copies} decrypted recording(s)` : ''} (${x.calls.length} call(s))`);
       return EXIT.ok;

@@ -18,8 +18,13 @@ export interface AriAdapterOptions {
   readonly retry?: { readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** Deadline for loading the API documents on connect; default 10 s. */
   readonly connectTimeoutMs?: number;
-  /** Parallel HTTP connections to Asterisk; default 128. */
+  /** Parallel HTTP connections to Asterisk; default 64 (below Asterisk's default http.conf sessionlimit of 100). */
   readonly maxSockets?: number;
+  /**
+   * How long a `continue` Asterisk does not confirm (no answer, 5xx) is retried, with backoff
+   * from `initialDelayMs` doubling to `maxDelayMs`; default 60 s, 100 ms to 2 s.
+   */
+  readonly continueRetry?: { readonly windowMs?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** How to make an ari-client Client; ari-client's `connect` by default (tests wrap it). */
   readonly connectClient?: AriClientConnector;
 }
@@ -40,8 +45,11 @@ export class AriAdapter implements AriPort {
   readonly #rest: AriRest;
   readonly #link: AriLink;
   readonly #log: Logger;
+  readonly #continueRetry: { readonly windowMs: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
+  #closed = false;
 
   constructor(opts: AriAdapterOptions) {
+    this.#continueRetry = { windowMs: 60_000, initialDelayMs: 100, maxDelayMs: 2000, ...opts.continueRetry };
     const baseUrl = opts.url.replace(/\/+$/, '').replace(/\/ari$/, '');
     this.#app = opts.app;
     this.#log = opts.logger.child({ component: 'ari' });
@@ -109,17 +117,37 @@ export class AriAdapter implements AriPort {
     );
   }
 
+  /**
+   * Resolves once Asterisk confirms (2xx), or answers 409 to a retry (an earlier attempt went
+   * through: the channel left Stasis). No answer or a 5xx is retried with backoff for the retry
+   * window: a caller is never left in Stasis because one request was lost. 404 (caller gone)
+   * and other refusals reject at once.
+   */
   async continueInDialplan(
     channelId: string,
     target: { context: string; extension: string; priority: number },
   ): Promise<void> {
-    await this.#call(
-      'channels.continueInDialplan',
-      'POST',
-      `/channels/${enc(channelId)}/continue`,
-      { context: target.context, extension: target.extension, priority: target.priority },
-      false,
-    );
+    const { windowMs, initialDelayMs, maxDelayMs } = this.#continueRetry;
+    const deadline = Date.now() + windowMs;
+    const query = { context: target.context, extension: target.extension, priority: target.priority };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.#call('channels.continueInDialplan', 'POST', `/channels/${enc(channelId)}/continue`, query, false);
+        if (attempt > 1) this.#log.info({ channel: channelId, attempt }, 'ARI: continue confirmed after retries');
+        return;
+      } catch (err) {
+        if (!(err instanceof AriRequestError)) throw err;
+        if (err.status === 409 && attempt > 1) return;
+        const delayMs = Math.min(maxDelayMs, initialDelayMs * 2 ** (attempt - 1));
+        if (!(err.status === 0 || err.status >= 500) || this.#closed || Date.now() + delayMs > deadline) {
+          if (attempt > 1) this.#log.error({ channel: channelId, attempt, err: err.message }, 'ARI: continue never confirmed; the caller may still be in Stasis');
+          throw err;
+        }
+        const level = attempt === 1 ? 'warn' : 'debug';
+        this.#log[level]({ channel: channelId, attempt, delayMs, err: err.message }, 'ARI: continue not confirmed, retrying');
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+      }
+    }
   }
 
   async hangup(channelId: string): Promise<void> {
@@ -161,6 +189,7 @@ export class AriAdapter implements AriPort {
 
   /** Closes the WebSocket and the HTTP connections; no reconnects afterwards. */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#link.close();
     this.#rest.close();
   }

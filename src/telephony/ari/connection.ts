@@ -123,7 +123,14 @@ export class AriLink {
         lost = this.#attach(client);
       } catch (err) {
         const delayMs = this.#delay(attempt);
-        log.warn({ attempt, delayMs, err: describe(err) }, 'ARI: Asterisk not reachable, retrying');
+        if ((err as { status?: unknown }).status === 401) {
+          log.error(
+            { attempt, delayMs, username: this.#o.username, err: describe(err) },
+            'ARI: wrong credentials: Asterisk rejected the ARI username/password (HTTP 401); check ari.username and the ARI password against ari.conf. Retrying',
+          );
+        } else {
+          log.warn({ attempt, delayMs, err: describe(err) }, 'ARI: Asterisk not reachable, retrying');
+        }
         await this.#sleep(delayMs);
         continue;
       }

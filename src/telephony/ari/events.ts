@@ -29,6 +29,7 @@ export function channelInfo(channel: unknown, args: unknown = []): ChannelInfo {
     dialedExten: str(obj(ch.dialplan).exten),
     language: str(ch.language),
     args: Array.isArray(args) ? args.map(String) : [],
+    state: str(ch.state),
   };
 }
 

@@ -13,6 +13,8 @@ export interface ChannelInfo {
   readonly dialedExten: string;
   readonly language: string;
   readonly args: readonly string[];
+  /** Channel state when it entered Stasis: `Ring` (not answered yet), `Up` (answered), … */
+  readonly state: string;
 }
 
 /** Events for one channel, already filtered to that channel by the adapter. */

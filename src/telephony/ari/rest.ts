@@ -58,7 +58,7 @@ export class AriRest {
     this.#port = Number(url.port || 80);
     this.#auth = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
     this.#timeoutMs = opts.timeoutMs;
-    this.#agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 128 });
+    this.#agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 });
   }
 
   /** Sends one request; rejects with AriRequestError (status 0 for transport faults and timeouts). */

@@ -28,6 +28,8 @@ export interface Decisions {
   marketing: Marketing;
   /** Menu attempts left before the default route is taken. */
   menuAttemptsLeft: number;
+  /** A menu key pressed during a prompt that returns to the menu; the menu takes it as its answer. */
+  pendingMenuKey?: string | undefined;
 }
 
 /** Everything a step may touch. No ARI, no database: a prompter and a durable `record`. */

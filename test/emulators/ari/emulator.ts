@@ -3,7 +3,7 @@
  * ari-client, behaving like Asterisk 22 (see /work/shared/design/ASTERISK-NOTES.md).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import { Pbx, type CallOutcome, type Channel, type DialplanTarget } from './pbx.js';
@@ -40,6 +40,12 @@ export interface AriEmulatorOptions {
   readonly recordEvents?: boolean;
   /** Keep every request in `requests` (default true). */
   readonly logRequests?: boolean;
+  /**
+   * http.conf `sessionlimit`: past this many open HTTP connections a new one is closed without
+   * an answer, as Asterisk does ("HTTP session count exceeded"). A connection upgraded to the
+   * events WebSocket stops counting, as in Asterisk. Default: no limit.
+   */
+  readonly sessionLimit?: number;
 }
 
 export interface OriginateOptions {
@@ -122,6 +128,9 @@ export class AriEmulator {
   readonly #opts: AriEmulatorOptions;
   readonly #authHeader: string;
   readonly #apiKey: string;
+  readonly #sessions = new Set<Socket>();
+  #maxSessions = 0;
+  #sessionsRefused = 0;
   #refuseUntil = 0;
   #knownContexts: Set<string> | null;
   #port = 0;
@@ -157,6 +166,33 @@ export class AriEmulator {
     this.#rest = { pbx: this.#pbx, dialplanApp: this.app, apps: () => [...this.#apps] };
     this.#server = createServer({ keepAlive: true }, (req, res) => this.#onRequest(req, res));
     this.#server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
+    this.#server.on('connection', (socket) => this.#onConnection(socket));
+  }
+
+  #onConnection(socket: Socket): void {
+    if (this.#sessions.size >= (this.#opts.sessionLimit ?? Infinity)) {
+      this.#sessionsRefused += 1;
+      socket.destroy();
+      return;
+    }
+    this.#sessions.add(socket);
+    this.#maxSessions = Math.max(this.#maxSessions, this.#sessions.size);
+    socket.on('close', () => this.#sessions.delete(socket));
+  }
+
+  /** HTTP connections open now (events WebSockets excluded). */
+  get openSessions(): number {
+    return this.#sessions.size;
+  }
+
+  /** The most HTTP connections that were ever open at once. */
+  get maxConcurrentSessions(): number {
+    return this.#maxSessions;
+  }
+
+  /** Connections closed unanswered because `sessionLimit` was reached. */
+  get sessionsRefused(): number {
+    return this.#sessionsRefused;
   }
 
   /** Starts an emulator listening on loopback. */
@@ -325,6 +361,11 @@ export class AriEmulator {
     this.#faults.arm(rule, { hang: true });
   }
 
+  /** The next request(s) matching `rule` are carried out at once but answered only after `ms`. */
+  delayAnswerNext(rule: FaultRule, ms: number): void {
+    this.#faults.arm(rule, { delayMs: ms });
+  }
+
   /** The next request(s) matching `rule` get their connection destroyed (ECONNRESET). */
   resetNext(rule: FaultRule): void {
     this.#faults.arm(rule, { reset: true });
@@ -426,6 +467,7 @@ export class AriEmulator {
     if (Date.now() < this.#refuseUntil) return refuse('503 Service Unavailable');
     const apps = (query.get('app') ?? '').split(',').filter(Boolean);
     if (apps.length === 0) return refuse('400 Bad Request');
+    this.#sessions.delete(socket as Socket);
     this.#wss.handleUpgrade(req, socket, head, (ws) => {
       for (const app of apps) {
         this.#apps.add(app);
@@ -471,7 +513,8 @@ export class AriEmulator {
       const entry: RequestLogEntry = { at: Date.now(), method, path, query, status: 0 };
       if (this.#opts.logRequests !== false) this.requests.push(entry);
       const fault = this.#faults.take(method, path);
-      if (fault) {
+      const answerDelayMs = fault && 'delayMs' in fault ? fault.delayMs : 0;
+      if (fault && !('delayMs' in fault)) {
         if ('hang' in fault) {
           entry.status = 'hang';
           this.#hung.add(res);
@@ -496,7 +539,8 @@ export class AriEmulator {
       }
       const answer = dispatch(this.#rest, method, path, query, body, receivedAt);
       entry.status = answer.status;
-      this.#send(res, answer);
+      if (answerDelayMs) setTimeout(() => !res.destroyed && !this.#closed && this.#send(res, answer), answerDelayMs);
+      else this.#send(res, answer);
       answer.after?.();
       this.#notify();
     });

@@ -5,7 +5,9 @@ export type FaultAction =
   /** Never answer; the socket stays open until the client gives up or the emulator closes. */
   | { readonly hang: true }
   /** Destroy the connection without answering (the client sees ECONNRESET). */
-  | { readonly reset: true };
+  | { readonly reset: true }
+  /** Carry the request out now but answer only after `delayMs` (an overloaded Asterisk): a client that gave up never learns it went through. */
+  | { readonly delayMs: number };
 
 export interface FaultRule {
   /** Matched case-insensitively; any method when omitted. */

@@ -2,14 +2,14 @@
  * `consentline recording decrypt|list` on a database and store the pipeline filled.
  */
 import { generateKeyPairSync } from 'node:crypto';
-import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { userInfo } from 'node:os';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
 import { SqliteTokenStore } from '../../../src/api/tokens.js';
 import { BUILTIN_CONFIG } from '../../../src/config/builtin.js';
 import { toneWav } from '../../emulators/ami/index.js';
-import { cli } from '../../cli/helpers.js';
+import { cli, cliProcess } from '../../cli/helpers.js';
 import { ledgerCall, sha256, waitState, world, type World } from './helpers.js';
 import { spoolFile } from '../s3/pipeline-helpers.js';
 
@@ -66,7 +66,7 @@ describe('consentline recording', () => {
     expect(sha256(readFileSync(join(w.dir, 'b.wav')))).toBe(sha256(toneWav(1.5)));
     // the wrong call: the encryption context does not match, nothing is written
     const wrong = await cli(['recording', 'decrypt', '--reason', 'pipeline test', other, '--out', join(w.dir, 'c.wav'), '--call-id', '0b7e1a2c-3d4e-4f5a-8b6c-7d8e9f0a1b2c', '--config', cfg]);
-    expect(wrong.code).toBe(3);
+    expect(wrong.code).toBe(1);
     expect(wrong.err).toMatch(/^error CONTEXT_MISMATCH/);
     expect(existsSync(join(w.dir, 'c.wav')) || existsSync(join(w.dir, 'c.wav.part'))).toBe(false);
     // tampered: refused, nothing written
@@ -74,7 +74,7 @@ describe('consentline recording', () => {
     bad[bad.length - 100]! ^= 1;
     writeFileSync(join(w.dir, 'bad.enc'), bad);
     const t = await cli(['recording', 'decrypt', '--reason', 'pipeline test', join(w.dir, 'bad.enc'), '--out', join(w.dir, 'd.wav'), '--call-id', callId, '--config', cfg]);
-    expect(t.code).toBe(3);
+    expect(t.code).toBe(1);
     expect(t.err).toMatch(/^error DECRYPT_FAILED/);
     expect(existsSync(join(w.dir, 'd.wav')) || existsSync(join(w.dir, 'd.wav.part'))).toBe(false);
   });
@@ -86,7 +86,7 @@ describe('consentline recording', () => {
     const pub = join(w.dir, 'pub.pem');
     writeFileSync(pub, publicKey.export({ type: 'spki', format: 'pem' }));
     const r = await cli(['recording', 'decrypt', '--reason', 'pipeline test', row.id, '--out', join(w.dir, 'x.wav'), '--config', configFile(w, { keys: { mode: 'rsa', publicKeyFile: pub } })]);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(78);
     expect(r.err).toMatch(/^error NO_DECRYPT_KEY: /);
     expect(existsSync(join(w.dir, 'x.wav'))).toBe(false);
   });
@@ -95,7 +95,7 @@ describe('consentline recording', () => {
     w = await world();
     const { row } = await storedRecording(w);
     const r = await cli(['recording', 'decrypt', '--reason', 'pipeline test', row.id, '--config', configFile(w, { keys: { mode: 'local', keyFile: join(w.dir, 'nope.key') } })]);
-    expect(r.code).toBe(3);
+    expect(r.code).toBe(78);
     expect(r.err).toMatch(/^error KEY_INVALID/);
     expect(existsSync(join(w.dir, 'nope.key'))).toBe(false);
   });
@@ -140,6 +140,20 @@ describe('consentline recording', () => {
     expect(existsSync(join(w.dir, 'r3.wav'))).toBe(false);
     expect(logged()).toHaveLength(2);
   });
+
+  test("decrypt with only --db of another install (the demo's layout), run from elsewhere: its keys and store come from beside the database", async () => {
+    w = await world();
+    const { row } = await storedRecording(w);
+    const out = join(w.dir, 'demo.wav');
+    // No configuration file: before, the key and the objects were looked for under ./data of the cwd (NOT_FOUND).
+    const r = cliProcess(['recording', 'decrypt', row.id, '--reason', 'demo', '--db', w.dbPath, '--out', out], {}, mkdtempSync(join(tmpdir(), 'cl-elsewhere-')));
+    expect(r.err).toBe(`data directory: ${w.dataDir} (beside --db)\n`);
+    expect(r.code).toBe(0);
+    expect(sha256(readFileSync(out))).toBe(sha256(toneWav(1.5)));
+    // The list shows the same id the API lists.
+    const listed = await cli(['recording', 'list', '--db', w.dbPath]);
+    expect(listed.out).toContain(row.id);
+  }, 60_000);
 
   test('list, with --state', async () => {
     w = await world();

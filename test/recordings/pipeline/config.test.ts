@@ -57,7 +57,7 @@ describe('recordings configuration', () => {
   test('do-not-record numbers must be E.164', () => {
     const r = load({ doNotRecord: ['+48600100200', '600100200'] });
     expect(r.ok).toBe(false);
-    if (!r.ok) expect(r.problems).toEqual(['recordings.doNotRecord[1]: must be an E.164 number like +48600100200']);
+    if (!r.ok) expect(r.problems).toEqual(['recordings.doNotRecord[1]: must be an E.164 number like +48600100200, found string "600100200"']);
   });
 
   test('capture ami works with the spool source only', () => {

@@ -9,13 +9,21 @@ import { waitMs } from './language.js';
  */
 export async function menu(ctx: FlowContext): Promise<Transition> {
   const { flow, decisions } = ctx;
+  // A key pressed while another prompt played (the clause, the "invalid key" prompt) answers the menu.
+  let carried = decisions.pendingMenuKey;
+  decisions.pendingMenuKey = undefined;
   for (;;) {
-    const r = await ctx.prompt(flow.prompts.menu, { interruptible: true, waitDigitMs: waitMs(ctx) });
-    const stop = abandonedOrFailed(r, 'menu');
-    if (stop) return stop;
-    if (r.status === 'link_lost') continue;
+    let digit: string | undefined = carried;
+    carried = undefined;
+    if (digit === undefined) {
+      const r = await ctx.prompt(flow.prompts.menu, { interruptible: true, waitDigitMs: waitMs(ctx) });
+      const stop = abandonedOrFailed(r, 'menu');
+      if (stop) return stop;
+      if (r.status === 'link_lost') continue;
+      digit = r.digit;
+    }
 
-    const entry = r.digit === undefined ? undefined : flow.menu[r.digit];
+    const entry = digit === undefined ? undefined : flow.menu[digit];
     if (entry?.action === 'route') {
       decisions.route = entry.route;
       return { next: 'recordingConsent' };
@@ -27,9 +35,9 @@ export async function menu(ctx: FlowContext): Promise<Transition> {
     }
     if (entry?.action === 'repeat') continue;
 
-    const timedOut = r.digit === undefined;
+    const timedOut = digit === undefined;
     await ctx.record(timedOut ? 'menu.timeout' : 'menu.invalid', {
-      ...(timedOut ? {} : { digit: r.digit ?? null }),
+      ...(timedOut ? {} : { digit: digit ?? null }),
       attemptsLeft: decisions.menuAttemptsLeft,
     });
     if (decisions.menuAttemptsLeft-- <= 0) {
@@ -40,17 +48,22 @@ export async function menu(ctx: FlowContext): Promise<Transition> {
       const invalid = await ctx.prompt(flow.prompts.invalid, { interruptible: true, waitDigitMs: 0 });
       const stopped = abandonedOrFailed(invalid, 'menu');
       if (stopped) return stopped;
+      carried = invalid.digit;
     }
   }
 }
 
-/** The full information clause (GDPR Art. 13); any key or its end returns to the menu. */
+/**
+ * The full information clause (GDPR Art. 13); any key or its end returns to the menu. A menu
+ * key pressed during the clause (say, the objection key) is taken as the menu choice.
+ */
 export async function clause(ctx: FlowContext): Promise<Transition> {
   const r = await ctx.prompt(ctx.flow.prompts.clause, { interruptible: true, waitDigitMs: 0 });
   const stop = abandonedOrFailed(r, 'clause');
   if (stop) return stop;
   await ctx.record('clause.listened', { completed: r.status === 'finished', lang: ctx.lang });
   ctx.decisions.menuAttemptsLeft = ctx.flow.retries.menu;
+  if (r.digit !== undefined && ctx.flow.menu[r.digit]) ctx.decisions.pendingMenuKey = r.digit;
   return { next: 'menu' };
 }
 
