@@ -19,11 +19,12 @@ import { readSideCheckpoints } from './evidence/open-read-side.js';
 import { openServiceDatabase } from './db/service-database.js';
 import { createSubject, lookupKey, normalizeCallerId } from './evidence/subject.js';
 import { doNotRecordLookup } from './recordings/pipeline/do-not-record.js';
-import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
+import type { EvidenceStore } from './evidence/store.js';
 import type { SubjectRecord } from './evidence/types.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/log.js';
 import { createMetrics, type Metrics } from './shared/metrics.js';
+import { countAuditFailures, countCheckpointRefusals, timedWriter, wireMetricProbes } from './service-metrics.js';
 import type { AriPort } from './telephony/ari/port.js';
 import { CallFleet } from './telephony/call-fleet.js';
 import type { PromptLookup } from './telephony/prompter.js';
@@ -102,6 +103,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   }
   const queries = database.readSide.queries;
   const checkpoints = readSideCheckpoints(database.readSide, { signer, clock });
+  countCheckpointRefusals(checkpoints, metrics);
   const recordings = config.recordings.enabled
     ? await createRecordingsRuntime(config, { repo: database.recordings, evidence: store, log, pepper: pepper.value, dataDir, metrics, clock })
     : null;
@@ -161,6 +163,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       metrics.calls.inc({ outcome: end.outcome, recording: 'recording' in end && end.recording ? 'yes' : 'no' });
       if (end.outcome === 'failed') metrics.failures.inc({ kind: 'call_failover' });
     },
+    onStepTimed: (step, seconds) => metrics.stepSeconds.observe({ step }, seconds),
   });
   const readiness = async () => ({
     ari: ariReadiness(calls.status()),
@@ -187,6 +190,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         config,
         clock,
         formerVerifierKeys: config.evidence.checkpointVerifierKeys ?? [],
+        onLedgerAudited: countAuditFailures(metrics),
       }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.
@@ -199,15 +203,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     ],
     readiness,
   });
-  metrics.probes.activeCalls = () => calls.activeCalls;
-  metrics.probes.stasisChannels = async () =>
-    Object.fromEntries(await Promise.all(calls.links.map(async (l) => [l.name, await l.ari.listAppChannels().then((ids) => ids.length, () => null)])));
-  metrics.probes.ariConnected = () => Object.fromEntries(calls.links.map((l) => [l.name, l.ari.connected]));
-  if (recordings) {
-    metrics.probes.amiConnected = () => recordings.watcher?.connected ?? false;
-    metrics.probes.uploadQueueDepth = () => recordings.pipeline.queueStats().depth;
-    metrics.probes.uploadOldestAgeSeconds = () => recordings.pipeline.queueStats().oldestAgeSeconds;
-  }
+  wireMetricProbes(metrics, { calls, recordings, checkpoints, store });
 
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ api: address }, 'API listening');
@@ -252,21 +248,4 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
 function ariReadiness({ up, down }: { up: string[]; down: string[] }): ComponentStatus {
   if (down.length === 0) return { status: 'up' };
   return { status: 'down', detail: `ARI events link not connected: ${down.join(', ')}${up.length ? ` (up: ${up.join(', ')})` : ''}` };
-}
-
-/** The ledger as the call flow sees it, with the append latency and failures measured. */
-function timedWriter(store: EvidenceWriter, metrics: Metrics): EvidenceWriter {
-  return {
-    async append(event, effects) {
-      const end = metrics.ledgerAppendSeconds.startTimer();
-      try {
-        return await store.append(event, effects);
-      } catch (err) {
-        metrics.failures.inc({ kind: 'evidence_write' });
-        throw err;
-      } finally {
-        end();
-      }
-    },
-  };
 }

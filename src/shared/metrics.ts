@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { FlowEnd } from '../telephony/flow/types.js';
 
 /**
  * The service's Prometheus metrics. Labels are closed sets (outcome, step, kind): never a
@@ -16,8 +17,17 @@ export function createMetrics() {
     stasisChannels: async (): Promise<Record<string, number | null>> => ({}),
     uploadQueueDepth: (): number => 0,
     uploadOldestAgeSeconds: (): number => 0,
+    /**
+     * When the latest checkpoint was signed (ms since the epoch; null: none yet) and the events
+     * appended since. Null when the database does not answer: the gauges keep their last value,
+     * and the scrape still succeeds (readiness and the failure counters tell the outage).
+     */
+    checkpoint: async (): Promise<{ signedAtMs: number | null; eventsSince: number } | null> => ({ signedAtMs: null, eventsSince: 0 }),
   };
-  collectDefaultMetrics({ register: registry, prefix: 'consentline_process_' });
+  collectDefaultMetrics({ register: registry });
+  // prom-client's totals of these three are gauges named like counters (promtool refuses them);
+  // the same figures are `sum(nodejs_active_handles)` etc., which stay.
+  for (const name of ['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']) registry.removeSingleMetric(name);
   const m = {
     registry,
     probes,
@@ -62,7 +72,7 @@ export function createMetrics() {
     failures: new Counter({
       name: 'consentline_failures_total',
       help: 'Faults by kind (call fail-over, evidence write, upload, ARI, AMI)',
-      labelNames: ['kind'] as const,
+      labelNames: ['kind'] as const, // one of FAILURE_KINDS
       registers: [registry],
     }),
     ariConnected: new Gauge({
@@ -76,7 +86,7 @@ export function createMetrics() {
     }),
     amiConnected: new Gauge({
       name: 'consentline_ami_connected',
-      help: '1 when the AMI link is up',
+      help: '1 when the AMI link is up (absent while recordings are off)',
       registers: [registry],
       collect() {
         this.set(probes.amiConnected() ? 1 : 0);
@@ -98,12 +108,46 @@ export function createMetrics() {
         this.set(probes.uploadOldestAgeSeconds());
       },
     }),
+    checkpointTimestamp: new Gauge({
+      name: 'consentline_checkpoint_last_signed_timestamp_seconds',
+      help: 'Unix time the latest signed checkpoint was made (0 until the first one)',
+      registers: [registry],
+      async collect() {
+        const c = await probes.checkpoint();
+        if (c) this.set((c.signedAtMs ?? 0) / 1000);
+      },
+    }),
+    checkpointLag: new Gauge({
+      name: 'consentline_checkpoint_lag_events',
+      help: 'Evidence events appended after the latest signed checkpoint (all of them while there is none)',
+      registers: [registry],
+      async collect() {
+        const c = await probes.checkpoint();
+        if (c) this.set(c.eventsSince);
+      },
+    }),
+    verificationFailures: new Counter({
+      name: 'consentline_verification_failures_total',
+      help: 'Integrity checks that failed: ledger (hash chain broken), checkpoint (ledger no longer matches a signed checkpoint), recording (stored object read back differs); by checkpoint signing and GET /ledger/verify',
+      labelNames: ['check'] as const,
+      registers: [registry],
+    }),
     quarantined: new Counter({
       name: 'consentline_recordings_quarantined_total',
-      help: 'Recordings that appeared for calls without recording consent',
+      help: 'Recordings quarantined: no recording consent for the call, or not a plausible recording of it',
       registers: [registry],
     }),
   };
+  // Every series of a closed label set exists from the start, at 0, so the first event is an increase.
+  for (const check of VERIFICATION_CHECKS) m.verificationFailures.inc({ check }, 0);
+  for (const kind of FAILURE_KINDS) m.failures.inc({ kind }, 0);
+  for (const outcome of CALL_OUTCOMES) for (const recording of ['yes', 'no']) m.calls.inc({ outcome, recording }, 0);
   return m;
 }
+
+export const FAILURE_KINDS = ['api', 'call_failover', 'evidence_write', 'recording_name_refused', 'recording_start_failed', 'recording_upload', 'recording_pipeline'] as const;
+const CALL_OUTCOMES = ['continued', 'objected', 'abandoned', 'failed'] as const satisfies readonly FlowEnd['outcome'][];
+
+/** The closed set of `check` labels, present at 0 from the start so `increase()` sees the first failure. */
+export const VERIFICATION_CHECKS = ['ledger', 'checkpoint', 'recording'] as const;
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -27,6 +27,8 @@ export interface SessionDeps {
   /** Which Asterisk server the channel lives on, and which ConsentLine instance runs it. */
   readonly server: string;
   readonly instance: string;
+  /** Hears how long each flow step took (seconds), for the step-duration histogram. */
+  readonly onStepTimed?: (step: StepName, seconds: number) => void;
 }
 
 export interface SessionEnd {
@@ -86,9 +88,15 @@ export class CallSession {
     });
     if (this.#abortReason) this.abort(this.#abortReason);
     let fault: unknown = answered.fault;
+    let stepStartedAt = 0;
+    const started = (s: StepName) => {
+      this.#step = s;
+      stepStartedAt = this.d.clock.now();
+    };
+    const done = (s: StepName) => this.d.onStepTimed?.(s, (this.d.clock.now() - stepStartedAt) / 1000);
     const flowRun = answered.end
       ? Promise.resolve(answered.end)
-      : runFlow(ctx, (s) => (this.#step = s)).catch((err: unknown): FlowEnd => {
+      : runFlow(ctx, started, done).catch((err: unknown): FlowEnd => {
           fault = err;
           return { outcome: 'failed', step: this.#step, reason: faultReason(err) };
         });

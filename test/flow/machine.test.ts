@@ -235,3 +235,20 @@ describe('call flow: do-not-record list', () => {
     expect(t.events.find((e) => e.kind === 'consent.recording')?.data).toMatchObject({ decision: 'refused', how: 'do_not_record_list' });
   });
 });
+
+describe('call flow: step hooks (for the step-duration metric)', () => {
+  it('each step is heard when it starts and again when it is done, in order', async () => {
+    const t = scriptedContext(flowConfig({}), [notice, { prompt: 'menu', status: 'digit', digit: '1' }]);
+    const heard: string[] = [];
+    await runFlow(t.ctx, (s) => heard.push(`start ${s}`), (s) => heard.push(`done ${s}`));
+    expect(heard).toEqual(['start language', 'done language', 'start notice', 'done notice', 'start menu', 'done menu', 'start recordingConsent', 'done recordingConsent', 'start marketing', 'done marketing']);
+  });
+
+  it('a step that throws is still reported done before the fault propagates', async () => {
+    const t = scriptedContext(flowConfig({}), []);
+    const ctx = { ...t.ctx, prompt: async () => Promise.reject(new Error('channel gone')) };
+    const heard: string[] = [];
+    await expect(runFlow(ctx, (s) => heard.push(`start ${s}`), (s) => heard.push(`done ${s}`))).rejects.toThrow('channel gone');
+    expect(heard).toEqual(['start language', 'done language', 'start notice', 'done notice']);
+  });
+});

@@ -49,6 +49,7 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
         } finally {
           verifying -= 1;
         }
+        deps.onLedgerAudited?.(audit);
         return ledgerVerifyView(audit, { fromSeq: fromSeq ?? 1, toSeq: toSeq ?? null });
       },
     );

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccessLog } from '../../evidence/access-log.js';
 import type { CheckpointService, NoteSigner } from '../../evidence/checkpoint.js';
+import type { LedgerAudit } from '../../evidence/ledger-audit.js';
 import type { CallCursor, EvidenceQueries } from '../../evidence/queries.js';
 import type { ReceiptController } from '../../evidence/receipt.js';
 import type { CallSummary } from '../../evidence/types.js';
@@ -25,6 +26,8 @@ export interface EvidenceApiDeps {
   readonly clock: Clock;
   /** Verifier keys of former checkpoint signing keys (evidence.checkpointVerifierKeys), trusted besides `checkpoints`' own. */
   readonly formerVerifierKeys?: readonly string[];
+  /** Hears each `GET /ledger/verify` result (the verification-failure metric). */
+  readonly onLedgerAudited?: (audit: LedgerAudit) => void;
 }
 
 // ---- shared schemas -------------------------------------------------------------------

@@ -847,6 +847,7 @@ export class RecordingPipeline {
     else if (code === 'AUTH' || code === 'INTEGRITY' || code === 'LOCATION' || code === 'UNKNOWN') this.#log.error({ ...fields, retryInMs: delay }, 'recording step failed; will retry');
     else this.#log.warn({ ...fields, retryInMs: delay }, 'recording step failed; will retry');
     this.#d.metrics?.failures.inc({ kind: storeStep ? 'recording_upload' : 'recording_pipeline' });
+    if (storeStep && code === 'INTEGRITY') this.#d.metrics?.verificationFailures.inc({ check: 'recording' });
     if (storeStep && STORE_CODES.has(code)) this.#storageDown(code);
     try {
       const next = await this.repo.update(

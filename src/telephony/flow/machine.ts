@@ -2,7 +2,7 @@ import { language } from './steps/language.js';
 import { notice } from './steps/notice.js';
 import { clause, menu, objection } from './steps/menu.js';
 import { marketing, recordingConsent } from './steps/consent.js';
-import type { FlowContext, FlowEnd, Step, StepName } from './types.js';
+import type { FlowContext, FlowEnd, Step, StepName, Transition } from './types.js';
 
 /**
  * The call flow as a state machine:
@@ -26,11 +26,17 @@ export const STEPS: Readonly<Record<StepName, Step>> = {
 /** Upper bound on transitions, so a misconfigured loop can never keep a caller forever. */
 const MAX_TRANSITIONS = 200;
 
-export async function runFlow(ctx: FlowContext, onStep?: (step: StepName) => void): Promise<FlowEnd> {
+/** `onStep` hears each step as it starts; `onStepDone` once it has returned or thrown. */
+export async function runFlow(ctx: FlowContext, onStep?: (step: StepName) => void, onStepDone?: (step: StepName) => void): Promise<FlowEnd> {
   let state: StepName = 'language';
   for (let i = 0; i < MAX_TRANSITIONS; i++) {
     onStep?.(state);
-    const transition = await STEPS[state](ctx);
+    let transition: Transition;
+    try {
+      transition = await STEPS[state](ctx);
+    } finally {
+      onStepDone?.(state);
+    }
     if ('end' in transition) return transition.end;
     state = transition.next;
   }
