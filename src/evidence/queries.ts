@@ -1,4 +1,5 @@
 import type { EventRange } from './store.js';
+import type { OpenCall, OutcomeCheck, OutcomeCheckQuery } from './outcomes.js';
 import type { CallSummary, Outcome, StoredEvent, VerifyResult } from './types.js';
 import type { VerifyRangeOptions } from './verify.js';
 
@@ -87,4 +88,8 @@ export interface EvidenceQueries {
   eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]>;
   /** Verifies the chain (or a range), giving way to other work as it goes; `opts` for progress. */
   verifyLedger(range?: EventRange, opts?: VerifyRangeOptions): Promise<VerifyResult>;
+  /** Calls of one Asterisk server that have no outcome yet, oldest first. */
+  openCalls(server: string): Promise<OpenCall[]>;
+  /** Calls with no outcome (once settled) or with more than one: the one-outcome invariant. */
+  outcomeCheck(q: OutcomeCheckQuery): Promise<OutcomeCheck>;
 }

@@ -1,6 +1,8 @@
 import type { FlowConfig } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import type { AriAppEvents, AriPort, ChannelEvent, ChannelInfo } from './ari/port.js';
+import type { OpenCall } from '../evidence/outcomes.js';
+import { callPosition, closeGoneCall, planReconcile, type CallLedger } from './call-reconcile.js';
 import { CallSession, type SessionDeps, type SessionEnd } from './call-session.js';
 import { flowSelector } from './flow-select.js';
 
@@ -11,6 +13,8 @@ export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
   readonly ari: AriPort;
   readonly flows: readonly FlowConfig[];
   readonly onCallEnded?: (end: SessionEnd, session: CallSession) => void;
+  /** The ledger's open calls: without it a restart cannot resume calls under their ids nor close the gone ones. */
+  readonly ledger?: CallLedger;
 }
 
 /**
@@ -23,6 +27,7 @@ export class CallManager implements AriAppEvents {
   readonly #log: Logger;
   readonly #running = new Set<Promise<unknown>>();
   #stopping = false;
+  #reconciled: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: CallManagerDeps) {
     this.#selectFlow = flowSelector(d.flows);
@@ -45,7 +50,10 @@ export class CallManager implements AriAppEvents {
   onConnected(reconnect: boolean): void {
     this.#log.info({ reconnect }, 'ARI events connected');
     // Also on the first connect: after a restart, calls may be waiting in Stasis.
-    this.#track(this.reconcile(new Map(this.#sessions)));
+    const before = new Map(this.#sessions);
+    // One reconcile at a time: two could both close the same gone call.
+    this.#reconciled = this.#reconciled.then(() => this.reconcile(before));
+    this.#track(this.#reconciled);
   }
 
   onDisconnected(reason: string): void {
@@ -54,10 +62,14 @@ export class CallManager implements AriAppEvents {
 
   /**
    * Events were lost while the link was down (or the service was not running). Calls gone from the app ended meanwhile;
-   * calls still there replay their current step; channels we hold no session for (missed
-   * StasisStart, or a restart) go to their fallback route unrecorded.
+   * calls still there replay their current step. After a restart the ledger's open calls of this
+   * server are settled: those still in Stasis resume under their own id (and go on at once,
+   * unrecorded), those whose channel is gone are closed as ended while the service was down.
+   * Channels neither a session nor the ledger knows (missed StasisStart) go to their fallback route unrecorded.
    */
   async reconcile(before: ReadonlyMap<string, CallSession>): Promise<void> {
+    // Read before listing the channels: a call opened after this read is not in it.
+    const open = await this.#openCalls();
     let held: string[];
     try {
       held = await this.d.ari.listAppChannels();
@@ -70,6 +82,7 @@ export class CallManager implements AriAppEvents {
     for (const [channelId, session] of before) {
       if (!session.finished) session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
     }
+    if (open) await this.#settleLedger(open, heldSet);
     const unknown = held.filter((id) => !this.#sessions.has(id));
     if (unknown.length === 0) return;
     // A channel that entered just now may have its StasisStart still in flight on the socket.
@@ -81,6 +94,44 @@ export class CallManager implements AriAppEvents {
       this.#log.warn({ channel: channelId }, 'reconcile: channel in Stasis without a session; sending it on unrecorded');
       this.#start(channel, (s) => s.runOrphan('orphaned_after_reconnect'));
     }
+  }
+
+  async #openCalls(): Promise<OpenCall[] | null> {
+    if (!this.d.ledger) return null;
+    try {
+      return await this.d.ledger.openCalls(this.d.server);
+    } catch (err) {
+      this.#log.error({ err }, 'reconcile: cannot read the open calls from the ledger');
+      return null;
+    }
+  }
+
+  async #settleLedger(open: readonly OpenCall[], held: ReadonlySet<string>): Promise<void> {
+    const ledger = this.d.ledger!;
+    const live = { callIds: new Set([...this.#sessions.values()].map((s) => s.callId)), channelIds: new Set(this.#sessions.keys()) };
+    const plan = planReconcile(open, held, live);
+    await Promise.all(plan.resume.map((call) => this.#resume(ledger, call)));
+    let closed = 0;
+    for (const call of plan.gone) {
+      try {
+        if (await closeGoneCall({ ledger, evidence: this.d.evidence, clock: this.d.clock }, call)) closed += 1;
+      } catch (err) {
+        this.#log.error({ err, callId: call.callId }, 'reconcile: could not close a call whose channel is gone');
+      }
+    }
+    if (plan.resume.length || closed) this.#log.warn({ resumed: plan.resume.length, closed }, 'reconcile: open calls of the ledger settled');
+  }
+
+  async #resume(ledger: CallLedger, call: OpenCall): Promise<void> {
+    const [channel, events] = await Promise.all([
+      this.d.ari.getChannel(call.channelId).catch(() => null),
+      ledger.callEvents(call.callId).catch(() => []),
+    ]);
+    if (!channel || this.#sessions.has(channel.id)) return;
+    const flow = this.d.flows.find((f) => f.id === call.flowId);
+    const position = callPosition(call.callId, events);
+    this.#log.warn({ channel: channel.id, callId: call.callId }, 'reconcile: call of the ledger still in Stasis; resuming it under its id, unrecorded');
+    this.#start(channel, (s) => s.runResumed(position, call.language ?? s.flow.languages.default), { flow, callId: call.callId });
   }
 
   /** Sends every live call on to its fallback route, unrecorded, and waits for them. */
@@ -95,9 +146,10 @@ export class CallManager implements AriAppEvents {
     while (this.#running.size) await Promise.allSettled([...this.#running]);
   }
 
-  #start(channel: ChannelInfo, run: (s: CallSession) => Promise<SessionEnd>): void {
+  #start(channel: ChannelInfo, run: (s: CallSession) => Promise<SessionEnd>, resumed?: { flow: FlowConfig | undefined; callId: string }): void {
     const did = channel.args[0] || channel.dialedExten;
-    const session = new CallSession(channel, this.#selectFlow(did), { ...this.d, ops: this.d.ari });
+    const flow = resumed?.flow ?? this.#selectFlow(did);
+    const session = new CallSession(channel, flow, { ...this.d, ops: this.d.ari }, resumed?.callId);
     this.#sessions.set(channel.id, session);
     this.#track(
       run(session)

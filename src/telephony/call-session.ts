@@ -41,7 +41,7 @@ export interface SessionEnd {
  */
 export class CallSession {
   readonly events = new ChannelEventQueue();
-  readonly callId = randomUUID();
+  readonly callId: string;
   #step: StepName = 'language';
   #finished = false;
   #abort: ((end: FlowEnd) => void) | null = null;
@@ -52,7 +52,10 @@ export class CallSession {
     readonly channel: ChannelInfo,
     readonly flow: FlowConfig,
     private readonly d: SessionDeps,
+    /** Set when the ledger already holds this call open (a restart): the call keeps its id. */
+    resumedCallId?: string,
   ) {
+    this.callId = resumedCallId ?? randomUUID();
     this.#log = d.log.child({ callId: this.callId, channel: channel.id, flow: flow.id });
   }
 
@@ -110,6 +113,22 @@ export class CallSession {
       // The fallback continue below matters more than the evidence of it.
     }
     return this.#finish({ outcome: 'failed', step: 'language', reason }, lang);
+  }
+
+  /**
+   * For a call the ledger holds open whose channel is still in Stasis after a restart: no flow
+   * state survived, so it ends now under its original id. The prompt that may still be playing
+   * is stopped first, as Asterisk runs the variable and continue requests only after it; then
+   * the fallback route, unrecorded.
+   */
+  async runResumed(at: { readonly step: StepName; readonly playbackId: string }, lang: string): Promise<SessionEnd> {
+    this.#step = at.step;
+    try {
+      await this.d.ops.stopPlayback(at.playbackId);
+    } catch (err) {
+      if (!(err instanceof AriRequestError && err.status === 404)) this.#log.warn({ err }, 'could not stop the playback of a resumed call');
+    }
+    return this.#finish({ outcome: 'failed', step: at.step, reason: 'resumed_after_restart' }, lang);
   }
 
   async #open(lang: string, subject: SubjectRecord | null): Promise<void> {

@@ -6,6 +6,8 @@ import { eventsOfChannel, promptsPlayed, startScenario } from './harness.js';
 type Scenario = Awaited<ReturnType<typeof startScenario>>;
 let s: Scenario | undefined;
 afterEach(async () => {
+  // Whatever the fault, every call ends with exactly one outcome.
+  if (s) expect(await s.outcomeFindings()).toEqual([]);
   await s?.stop();
   s = undefined;
 });

@@ -8,6 +8,8 @@ import { startService, type Service } from '../../src/server.js';
 import type { StoredEvent } from '../../src/evidence/types.js';
 import { AriEmulator, type AriEmulatorOptions, type CallHandle, type OriginateOptions } from '../emulators/ari/emulator.js';
 import { captureLogger } from '../ari/helpers.js';
+import { databaseTarget } from '../../src/evidence/open-store.js';
+import { outcomeFindings } from './outcome-check.js';
 
 export const ROUTES = {
   agents: { context: 'consentline-after', extension: 'agents', priority: 1 },
@@ -85,6 +87,8 @@ export async function startScenario(
     config,
     logs: lines,
     call,
+    /** Calls of this scenario's ledger without exactly one outcome (see outcome-check.ts). */
+    outcomeFindings: () => outcomeFindings(databaseTarget(config)),
     async stop() {
       await service.stop();
       await emu.close();
