@@ -46,6 +46,7 @@ export class CallSession {
   #finished = false;
   #abort: ((end: FlowEnd) => void) | null = null;
   #abortReason: string | null = null;
+  #prompter: ChannelPrompter | null = null;
   readonly #log: Logger;
 
   constructor(
@@ -169,7 +170,7 @@ export class CallSession {
   }
 
   #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {
-    const prompter = new ChannelPrompter({
+    const prompter = (this.#prompter = new ChannelPrompter({
       channelId: this.channel.id,
       playbackPrefix: this.callId,
       ops: this.d.ops,
@@ -177,7 +178,7 @@ export class CallSession {
       prompts: this.d.prompts,
       clock: this.d.clock,
       promptLimitMs: this.flow.timeouts.promptSeconds * 1000,
-    });
+    }));
     const ctx: FlowContext = {
       callId: this.callId,
       flow: this.flow,
@@ -193,6 +194,8 @@ export class CallSession {
       prompt: async (promptId, opts) => {
         this.#assertLive();
         const r = await prompter.play(promptId, ctx.lang, opts);
+        // A fail-over stops the playing prompt; what follows its outcome is not evidence of the call.
+        this.#assertLive();
         await opened;
         await this.#record('prompt.played', {
           ...r.evidence,
@@ -264,6 +267,7 @@ export class CallSession {
       { outcome: 'failed', recording: 'no', marketing: 'none', endedAt },
     );
     try {
+      await this.#prompter?.stopCurrent().catch(() => undefined);
       await this.#setVars('no', 'none', lang);
     } catch (err) {
       this.#log.warn({ err }, 'could not set channel variables on fail-over; the fallback route never records');

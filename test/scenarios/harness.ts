@@ -18,7 +18,12 @@ export const ROUTES = {
 };
 
 export function scenarioConfig(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
-  return ConfigSchema.parse({
+  return ConfigSchema.parse(scenarioConfigInput(flow, top));
+}
+
+/** The scenario configuration as a file would hold it (before defaults). */
+export function scenarioConfigInput(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
+  return {
     routes: ROUTES,
     flows: [
       {
@@ -39,7 +44,7 @@ export function scenarioConfig(flow: Record<string, unknown> = {}, top: Record<s
       },
     ],
     ...top,
-  });
+  };
 }
 
 /** The service on its real parts (ari-client adapter, SQLite file, prompt catalogue) against the ARI emulator. */
