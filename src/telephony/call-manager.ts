@@ -129,7 +129,9 @@ export class CallManager implements AriAppEvents {
     ]);
     if (!channel || this.#sessions.has(channel.id)) return;
     const flow = this.d.flows.find((f) => f.id === call.flowId);
-    const position = callPosition(call.callId, events);
+    // The language menu plays only when the flow offers a choice of language.
+    const firstStep = (flow ?? this.#selectFlow('')).languages.choice ? 'language' : 'notice';
+    const position = callPosition(call.callId, events, firstStep);
     this.#log.warn({ channel: channel.id, callId: call.callId }, 'reconcile: call of the ledger still in Stasis; resuming it under its id, unrecorded');
     this.#start(channel, (s) => s.runResumed(position, call.language ?? s.flow.languages.default), { flow, callId: call.callId });
   }

@@ -42,15 +42,19 @@ export function planReconcile(
   return { resume, gone };
 }
 
-/** Where a call stood when its service died: the step of its last prompt and the playback that may still play. */
+/**
+ * Where a call stood when its service died, as far as the ledger tells: the step of its last
+ * recorded prompt (the flow's first prompting step when none was recorded yet) and the playback
+ * that may still be playing.
+ */
 export interface CallPosition {
   readonly step: StepName;
   /** Playback ids are `<callId>-<n>` and a prompt is recorded once it ends, so the next n may be playing. */
   readonly playbackId: string;
 }
 
-export function callPosition(callId: string, events: readonly StoredEvent[]): CallPosition {
-  let step: StepName = 'language';
+export function callPosition(callId: string, events: readonly StoredEvent[], firstStep: StepName): CallPosition {
+  let step = firstStep;
   let last = 0;
   for (const e of events) {
     if (e.kind !== 'prompt.played') continue;

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -6,6 +7,7 @@ import type { DatabaseTarget } from '../../src/db/pg-url.js';
 import { openReadSide } from '../../src/evidence/open-read-side.js';
 import type { OpenCall } from '../../src/evidence/outcomes.js';
 import { openStoreAt } from '../../src/cli/open-store.js';
+import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { AriEmulator, type CallHandle } from '../emulators/ari/emulator.js';
 import { testDatabase } from '../contract/pg-helpers.js';
 import { startServiceProcess, until } from '../startup/service-process.js';
@@ -60,6 +62,21 @@ async function callsByChannel(target: DatabaseTarget): Promise<Map<string, strin
   return byChannel;
 }
 
+/** A call another Asterisk server's instance holds open, on a channel id this server does not have. */
+async function openCallOfAnotherServer(target: DatabaseTarget): Promise<string> {
+  // The SQLite file does not exist yet: created here as the service would.
+  const store = target.kind === 'sqlite' ? await openSqliteEvidenceStore({ path: target.path }) : await openStoreAt(target);
+  const callId = randomUUID();
+  const at = new Date().toISOString();
+  try {
+    const open = { callId, startedAt: at, flowId: 'hotline', did: '221234567', legalBasis: 'consent_by_conduct', server: 'pbx-b', language: 'pl' };
+    await store.append({ callId, kind: 'call.started', at, data: { channelId: 'pbx-b-channel', server: 'pbx-b', instance: 'consentline-9' } }, { callOpen: open });
+  } finally {
+    await store.close();
+  }
+  return callId;
+}
+
 async function setup(engine: 'sqlite' | 'postgres') {
   // controlQueue: variable and continue requests wait behind the playing prompt, as on Asterisk 22.
   const emu = await AriEmulator.start({ controlQueue: true, defaultPlaybackMs: 120, playbackMs: { 'consentline/notice': NOTICE_MS } });
@@ -67,18 +84,18 @@ async function setup(engine: 'sqlite' | 'postgres') {
   const dataDir = mkdtempSync(join(dir, `${engine}-`));
   const database = engine === 'sqlite' ? {} : { url: pgUrl() };
   const target: DatabaseTarget = engine === 'sqlite' ? { kind: 'sqlite', path: join(dataDir, 'consentline.sqlite') } : { kind: 'postgres', url: pgUrl() };
-  const config = scenarioConfigInput({}, {
-    service: { dataDir, instanceId: 'consentline-1' },
-    api: { host: '127.0.0.1', port: 0 },
-    ari: { url: emu.url, username: emu.username, password: emu.password, requestTimeoutMs: 1000, server: SERVER },
-    evidence: { pepper: 'test-pepper-0123456789abcdef0123456789' },
-    recordings: { spoolDir: join(dataDir, 'spool') },
-    database,
-  });
-  const file = join(dataDir, 'consentline.json');
-  writeFileSync(file, JSON.stringify(config));
-  const start = (env: Record<string, string> = {}): Proc => {
-    const p = startServiceProcess({ CONSENTLINE_CONFIG: file, ...env });
+  const start = (instanceId: string): Proc => {
+    const config = scenarioConfigInput({}, {
+      service: { dataDir, instanceId },
+      api: { host: '127.0.0.1', port: 0 },
+      ari: { url: emu.url, username: emu.username, password: emu.password, requestTimeoutMs: 1000, server: SERVER },
+      evidence: { pepper: 'test-pepper-0123456789abcdef0123456789' },
+      recordings: { spoolDir: join(dataDir, 'spool') },
+      database,
+    });
+    const file = join(dataDir, `${instanceId}.json`);
+    writeFileSync(file, JSON.stringify(config));
+    const p = startServiceProcess({ CONSENTLINE_CONFIG: file });
     cleanups.push(async () => {
       if (p.child.exitCode === null) p.child.kill('SIGKILL');
       await p.exited;
@@ -91,7 +108,8 @@ async function setup(engine: 'sqlite' | 'postgres') {
 describe.each(['sqlite', 'postgres'] as const)('SIGKILL while calls hear the notice, restart within 3 s (%s)', (engine) => {
   it('calls still in Stasis go on at once under their own id, unrecorded; calls hung up meanwhile are closed; one outcome each', async () => {
     const { emu, target, start } = await setup(engine);
-    const first = start();
+    const otherServersCall = await openCallOfAnotherServer(target);
+    const first = start('consentline-1');
     await emu.waitFor(() => emu.appConnected(), { what: 'the first service connecting', timeoutMs: 60_000 });
     const calls: CallHandle[] = [0, 1, 2, 3].map((i) => emu.originate({ callerNumber: `+4860010020${i}`, exten: '221234567', language: 'pl' }));
     await until(async () => (await openCalls(target)).length === calls.length, 'every call.started durable', 30_000);
@@ -105,8 +123,8 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL while calls hear the not
     // Two callers hang up while no service watches.
     gone1.hangup();
     gone2.hangup();
-    // The take-over instance may have another id: calls belong to the Asterisk server, not to an instance.
-    const second = start(engine === 'postgres' ? { CONSENTLINE_INSTANCE_ID: 'consentline-2' } : {});
+    // Another instance takes over: calls belong to the Asterisk server they are on, not to an instance.
+    const second = start('consentline-2');
     expect(Date.now() - killedAt).toBeLessThan(3000);
 
     await emu.waitFor(() => [stay1, stay2].every((c) => c.continuedTo !== null), { what: 'the callers in Stasis sent on', timeoutMs: 20_000 });
@@ -121,7 +139,7 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL while calls hear the not
     }
 
     // The hung-up calls are closed at reconcile, explicitly.
-    await until(async () => (await openCalls(target)).length === 0, 'no call left open', 20_000);
+    await until(async () => (await openCalls(target)).length === 0, 'no call of this server left open', 20_000);
     for (const c of [gone1, gone2]) {
       const events = await eventsOf(target, idOf.get(c.id)!);
       expect(events.map((e) => e.kind)).toEqual(['call.started', 'call.abandoned']);
@@ -135,7 +153,8 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL while calls hear the not
     // One call per channel, one outcome per call.
     const byChannel = await callsByChannel(target);
     expect([...byChannel.values()].every((ids) => ids.length === 1)).toBe(true);
-    expect(await outcomeFindings(target)).toEqual([]);
+    // Only the other server's call, which this instance must not touch, lacks its outcome.
+    expect(await outcomeFindings(target)).toEqual([expect.objectContaining({ callId: otherServersCall, server: 'pbx-b', outcomes: 0 })]);
 
     second.child.kill('SIGTERM');
     expect(await second.exited).toBe(0);
