@@ -20,7 +20,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Password of the ARI user. A secret: give it through the environment, a `_FILE` or the systemd credential `ari-password`, not in the YAML file. Without it the service starts, warns, and its ARI connection attempts fail.',
   'ari.app': 'Stasis application name; the dialplan must run `Stasis(<app>)` with the same name.',
   'ari.requestTimeoutMs': 'Deadline of every ARI REST request. A request past it is a fault: the call goes to its fallback route.',
-  'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table).',
+  'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table). After a restart the instance serving this name resumes or closes the calls the ledger holds open for it, whichever instance opened them: keep the name stable, unique per Asterisk, and served by one instance at a time.',
   'ari.servers':
     'Several Asterisk servers, each with its own ARI link and call manager: one going away touches only its own calls. When set, `ari.url` and `ari.server` are not used; `username`, `password`, `app` and `requestTimeoutMs` above are the defaults for every entry. Names and URLs must be unique.',
   'ari.servers[].name': 'Names the server in the evidence (`server` in `call.started`), the logs and the `consentline_ari_connected{server}` metric.',
