@@ -14,7 +14,7 @@ import { startServiceProcess, until } from '../startup/service-process.js';
 import { scenarioConfigInput } from './harness.js';
 import { outcomeFindings } from './outcome-check.js';
 
-const NOTICE_MS = 30_000;
+const NOTICE_MS = 60_000;
 const SERVER = 'pbx-a';
 const FALLBACK = { context: 'consentline-fallback', extension: 's', priority: 1 };
 
@@ -127,19 +127,22 @@ describe.each(['sqlite', 'postgres'] as const)('SIGKILL while calls hear the not
     const second = start('consentline-2');
     expect(Date.now() - killedAt).toBeLessThan(3000);
 
-    await emu.waitFor(() => [stay1, stay2].every((c) => c.continuedTo !== null), { what: 'the callers in Stasis sent on', timeoutMs: 20_000 });
+    await emu.waitFor(() => emu.appConnected(), { what: 'the second service connecting', timeoutMs: 60_000 });
+    const reconnectedAt = Date.now();
+    await emu.waitFor(() => [stay1, stay2].every((c) => c.continuedTo !== null), { what: 'the callers in Stasis sent on', timeoutMs: 30_000 });
     for (const c of [stay1, stay2]) {
       const view = emu.channel(c.id)!;
       expect(view.continuedTo).toEqual(FALLBACK);
       // Set, not left unset; and CONSENT_ID names the call the ledger opened before the kill.
       expect(view.variables).toMatchObject({ CONSENT_RECORDING: 'no', CONSENT_MARKETING: 'none', CONSENT_ID: idOf.get(c.id) });
-      // The notice was stopped, not waited for: it had ~30 s left at the kill.
+      // The notice was stopped, not waited for: it had most of its 60 s left at the kill.
       expect(view.continuedAt! - killedAt).toBeLessThan(NOTICE_MS / 2);
+      expect(view.continuedAt! - reconnectedAt).toBeLessThan(5_000);
       expect(emu.requests.some((r) => r.method === 'DELETE' && r.path === `/playbacks/${idOf.get(c.id)}-1`)).toBe(true);
     }
 
     // The hung-up calls are closed at reconcile, explicitly.
-    await until(async () => (await openCalls(target)).length === 0, 'no call of this server left open', 20_000);
+    await until(async () => (await openCalls(target)).length === 0, 'no call of this server left open', 30_000);
     for (const c of [gone1, gone2]) {
       const events = await eventsOf(target, idOf.get(c.id)!);
       expect(events.map((e) => e.kind)).toEqual(['call.started', 'call.abandoned']);
