@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { FlowConfig, Route } from '../config/schema.js';
-import { CHANNEL_VARS } from '../config/defaults.js';
 import type { EvidenceWriter } from '../evidence/store.js';
-import { EvidenceError } from '../evidence/errors.js';
 import type { JsonValue, SubjectRecord } from '../evidence/types.js';
 import type { Clock } from '../shared/clock.js';
 import type { Logger } from '../shared/log.js';
 import { AriRequestError, type ChannelInfo, type ChannelOps } from './ari/port.js';
 import { ChannelEventQueue } from './channel-events.js';
 import { ChannelPrompter } from './channel-prompter.js';
+import { faultReason, setConsentVars } from './consent-vars.js';
 import { runFlow } from './flow/machine.js';
 import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
 import type { PromptLookup } from './prompter.js';
@@ -117,10 +116,8 @@ export class CallSession {
   }
 
   /**
-   * For a call the ledger holds open whose channel is still in Stasis after a restart: no flow
-   * state survived, so it ends now under its original id. The prompt that may still be playing
-   * is stopped first, as Asterisk runs the variable and continue requests only after it; then
-   * the fallback route, unrecorded.
+   * A call the ledger holds open, still in Stasis after a restart: no flow state survived, so it
+   * ends now under its id. Its prompt is stopped first (Asterisk sets variables only after it).
    */
   async runResumed(at: { readonly step: StepName; readonly playbackId: string }, lang: string): Promise<SessionEnd> {
     this.#step = at.step;
@@ -287,16 +284,8 @@ export class CallSession {
     }
   }
 
-  async #setVars(recording: 'yes' | 'no', marketing: string, lang: string): Promise<void> {
-    const { ops } = this.d;
-    const id = this.channel.id;
-    // CONSENT_RECORDING goes last: a partial failure leaves it unset, which the dialplan reads as "no".
-    await Promise.all([
-      ops.setVariable(id, CHANNEL_VARS.consentId, this.callId),
-      ops.setVariable(id, CHANNEL_VARS.marketing, marketing),
-      ops.setVariable(id, CHANNEL_VARS.language, lang),
-    ]);
-    await ops.setVariable(id, CHANNEL_VARS.recording, recording);
+  #setVars(recording: 'yes' | 'no', marketing: string, lang: string): Promise<void> {
+    return setConsentVars(this.d.ops, this.channel.id, { callId: this.callId, recording, marketing, lang });
   }
 
   #route(name: string): Route {
@@ -304,10 +293,4 @@ export class CallSession {
     if (!route) throw new Error(`unknown route ${name}`);
     return route;
   }
-}
-
-function faultReason(err: unknown): string {
-  if (err instanceof AriRequestError) return err.status ? `ari_http_${err.status}` : 'ari_unreachable';
-  if (err instanceof EvidenceError) return 'evidence_unavailable';
-  return 'internal_error';
 }
