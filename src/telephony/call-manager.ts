@@ -52,7 +52,9 @@ export class CallManager implements AriAppEvents {
     // Also on the first connect: after a restart, calls may be waiting in Stasis.
     const before = new Map(this.#sessions);
     // One reconcile at a time: two could both close the same gone call.
-    this.#reconciled = this.#reconciled.then(() => this.reconcile(before));
+    this.#reconciled = this.#reconciled
+      .then(() => this.reconcile(before))
+      .catch((err: unknown) => this.#log.error({ err }, 'reconcile failed'));
     this.#track(this.#reconciled);
   }
 
@@ -112,28 +114,33 @@ export class CallManager implements AriAppEvents {
     const plan = planReconcile(open, held, live);
     await Promise.all(plan.resume.map((call) => this.#resume(ledger, call)));
     let closed = 0;
-    for (const call of plan.gone) {
-      try {
-        if (await closeGoneCall({ ledger, evidence: this.d.evidence, clock: this.d.clock }, call)) closed += 1;
-      } catch (err) {
-        this.#log.error({ err, callId: call.callId }, 'reconcile: could not close a call whose channel is gone');
-      }
-    }
+    for (const call of plan.gone) if (await this.#closeGone(ledger, call)) closed += 1;
     if (plan.resume.length || closed) this.#log.warn({ resumed: plan.resume.length, closed }, 'reconcile: open calls of the ledger settled');
   }
 
+  async #closeGone(ledger: CallLedger, call: OpenCall): Promise<boolean> {
+    try {
+      return await closeGoneCall({ ledger, evidence: this.d.evidence, clock: this.d.clock }, call);
+    } catch (err) {
+      this.#log.error({ err, callId: call.callId }, 'reconcile: could not close a call whose channel is gone');
+      return false;
+    }
+  }
+
+  /**
+   * Resumes an open call of the ledger whose channel is in Stasis. The ledger has all it needs
+   * (flow, language): no channel request, so an ARI that answers slowly cannot split the call.
+   */
   async #resume(ledger: CallLedger, call: OpenCall): Promise<void> {
-    const [channel, events] = await Promise.all([
-      this.d.ari.getChannel(call.channelId).catch(() => null),
-      ledger.callEvents(call.callId).catch(() => []),
-    ]);
-    if (!channel || this.#sessions.has(channel.id)) return;
-    const flow = this.d.flows.find((f) => f.id === call.flowId);
+    const events = await ledger.callEvents(call.callId).catch(() => []);
+    if (this.#sessions.has(call.channelId)) return;
+    const flow = this.d.flows.find((f) => f.id === call.flowId) ?? this.#selectFlow('');
+    const lang = call.language ?? flow.languages.default;
     // The language menu plays only when the flow offers a choice of language.
-    const firstStep = (flow ?? this.#selectFlow('')).languages.choice ? 'language' : 'notice';
-    const position = callPosition(call.callId, events, firstStep);
+    const position = callPosition(call.callId, events, flow.languages.choice ? 'language' : 'notice');
+    const channel: ChannelInfo = { id: call.channelId, name: '', callerNumber: '', callerName: '', dialedExten: '', language: lang, args: [] };
     this.#log.warn({ channel: channel.id, callId: call.callId }, 'reconcile: call of the ledger still in Stasis; resuming it under its id, unrecorded');
-    this.#start(channel, (s) => s.runResumed(position, call.language ?? s.flow.languages.default), { flow, callId: call.callId });
+    this.#start(channel, (s) => s.runResumed(position, lang), { flow, callId: call.callId });
   }
 
   /** Sends every live call on to its fallback route, unrecorded, and waits for them. */
