@@ -84,13 +84,15 @@ export class CallManager implements AriAppEvents {
     for (const [channelId, session] of before) {
       if (!session.finished) session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
     }
-    if (open) await this.#settleLedger(open, heldSet);
-    const unknown = held.filter((id) => !this.#sessions.has(id));
+    const settled = open ? await this.#settleLedger(open, heldSet) : new Set<string>();
+    const unknown = held.filter((id) => !this.#sessions.has(id) && !settled.has(id));
     if (unknown.length === 0) return;
     // A channel that entered just now may have its StasisStart still in flight on the socket.
     await new Promise((resolve) => setTimeout(resolve, ORPHAN_GRACE_MS));
+    // A session may have started and ended meanwhile: only channels still in the app are orphans.
+    const stillHeld = new Set(await this.d.ari.listAppChannels().catch(() => held));
     for (const channelId of unknown) {
-      if (this.#sessions.has(channelId)) continue;
+      if (this.#sessions.has(channelId) || !stillHeld.has(channelId)) continue;
       const channel = await this.d.ari.getChannel(channelId).catch(() => null);
       if (!channel) continue;
       this.#log.warn({ channel: channelId }, 'reconcile: channel in Stasis without a session; sending it on unrecorded');
@@ -108,7 +110,8 @@ export class CallManager implements AriAppEvents {
     }
   }
 
-  async #settleLedger(open: readonly OpenCall[], held: ReadonlySet<string>): Promise<void> {
+  /** Resumes and closes the ledger's open calls; returns the channels it resumed. */
+  async #settleLedger(open: readonly OpenCall[], held: ReadonlySet<string>): Promise<Set<string>> {
     const ledger = this.d.ledger!;
     const live = { callIds: new Set([...this.#sessions.values()].map((s) => s.callId)), channelIds: new Set(this.#sessions.keys()) };
     const plan = planReconcile(open, held, live);
@@ -116,6 +119,7 @@ export class CallManager implements AriAppEvents {
     let closed = 0;
     for (const call of plan.gone) if (await this.#closeGone(ledger, call)) closed += 1;
     if (plan.resume.length || closed) this.#log.warn({ resumed: plan.resume.length, closed }, 'reconcile: open calls of the ledger settled');
+    return new Set(plan.resume.map((c) => c.channelId));
   }
 
   async #closeGone(ledger: CallLedger, call: OpenCall): Promise<boolean> {
