@@ -3,6 +3,7 @@ import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
 import { buildOpsApp } from './api/ops-app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
+import { outcomeCheckRoutes } from './api/routes/outcome-check.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import type { ApiInstance } from './api/types.js';
@@ -16,6 +17,7 @@ import { createRetentionService } from './retention/build.js';
 import { AccessLog } from './evidence/access-log.js';
 import { checkpointSigning, loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
 import { readSideCheckpoints } from './evidence/open-read-side.js';
+import { inProgressGraceSeconds } from './evidence/outcomes.js';
 import { openServiceDatabase } from './db/service-database.js';
 import { createSubject, lookupKey, normalizeCallerId } from './evidence/subject.js';
 import { doNotRecordLookup } from './recordings/pipeline/do-not-record.js';
@@ -159,6 +161,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     subjectFor,
     doNotRecord,
     instance: config.service.instanceId,
+    ledger: { openCalls: (server) => queries.openCalls(server), callEvents: (id) => store.callEvents(id), getCall: (id) => store.getCall(id) },
     onCallEnded: ({ end }) => {
       metrics.calls.inc({ outcome: end.outcome, recording: 'recording' in end && end.recording ? 'yes' : 'no' });
       if (end.outcome === 'failed') metrics.failures.inc({ kind: 'call_failover' });
@@ -192,6 +195,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         formerVerifierKeys: config.evidence.checkpointVerifierKeys ?? [],
         onLedgerAudited: countAuditFailures(metrics),
       }),
+      outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: inProgressGraceSeconds(config.flows) }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.
       ...recordingApiRoutes({

@@ -26,7 +26,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
     'Most HTTP connections the service opens to one Asterisk for ARI requests; more requests wait their turn (within `requestTimeoutMs`). Must stay 16 below `ari.httpSessionLimit`: past its `sessionlimit` Asterisk drops new connections unanswered and those calls go to the fallback route.',
   'ari.httpSessionLimit':
     'The `sessionlimit` in Asterisk’s `http.conf` (Asterisk’s default and the shipped file: 100). Only used to check `ari.maxSockets`; raise both together.',
-  'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table).',
+  'ari.server': 'Names the Asterisk server in the evidence (`server` in `call.started` and the calls table). After a restart the instance serving this name resumes or closes the calls the ledger holds open for it, whichever instance opened them: keep the name stable, unique per Asterisk, and served by one instance at a time.',
   'ari.servers':
     'Several Asterisk servers, each with its own ARI link and call manager: one going away touches only its own calls. When set, `ari.url` and `ari.server` are not used; `username`, `password`, `app` and `requestTimeoutMs` above are the defaults for every entry. Names and URLs must be unique.',
   'ari.servers[].name': 'Names the server in the evidence (`server` in `call.started`), the logs and the `consentline_ari_connected{server}` metric.',

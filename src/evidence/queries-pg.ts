@@ -1,6 +1,7 @@
 import type { PgQueryable } from '../db/pg.js';
 import type { CallPage, CallSearch, DayStats, EvidenceQueries, StatsQuery, Timeline } from './queries.js';
 import { callSearchSql, checkedTimeline, eventsByPages, nextDay, predecessorSeqs, toCallPage, toDayStats, type SearchSqlStyle, type StatsRow } from './queries-shared.js';
+import { openCallsSql, outcomeCheckSql, toOpenCalls, toOutcomeCheck, type OpenCall, type OpenCallRow, type OutcomeCheck, type OutcomeCheckQuery, type OutcomeFinding } from './outcomes.js';
 import { EVENT_COLUMNS, toStoredEvent, type CallRow, type EventRow } from './sqlite-rows.js';
 import type { EventRange } from './store.js';
 import type { StoredEvent, VerifyResult } from './types.js';
@@ -64,6 +65,15 @@ export class PgEvidenceQueries implements EvidenceQueries {
     if (wanted.length === 0) return [];
     const { rows } = await this.#db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ANY($1::bigint[]) ORDER BY seq`, [wanted]);
     return rows.map(toStoredEvent);
+  }
+
+  async openCalls(server: string): Promise<OpenCall[]> {
+    return toOpenCalls((await this.#db.query<OpenCallRow>(openCallsSql(PG_STYLE), [server])).rows);
+  }
+
+  async outcomeCheck(q: OutcomeCheckQuery): Promise<OutcomeCheck> {
+    const { sql, values } = outcomeCheckSql(q, PG_STYLE);
+    return toOutcomeCheck(q, (await this.#db.query<OutcomeFinding>(sql, values)).rows);
   }
 
   verifyLedger(range: EventRange = {}, opts: VerifyRangeOptions = {}): Promise<VerifyResult> {

@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import type { CallPage, CallSearch, DayStats, EvidenceQueries, StatsQuery, Timeline } from './queries.js';
 import { callSearchSql, checkedTimeline, eventsByPages, nextDay, predecessorSeqs, toCallPage, toDayStats, type SearchSqlStyle, type StatsRow } from './queries-shared.js';
+import { openCallsSql, outcomeCheckSql, toOpenCalls, toOutcomeCheck, type OpenCall, type OpenCallRow, type OutcomeCheck, type OutcomeCheckQuery, type OutcomeFinding } from './outcomes.js';
 import { EVENT_COLUMNS, toStoredEvent, type CallRow, type EventRow } from './sqlite-rows.js';
 import type { EventRange } from './store.js';
 import type { StoredEvent, VerifyResult } from './types.js';
@@ -31,6 +32,7 @@ export class SqliteEvidenceQueries implements EvidenceQueries {
       bySeq: db.prepare<[string], EventRow>(
         `SELECT ${EVENT_COLUMNS} FROM events WHERE seq IN (SELECT value FROM json_each(?)) ORDER BY seq`,
       ),
+      openCalls: db.prepare<[string], OpenCallRow>(openCallsSql({ placeholder: () => '?', idCollation: '' })),
       stats: db.prepare<{ from: string; to: string; flow: string | null }, StatsRow>(
         `SELECT c.flow_id AS flowId, substr(c.started_at, 1, 10) AS day,
            count(*) AS calls,
@@ -73,6 +75,16 @@ export class SqliteEvidenceQueries implements EvidenceQueries {
   async eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]> {
     if (seqs.length === 0) return [];
     return this.#st.bySeq.all(JSON.stringify(seqs)).map(toStoredEvent);
+  }
+
+  async openCalls(server: string): Promise<OpenCall[]> {
+    return toOpenCalls(this.#st.openCalls.all(server));
+  }
+
+  async outcomeCheck(q: OutcomeCheckQuery): Promise<OutcomeCheck> {
+    const { sql, values } = outcomeCheckSql(q, SQLITE_STYLE);
+    const rows = this.#db.prepare<Record<string, unknown>, OutcomeFinding>(sql).all(Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v])));
+    return toOutcomeCheck(q, rows);
   }
 
   verifyLedger(range: EventRange = {}, opts: VerifyRangeOptions = {}): Promise<VerifyResult> {

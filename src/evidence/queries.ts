@@ -1,4 +1,5 @@
 import type { EventRange } from './store.js';
+import type { OpenCall, OutcomeCheck, OutcomeCheckQuery } from './outcomes.js';
 import type { CallSummary, Outcome, StoredEvent, VerifyResult } from './types.js';
 import type { VerifyRangeOptions } from './verify.js';
 
@@ -89,4 +90,8 @@ export interface EvidenceQueries {
   verifyLedger(range?: EventRange, opts?: VerifyRangeOptions): Promise<VerifyResult>;
   /** Events in seq order, read in pages, giving way to other work between pages. */
   events(range?: EventRange): AsyncIterable<StoredEvent>;
+  /** Calls of one Asterisk server that have no outcome yet, oldest first. */
+  openCalls(server: string): Promise<OpenCall[]>;
+  /** Calls with no outcome (once settled) or with more than one: the one-outcome invariant. */
+  outcomeCheck(q: OutcomeCheckQuery): Promise<OutcomeCheck>;
 }

@@ -1,6 +1,8 @@
 import type { FlowConfig } from '../config/schema.js';
 import type { Logger } from '../shared/log.js';
 import type { AriAppEvents, AriPort, ChannelEvent, ChannelInfo } from './ari/port.js';
+import type { OpenCall } from '../evidence/outcomes.js';
+import { callPosition, closeGoneCall, planReconcile, type CallLedger } from './call-reconcile.js';
 import { CallSession, type SessionDeps, type SessionEnd } from './call-session.js';
 import { flowSelector, type FlowSelection } from './flow-select.js';
 
@@ -11,6 +13,8 @@ export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
   readonly ari: AriPort;
   readonly flows: readonly FlowConfig[];
   readonly onCallEnded?: (end: SessionEnd, session: CallSession) => void;
+  /** The ledger's open calls: without it a restart cannot resume calls under their ids nor close the gone ones. */
+  readonly ledger?: CallLedger;
 }
 
 /**
@@ -24,6 +28,7 @@ export class CallManager implements AriAppEvents {
   readonly #log: Logger;
   readonly #running = new Set<Promise<unknown>>();
   #stopping = false;
+  #reconciled: Promise<void> = Promise.resolve();
 
   constructor(private readonly d: CallManagerDeps) {
     this.#selectFlow = flowSelector(d.flows);
@@ -46,7 +51,12 @@ export class CallManager implements AriAppEvents {
   onConnected(reconnect: boolean): void {
     this.#log.info({ reconnect }, 'ARI events connected');
     // Also on the first connect: after a restart, calls may be waiting in Stasis.
-    this.#track(this.reconcile(new Map(this.#sessions)));
+    const before = new Map(this.#sessions);
+    // One reconcile at a time: two could both close the same gone call.
+    this.#reconciled = this.#reconciled
+      .then(() => this.reconcile(before))
+      .catch((err: unknown) => this.#log.error({ err }, 'reconcile failed'));
+    this.#track(this.#reconciled);
   }
 
   onDisconnected(reason: string): void {
@@ -55,10 +65,14 @@ export class CallManager implements AriAppEvents {
 
   /**
    * Events were lost while the link was down (or the service was not running). Calls gone from the app ended meanwhile;
-   * calls still there replay their current step; channels we hold no session for (missed
-   * StasisStart, or a restart) go to their fallback route unrecorded.
+   * calls still there replay their current step. After a restart the ledger's open calls of this
+   * server are settled: those still in Stasis resume under their own id (and go on at once,
+   * unrecorded), those whose channel is gone are closed as ended while the service was down.
+   * Channels neither a session nor the ledger knows (missed StasisStart) go to their fallback route unrecorded.
    */
   async reconcile(before: ReadonlyMap<string, CallSession>): Promise<void> {
+    // Read before listing the channels: a call opened after this read is not in it.
+    const open = await this.#openCalls();
     let held: string[];
     try {
       held = await this.d.ari.listAppChannels();
@@ -71,17 +85,68 @@ export class CallManager implements AriAppEvents {
     for (const [channelId, session] of before) {
       if (!session.finished) session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
     }
-    const unknown = held.filter((id) => !this.#sessions.has(id));
+    const settled = open ? await this.#settleLedger(open, heldSet) : new Set<string>();
+    const unknown = held.filter((id) => !this.#sessions.has(id) && !settled.has(id));
     if (unknown.length === 0) return;
     // A channel that entered just now may have its StasisStart still in flight on the socket.
     await new Promise((resolve) => setTimeout(resolve, ORPHAN_GRACE_MS));
+    // A session may have started and ended meanwhile: only channels still in the app are orphans.
+    const stillHeld = new Set(await this.d.ari.listAppChannels().catch(() => held));
     for (const channelId of unknown) {
-      if (this.#sessions.has(channelId)) continue;
+      if (this.#sessions.has(channelId) || !stillHeld.has(channelId)) continue;
       const channel = await this.d.ari.getChannel(channelId).catch(() => null);
       if (!channel) continue;
       this.#log.warn({ channel: channelId }, 'reconcile: channel in Stasis without a session; sending it on unrecorded');
       this.#start(channel, (s) => s.runOrphan('orphaned_after_reconnect'));
     }
+  }
+
+  async #openCalls(): Promise<OpenCall[] | null> {
+    if (!this.d.ledger) return null;
+    try {
+      return await this.d.ledger.openCalls(this.d.server);
+    } catch (err) {
+      this.#log.error({ err }, 'reconcile: cannot read the open calls from the ledger');
+      return null;
+    }
+  }
+
+  /** Resumes and closes the ledger's open calls; returns the channels it resumed. */
+  async #settleLedger(open: readonly OpenCall[], held: ReadonlySet<string>): Promise<Set<string>> {
+    const ledger = this.d.ledger!;
+    const live = { callIds: new Set([...this.#sessions.values()].map((s) => s.callId)), channelIds: new Set(this.#sessions.keys()) };
+    const plan = planReconcile(open, held, live);
+    await Promise.all(plan.resume.map((call) => this.#resume(ledger, call)));
+    let closed = 0;
+    for (const call of plan.gone) if (await this.#closeGone(ledger, call)) closed += 1;
+    if (plan.resume.length || closed) this.#log.warn({ resumed: plan.resume.length, closed }, 'reconcile: open calls of the ledger settled');
+    return new Set(plan.resume.map((c) => c.channelId));
+  }
+
+  async #closeGone(ledger: CallLedger, call: OpenCall): Promise<boolean> {
+    try {
+      return await closeGoneCall({ ledger, evidence: this.d.evidence, clock: this.d.clock }, call);
+    } catch (err) {
+      this.#log.error({ err, callId: call.callId }, 'reconcile: could not close a call whose channel is gone');
+      return false;
+    }
+  }
+
+  /**
+   * Resumes an open call of the ledger whose channel is in Stasis. The ledger has all it needs
+   * (flow, language): no channel request, so an ARI that answers slowly cannot split the call.
+   */
+  async #resume(ledger: CallLedger, call: OpenCall): Promise<void> {
+    const events = await ledger.callEvents(call.callId).catch(() => []);
+    if (this.#sessions.has(call.channelId)) return;
+    const flow = this.d.flows.find((f) => f.id === call.flowId) ?? this.#selectFlow([], '').flow;
+    const lang = call.language ?? flow.languages.default;
+    // The language menu plays only when the flow offers a choice of language.
+    const position = callPosition(call.callId, events, flow.languages.choice ? 'language' : 'notice');
+    // Its state is unknown without a request; a resumed call is never answered again anyway.
+    const channel: ChannelInfo = { id: call.channelId, name: '', state: 'Unknown', callerNumber: '', callerName: '', dialedExten: '', language: lang, args: [] };
+    this.#log.warn({ channel: channel.id, callId: call.callId }, 'reconcile: call of the ledger still in Stasis; resuming it under its id, unrecorded');
+    this.#start(channel, (s) => s.runResumed(position, lang), { flow, callId: call.callId });
   }
 
   /** Sends every live call on to its fallback route, unrecorded, and waits for them. */
@@ -96,8 +161,10 @@ export class CallManager implements AriAppEvents {
     while (this.#running.size) await Promise.allSettled([...this.#running]);
   }
 
-  #start(channel: ChannelInfo, run: (s: CallSession) => Promise<SessionEnd>): void {
-    const selection = this.#selectFlow(channel.args, channel.dialedExten);
+  #start(channel: ChannelInfo, run: (s: CallSession) => Promise<SessionEnd>, resumed?: { flow: FlowConfig | undefined; callId: string }): void {
+    const chosen = this.#selectFlow(channel.args, channel.dialedExten);
+    // A resumed call keeps the flow the ledger gave it; the selection still says where the DID came from.
+    const selection: FlowSelection = resumed?.flow ? { ...chosen, flow: resumed.flow } : chosen;
     const { did, didFrom, reason } = selection;
     this.#log.info({ channel: channel.id, did, didFrom, flow: selection.flow.id, flowSelection: reason }, 'call entered: flow chosen');
     if (reason === 'default_no_did' && !this.#warnedNoDid) {
@@ -107,7 +174,7 @@ export class CallManager implements AriAppEvents {
         'no called number reached ConsentLine, so every such call takes the default flow: the dialplan should run Stasis(<app>,${EXTEN}) with the DID as first argument',
       );
     }
-    const session = new CallSession(channel, selection, { ...this.d, ops: this.d.ari });
+    const session = new CallSession(channel, selection, { ...this.d, ops: this.d.ari }, resumed?.callId);
     this.#sessions.set(channel.id, session);
     this.#track(
       run(session)

@@ -43,11 +43,12 @@ export interface SessionEnd {
  */
 export class CallSession {
   readonly events = new ChannelEventQueue();
-  readonly callId = randomUUID();
+  readonly callId: string;
   #step: StepName = 'language';
   #finished = false;
   #abort: ((end: FlowEnd) => void) | null = null;
   #abortReason: string | null = null;
+  #prompter: ChannelPrompter | null = null;
   readonly #log: Logger;
   readonly flow: FlowConfig;
 
@@ -55,8 +56,11 @@ export class CallSession {
     readonly channel: ChannelInfo,
     readonly selection: FlowSelection,
     private readonly d: SessionDeps,
+    /** Set when the ledger already holds this call open (a restart): the call keeps its id. */
+    resumedCallId?: string,
   ) {
     this.flow = selection.flow;
+    this.callId = resumedCallId ?? randomUUID();
     this.#log = d.log.child({ callId: this.callId, channel: channel.id, flow: this.flow.id });
   }
 
@@ -125,6 +129,20 @@ export class CallSession {
     return this.#finish({ outcome: 'failed', step: 'language', reason }, lang);
   }
 
+  /**
+   * A call the ledger holds open, still in Stasis after a restart: no flow state survived, so it
+   * ends now under its id. Its prompt is stopped first (Asterisk sets variables only after it).
+   */
+  async runResumed(at: { readonly step: StepName; readonly playbackId: string }, lang: string): Promise<SessionEnd> {
+    this.#step = at.step;
+    try {
+      await this.d.ops.stopPlayback(at.playbackId);
+    } catch (err) {
+      if (!(err instanceof AriRequestError && err.status === 404)) this.#log.warn({ err }, 'could not stop the playback of a resumed call');
+    }
+    return this.#finish({ outcome: 'failed', step: at.step, reason: 'resumed_after_restart' }, lang);
+  }
+
   async #open(lang: string, subject: SubjectRecord | null, answer?: AnswerState): Promise<void> {
     const at = new Date(this.d.clock.now()).toISOString();
     await this.d.evidence.append(
@@ -162,7 +180,7 @@ export class CallSession {
   }
 
   #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {
-    const prompter = new ChannelPrompter({
+    const prompter = (this.#prompter = new ChannelPrompter({
       channelId: this.channel.id,
       playbackPrefix: this.callId,
       ops: this.d.ops,
@@ -170,7 +188,7 @@ export class CallSession {
       prompts: this.d.prompts,
       clock: this.d.clock,
       promptLimitMs: this.flow.timeouts.promptSeconds * 1000,
-    });
+    }));
     const ctx: FlowContext = {
       callId: this.callId,
       flow: this.flow,
@@ -186,6 +204,8 @@ export class CallSession {
       prompt: async (promptId, opts) => {
         this.#assertLive();
         const r = await prompter.play(promptId, ctx.lang, opts);
+        // A fail-over stops the playing prompt; what follows its outcome is not evidence of the call.
+        this.#assertLive();
         await opened;
         await this.#record('prompt.played', {
           ...r.evidence,
@@ -257,6 +277,7 @@ export class CallSession {
       { outcome: 'failed', recording: 'no', marketing: 'none', endedAt },
     );
     try {
+      await this.#prompter?.stopCurrent().catch(() => undefined);
       await setConsentVars(this.d.ops, this.channel.id, { id: this.callId, recording: 'no', marketing: 'none', lang });
     } catch (err) {
       this.#log.warn({ err }, 'could not set channel variables on fail-over; the fallback route never records');

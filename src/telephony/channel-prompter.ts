@@ -101,6 +101,14 @@ export class ChannelPrompter implements Prompter {
     }
   }
 
+  /**
+   * Stops the latest prompt if it still plays: Asterisk runs variable and continue requests
+   * only once the playing prompt ends, so a call ending early (fault, shutdown) stops it first.
+   */
+  async stopCurrent(): Promise<void> {
+    if (this.#count > 0) await this.#stop(`${this.#d.playbackPrefix}-${this.#count}`);
+  }
+
   /** Best effort: a playback that already ended or a channel that is gone is fine. */
   async #stop(playbackId: string): Promise<void> {
     try {

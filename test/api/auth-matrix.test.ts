@@ -13,6 +13,7 @@ type Req = Omit<InjectOptions, 'headers'>;
 const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'GET /calls': { role: 'auditor', req: () => ({ url: '/calls' }) },
   'POST /calls/search-by-caller': { role: 'dpo', req: () => ({ method: 'POST', url: '/calls/search-by-caller', payload: { callerNumber: '+48600123456' } }) },
+  'GET /calls/outcome-check': { role: 'auditor', req: () => ({ url: '/calls/outcome-check' }) },
   'GET /calls/:callId/timeline': { role: 'auditor', req: () => ({ url: '/calls/c-01/timeline' }) },
   'GET /calls/:callId/receipt': { role: 'dpo', req: () => ({ url: '/calls/c-01/receipt' }) },
   'GET /calls/:callId/proof': { role: 'auditor', req: () => ({ url: '/calls/c-01/proof' }) },

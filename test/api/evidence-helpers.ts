@@ -1,3 +1,4 @@
+import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -113,6 +114,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     rateLimitPerMinute: opts.rateLimitPerMinute ?? 1_000_000,
     routes: [
       ...evidenceRoutes(deps),
+      outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: 3660 }),
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
       ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access }),
     ].map((routes) => async (scope: ApiInstance) => {

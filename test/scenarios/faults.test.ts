@@ -6,6 +6,8 @@ import { eventsOfChannel, promptsPlayed, startScenario } from './harness.js';
 type Scenario = Awaited<ReturnType<typeof startScenario>>;
 let s: Scenario | undefined;
 afterEach(async () => {
+  // Whatever the fault, every call ends with exactly one outcome.
+  if (s) expect(await s.outcomeFindings()).toEqual([]);
   await s?.stop();
   s = undefined;
 });
@@ -147,5 +149,17 @@ describe('ARI link loss', () => {
     expect(handle.variables().CONSENT_RECORDING).toBe('no');
     const events = await eventsOfChannel(s.service, handle.id);
     expect(events.at(-1)!.data).toMatchObject({ reason: 'service_stopping' });
+  });
+
+  it('shutdown while the notice plays, as on Asterisk (variables wait behind the prompt): the notice is stopped, the variables set, the caller goes on at once', async () => {
+    s = await startScenario({ emulator: { controlQueue: true, playbackMs: { 'consentline/notice': 20_000 } } });
+    const handle = s.emu.originate({ callerNumber: '+48600100200' });
+    await s.emu.waitForEvent('PlaybackStarted');
+    const stoppingAt = Date.now();
+    await s.service.calls.shutdown();
+    await handle.outcome();
+    expect(s.emu.channel(handle.id)!.continuedAt! - stoppingAt).toBeLessThan(5_000);
+    expect(handle.continuedTo).toEqual(FALLBACK);
+    expect(handle.variables()).toMatchObject({ CONSENT_RECORDING: 'no', CONSENT_MARKETING: 'none' });
   });
 });

@@ -9,6 +9,8 @@ import { startService, type Service } from '../../src/server.js';
 import type { StoredEvent } from '../../src/evidence/types.js';
 import { AriEmulator, type AriEmulatorOptions, type CallHandle, type OriginateOptions } from '../emulators/ari/emulator.js';
 import { captureLogger } from '../ari/helpers.js';
+import { databaseTarget } from '../../src/evidence/open-store.js';
+import { outcomeFindings } from './outcome-check.js';
 
 export const ROUTES = {
   agents: { context: 'consentline-after', extension: 'agents', priority: 1 },
@@ -17,7 +19,12 @@ export const ROUTES = {
 };
 
 export function scenarioConfig(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
-  return ConfigSchema.parse({
+  return ConfigSchema.parse(scenarioConfigInput(flow, top));
+}
+
+/** The scenario configuration as a file would hold it (before defaults). */
+export function scenarioConfigInput(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
+  return {
     routes: ROUTES,
     flows: [
       {
@@ -38,7 +45,7 @@ export function scenarioConfig(flow: Record<string, unknown> = {}, top: Record<s
       },
     ],
     ...top,
-  });
+  };
 }
 
 /** The service on its real parts (ari-client adapter, SQLite file, prompt catalogue) against the ARI emulator. */
@@ -86,6 +93,8 @@ export async function startScenario(
     config,
     logs: lines,
     call,
+    /** Calls of this scenario's ledger without exactly one outcome (see outcome-check.ts). */
+    outcomeFindings: () => outcomeFindings(databaseTarget(config)),
     async stop() {
       await service.stop();
       await emu.close();

@@ -1,41 +1,13 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
+import { startServiceProcess, until } from './service-process.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-start-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-function start(env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
-    env: { ...process.env, CONSENTLINE_CONFIG: undefined, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const lines: Record<string, unknown>[] = [];
-  const raw: string[] = [];
-  createInterface({ input: child.stdout! }).on('line', (l) => {
-    raw.push(l);
-    try {
-      lines.push(JSON.parse(l) as Record<string, unknown>);
-    } catch {
-      lines.push({ notJson: l });
-    }
-  });
-  let stderr = '';
-  child.stderr!.on('data', (c: Buffer) => (stderr += String(c)));
-  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  return { child, lines, raw, exited, stderr: () => stderr };
-}
-
-async function until(predicate: () => boolean, what: string, ms = 30_000) {
-  const deadline = Date.now() + ms;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const start = startServiceProcess;
 
 describe('npm start', () => {
   it('with no configuration: starts, says where its data lives, keeps retrying ARI, stops cleanly on SIGTERM', async () => {

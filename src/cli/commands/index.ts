@@ -1,5 +1,6 @@
 import type { Command } from '../command.js';
 import { bundleVerify } from './bundle-verify.js';
+import { callsCheckOutcomes } from './calls-check-outcomes.js';
 import { checkConfig } from './check-config.js';
 import { checkpointCreate } from './checkpoint.js';
 import { evidence } from './evidence.js';
@@ -33,4 +34,5 @@ export const COMMANDS: readonly Command[] = [
   subjectErase,
   subjectAccess,
   migrateStore,
+  callsCheckOutcomes,
 ];

@@ -36,6 +36,8 @@ export interface AriEmulatorOptions {
   readonly knownContexts?: readonly string[];
   /** Real ms per recorded second; default 1000. Tests use small values. */
   readonly recordingMsPerSecond?: number;
+  /** Variable and continue requests wait for the playing prompt, as on Asterisk 22's control queue (default false). */
+  readonly controlQueue?: boolean;
   /** Keep every event in `events` (default true; the benchmark turns it off). */
   readonly recordEvents?: boolean;
   /** Keep every request in `requests` (default true). */
@@ -159,6 +161,7 @@ export class AriEmulator {
           return self.#knownContexts;
         },
         recordingMsPerSecond: opts.recordingMsPerSecond ?? 1000,
+        controlQueue: opts.controlQueue ?? false,
       },
       (app, event, ch) => this.#deliver(app, event, ch),
       (app) => this.appConnected(app),
@@ -539,10 +542,14 @@ export class AriEmulator {
       }
       const answer = dispatch(this.#rest, method, path, query, body, receivedAt);
       entry.status = answer.status;
-      if (answerDelayMs) setTimeout(() => !res.destroyed && !this.#closed && this.#send(res, answer), answerDelayMs);
-      else this.#send(res, answer);
-      answer.after?.();
-      this.#notify();
+      const reply = (): void => {
+        if (answerDelayMs) setTimeout(() => !res.destroyed && !this.#closed && this.#send(res, answer), answerDelayMs);
+        else this.#send(res, answer);
+        answer.after?.();
+        this.#notify();
+      };
+      if (answer.until) void answer.until.then(reply);
+      else reply();
     });
   }
 

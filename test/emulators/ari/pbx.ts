@@ -55,6 +55,8 @@ export interface PbxOptions {
   readonly knownContexts: ReadonlySet<string> | null;
   /** Real milliseconds per recorded second (1000 = real time). */
   readonly recordingMsPerSecond: number;
+  /** Variable and continue requests wait for the playing prompt, as on Asterisk's control queue. */
+  readonly controlQueue?: boolean;
 }
 
 export type EventSink = (app: string, event: Record<string, unknown>, channel: Channel | null) => void;
@@ -130,6 +132,8 @@ export class Channel {
   /** Epoch ms the continue request arrived (the call left Stasis for the dialplan). */
   continuedAt: number | null = null;
   outcome: CallOutcome | null = null;
+  /** Commands waiting on the control queue for the playbacks to end. */
+  readonly idle: Array<() => void> = [];
   readonly #settled: Array<(o: CallOutcome) => void> = [];
 
   constructor(
@@ -342,10 +346,24 @@ export class Pbx {
     ch.hungUp = true;
   }
 
+  /**
+   * Asterisk runs a channel's commands (set variable, continue) in order on its control queue,
+   * which a playing prompt holds until it ends or is stopped (`DELETE /playbacks/{id}`).
+   */
+  whenIdle(ch: Channel): Promise<void> {
+    if (!this.options.controlQueue || !ch.current || ch.where !== 'stasis') return Promise.resolve();
+    return new Promise((resolve) => ch.idle.push(resolve));
+  }
+
+  #flushIdle(ch: Channel): void {
+    if (ch.current && ch.where === 'stasis') return;
+    for (const run of ch.idle.splice(0)) run();
+  }
+
   #dropPlaybacks(ch: Channel, currentEnds: PlaybackState | null): void {
     for (const q of ch.queue.splice(0)) this.playbacks.delete(q.id);
     const cur = ch.current;
-    if (!cur) return;
+    if (!cur) return this.#flushIdle(ch);
     ch.current = null;
     this.cancel(cur.timer);
     this.playbacks.delete(cur.id);
@@ -353,6 +371,7 @@ export class Pbx {
       cur.state = currentEnds;
       this.raise(ch, 'PlaybackFinished', { playback: cur.json() });
     }
+    this.#flushIdle(ch);
   }
 
   // ---- ARI operations (called after the HTTP answer is decided)
@@ -479,6 +498,7 @@ export class Pbx {
         this.#playItem(next);
       }
     }
+    this.#flushIdle(ch);
   }
 
   /** `DELETE /playbacks/{id}`: the playback ends `done`, as Asterisk reports a stopped one. */

@@ -17,6 +17,8 @@ export interface RestAnswer {
   readonly raw?: { readonly contentType: string; readonly data: Buffer };
   /** Runs right after the answer is written: the events a request causes follow its answer. */
   readonly after?: () => void;
+  /** The answer waits for this (a command queued behind the playing prompt). */
+  readonly until?: Promise<void>;
 }
 
 export interface RestContext {
@@ -111,7 +113,9 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
   'channels.continueInDialplan': ({ pbx }, req) => {
     const ch = pbx.channelInStasis(req.params.channelId!);
     const target = pbx.continueTarget(ch, req.query.context, req.query.extension, intParam(req.query.priority));
-    return { ...NO_CONTENT, after: () => pbx.continueInDialplan(ch, target) };
+    // Asynchronous on Asterisk's control queue: 204 at once, the continue itself after the prompt.
+    const run = () => ch.where === 'stasis' && pbx.continueInDialplan(ch, target);
+    return { ...NO_CONTENT, after: () => void pbx.whenIdle(ch).then(run) };
   },
   'channels.answer': ({ pbx }, req) => {
     const ch = pbx.channelInStasis(req.params.channelId!);
@@ -144,7 +148,8 @@ const HANDLERS: Readonly<Record<string, Handler>> = {
     const ch = pbx.channelInStasis(req.params.channelId!);
     const name = req.query.variable!;
     const value = req.query.value;
-    return { ...NO_CONTENT, after: () => pbx.setVariable(ch, name, value) };
+    // Synchronous on the control queue: the answer comes once the variable is set.
+    return { ...NO_CONTENT, until: pbx.whenIdle(ch), after: () => ch.where === 'stasis' && pbx.setVariable(ch, name, value) };
   },
   'playbacks.get': ({ pbx }, req) => {
     const pb = pbx.playbacks.get(req.params.playbackId!);
