@@ -52,7 +52,15 @@ async function main(): Promise<void> {
     service: { dataDir: join(dir, 'data'), logLevel: 'warn' },
     ari: { url: ari.url, username: ari.username, password: ari.password },
     api: { port: Number(process.env.DEMO_API_PORT ?? 8480) },
-    controller: { name: 'Demo Controller Sp. z o.o.', jurisdiction: 'PL' },
+    controller: {
+      name: 'Demo Controller Sp. z o.o.',
+      jurisdiction: 'PL',
+      contact: 'Inspektor Ochrony Danych',
+      address: { streetAddress: 'ul. Przykładowa 1', locality: 'Warszawa', postalCode: '00-001', country: 'PL' },
+      email: 'iod@demo.example',
+      phone: '+48 22 123 45 67',
+      policyUrl: 'https://demo.example/rodo/nagrywanie',
+    },
     routes: {
       agents: { context: 'consentline-after', extension: 'agents' },
       fallback: { context: 'consentline-fallback', extension: 's' },

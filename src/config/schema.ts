@@ -94,6 +94,15 @@ export type FlowConfig = z.infer<typeof FlowSchema>;
 
 const secret = z.string().min(1);
 
+const ControllerAddressSchema = z.strictObject({
+  streetAddress: z.string().min(1),
+  locality: z.string().min(1),
+  region: z.string().min(1).optional(),
+  postalCode: z.string().min(1),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code like "PL"'),
+  postOfficeBoxNumber: z.string().min(1).optional(),
+});
+
 const AsteriskServerSchema = z.strictObject({
   /** Names the server in the evidence of each call that came from it. */
   name,
@@ -173,7 +182,17 @@ export const ConfigSchema = z.strictObject({
     })
     .default({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort }),
   controller: z
-    .strictObject({ name: z.string().min(1), jurisdiction: z.string().default('PL'), contact: z.string().optional() })
+    .strictObject({
+      name: z.string().min(1),
+      jurisdiction: z.string().default('PL'),
+      contact: z.string().min(1).optional(),
+      // Kantara receipts need address, email, phone and policyUrl (docs/consent-receipts.md).
+      address: ControllerAddressSchema.optional(),
+      email: z.email().optional(),
+      phone: z.string().regex(/^\+[0-9][0-9 ()-]{5,30}$/, 'must be an international number starting with +').optional(),
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      policyUrl: z.url({ protocol: /^https?$/ }).optional(),
+    })
     .default({ name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL' }),
   routes: z.record(name, RouteSchema),
   flows: z.array(FlowSchema).min(1),
