@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { canonicalJson } from '../../src/evidence/chain.js';
 import { loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
 import { bearer, evidenceApp, seedSample } from '../api/evidence-helpers.js';
 import { cli } from '../cli/helpers.js';
@@ -94,6 +95,18 @@ describe.skipIf(!hasCryptography && process.env.CI !== 'true')(`tools/verify_bun
     expect([noKey.ts, noKey.py]).toEqual([2, 2]);
     const badKey = await both(vectorText, vectorKey.replace(/\+[0-9a-f]{8}\+/, '+00000000+'));
     expect([badKey.ts, badKey.py]).toEqual([2, 2]);
+  });
+
+  it('its JCS gives the same text as the ledger\'s for strings, numbers and key order', () => {
+    const values = [
+      { b: 1, a: [true, false, null], 'é': 'x', '\u{1F600}': 1, '\uFB01': 2, A: 'ctl\u0001\u001f\b\t\n\f\r"\\/\u2028\u007f' },
+      [0, -0, 1, -1, 0.5, 1.5e-7, 1e-6, 123456789012, 2 ** 53, 1e21, 1.7976931348623157e308, 5e-324, -2.5e25, 0.1 + 0.2],
+      'Przykład Spółka z o.o. — ✓',
+    ];
+    const script = 'import json,sys; sys.path.insert(0, sys.argv[1]); import verify_bundle as v; print(json.dumps([v.jcs(x) for x in json.loads(sys.stdin.read())]))';
+    const r = spawnSync(PYTHON, ['-c', script, join(root, 'tools')], { input: JSON.stringify(values), encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toEqual(values.map((v) => canonicalJson(v)));
   });
 
   for (const [what, where] of TAMPERS) {
