@@ -92,7 +92,6 @@ async function main(): Promise<void> {
     log: createLogger({ level: 'warn' }),
     createAri: realAri,
     loadPrompts: (d) => loadPromptCatalog(d),
-    checkpointIntervalMs: 0,
   });
   await ari.waitFor(() => ari.appConnected(), { what: 'ConsentLine connecting to ARI' });
 

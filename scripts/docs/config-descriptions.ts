@@ -39,6 +39,9 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'evidence.checkpointKeyFile':
     'Ed25519 signing key (PKCS#8 PEM) of checkpoints and evidence bundles; created 0600 when missing. Default: `<service.dataDir>/secrets/checkpoint-ed25519.pem`. Several instances on one PostgreSQL ledger must share one key file (and one `checkpointOrigin`): an auditor checks every checkpoint with one verifier key. The service warns at start-up when the latest checkpoint was signed with another key or origin.',
   'evidence.checkpointOrigin': 'The ledger’s name in signed checkpoints (the first line of the note). Default: `consentline/<service.instanceId>`; set one shared name when several instances share a ledger.',
+  'evidence.checkpoint': 'When the service signs checkpoints on its own (besides `POST /checkpoints` and `consentline checkpoint create`): it looks at the ledger 5 s after start and every 15 s, and signs when events wait and either rule below is due, or when there is no checkpoint yet. Instances sharing a ledger sign in turn, never twice for one size. The gap is exported as `consentline_checkpoint_gap_events` and `consentline_checkpoint_gap_seconds`.',
+  'evidence.checkpoint.everyMinutes': 'Sign when the last checkpoint is this many minutes old and events came after it; 0 = not by time.',
+  'evidence.checkpoint.everyEvents': 'Sign when this many events came after the last checkpoint, however young it is; 0 = not by count. Both rules 0: checkpoints only on demand.',
 
   prompts: 'The voice prompts the service checks and plays.',
   'prompts.dir':

@@ -170,8 +170,12 @@ export const ConfigSchema = z.strictObject({
       checkpointKeyFile: z.string().min(1).optional(),
       /** Names the ledger in signed checkpoints; default `consentline/<service.instanceId>`. */
       checkpointOrigin: z.string().regex(/^[\x21-\x7e]{1,128}$/, 'must be 1-128 printable ASCII characters without spaces').optional(),
+      /** When checkpoints are signed on their own: the last one this old, or this many events after it (0 = never by that rule). */
+      checkpoint: z
+        .strictObject({ everyMinutes: z.number().min(0).max(1440).default(10), everyEvents: z.number().int().min(0).default(10_000) })
+        .default({ everyMinutes: 10, everyEvents: 10_000 }),
     })
-    .default({}),
+    .default({ checkpoint: { everyMinutes: 10, everyEvents: 10_000 } }),
   prompts: z
     .strictObject({ dir: z.string().default(DEFAULTS.promptsDir) })
     .default({ dir: DEFAULTS.promptsDir }),

@@ -14,6 +14,7 @@ export function createMetrics() {
     amiConnected: (): boolean => false,
     uploadQueueDepth: (): number => 0,
     uploadOldestAgeSeconds: (): number => 0,
+    checkpointGap: (): { events: number; seconds: number } => ({ events: 0, seconds: 0 }),
   };
   collectDefaultMetrics({ register: registry, prefix: 'consentline_process_' });
   const m = {
@@ -83,6 +84,22 @@ export function createMetrics() {
       registers: [registry],
       collect() {
         this.set(probes.uploadOldestAgeSeconds());
+      },
+    }),
+    checkpointGapEvents: new Gauge({
+      name: 'consentline_checkpoint_gap_events',
+      help: 'Ledger events no signed checkpoint covers yet',
+      registers: [registry],
+      collect() {
+        this.set(probes.checkpointGap().events);
+      },
+    }),
+    checkpointGapSeconds: new Gauge({
+      name: 'consentline_checkpoint_gap_seconds',
+      help: 'How long uncovered events have waited for a checkpoint (since the last one); 0 when the head is covered',
+      registers: [registry],
+      collect() {
+        this.set(probes.checkpointGap().seconds);
       },
     }),
     quarantined: new Counter({
