@@ -3,6 +3,7 @@ import { bundleVerify } from './bundle-verify.js';
 import { checkConfig } from './check-config.js';
 import { checkpointCreate } from './checkpoint.js';
 import { evidence } from './evidence.js';
+import { receipt } from './receipt.js';
 import { ledgerVerify } from './ledger-verify.js';
 import { migrateStore } from './migrate-store.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   checkConfig,
   ledgerVerify,
   evidence,
+  receipt,
   promptsInstall,
   tokenCreate,
   tokenList,
