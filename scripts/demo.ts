@@ -53,7 +53,15 @@ async function main(): Promise<void> {
     service: { dataDir: join(dir, 'data'), logLevel: 'warn' },
     ari: { url: ari.url, username: ari.username, password: ari.password },
     api: { port: Number(process.env.DEMO_API_PORT ?? 8480), ops: { port: Number(process.env.DEMO_OPS_PORT ?? 8481) } },
-    controller: { name: 'Demo Controller Sp. z o.o.', jurisdiction: 'PL' },
+    controller: {
+      name: 'Demo Controller Sp. z o.o.',
+      jurisdiction: 'PL',
+      contact: 'Inspektor Ochrony Danych',
+      address: { streetAddress: 'ul. Przykładowa 1', locality: 'Warszawa', postalCode: '00-001', country: 'PL' },
+      email: 'iod@demo.example',
+      phone: '+48 22 123 45 67',
+      policyUrl: 'https://demo.example/rodo/nagrywanie',
+    },
     routes: {
       agents: { context: 'consentline-after', extension: 'agents' },
       fallback: { context: 'consentline-fallback', extension: 's' },
@@ -85,7 +93,6 @@ async function main(): Promise<void> {
     log: createLogger({ level: 'warn' }),
     createAri: realAri,
     loadPrompts: (d) => loadPromptCatalog(d),
-    checkpointIntervalMs: 0,
   });
   await ari.waitFor(() => ari.appConnected(), { what: 'ConsentLine connecting to ARI' });
 

@@ -15,7 +15,8 @@ import { loadOrCreateSecret } from './config/secrets.js';
 import { createRecordingsRuntime, openRecordingEnvelope, openRecordingStore, type RecordingsRuntime } from './recordings/pipeline/build.js';
 import { createRetentionService } from './retention/build.js';
 import { AccessLog } from './evidence/access-log.js';
-import { checkpointSigning, loadOrCreateSigner, startCheckpointTimer } from './evidence/checkpoint.js';
+import { checkpointSigning, loadOrCreateSigner } from './evidence/checkpoint.js';
+import { startCheckpointSchedule } from './evidence/checkpoint-schedule.js';
 import { readSideCheckpoints } from './evidence/open-read-side.js';
 import { inProgressGraceSeconds } from './evidence/outcomes.js';
 import { openServiceDatabase } from './db/service-database.js';
@@ -38,7 +39,7 @@ export interface ServiceDeps {
   /** Builds the ARI link; the real one is the ari-client adapter, tests may pass the same against an emulator. */
   readonly createAri: (config: Readonly<Config>, log: Logger) => AriPort;
   readonly loadPrompts: (dir: string) => Promise<PromptLookup>;
-  /** How often a checkpoint is signed over the ledger (default 1 hour; 0 = only on demand). */
+  /** Overrides evidence.checkpoint.everyMinutes, in ms (0 = not by time). */
   readonly checkpointIntervalMs?: number;
   /** The checkpoint signing key (Ed25519, PKCS#8 PEM, created 0600 on first use); default <dataDir>/secrets/checkpoint-ed25519.pem. */
   readonly checkpointKeyPath?: string;
@@ -218,8 +219,10 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   // service (API, recordings, shutdown) runs meanwhile.
   calls.start();
   recordings?.start();
-  const checkpointInterval = deps.checkpointIntervalMs ?? 3_600_000;
-  const stopCheckpoints = checkpointInterval > 0 ? startCheckpointTimer(checkpoints, checkpointInterval, log) : () => undefined;
+  const everyMs = deps.checkpointIntervalMs ?? config.evidence.checkpoint.everyMinutes * 60_000;
+  const { everyEvents } = config.evidence.checkpoint;
+  const schedule = everyMs > 0 || everyEvents > 0 ? startCheckpointSchedule(checkpoints, { everyMs, everyEvents, clock }, log) : null;
+  const stopCheckpoints = async () => schedule?.stop();
   const stopSweep = config.retention.enabled ? retention.schedule(config.retention.schedule) : () => undefined;
 
   let stopped = false;
@@ -235,7 +238,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       if (stopped) return;
       stopped = true;
       log.info({ activeCalls: calls.activeCalls }, 'stopping');
-      stopCheckpoints();
+      await stopCheckpoints();
       stopSweep();
       await api.close();
       await ops?.close();

@@ -47,6 +47,9 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'evidence.checkpointOrigin': 'The ledger’s name in signed checkpoints (the first line of the note). Default: `consentline/<service.instanceId>`; set one shared name when several instances share a ledger.',
   'evidence.checkpointVerifierKeys':
     'Verifier keys (`name+hash+base64key`, as `/checkpoints/public-key` gave them) of former checkpoint signing keys. `/ledger/verify` checks every stored checkpoint against the current key and these; a checkpoint signed by neither fails as `unknown_key`. Add the old verifier key here when you change `checkpointKeyFile`.',
+  'evidence.checkpoint': 'When the service signs checkpoints on its own (besides `POST /checkpoints` and `consentline checkpoint create`): it looks at the ledger 5 s after start and every 15 s, and signs when events wait and either rule below is due, or when there is no checkpoint yet. Instances sharing a ledger sign in turn, never twice for one size. The gap is exported as `consentline_checkpoint_lag_events` and `consentline_checkpoint_last_signed_timestamp_seconds`.',
+  'evidence.checkpoint.everyMinutes': 'Sign when the last checkpoint is this many minutes old and events came after it; 0 = not by time.',
+  'evidence.checkpoint.everyEvents': 'Sign when this many events came after the last checkpoint, however young it is; 0 = not by count. Both rules 0: checkpoints only on demand.',
 
   prompts: 'The voice prompts the service checks and plays.',
   'prompts.dir':
@@ -66,7 +69,18 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   controller: 'The data controller, as the organisation running the hotline.',
   'controller.name': 'The controller’s full legal name.',
   'controller.jurisdiction': 'Country whose law applies (ISO code).',
-  'controller.contact': 'Contact for data-protection questions (e-mail or address).',
+  'controller.contact': 'Contact for data-protection questions (e-mail or address); in consent receipts, the contact person or role (e.g. "Inspektor Ochrony Danych").',
+  'controller.address': 'The controller’s postal address, in consent receipts (Kantara `address`, ISO/IEC TS 27560 party address). Receipts need it.',
+  'controller.address.streetAddress': 'Street and number.',
+  'controller.address.locality': 'City or town.',
+  'controller.address.region': 'Region or province.',
+  'controller.address.postalCode': 'Postal code.',
+  'controller.address.country': 'Country, ISO 3166-1 alpha-2 (e.g. `PL`).',
+  'controller.address.postOfficeBoxNumber': 'PO box, if any.',
+  'controller.email': 'Data-protection e-mail address, in consent receipts. Receipts need it.',
+  'controller.phone': 'Data-protection telephone number in international form (`+48 …`), in consent receipts. Receipts need it.',
+  'controller.url': 'The controller’s web site (Kantara `piiControllerUrl`).',
+  'controller.policyUrl': 'Where the published information clause (privacy notice) is: Kantara `policyUrl`. Receipts need it; without contact, address, email, phone and policyUrl the receipt route answers 409 `controller_incomplete`.',
 
   routes: 'Named places in the dialplan a call can continue to. Flows refer to routes by name; every name used must exist (checked at load).',
   'routes.<name>': 'One dialplan target.',

@@ -12,6 +12,8 @@ export const API_ERRORS = {
   recording_deleted: { status: 410, message: 'this recording has been deleted' },
   range_not_satisfiable: { status: 416, message: 'the requested range is outside the recording' },
   recording_unreadable: { status: 500, message: 'the stored recording failed decryption or authentication; nothing was served' },
+  // Consent receipts (GET /calls/:callId/receipt).
+  controller_incomplete: { status: 409, message: 'the controller details a standard receipt requires are not configured' },
   unavailable: { status: 503, message: 'a dependency is unavailable' },
   internal: { status: 500, message: 'internal error' },
 } as const;

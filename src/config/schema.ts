@@ -105,6 +105,15 @@ export type FlowConfig = z.infer<typeof FlowSchema>;
 
 const secret = z.string().min(1);
 
+const ControllerAddressSchema = z.strictObject({
+  streetAddress: z.string().min(1),
+  locality: z.string().min(1),
+  region: z.string().min(1).optional(),
+  postalCode: z.string().min(1),
+  country: z.string().regex(/^[A-Z]{2}$/, 'must be an ISO 3166-1 alpha-2 code like "PL"'),
+  postOfficeBoxNumber: z.string().min(1).optional(),
+});
+
 const AsteriskServerSchema = z.strictObject({
   /** Names the server in the evidence of each call that came from it. */
   name,
@@ -183,8 +192,12 @@ export const ConfigSchema = z.strictObject({
         .array(z.string().refine((k) => parseVerifierKey(k) !== null, 'must be a verifier key (name+hash+base64key, from /checkpoints/public-key)'))
         .max(64)
         .optional(),
+      /** When checkpoints are signed on their own: the last one this old, or this many events after it (0 = never by that rule). */
+      checkpoint: z
+        .strictObject({ everyMinutes: z.number().min(0).max(1440).default(10), everyEvents: z.number().int().min(0).default(10_000) })
+        .default({ everyMinutes: 10, everyEvents: 10_000 }),
     })
-    .default({}),
+    .default({ checkpoint: { everyMinutes: 10, everyEvents: 10_000 } }),
   prompts: z
     .strictObject({ dir: z.string().default(DEFAULTS.promptsDir) })
     .default({ dir: DEFAULTS.promptsDir }),
@@ -198,7 +211,17 @@ export const ConfigSchema = z.strictObject({
     .refine((a) => !a.ops.enabled || a.ops.port === 0 || a.ops.port !== a.port, { message: 'must differ from api.port', path: ['ops', 'port'] })
     .default(() => ({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort, rateLimit: { perMinute: 600 }, ops: OpsListenerSchema.parse({}) })),
   controller: z
-    .strictObject({ name: z.string().min(1), jurisdiction: z.string().default('PL'), contact: z.string().optional() })
+    .strictObject({
+      name: z.string().min(1),
+      jurisdiction: z.string().default('PL'),
+      contact: z.string().min(1).optional(),
+      // Kantara receipts need address, email, phone and policyUrl (docs/consent-receipts.md).
+      address: ControllerAddressSchema.optional(),
+      email: z.email().optional(),
+      phone: z.string().regex(/^\+[0-9][0-9 ()-]{5,30}$/, 'must be an international number starting with +').optional(),
+      url: z.url({ protocol: /^https?$/ }).optional(),
+      policyUrl: z.url({ protocol: /^https?$/ }).optional(),
+    })
     .default({ name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL' }),
   routes: z.record(name, RouteSchema),
   flows: z.array(FlowSchema).min(1),

@@ -9,7 +9,8 @@ import { EVENT_KINDS, type StoredEvent } from './types.js';
  * the checkpoint public key (`consentline bundle verify`). It holds, per call, the events as
  * stored, the prompts played (id, language, version, audio SHA-256) and an RFC 9162 audit path
  * for every event against one signed checkpoint; and an Ed25519 signature, by the checkpoint
- * key, over "consentline-bundle-v1\n" ‖ JCS(bundle without `signature`).
+ * key, over "consentline-bundle-v1\n" ‖ JCS(bundle without `signature`). The format, for
+ * independent verifiers: docs/evidence-bundle-format.md (tools/verify_bundle.py is one).
  */
 
 export const BUNDLE_FORMAT = 'consentline.evidence-bundle/1';

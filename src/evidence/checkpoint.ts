@@ -10,7 +10,6 @@ import {
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/schema.js';
-import type { Logger } from '../shared/log.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { consistencyProof, inclusionPath, treeRoot, type SubtreeSource } from './merkle.js';
 import type { EventRange } from './store.js';
@@ -305,6 +304,11 @@ export class CheckpointService {
     return this.#d.repo.latest();
   }
 
+  /** The number of events in the ledger (the head's seq). */
+  headSize(): Promise<number> {
+    return this.#d.tree.size();
+  }
+
   bySize(treeSize: number): Promise<Checkpoint | null> {
     return this.#d.repo.bySize(treeSize);
   }
@@ -384,24 +388,4 @@ export class CheckpointService {
     });
     return { ok: true, checkpoint, created: true };
   }
-}
-
-/**
- * Signs a checkpoint every `intervalMs` when the ledger grew and no instance sharing the ledger
- * signed one in the last 90 % of the interval (the margin keeps two timers a little out of
- * phase from taking turns to sign twice per interval). Returns the stop function; a failed run
- * is logged and the next one tries again.
- */
-export function startCheckpointTimer(service: CheckpointService, intervalMs: number, log: Logger): () => void {
-  const timer = setInterval(() => {
-    service
-      .create({ unlessSignedWithinMs: intervalMs * 0.9 })
-      .then((r) => {
-        if (r.ok && r.created) log.info({ treeSize: r.checkpoint.treeSize, rootHash: r.checkpoint.rootHash }, 'checkpoint signed');
-        if (!r.ok) log.error({ reason: r.reason, ...(r.reason === 'ledger_broken' ? { brokenAt: r.verify.brokenAt } : {}) }, 'checkpoint refused');
-      })
-      .catch((err: unknown) => log.error({ err }, 'checkpoint failed'));
-  }, intervalMs);
-  timer.unref();
-  return () => clearInterval(timer);
 }

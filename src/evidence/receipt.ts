@@ -1,15 +1,17 @@
 import { createHash } from 'node:crypto';
-import type { CallSummary, JsonValue, StoredEvent } from './types.js';
+import { callDecisions, type CallDecisions, type CompleteController, type ControllerAddress, type PurposeDecision } from './receipt-decisions.js';
+import type { CallSummary, StoredEvent } from './types.js';
 
-export interface ReceiptController {
-  readonly name: string;
-  readonly jurisdiction: string;
-  readonly contact?: string | undefined;
-  readonly address?: string | undefined;
-  readonly email?: string | undefined;
-  readonly phone?: string | undefined;
-  readonly policyUrl?: string | undefined;
-}
+export { completeController, type CompleteController, type ReceiptController } from './receipt-decisions.js';
+
+/*
+ * A Kantara Initiative Consent Receipt (v1.1) for one call, valid against the specification's
+ * JSON schema (test/fixtures/kantara). A standard reader sees only what the caller agreed to:
+ * a purpose is listed under `services[].purposes` only when the caller's choice authorises the
+ * processing (recording granted, marketing yes). Every decision, refusals included, is in the
+ * namespaced extension `x-consentline` (the schema allows additional properties). The ISO/IEC
+ * TS 27560-shaped record is `receipt-iso27560.ts`; the mapping is in docs/consent-receipts.md.
+ */
 
 export interface ReceiptPurpose {
   readonly purpose: string;
@@ -19,24 +21,19 @@ export interface ReceiptPurpose {
   readonly piiCategory: string[];
   readonly primaryPurpose: boolean;
   readonly termination: string;
-  readonly thirdPartyDisclosure: boolean;
-  /** Extension: what the caller chose. */
-  readonly decision: string;
-  readonly legalBasis: string;
+  readonly thirdPartyDisclosure: false;
 }
 
-/**
- * A Kantara Initiative Consent Receipt (v1.1) for one call.
- *
- * Mapping to ISO/IEC TS 27560:2023 (consent record information structure): `consentReceiptID`
- * → record identifier; `piiPrincipalId` → PII principal (here the salted commitment from
- * `call.started`, never the number: the record outlives erasure of the subject); `piiControllers`
- * → PII controller; `services[].purposes[]` → purpose, with `consentType` → consent type
- * (explicit / implicit) or the processing's legal basis; `collectionMethod` and the `notice`
- * extension → notice (how and which version was presented, with the audio's SHA-256);
- * `consentTimestamp` → the consent event's time; `evidence` → the ledger event (seq, hash)
- * the record is derived from, i.e. the 27560 "evidence" reference.
- */
+export interface ReceiptDecision {
+  readonly purpose: string;
+  readonly decision: string;
+  readonly processingAuthorised: boolean;
+  readonly legalBasis: string;
+  readonly how: string | null;
+  readonly eventSeq: number | null;
+  readonly eventHash: string | null;
+}
+
 export interface ConsentReceipt {
   readonly version: 'KI-CR-v1.1.0';
   readonly jurisdiction: string;
@@ -45,124 +42,116 @@ export interface ConsentReceipt {
   readonly collectionMethod: 'IVR notice / DTMF';
   readonly consentReceiptID: string;
   readonly publicKey?: string;
-  readonly language: string | null;
-  readonly piiPrincipalId: string | null;
+  readonly language?: string;
+  readonly piiPrincipalId: string;
   readonly piiControllers: Array<{
     piiController: string;
-    contact?: string;
-    address?: string;
-    email?: string;
-    phone?: string;
     onBehalf: false;
+    contact: string;
+    address: ControllerAddress;
+    email: string;
+    phone: string;
+    piiControllerUrl?: string;
   }>;
-  readonly policyUrl?: string;
+  readonly policyUrl: string;
   readonly services: Array<{ service: string; purposes: ReceiptPurpose[] }>;
   readonly sensitive: false;
   readonly spiCat: string[];
-  readonly notice: {
-    readonly promptId: string | null;
-    readonly version: string | null;
-    readonly audioSha256: string | null;
-    readonly heardInFull: boolean;
-  };
-  readonly evidence: {
-    readonly callId: string;
-    readonly eventSeq: number;
-    readonly eventHash: string;
+  readonly 'x-consentline': {
+    readonly decisions: ReceiptDecision[];
+    readonly notice: CallDecisions['notice'];
+    readonly evidence: { readonly callId: string; readonly eventSeq: number; readonly eventHash: string };
   };
 }
 
-const BASIS_TEXT: Record<string, string> = {
+export const BASIS_TEXT: Record<string, string> = {
   consent_by_conduct: 'GDPR Art. 6(1)(a) consent (by conduct)',
   explicit_consent: 'GDPR Art. 6(1)(a) consent (explicit)',
   legitimate_interest: 'GDPR Art. 6(1)(f) legitimate interest',
 };
 
-const str = (v: JsonValue | undefined): string | null => (typeof v === 'string' ? v : null);
+export const basisText = (basis: string): string => BASIS_TEXT[basis] ?? basis;
 
-/**
- * Builds a receipt from a call's events (and its summary, for the language); null when the
- * call has no `call.started` event. Pure: no clock, no store.
- */
-export function buildConsentReceipt(
-  callId: string,
-  events: readonly StoredEvent[],
-  call: CallSummary | null,
-  controller: ReceiptController,
-  opts: { readonly publicKey?: string } = {},
-): ConsentReceipt | null {
-  const started = events.find((e) => e.kind === 'call.started');
-  if (!started) return null;
-  const basis = str(started.data.legalBasis) ?? call?.legalBasis ?? 'unknown';
-  const flowId = str(started.data.flowId) ?? call?.flowId ?? 'unknown';
-  const recordingEvent = events.find((e) => e.kind === 'consent.recording');
-  const objection = events.find((e) => e.kind === 'objection.made');
-  const marketingEvent = events.find((e) => e.kind === 'consent.marketing');
-  const notices = events.filter((e) => e.kind === 'prompt.played' && e.data.step === 'notice');
-  const notice = notices.find((e) => e.data.playback === 'completed') ?? notices[notices.length - 1];
+/** Kantara's consentType: EXPLICIT / IMPLICIT for consent, else the legal basis in words. */
+function consentType(basis: string): string {
+  return basis === 'explicit_consent' ? 'EXPLICIT' : basis === 'consent_by_conduct' ? 'IMPLICIT' : basisText(basis);
+}
 
-  const decisive = recordingEvent ?? objection ?? started;
-  const recordingDecision = objection ? 'objected' : (str(recordingEvent?.data.decision) ?? 'none');
-  const consentType = basis === 'explicit_consent' ? 'EXPLICIT' : basis === 'consent_by_conduct' ? 'IMPLICIT' : (BASIS_TEXT[basis] ?? basis);
-  const purposes: ReceiptPurpose[] = [
-    {
-      purpose: 'call recording',
-      purposeCategory: ['quality assurance', 'evidence of the conversation'],
-      consentType,
-      piiCategory: ['voice recording', 'call metadata'],
-      primaryPurpose: true,
-      termination: 'objection during the call, or withdrawal through the controller contact',
-      thirdPartyDisclosure: false,
-      decision: recordingDecision,
-      legalBasis: BASIS_TEXT[basis] ?? basis,
-    },
-  ];
-  if (marketingEvent) {
-    const channels = Array.isArray(marketingEvent.data.channels) ? marketingEvent.data.channels.filter((c) => typeof c === 'string') : [];
-    purposes.push({
+function kantaraPurpose(p: PurposeDecision): ReceiptPurpose {
+  if (p.purpose === 'marketing') {
+    return {
       purpose: 'marketing',
-      purposeCategory: [`direct marketing by ${channels.join(', ') || 'unspecified channels'}`],
+      purposeCategory: [`direct marketing by ${p.channels.join(', ') || 'unspecified channels'}`],
       consentType: 'EXPLICIT',
       piiCategory: ['telephone number'],
       primaryPurpose: false,
       termination: 'withdrawal at any time through the controller contact',
       thirdPartyDisclosure: false,
-      decision: str(marketingEvent.data.decision) ?? 'none',
-      legalBasis: BASIS_TEXT.explicit_consent!,
-    });
+    };
   }
-  const hashOfDecisive = decisive.hash;
+  return {
+    purpose: 'call recording',
+    purposeCategory: ['quality assurance', 'evidence of the conversation'],
+    consentType: consentType(p.legalBasis),
+    piiCategory: ['voice recording', 'call metadata'],
+    primaryPurpose: true,
+    termination: 'objection during the call, or withdrawal through the controller contact',
+    thirdPartyDisclosure: false,
+  };
+}
+
+/** Stable for the same evidence: derived from the decisive event's chain hash. */
+export function receiptId(callId: string, decisiveHash: string): string {
+  return uuidFromHash(createHash('sha256').update(`consentline-receipt:${callId}:${decisiveHash}`).digest());
+}
+
+/** The receipt for a call; null when it has no `call.started` event. Pure: no clock, no store. */
+export function buildConsentReceipt(
+  callId: string,
+  events: readonly StoredEvent[],
+  call: CallSummary | null,
+  controller: CompleteController,
+  opts: { readonly publicKey?: string } = {},
+): ConsentReceipt | null {
+  const d = callDecisions(callId, events, call);
+  if (!d) return null;
   return {
     version: 'KI-CR-v1.1.0',
     jurisdiction: controller.jurisdiction,
-    consentTimestamp: Math.floor(Date.parse(decisive.at) / 1000),
+    consentTimestamp: Math.floor(Date.parse(d.decisive.at) / 1000),
     collectionMethod: 'IVR notice / DTMF',
-    // Stable for the same evidence: derived from the decisive event's chain hash.
-    consentReceiptID: uuidFromHash(createHash('sha256').update(`consentline-receipt:${callId}:${hashOfDecisive}`).digest()),
+    consentReceiptID: receiptId(callId, d.decisive.hash),
     ...(opts.publicKey ? { publicKey: opts.publicKey } : {}),
-    language: str(started.data.lang) ?? call?.language ?? null,
-    piiPrincipalId: str(started.data.caller),
+    ...(d.language ? { language: d.language } : {}),
+    piiPrincipalId: d.principalId,
     piiControllers: [
       {
         piiController: controller.name,
-        ...(controller.contact ? { contact: controller.contact } : {}),
-        ...(controller.address ? { address: controller.address } : {}),
-        ...(controller.email ? { email: controller.email } : {}),
-        ...(controller.phone ? { phone: controller.phone } : {}),
         onBehalf: false,
+        contact: controller.contact,
+        address: controller.address,
+        email: controller.email,
+        phone: controller.phone,
+        ...(controller.url ? { piiControllerUrl: controller.url } : {}),
       },
     ],
-    ...(controller.policyUrl ? { policyUrl: controller.policyUrl } : {}),
-    services: [{ service: `telephone hotline (flow ${flowId})`, purposes }],
+    policyUrl: controller.policyUrl,
+    services: [{ service: `telephone hotline (flow ${d.flowId})`, purposes: d.purposes.filter((p) => p.processingAuthorised).map(kantaraPurpose) }],
     sensitive: false,
     spiCat: [],
-    notice: {
-      promptId: str(notice?.data.promptId),
-      version: str(notice?.data.version),
-      audioSha256: str(notice?.data.audioSha256),
-      heardInFull: notice?.data.playback === 'completed',
+    'x-consentline': {
+      decisions: d.purposes.map((p) => ({
+        purpose: p.purpose,
+        decision: p.decision,
+        processingAuthorised: p.processingAuthorised,
+        legalBasis: basisText(p.legalBasis),
+        how: p.how,
+        eventSeq: p.event?.seq ?? null,
+        eventHash: p.event?.hash ?? null,
+      })),
+      notice: d.notice,
+      evidence: { callId, eventSeq: d.decisive.seq, eventHash: d.decisive.hash },
     },
-    evidence: { callId, eventSeq: decisive.seq, eventHash: decisive.hash },
   };
 }
 

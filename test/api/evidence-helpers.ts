@@ -83,7 +83,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     signer,
     pepper: PEPPER,
     defaultCountryCode: '48',
-    controller: { name: 'Example Controller Sp. z o.o.', jurisdiction: 'PL', contact: 'iod@example.pl' },
+    controller: FULL_CONTROLLER,
     config: { evidence: { pepper: PEPPER }, ari: { url: 'http://pbx:8088', password: 'ari-secret' }, controller: { name: 'Example' } },
     clock,
   };
@@ -152,6 +152,18 @@ export interface SeedCall {
 }
 
 const AUDIO = 'ab'.repeat(32);
+
+/** Every controller detail a standard consent receipt requires (fictitious). */
+export const FULL_CONTROLLER = {
+  name: 'Example Controller Sp. z o.o.',
+  jurisdiction: 'PL',
+  contact: 'iod@example.pl',
+  address: { streetAddress: 'ul. Przykładowa 1', locality: 'Warszawa', postalCode: '00-001', country: 'PL' },
+  email: 'iod@example.pl',
+  phone: '+48 22 123 45 67',
+  url: 'https://example.pl',
+  policyUrl: 'https://example.pl/rodo/nagrywanie',
+};
 
 /** Appends the events a real flow writes for one call, with its subject and projection. */
 export async function seedCall(store: SqliteEvidenceStore, c: SeedCall): Promise<StoredEvent[]> {

@@ -3,6 +3,7 @@ import { verifyBundle } from '../../src/evidence/bundle.js';
 import { openNote, parseCheckpointText, parseVerifierKey } from '../../src/evidence/checkpoint.js';
 import { eventLeafHash, verifyConsistency, verifyInclusion } from '../../src/evidence/merkle.js';
 import { bearer, evidenceApp, PEPPER, seedSample, type EvidenceApp } from './evidence-helpers.js';
+import { expectValidKantara } from './kantara-schema.js';
 
 let t: EvidenceApp | undefined;
 afterEach(async () => {
@@ -107,6 +108,7 @@ describe('timeline, receipt, statistics, config', () => {
     const r = await t.app.inject({ url: '/calls/c-01/receipt', headers: dpo });
     expect(r.statusCode, r.body).toBe(200);
     const receipt = r.json();
+    expectValidKantara(receipt);
     const started = seeded.events.get('c-01')![0]!;
     expect(receipt).toMatchObject({
       version: 'KI-CR-v1.1.0',
@@ -114,20 +116,22 @@ describe('timeline, receipt, statistics, config', () => {
       collectionMethod: 'IVR notice / DTMF',
       language: 'pl',
       piiPrincipalId: started.data.caller,
-      piiControllers: [{ piiController: 'Example Controller Sp. z o.o.', contact: 'iod@example.pl', onBehalf: false }],
+      piiControllers: [{ piiController: 'Example Controller Sp. z o.o.', contact: 'iod@example.pl', onBehalf: false, address: { country: 'PL' } }],
+      policyUrl: 'https://example.pl/rodo/nagrywanie',
       sensitive: false,
-      notice: { promptId: 'notice', version: '3', heardInFull: true },
+      'x-consentline': { notice: { promptId: 'notice', version: '3', heardInFull: true } },
     });
     expect(receipt.consentReceiptID).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const purposes = receipt.services[0].purposes;
-    expect(purposes.map((p: { purpose: string; consentType: string; decision: string }) => [p.purpose, p.consentType, p.decision])).toEqual([
-      ['call recording', 'IMPLICIT', 'granted'],
-      ['marketing', 'EXPLICIT', 'yes'],
+    expect(purposes.map((p: { purpose: string; consentType: string }) => [p.purpose, p.consentType])).toEqual([
+      ['call recording', 'IMPLICIT'],
+      ['marketing', 'EXPLICIT'],
     ]);
     expect(r.body).not.toContain('600123456');
     const objected = (await t.app.inject({ url: '/calls/c-02/receipt', headers: dpo })).json();
-    expect(objected.services[0].purposes).toHaveLength(1);
-    expect(objected.services[0].purposes[0].decision).toBe('objected');
+    expectValidKantara(objected);
+    expect(objected.services[0].purposes).toEqual([]);
+    expect(objected['x-consentline'].decisions[0]).toMatchObject({ purpose: 'call recording', decision: 'objected', processingAuthorised: false });
   });
 
   it('counts per flow and day', async () => {

@@ -3,6 +3,8 @@ import { redactSecrets } from '../../src/api/routes/admin-config.js';
 import { decodeCursor, encodeCursor } from '../../src/api/routes/evidence-deps.js';
 import { checkpointText, loadOrCreateSigner, parseCheckpointText, parseVerifierKey, signNote, openNote } from '../../src/evidence/checkpoint.js';
 import { buildConsentReceipt } from '../../src/evidence/receipt.js';
+import { FULL_CONTROLLER } from './evidence-helpers.js';
+import { expectValidKantara } from './kantara-schema.js';
 import type { StoredEvent } from '../../src/evidence/types.js';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -72,11 +74,13 @@ describe('consent receipt', () => {
       ev(2, 'prompt.played', { promptId: 'notice', version: '7', audioSha256: 'cd'.repeat(32), playback: 'completed', step: 'notice' }),
       ev(3, 'consent.recording', { decision: 'granted', legalBasis: 'legitimate_interest', how: 'conduct' }),
     ];
-    const controller = { name: 'ACME', jurisdiction: 'PL' };
+    const controller = { ...FULL_CONTROLLER, name: 'ACME' };
     const r = buildConsentReceipt('c', events, null, controller)!;
-    expect(r.services[0]!.purposes[0]).toMatchObject({ consentType: 'GDPR Art. 6(1)(f) legitimate interest', decision: 'granted' });
-    expect(r).toMatchObject({ consentTimestamp: Date.parse('2026-03-01T09:00:03.000Z') / 1000, language: 'en', piiPrincipalId: 'ab'.repeat(32), notice: { version: '7', heardInFull: true } });
-    expect(r.evidence).toEqual({ callId: 'c', eventSeq: 3, eventHash: events[2]!.hash });
+    expectValidKantara(r);
+    expect(r.services[0]!.purposes[0]).toMatchObject({ consentType: 'GDPR Art. 6(1)(f) legitimate interest' });
+    expect(r['x-consentline'].decisions[0]).toMatchObject({ decision: 'granted', processingAuthorised: true });
+    expect(r).toMatchObject({ consentTimestamp: Date.parse('2026-03-01T09:00:03.000Z') / 1000, language: 'en', piiPrincipalId: 'ab'.repeat(32), 'x-consentline': { notice: { version: '7', heardInFull: true } } });
+    expect(r['x-consentline'].evidence).toEqual({ callId: 'c', eventSeq: 3, eventHash: events[2]!.hash });
     expect(buildConsentReceipt('c', events, null, controller)!.consentReceiptID).toBe(r.consentReceiptID);
     expect(buildConsentReceipt('c', events.slice(1), null, controller)).toBeNull();
   });

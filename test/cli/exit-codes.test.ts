@@ -34,6 +34,7 @@ interface Row {
 const TABLE: Record<string, Row> = {
   'check-config': { args: [], config: { args: [BAD_YAML] }, failure: null },
   'calls check-outcomes': { args: [], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
+  receipt: { args: [ID], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
   'ledger verify': { args: [], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   evidence: { args: [ID], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   'prompts install': { args: [], config: null, failure: ['--from', join(dir, 'no-prompts'), '--sounds-dir', join(dir, 'sounds')] },

@@ -32,7 +32,7 @@ async function startTwoServers(opts: { playbackMs?: Record<string, number> } = {
         { name: 'pbx-b', url: b.url, username: b.username, password: b.password },
       ],
     },
-    evidence: { pepper: 'test-pepper-0123456789abcdef0123456789' },
+    evidence: { ...base.evidence, pepper: 'test-pepper-0123456789abcdef0123456789' },
     // Recordings follow one Asterisk (its AMI and spool): off when one instance serves several.
     recordings: { ...base.recordings, enabled: false },
   };

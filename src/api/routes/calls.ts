@@ -1,7 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { CallSearch } from '../../evidence/queries.js';
-import { buildConsentReceipt } from '../../evidence/receipt.js';
+import { buildIso27560Record } from '../../evidence/receipt-iso27560.js';
+import { buildConsentReceipt, completeController } from '../../evidence/receipt.js';
 import { lookupKey, normalizeCallerId } from '../../evidence/subject.js';
 import { ApiError } from '../errors.js';
 import type { ApiInstance } from '../types.js';
@@ -127,16 +128,19 @@ export function callRoutes(deps: EvidenceApiDeps) {
       {
         config: { role: 'dpo' },
         schema: {
-          summary: 'Kantara Consent Receipt v1.1 for one call',
+          summary: 'Consent receipt for one call: Kantara Consent Receipt v1.1 (default) or an ISO/IEC TS 27560-shaped record',
           tags: ['calls'],
           params: callParams,
-          querystring: z.strictObject({ reason: reasonSchema }),
+          querystring: z.strictObject({ format: z.enum(['kantara', 'iso27560']).default('kantara'), reason: reasonSchema }),
         },
       },
       async (request) => {
         const { callId } = request.params;
+        const complete = completeController(deps.controller);
+        if (!complete.ok) throw new ApiError('controller_incomplete', `set ${complete.missing.join(', ')} in the configuration to issue receipts`);
         const t = await deps.queries.timeline(callId);
-        const receipt = t ? buildConsentReceipt(callId, t.events, t.call, deps.controller, { publicKey: deps.checkpoints.verifierKey }) : null;
+        const build = request.query.format === 'iso27560' ? buildIso27560Record : buildConsentReceipt;
+        const receipt = t ? build(callId, t.events, t.call, complete.controller, { publicKey: deps.checkpoints.verifierKey }) : null;
         if (!receipt) throw new ApiError('not_found', 'no call.started evidence for this call');
         await logAccess(deps, request, { callIds: [callId], reason: request.query.reason });
         return receipt;

@@ -4,6 +4,7 @@ import { callsCheckOutcomes } from './calls-check-outcomes.js';
 import { checkConfig } from './check-config.js';
 import { checkpointCreate } from './checkpoint.js';
 import { evidence } from './evidence.js';
+import { receipt } from './receipt.js';
 import { ledgerVerify } from './ledger-verify.js';
 import { migrateStore } from './migrate-store.js';
 import { tokenCreate, tokenList, tokenRevoke } from './token.js';
@@ -19,6 +20,7 @@ export const COMMANDS: readonly Command[] = [
   checkConfig,
   ledgerVerify,
   evidence,
+  receipt,
   promptsInstall,
   tokenCreate,
   tokenList,
