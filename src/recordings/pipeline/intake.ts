@@ -3,6 +3,7 @@ import type { AmiWatcher } from '../ami/watcher.js';
 import type { RecordingFileKnown, RecordingStarted, RecordingStopped } from '../ami/events.js';
 import { listedNames, type IntakePorts } from './intake-ports.js';
 import { iso } from './options.js';
+import type { NewRecording } from './repo.js';
 import { asCallId, callIdFromFileName } from './names.js';
 
 /**
@@ -65,31 +66,13 @@ export class AmiIntake {
   async #capture(e: RecordingStarted, file: string): Promise<void> {
     const name = await this.#checkName(file, e);
     if (name === null) return;
-    const id = randomUUID();
-    const callId = asCallId(e.consentId) ?? (e.consentId === undefined ? callIdFromFileName(name) : null);
     const now = iso(this.#p.clock.now());
-    const { row, created } = await this.#p.repo.insert(
-      {
-        id,
-        callId,
-        source: this.#p.source.kind,
-        sourceName: name,
-        foundBy: 'ami',
-        uniqueid: e.uniqueid,
-        linkedid: e.linkedid,
-        state: 'captured',
-        startedAt: now,
-        contextId: callId ?? id,
-        spoolId: this.#p.claims.spoolId,
-        claim: this.#p.claims.hold(),
-      },
-      now,
-    );
+    const { row, created } = await this.#p.repo.insert(this.#newRow(e, name, { state: 'captured', startedAt: now }), now);
     // Same channel again (the start re-reported after a restart): the event is written at most once.
     // Another instance that got the same AMI event and inserted the row writes it under its claim.
     if (!created && (row.channel_uniqueid !== e.uniqueid || this.#p.claims.heldElsewhere(row, now) || !this.#p.claims.onOurSpool(row))) return;
     if (!created) return this.#p.ledger.started(row);
-    this.#p.log.info({ recordingId: row.id, callId, uniqueid: e.uniqueid }, 'recording captured');
+    this.#p.log.info({ recordingId: row.id, callId: row.call_id, uniqueid: e.uniqueid }, 'recording captured');
     await this.#p.ledger.announce(row.id, () => this.#p.ledger.started(row));
   }
 
@@ -109,27 +92,7 @@ export class AmiIntake {
     if (!row) {
       // Stored already and gone from the source: another instance got this stop too and was first.
       if ((await this.#p.repo.hasFinished(this.#p.source.kind, name)) && !(await listedNames(this.#p.source)).has(name)) return;
-      const id = randomUUID();
-      const callId = asCallId(e.consentId) ?? (e.consentId === undefined ? callIdFromFileName(name) : null);
-      const inserted = await this.#p.repo.insert(
-        {
-          id,
-          callId,
-          source: this.#p.source.kind,
-          sourceName: name,
-          foundBy: 'ami',
-          uniqueid: e.uniqueid,
-          linkedid: e.linkedid,
-          state: 'spooled',
-          startedAt: now,
-          stoppedAt: now,
-          stopReason: e.reason,
-          contextId: callId ?? id,
-          spoolId: this.#p.claims.spoolId,
-          claim: this.#p.claims.hold(),
-        },
-        now,
-      );
+      const inserted = await this.#p.repo.insert(this.#newRow(e, name, { state: 'spooled', startedAt: now, stoppedAt: now, stopReason: e.reason }), now);
       // Not created: the scan (here or on another instance) was first and announces it.
       if (!inserted.created) return;
       row = inserted.row;
@@ -146,5 +109,24 @@ export class AmiIntake {
     this.#p.log.info({ recordingId: row.id, callId: row.call_id, reason: e.reason, recovered: e.recovered ?? false }, 'recording spooled');
     await this.#p.ledger.announce(row.id, () => this.#p.ledger.stopped(spooled, { reason: e.reason, ...(e.recovered ? { recovered: true } : {}) }, wasCaptured));
     this.#p.poke();
+  }
+
+  /** A row for a recording AMI reported, claimed by this instance until its event is written. */
+  #newRow(e: RecordingStarted | RecordingStopped, name: string, at: Pick<NewRecording, 'state' | 'startedAt' | 'stoppedAt' | 'stopReason'>): NewRecording {
+    const id = randomUUID();
+    const callId = asCallId(e.consentId) ?? (e.consentId === undefined ? callIdFromFileName(name) : null);
+    return {
+      id,
+      callId,
+      source: this.#p.source.kind,
+      sourceName: name,
+      foundBy: 'ami',
+      uniqueid: e.uniqueid,
+      linkedid: e.linkedid,
+      ...at,
+      contextId: callId ?? id,
+      spoolId: this.#p.claims.spoolId,
+      claim: this.#p.claims.hold(),
+    };
   }
 }
