@@ -1,5 +1,7 @@
 /**
- * Watches MixMonitor recordings over AMI and turns Asterisk's events into domain events.
+ * Watches MixMonitor recordings over AMI and turns Asterisk's events into domain events. This file
+ * holds the connection (login, reconnects, actions); protocol.ts translates AMI messages and
+ * recording-tracker.ts follows each channel's recording.
  *
  * What Asterisk 22 sends: `VarSet MIXMONITOR_FILENAME` just before
  * `MixMonitorStart` (which carries no file name); `MixMonitorStop` only on an explicit stop; a plain
@@ -22,7 +24,11 @@ import type { Logger } from '../../shared/log.js';
 import type { AmiWatcherEventName, AmiWatcherEvents } from './events.js';
 import { createManagerConnector } from './manager-connector.js';
 import type { AmiConnector, AmiFields, AmiSession } from './port.js';
-import { isSafeRecordingName } from './spool-path.js';
+import { getVarAction, mixMonitorAction, mixMonitorRefusal, toGetVarOutcome, toMixMonitorOutcome, translateAmiEvent, type GetVarOutcome, type MixMonitorOutcome } from './protocol.js';
+import { RecordingTracker, type ActiveRecording } from './recording-tracker.js';
+
+export type { GetVarOutcome, MixMonitorOutcome } from './protocol.js';
+export type { ActiveRecording } from './recording-tracker.js';
 
 export interface AmiWatcherConfig {
   readonly host: string;
@@ -56,27 +62,6 @@ export const AMI_WATCHER_DEFAULTS = Object.freeze({
 
 export type AmiWatcherState = 'idle' | 'connecting' | 'connected' | 'waiting' | 'gave-up' | 'stopped';
 
-export type GetVarOutcome =
-  | { readonly status: 'ok'; readonly value: string }
-  | { readonly status: 'error'; readonly message: string }
-  | { readonly status: 'not-connected' }
-  | { readonly status: 'timeout' };
-
-export type MixMonitorOutcome =
-  | { readonly status: 'accepted' }
-  | { readonly status: 'rejected'; readonly reason: 'invalid-file' | 'invalid-channel' }
-  | { readonly status: 'error'; readonly message: string }
-  | { readonly status: 'not-connected' }
-  | { readonly status: 'timeout' };
-
-export interface ActiveRecording {
-  readonly channel: string;
-  readonly uniqueid: string;
-  readonly linkedid: string;
-  readonly consentId?: string;
-  readonly file?: string;
-}
-
 export interface AmiWatcher {
   readonly connected: boolean;
   readonly state: AmiWatcherState;
@@ -97,25 +82,6 @@ export interface AmiWatcher {
   /** Recordings started and not yet ended, as the watcher knows them. */
   activeRecordings(): readonly ActiveRecording[];
 }
-
-interface ChannelTrack {
-  channel: string;
-  readonly uniqueid: string;
-  readonly linkedid: string;
-  readonly consent: Map<string, string>;
-  file: string | undefined;
-  recording: boolean;
-}
-
-interface CallTrack {
-  readonly consent: Map<string, string>;
-  readonly channels: Set<string>;
-}
-
-const CONSENT_PREFIX = 'CONSENT_';
-const FILENAME_VAR = 'MIXMONITOR_FILENAME';
-/** Read again after a reconnect, in this order: the call id first, then the decision. */
-const RECONCILED_VARS = ['CONSENT_ID', 'CONSENT_RECORDING'] as const;
 
 /**
  * @example
@@ -140,8 +106,6 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
   });
 
   const emitter = new EventEmitter();
-  const channels = new Map<string, ChannelTrack>();
-  const calls = new Map<string, CallTrack>();
   let state: AmiWatcherState = 'idle';
   let session: AmiSession | null = null;
   let timer: NodeJS.Timeout | null = null;
@@ -159,6 +123,8 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
       }
     }
   }
+
+  const tracker = new RecordingTracker({ log, emit, getVar });
 
   // ------------------------------------------------------------------ connection
 
@@ -249,201 +215,23 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
     session = null;
     if (state === 'stopped') return;
     log.warn(
-      { reason, activeRecordings: countRecording(), retryInMs: opts.initialBackoffMs },
+      { reason, activeRecordings: tracker.countRecording(), retryInMs: opts.initialBackoffMs },
       'AMI connection lost; events are missed until it is back',
     );
     emit('disconnected', { reason });
     schedule(opts.initialBackoffMs);
   }
 
-  function countRecording(): number {
-    let n = 0;
-    for (const t of channels.values()) if (t.recording) n++;
-    return n;
-  }
-
-  /**
-   * Events sent while AMI was down are lost and not replayed. For each channel still tracked, ask
-   * Asterisk whether it is still there; a gone channel with an active recording has hung up,
-   * so its file is closed.
-   */
+  /** After a reconnect: the tracker asks, on this session, what happened while AMI was down. */
   async function reconcile(s: AmiSession): Promise<void> {
-    const tracked = [...channels.values()];
-    let ended = 0;
-    for (const t of tracked) {
-      if (session !== s) return;
-      const r = await s.action({ Action: 'Getvar', Channel: t.channel, Variable: 'UNIQUEID' }, opts.actionTimeoutMs);
-      if (r.status === 'not-connected' || r.status === 'timeout') return;
-      const gone = r.status === 'error' || r.fields['value'] !== t.uniqueid;
-      if (gone) {
-        if (t.recording) {
-          ended++;
-          endRecording(t, 'hangup', true);
-        }
-        forget(t);
-      } else {
-        if (t.recording && t.file === undefined) void lookUpFile(t);
-        await rereadConsent(s, t);
-      }
-    }
-    log.info({ tracked: tracked.length, endedWhileDown: ended }, 'AMI state reconciled after reconnect');
-  }
-
-  /**
-   * Consent variables set while AMI was down (capture mode `ami` starts MixMonitor on them): read
-   * them again on a channel that is still up, and report those that changed.
-   */
-  async function rereadConsent(s: AmiSession, t: ChannelTrack): Promise<void> {
-    for (const name of RECONCILED_VARS) {
-      if (session !== s) return;
-      const r = await s.action({ Action: 'Getvar', Channel: t.channel, Variable: name }, opts.actionTimeoutMs);
-      if (r.status !== 'success') continue;
-      const value = r.fields['value'] ?? '';
-      if (value === '' || consentOf(t, name) === value) continue;
-      t.consent.set(name, value);
-      calls.get(t.linkedid)?.consent.set(name, value);
-      emit('consentVar', { channel: t.channel, uniqueid: t.uniqueid, linkedid: t.linkedid, name, value });
-    }
-  }
-
-  // ------------------------------------------------------------------ correlation
-
-  function track(ev: AmiFields): ChannelTrack | null {
-    const uniqueid = ev['uniqueid'];
-    if (!uniqueid) return null;
-    const existing = channels.get(uniqueid);
-    if (existing) {
-      if (ev['channel']) existing.channel = ev['channel'];
-      return existing;
-    }
-    const linkedid = ev['linkedid'] || uniqueid;
-    const t: ChannelTrack = {
-      channel: ev['channel'] ?? '',
-      uniqueid,
-      linkedid,
-      consent: new Map(),
-      file: undefined,
-      recording: false,
-    };
-    channels.set(uniqueid, t);
-    let call = calls.get(linkedid);
-    if (!call) {
-      call = { consent: new Map(), channels: new Set() };
-      calls.set(linkedid, call);
-    }
-    call.channels.add(uniqueid);
-    return t;
-  }
-
-  function forget(t: ChannelTrack): void {
-    channels.delete(t.uniqueid);
-    const call = calls.get(t.linkedid);
-    if (!call) return;
-    call.channels.delete(t.uniqueid);
-    if (call.channels.size === 0) calls.delete(t.linkedid);
-  }
-
-  function consentOf(t: ChannelTrack, name: string): string | undefined {
-    return t.consent.get(name) ?? calls.get(t.linkedid)?.consent.get(name);
-  }
-
-  function endRecording(t: ChannelTrack, reason: 'stopped' | 'hangup', recovered = false): void {
-    t.recording = false;
-    const consentId = consentOf(t, 'CONSENT_ID');
-    log.info({ linkedid: t.linkedid, uniqueid: t.uniqueid, reason, recovered }, 'recording ended');
-    emit('recordingStopped', {
-      channel: t.channel,
-      uniqueid: t.uniqueid,
-      linkedid: t.linkedid,
-      reason,
-      ...(consentId !== undefined ? { consentId } : {}),
-      ...(t.file !== undefined ? { file: t.file } : {}),
-      ...(recovered ? { recovered } : {}),
-    });
-    t.file = undefined;
-  }
-
-  function fileKnown(t: ChannelTrack): void {
-    if (t.file === undefined) return;
-    emit('recordingFileKnown', { channel: t.channel, uniqueid: t.uniqueid, linkedid: t.linkedid, path: t.file });
-  }
-
-  /** The start was seen but not the VarSet before it (e.g. it fell in an AMI outage): ask. */
-  async function lookUpFile(t: ChannelTrack): Promise<void> {
-    const r = await getVar(t.channel, FILENAME_VAR);
-    if (r.status !== 'ok' || r.value === '') return;
-    if (!t.recording || t.file !== undefined || channels.get(t.uniqueid) !== t) return;
-    t.file = r.value;
-    fileKnown(t);
+    const ask = async (channel: string, variable: string): Promise<GetVarOutcome> =>
+      toGetVarOutcome(await s.action(getVarAction(channel, variable), opts.actionTimeoutMs));
+    await tracker.reconcile(ask, () => session === s);
   }
 
   function onEvent(ev: AmiFields): void {
-    const name = (ev['event'] ?? '').toLowerCase();
-    switch (name) {
-      case 'varset':
-        onVarSet(ev);
-        return;
-      case 'mixmonitorstart': {
-        const t = track(ev);
-        if (!t) return;
-        if (t.recording) {
-          log.debug({ linkedid: t.linkedid, uniqueid: t.uniqueid }, 'duplicate MixMonitorStart ignored');
-          return;
-        }
-        t.recording = true;
-        const consentId = consentOf(t, 'CONSENT_ID');
-        const consentRecording = consentOf(t, 'CONSENT_RECORDING');
-        const logFields = { linkedid: t.linkedid, uniqueid: t.uniqueid, consentId, fileKnown: t.file !== undefined };
-        if (consentRecording !== 'yes') log.warn(logFields, 'recording started without CONSENT_RECORDING=yes on the call');
-        else log.info(logFields, 'recording started');
-        emit('recordingStarted', {
-          channel: t.channel,
-          uniqueid: t.uniqueid,
-          linkedid: t.linkedid,
-          ...(consentId !== undefined ? { consentId } : {}),
-          ...(consentRecording !== undefined ? { consentRecording } : {}),
-          ...(t.file !== undefined ? { file: t.file } : {}),
-        });
-        if (t.file !== undefined) fileKnown(t);
-        else void lookUpFile(t);
-        return;
-      }
-      case 'mixmonitorstop': {
-        const t = channels.get(ev['uniqueid'] ?? '');
-        if (t?.recording) endRecording(t, 'stopped');
-        return;
-      }
-      case 'hangup': {
-        const t = channels.get(ev['uniqueid'] ?? '');
-        if (!t) return;
-        if (t.recording) endRecording(t, 'hangup');
-        forget(t);
-        return;
-      }
-      default:
-        return;
-    }
-  }
-
-  function onVarSet(ev: AmiFields): void {
-    const rawName = ev['variable'] ?? '';
-    const varName = rawName.replace(/^_{1,2}/, '');
-    const value = ev['value'] ?? '';
-    if (varName === FILENAME_VAR) {
-      const t = track(ev);
-      if (!t) return;
-      const changed = t.file !== value;
-      t.file = value;
-      // Normally this precedes MixMonitorStart and rides on recordingStarted; late or changed names go out now.
-      if (t.recording && changed) fileKnown(t);
-      return;
-    }
-    if (!varName.startsWith(CONSENT_PREFIX)) return;
-    const t = track(ev);
-    if (!t) return;
-    t.consent.set(varName, value);
-    calls.get(t.linkedid)?.consent.set(varName, value);
-    emit('consentVar', { channel: t.channel, uniqueid: t.uniqueid, linkedid: t.linkedid, name: varName, value });
+    const message = translateAmiEvent(ev);
+    if (message) tracker.handle(message);
   }
 
   // ------------------------------------------------------------------ actions
@@ -451,19 +239,15 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
   async function getVar(channel: string, name: string): Promise<GetVarOutcome> {
     const s = session;
     if (!s) return { status: 'not-connected' };
-    const r = await s.action({ Action: 'Getvar', Channel: channel, Variable: name }, opts.actionTimeoutMs);
-    if (r.status === 'success') return { status: 'ok', value: r.fields['value'] ?? '' };
-    return r.status === 'error' ? { status: 'error', message: r.message } : r;
+    return toGetVarOutcome(await s.action(getVarAction(channel, name), opts.actionTimeoutMs));
   }
 
   async function mixMonitor(channel: string, file: string): Promise<MixMonitorOutcome> {
-    if (!isSafeRecordingName(file)) return { status: 'rejected', reason: 'invalid-file' };
-    if (channel === '' || /[\r\n\0]/.test(channel)) return { status: 'rejected', reason: 'invalid-channel' };
+    const refusal = mixMonitorRefusal(channel, file);
+    if (refusal) return refusal;
     const s = session;
     if (!s) return { status: 'not-connected' };
-    const r = await s.action({ Action: 'MixMonitor', Channel: channel, File: file }, opts.actionTimeoutMs);
-    if (r.status === 'success') return { status: 'accepted' };
-    return r.status === 'error' ? { status: 'error', message: r.message } : r;
+    return toMixMonitorOutcome(await s.action(mixMonitorAction(channel, file), opts.actionTimeoutMs));
   }
 
   return {
@@ -492,19 +276,7 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
     mixMonitor,
     getVar,
     activeRecordings() {
-      const out: ActiveRecording[] = [];
-      for (const t of channels.values()) {
-        if (!t.recording) continue;
-        const consentId = consentOf(t, 'CONSENT_ID');
-        out.push({
-          channel: t.channel,
-          uniqueid: t.uniqueid,
-          linkedid: t.linkedid,
-          ...(consentId !== undefined ? { consentId } : {}),
-          ...(t.file !== undefined ? { file: t.file } : {}),
-        });
-      }
-      return out;
+      return tracker.active();
     },
   };
 }

@@ -1,66 +1,26 @@
 import { createReadStream } from 'node:fs';
 import type { Readable } from 'node:stream';
 import {
-  DeleteObjectsCommand,
   GetBucketLocationCommand,
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectVersionsCommand,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
-  S3Client,
-  type ObjectIdentifier,
   type PutObjectCommandInput,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import type { Logger } from '../../shared/log.js';
-import { ObjectStoreError, type ObjectStoreErrorCode } from './errors.js';
+import { ObjectStoreError } from './errors.js';
 import { assertValidKey } from './keys.js';
-import type {
-  ByteRange,
-  DeleteResult,
-  DeleteTarget,
-  HeadResult,
-  LocationCheck,
-  ObjectStore,
-  PutOptions,
-  PutResult,
-} from './port.js';
-import { EU_REGIONS, regionRefusal } from './regions.js';
+import type { ByteRange, DeleteResult, DeleteTarget, HeadResult, LocationCheck, ObjectStore, PutOptions, PutResult } from './port.js';
+import { regionRefusal } from './regions.js';
+import { createS3Client, resolveS3Config, type ResolvedS3Config, type S3StoreConfig } from './s3-config.js';
+import { deleteObjects } from './s3-delete.js';
+import { isPreconditionFailed, toStoreError } from './s3-errors.js';
 
-export interface S3StoreConfig {
-  readonly bucket: string;
-  readonly region: string;
-  /** S3-compatible endpoint (e.g. http://127.0.0.1:7480); omit for AWS. */
-  readonly endpoint?: string;
-  readonly forcePathStyle?: boolean;
-  /** Omit to use the SDK's default provider chain (env, profile, instance role). */
-  readonly credentials?: { readonly accessKeyId: string; readonly secretAccessKey: string; readonly sessionToken?: string };
-  /** Regions the bucket may be in. Default: EU_REGIONS (see regions.ts for what is left out and why). */
-  readonly allowedRegions?: readonly string[];
-  /**
-   * 'WHEN_REQUIRED' for providers that reject the SDK's default CRC32 / aws-chunked uploads
-   * (Ceph RGW answers 411 MissingContentLength to streamed bodies otherwise).
-   */
-  readonly requestChecksumCalculation?: 'WHEN_SUPPORTED' | 'WHEN_REQUIRED';
-  /** Send our SHA-256 as x-amz-checksum-sha256 so AWS checks the body server-side. Default true. */
-  readonly sha256ChecksumHeader?: boolean;
-  /** Use `If-None-Match: *` on PutObject. Default true; false = head-before-write. */
-  readonly conditionalWrites?: boolean;
-  /** Bodies above this go multipart (lib-storage Upload). Default 64 MiB. */
-  readonly multipartThresholdBytes?: number;
-  /** Default 16 MiB (≥ 5 MiB). */
-  readonly partSizeBytes?: number;
-  /** Parts in flight per multipart upload. Default 2. */
-  readonly multipartQueueSize?: number;
-  /** SSE-KMS key id/ARN: the provider encrypts again at rest under this key. */
-  readonly sseKmsKeyId?: string;
-  /** Object Lock for puts that carry `retainUntil`; the bucket must have Object Lock enabled. */
-  readonly objectLock?: { readonly mode: 'GOVERNANCE' | 'COMPLIANCE' };
-  readonly connectionTimeoutMs?: number;
-  readonly requestTimeoutMs?: number;
-  readonly maxAttempts?: number;
-}
+export type { S3StoreConfig } from './s3-config.js';
+export { toStoreError } from './s3-errors.js';
 
 /**
  * Read size for file bodies. The SDK and the socket cost per chunk, not per byte: a PutObject of a
@@ -69,98 +29,17 @@ export interface S3StoreConfig {
  */
 const UPLOAD_READ_BYTES = 1024 * 1024;
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ECONNABORTED']);
-const AUTH_NAMES = new Set(['SignatureDoesNotMatch', 'InvalidAccessKeyId', 'AccessDenied', 'ExpiredToken', 'InvalidToken', 'RequestTimeTooSkewed']);
-
-interface AwsLikeError {
-  name?: string;
-  code?: string;
-  message?: string;
-  $metadata?: { httpStatusCode?: number };
-  $response?: { statusCode?: number };
-}
-
-function statusOf(e: AwsLikeError): number | undefined {
-  return e.$metadata?.httpStatusCode ?? e.$response?.statusCode;
-}
-
-/**
- * Maps SDK errors to ObjectStoreError by name and HTTP status: Ceph RGW's error bodies carry an
- * empty <Message>, so `e.message` is useless ("UnknownError") and never decides anything.
- */
-export function toStoreError(e: unknown, what: string): ObjectStoreError {
-  if (e instanceof ObjectStoreError) return e;
-  const err = (e ?? {}) as AwsLikeError;
-  const status = statusOf(err);
-  const name = err.name ?? 'Error';
-  const netCode = err.code ?? (err as { cause?: { code?: string } }).cause?.code;
-  let code: ObjectStoreErrorCode;
-  if ((netCode && NETWORK_CODES.has(netCode)) || name === 'TimeoutError' || name === 'RequestTimeout') code = 'UNAVAILABLE';
-  else if (status === undefined && !name.match(/^[A-Z]/)) code = 'UNAVAILABLE';
-  else if (AUTH_NAMES.has(name) || status === 401) code = 'AUTH';
-  else if (status === 403) code = 'AUTH';
-  else if (name === 'NoSuchKey' || name === 'NotFound' || name === 'NoSuchBucket' || status === 404) code = 'NOT_FOUND';
-  else if (name === 'BadDigest' || name === 'InvalidDigest' || name === 'XAmzContentSHA256Mismatch') code = 'INTEGRITY';
-  else if (status !== undefined && status >= 500) code = 'UNAVAILABLE';
-  else if (status === undefined && name === 'Error') code = 'UNAVAILABLE';
-  else code = 'UNKNOWN';
-  const detail = [name, status && `HTTP ${status}`, netCode, err.message && err.message !== 'UnknownError' ? err.message : '']
-    .filter(Boolean)
-    .join(', ');
-  return new ObjectStoreError(code, `${what}: ${detail}`, { cause: e, ...(status ? { status } : {}), awsCode: name });
-}
-
-function isPreconditionFailed(e: unknown): boolean {
-  const err = e as AwsLikeError;
-  return err?.name === 'PreconditionFailed' || statusOf(err) === 412 || err?.name === 'ConditionalRequestConflict' || statusOf(err) === 409;
-}
-
 /** S3 (or S3-compatible) store, refused at construction for a region outside the allow-list. */
 export class S3ObjectStore implements ObjectStore {
   readonly kind = 's3' as const;
-  readonly #cfg: Readonly<Required<Pick<S3StoreConfig, 'bucket' | 'region' | 'conditionalWrites' | 'multipartThresholdBytes' | 'partSizeBytes' | 'multipartQueueSize' | 'sha256ChecksumHeader'>>> & S3StoreConfig;
-  readonly #allowed: readonly string[];
+  readonly #cfg: ResolvedS3Config;
   readonly #s3: S3Client;
   readonly #log: Logger | undefined;
 
   constructor(config: S3StoreConfig, deps: { log?: Logger } = {}) {
-    this.#allowed = Object.freeze([...(config.allowedRegions ?? EU_REGIONS)]);
-    const refusal = regionRefusal(config.region, this.#allowed);
-    if (refusal) throw new ObjectStoreError('LOCATION', `S3 store: ${refusal}`);
-    if (!config.bucket) throw new ObjectStoreError('INVALID', 'S3 store: bucket is required');
-    const partSizeBytes = config.partSizeBytes ?? 16 * 1024 * 1024;
-    if (partSizeBytes < 5 * 1024 * 1024) throw new ObjectStoreError('INVALID', 'S3 store: partSizeBytes must be ≥ 5 MiB');
-    this.#cfg = Object.freeze({
-      ...config,
-      conditionalWrites: config.conditionalWrites ?? true,
-      multipartThresholdBytes: config.multipartThresholdBytes ?? 64 * 1024 * 1024,
-      partSizeBytes,
-      multipartQueueSize: config.multipartQueueSize ?? 2,
-      sha256ChecksumHeader: config.sha256ChecksumHeader ?? true,
-    });
+    this.#cfg = resolveS3Config(config);
     this.#log = deps.log;
-    this.#s3 = new S3Client({
-      region: config.region,
-      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      forcePathStyle: config.forcePathStyle ?? false,
-      ...(config.credentials ? { credentials: { ...config.credentials } } : {}),
-      requestChecksumCalculation: config.requestChecksumCalculation ?? 'WHEN_SUPPORTED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
-      maxAttempts: config.maxAttempts ?? 3,
-      // Without a logger the SDK warns on the console for every failed streamed put, including
-      // the expected 412 of a conditional re-put.
-      logger: {
-        trace: () => {},
-        debug: () => {},
-        info: () => {},
-        warn: (...args: unknown[]) => this.#log?.debug({ sdk: args.map(String) }, 'S3 SDK warning'),
-        error: (...args: unknown[]) => this.#log?.warn({ sdk: args.map(String) }, 'S3 SDK error'),
-      },
-      requestHandler: {
-        connectionTimeout: config.connectionTimeoutMs ?? 5_000,
-        requestTimeout: config.requestTimeoutMs ?? 120_000,
-      },
-    });
+    this.#s3 = createS3Client(config, deps.log);
   }
 
   /** The underlying client, for tests and admin tooling (bucket setup). */
@@ -306,65 +185,7 @@ export class S3ObjectStore implements ObjectStore {
   }
 
   async delete(targets: readonly DeleteTarget[], opts: { allVersions?: boolean } = {}): Promise<DeleteResult[]> {
-    let ids: ObjectIdentifier[] = [];
-    for (const t of targets) {
-      const key = typeof t === 'string' ? t : t.key;
-      assertValidKey(key);
-      if (typeof t !== 'string') ids.push({ Key: t.key, VersionId: t.versionId });
-      else if (opts.allVersions) ids.push(...(await this.#versionsOf(key)));
-      else ids.push({ Key: key });
-    }
-    const results: DeleteResult[] = [];
-    if (opts.allVersions) {
-      // keys without any version are reported as absent
-      for (const t of targets) {
-        if (typeof t === 'string' && !ids.some((i) => i.Key === t)) results.push({ key: t, status: 'absent' });
-      }
-    }
-    for (let i = 0; i < ids.length; i += 1000) {
-      const batch = ids.slice(i, i + 1000);
-      let res;
-      try {
-        res = await this.#s3.send(new DeleteObjectsCommand({ Bucket: this.#cfg.bucket, Delete: { Objects: batch, Quiet: false } }));
-      } catch (e) {
-        throw toStoreError(e, `delete ${batch.length} objects`);
-      }
-      for (const d of res.Deleted ?? []) {
-        results.push({ key: d.Key ?? '', ...(d.VersionId ? { versionId: d.VersionId } : {}), status: 'deleted' });
-      }
-      for (const er of res.Errors ?? []) {
-        const base = { key: er.Key ?? '', ...(er.VersionId ? { versionId: er.VersionId } : {}) };
-        const detail = [er.Code, er.Message].filter(Boolean).join(': ');
-        // Object Lock refusals come back as AccessDenied per key.
-        if (er.Code === 'AccessDenied' || er.Code === 'ObjectLocked') results.push({ ...base, status: 'locked', detail });
-        else if (er.Code === 'NoSuchKey' || er.Code === 'NoSuchVersion') results.push({ ...base, status: 'absent' });
-        else results.push({ ...base, status: 'failed', detail });
-      }
-    }
-    ids = [];
-    return results;
-  }
-
-  async #versionsOf(key: string): Promise<ObjectIdentifier[]> {
-    const out: ObjectIdentifier[] = [];
-    let KeyMarker: string | undefined;
-    let VersionIdMarker: string | undefined;
-    try {
-      for (;;) {
-        const res = await this.#s3.send(
-          new ListObjectVersionsCommand({ Bucket: this.#cfg.bucket, Prefix: key, KeyMarker, VersionIdMarker }),
-        );
-        for (const v of [...(res.Versions ?? []), ...(res.DeleteMarkers ?? [])]) {
-          if (v.Key === key) out.push({ Key: key, ...(v.VersionId ? { VersionId: v.VersionId } : {}) });
-        }
-        if (!res.IsTruncated) break;
-        KeyMarker = res.NextKeyMarker;
-        VersionIdMarker = res.NextVersionIdMarker;
-      }
-    } catch (e) {
-      throw toStoreError(e, `list versions of ${key}`);
-    }
-    return out;
+    return deleteObjects(this.#s3, this.#cfg.bucket, targets, opts);
   }
 
   async checkLocation(): Promise<LocationCheck> {
@@ -379,7 +200,7 @@ export class S3ObjectStore implements ObjectStore {
     }
     // AWS legacy answers: empty = us-east-1, "EU" = eu-west-1.
     const location = !raw ? 'us-east-1' : raw === 'EU' ? 'eu-west-1' : raw;
-    const refusal = regionRefusal(location, this.#allowed);
+    const refusal = regionRefusal(location, this.#cfg.allowed);
     if (refusal) return { ok: false, location, reason: `bucket ${this.#cfg.bucket}: ${refusal}` };
     if (location !== this.#cfg.region) {
       return { ok: false, location, reason: `bucket ${this.#cfg.bucket} is in ${location}, configured region is ${this.#cfg.region}` };
