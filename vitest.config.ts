@@ -13,7 +13,7 @@ export default defineConfig({
         test: {
           name: 'default',
           include: ['test/**/*.test.ts'],
-          exclude: [...configDefaults.exclude, 'test/recordings/s3/**'],
+          exclude: [...configDefaults.exclude, 'test/recordings/s3/**', 'test/asterisk/**'],
         },
       },
       {
@@ -23,6 +23,15 @@ export default defineConfig({
           name: 'recordings-s3',
           include: ['test/recordings/s3/**/*.test.ts'],
           globalSetup: ['test/recordings/rgw.global-setup.ts'],
+        },
+      },
+      {
+        // Calls through a real Asterisk 22 built by scripts/asterisk/build.sh (npm run test:asterisk).
+        extends: true,
+        test: {
+          name: 'asterisk',
+          include: ['test/asterisk/**/*.test.ts'],
+          testTimeout: 120_000,
         },
       },
     ],
