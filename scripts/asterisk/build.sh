@@ -39,7 +39,7 @@ done
 
 # Debian build dependencies, plus what the test suite uses at run time (sounds, music on hold, sipp).
 deps=(build-essential pkg-config libedit-dev libjansson-dev libxml2-dev uuid-dev libsqlite3-dev
-  libssl-dev libsrtp2-dev libcurl4-openssl-dev bzip2 patch
+  libssl-dev libsrtp2-dev libcurl4-openssl-dev libxslt1-dev bzip2 patch
   asterisk-core-sounds-en-wav asterisk-moh-opsound-wav sip-tester)
 missing=()
 for p in "${deps[@]}"; do
@@ -64,7 +64,7 @@ modules=(
   res_pjsip_endpoint_identifier_user res_pjsip_caller_id res_pjsip_dtmf_info res_pjsip_nat res_pjsip_rfc3326
   res_pjsip_logger res_pjsip_header_funcs res_pjsip_acl res_pjsip_config_wizard
   res_ari 'res_ari_*' res_stasis res_stasis_answer res_stasis_device_state res_stasis_playback
-  res_stasis_recording res_stasis_snoop res_stasis_mailbox app_stasis res_http_websocket
+  res_stasis_recording res_stasis_snoop res_stasis_mailbox res_stasis_broadcast app_stasis res_http_websocket
   app_mixmonitor app_playback app_queue app_dial app_echo app_verbose app_exec app_stack
   app_senddtmf app_userevent app_originate app_read
   func_channel func_strings func_callerid func_logic func_cdr func_global func_math func_timeout func_pjsip_endpoint
@@ -93,15 +93,31 @@ select_modules() {
   local available
   # Full names from the tree (menuselect --list-options cuts them at 30 characters).
   available="$(grep -o '<member name="[^"]*"' menuselect-tree | sed 's/.*name="//; s/"$//')"
-  local enable=()
+  local wanted=()
   for pattern in "${modules[@]}"; do
     local hit=0
     for name in $available; do
       # shellcheck disable=SC2053
-      if [[ "$name" == $pattern ]]; then enable+=(--enable "$name"); hit=1; fi
+      if [[ "$name" == $pattern ]]; then wanted+=("$name"); hit=1; fi
     done
     ((hit)) || echo "   (module $pattern not offered by menuselect)"
   done
+  # Close over the modules each one depends on or uses (MODULEINFO in its sources): Asterisk's
+  # loader refuses a module whose dependency is absent (app_stack needs res_agi, app_mixmonitor
+  # func_periodic_hook, res_pjsip res_geolocation and res_statsd), and --disable-all drops them.
+  local enable=() seen=" " m d f
+  while ((${#wanted[@]})); do
+    m="${wanted[0]}"; wanted=("${wanted[@]:1}")
+    [[ "$seen" == *" $m "* ]] && continue
+    seen+="$m "; enable+=(--enable "$m")
+    for f in */"$m".c */"$m"/*.c; do
+      [[ -f "$f" ]] || continue
+      for d in $(grep -oE '<(depend|use)( type="module")?>[A-Za-z0-9_]+' "$f" | sed 's/.*>//'); do
+        grep -qx "$d" <<<"$available" && wanted+=("$d")
+      done
+    done
+  done
+  echo "   enabled: $seen"
   menuselect/menuselect --disable-all "${enable[@]}" \
     --disable BUILD_NATIVE --disable-category MENUSELECT_CORE_SOUNDS \
     --disable-category MENUSELECT_MOH --disable-category MENUSELECT_EXTRA_SOUNDS \
@@ -115,7 +131,7 @@ make -j"$jobs" >"$build/make.log" 2>&1 || { tail -40 "$build/make.log"; fail "ma
 echo "== make install (${SECONDS}s)"
 make install >"$build/install.log" 2>&1 || { tail -40 "$build/install.log"; fail "make install failed (log: $build/install.log)"; }
 
-for m in chan_pjsip res_ari app_stasis app_mixmonitor app_queue pbx_config; do
+for m in chan_pjsip res_pjsip res_ari res_ari_events res_stasis_broadcast app_stasis app_stack app_mixmonitor app_queue pbx_config; do
   [[ -f "$prefix/lib/asterisk/modules/$m.so" ]] || fail "module $m missing after install (menuselect reset?)"
 done
 "$prefix/sbin/asterisk" -V

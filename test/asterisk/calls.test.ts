@@ -5,8 +5,11 @@
  * variables there, MixMonitor), and what the ledger says.
  */
 import { existsSync } from 'node:fs';
+import { link, readFile, readdir } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCall } from './harness/observer.js';
+import { consentlineCli } from './harness/consentline.js';
 import { DID, startRig, type Rig } from './setup.js';
 
 let rig: Rig;
@@ -21,16 +24,23 @@ const AFTER = 'consentline-after';
 const FALLBACK = 'consentline-fallback';
 const TRUNK = 'consentline-test-trunk';
 
-/** The prompt `id` has played to its end on the IVR half; a key pressed now answers it. */
-async function heard(call: TestCall, id: string): Promise<void> {
-  await call.prompt(id, 'PlaybackStarted');
-  await call.prompt(id, 'PlaybackFinished');
+/** The `nth` play of prompt `id` has ended on the IVR half; a key pressed now answers it. */
+async function heard(call: TestCall, id: string, nth = 1): Promise<void> {
+  await call.finished(await call.prompt(id, nth));
 }
 
 /** Waits for the queue to take the call, then for the call to be over. */
 async function servedByQueue(call: TestCall, context = AFTER): Promise<void> {
   await call.reaches(context, 'Queue', 30_000);
   await call.gone(30_000);
+}
+
+async function until(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
 }
 
 const ranMixMonitor = (call: TestCall) => call.dialplan().some((d) => d.includes(':MixMonitor('));
@@ -58,7 +68,7 @@ describe.sequential('real Asterisk, shipped dialplan', () => {
 
   it('hang-up during the notice: abandoned, nothing recorded', async () => {
     const call = await rig.observer.call(DID.hotline, TRUNK);
-    await call.prompt('notice', 'PlaybackStarted');
+    await call.prompt('notice');
     await call.hangup();
     await call.gone();
     const ended = await rig.ledger.ended(call.ivrId);
@@ -73,7 +83,7 @@ describe.sequential('real Asterisk, shipped dialplan', () => {
     const call = await rig.observer.call(DID.hotline, TRUNK);
     await heard(call, 'menu');
     await call.press('9');
-    await call.prompt('objection-confirmed', 'PlaybackStarted');
+    await call.prompt('objection-confirmed');
     await servedByQueue(call);
     const ended = await rig.ledger.ended(call.ivrId);
     expect(ended).toMatchObject({ outcome: 'objected', recording: 'no' });
@@ -89,7 +99,7 @@ describe.sequential('real Asterisk, shipped dialplan', () => {
     await heard(call, 'menu');
     await call.press('8');
     await heard(call, 'clause');
-    await heard(call, 'menu');
+    await heard(call, 'menu', 2);
     await call.press('1');
     await call.reaches(AFTER, 'MixMonitor', 20_000);
     const ended = await rig.ledger.ended(call.ivrId);
@@ -103,7 +113,7 @@ describe.sequential('real Asterisk, shipped dialplan', () => {
     const call = await rig.observer.call(DID.hotline, TRUNK);
     await heard(call, 'menu');
     await call.press('7');
-    await call.prompt('invalid', 'PlaybackStarted');
+    await call.prompt('invalid');
     await call.reaches(AFTER, 'Gosub', 40_000);
     const ended = await rig.ledger.ended(call.ivrId);
     // retries.menu = 2: the menu three times in all, one "invalid", no fourth menu.
@@ -115,6 +125,44 @@ describe.sequential('real Asterisk, shipped dialplan', () => {
     expect(ended.outcome).toBe('continued');
     expect(call.dialplan().some((d) => d.startsWith(`${AFTER},agents:`))).toBe(true);
     await servedByQueue(call);
+  });
+});
+
+describe.sequential('real Asterisk: recordings', () => {
+  it('round trip: the file MixMonitor wrote comes back byte for byte from the encrypted store', async () => {
+    const call = await rig.observer.call(DID.hotline, TRUNK);
+    await heard(call, 'menu');
+    await call.press('1');
+    const set = await call.waitFor('MIXMONITOR_FILENAME', (e) => e.type === 'ChannelVarset' && e.variable === 'MIXMONITOR_FILENAME', 20_000);
+    // A second name for MixMonitor's file: the pipeline deletes the spool copy once it is stored.
+    const kept = join(rig.dir, 'kept.wav');
+    await until(() => existsSync(set.value!), 10_000, `${set.value} to appear`);
+    await link(set.value!, kept);
+    await call.gone(30_000);
+    const { callId } = await rig.ledger.ended(call.ivrId);
+    await until(() => rig.ledger.recordings(callId).some((r) => r.state === 'done'), 60_000, `recording of ${callId} to be stored`);
+    const [rec] = rig.ledger.recordings(callId);
+    const out = join(rig.dir, 'decrypted.wav');
+    const r = await consentlineCli(
+      ['recording', 'decrypt', rec!.id, '--reason', 'asterisk suite round trip', '--out', out, '--config', rig.service.configFile, '--db', rig.service.dbPath],
+      rig.service.env,
+    );
+    expect(r.code, r.stderr).toBe(0);
+    const original = await readFile(kept);
+    expect(original.length).toBeGreaterThan(44); // audio, not only a WAV header
+    expect((await readFile(out)).equals(original)).toBe(true);
+    expect(existsSync(set.value!)).toBe(false);
+  });
+
+  it('an objecting caller leaves no file and no recording', async () => {
+    const call = await rig.observer.call(DID.hotline, TRUNK);
+    await heard(call, 'menu');
+    await call.press('9');
+    await call.gone(40_000);
+    const { callId } = await rig.ledger.ended(call.ivrId);
+    expect(call.variables().MIXMONITOR_FILENAME).toBeUndefined();
+    expect((await readdir(rig.asterisk.monitorDir)).filter((f) => f.includes(callId))).toEqual([]);
+    expect(rig.ledger.recordings(callId)).toEqual([]);
   });
 });
 
@@ -189,6 +237,36 @@ describe.sequential('real Asterisk: the called number picks the flow through the
     const [k, u] = await Promise.all([rig.ledger.ended(known.ivrId), rig.ledger.ended(unknown.ivrId)]);
     expect(k).toMatchObject({ flowId: 'explicit', did: DID.explicit });
     expect(u).toMatchObject({ flowId: 'hotline', did: DID.unknown });
+  });
+});
+
+describe.sequential('real Asterisk: what a caller on a trunk meets (service side of issue 18)', () => {
+  it('the channel is answered before the notice plays, not left ringing with early media (defect 2)', async () => {
+    const call = await rig.observer.ringing(DID.hotline);
+    const started = await call.prompt('notice');
+    expect(call.stateAt(started)).toBe('Up');
+    await call.hangup();
+    await rig.ledger.ended(call.ivrId);
+  });
+
+  it('a key pressed while the "invalid" prompt plays counts: 7 then 9 is an objection (defect 3)', async () => {
+    const call = await rig.observer.call(DID.hotline, TRUNK);
+    await heard(call, 'menu');
+    await call.press('7');
+    const invalid = await call.prompt('invalid');
+    await call.press('9');
+    await call.reaches(AFTER, 'Gosub', 40_000);
+    // The 9 reached the IVR half while "invalid" was playing (else this call proves nothing).
+    const events = rig.observer.events;
+    const nine = events.findIndex((e) => e.type === 'ChannelDtmfReceived' && e.channel?.id === call.ivrId && e.digit === '9');
+    const invalidEnd = events.findIndex((e) => e.type === 'PlaybackFinished' && e.playback?.id === invalid.playback?.id);
+    expect(nine).toBeGreaterThan(events.indexOf(invalid));
+    expect(nine).toBeLessThan(invalidEnd);
+    const ended = await rig.ledger.ended(call.ivrId);
+    expect(ended).toMatchObject({ outcome: 'objected', recording: 'no' });
+    expect(call.variables().CONSENT_RECORDING).toBe('no');
+    expect(ranMixMonitor(call)).toBe(false);
+    await call.gone(30_000);
   });
 });
 

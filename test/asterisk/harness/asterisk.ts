@@ -113,6 +113,9 @@ export async function startAsterisk(dir: string): Promise<AsteriskInstance> {
   await linkEach(DEBIAN_SOUNDS, join(dir, 'data/sounds/en'));
   await mkdir(join(dir, 'data/sounds/pl'), { recursive: true });
   await symlink(DEBIAN_MOH, join(dir, 'data/moh'));
+  // The build's own data: XML documentation (config types without it fail to register, and Stasis
+  // then refuses to start) and the ARI API documents ari-client loads at connect.
+  for (const sub of ['documentation', 'rest-api']) await symlink(join(prefix, 'var/lib/asterisk', sub), join(dir, 'data', sub));
 
   const bin = join(prefix, 'sbin/asterisk');
   const conf = join(etc, 'asterisk.conf');

@@ -51,6 +51,7 @@ export interface ServiceOptions {
 
 export interface ConsentLineService {
   readonly dbPath: string;
+  readonly configFile: string;
   readonly apiPort: number;
   readonly env: NodeJS.ProcessEnv;
   readonly logFile: string;
@@ -100,6 +101,7 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
 
   return {
     dbPath: env.CONSENTLINE_DB!,
+    configFile,
     apiPort,
     env,
     logFile,
@@ -178,6 +180,14 @@ export class Ledger {
       if (Date.now() > deadline) throw new Error(`no outcome in the ledger for channel ${channelId} within ${timeoutMs} ms (call ${id ?? 'never started'})`);
       await new Promise((r) => setTimeout(r, 100));
     }
+  }
+  /** The pipeline's recordings of a call: id, state and the spool file it came from. */
+  recordings(callId: string): { id: string; state: string; sourceName: string }[] {
+    return this.#db.prepare(`SELECT id, state, source_name AS sourceName FROM recordings WHERE call_id = ? ORDER BY started_at`).all(callId) as {
+      id: string;
+      state: string;
+      sourceName: string;
+    }[];
   }
   close(): void {
     this.#db.close();

@@ -103,6 +103,26 @@ export class Observer {
     return new TestCall(this, ivrId, callerId);
   }
 
+  /**
+   * A call as a trunk rings it: nobody answers the IVR half (;2) but ConsentLine or the dialplan;
+   * the caller's half (;1) enters this app only once that happens (originate timeout 30 s).
+   */
+  async ringing(exten: string, context = 'consentline-test-trunk'): Promise<TestCall> {
+    const ivrId = `ivr-${randomUUID()}`;
+    const callerId = `caller-${randomUUID()}`;
+    const res = await this.request('POST', '/channels', {
+      endpoint: `Local/${exten}@${context}`,
+      app: OBSERVER_APP,
+      channelId: callerId,
+      otherChannelId: ivrId,
+      callerId: 'Test Caller <600100200>',
+      formats: 'ulaw',
+      timeout: '30',
+    });
+    if (res.status !== 200) throw new Error(`originate ${exten}@${context}: ${res.status} ${JSON.stringify(res.body)}`);
+    return new TestCall(this, ivrId, callerId);
+  }
+
   close(): void {
     this.#ws.close();
   }
@@ -127,12 +147,17 @@ export class TestCall {
     return this.observer.waitFor(`${what} on ${this.ivrId}`, (e) => onChannel(this.ivrId)(e) && match(e), timeoutMs);
   }
 
-  /** Waits for the prompt `id` (sound:consentline/<id>) to start or finish on the IVR half. */
-  prompt(id: string, phase: 'PlaybackStarted' | 'PlaybackFinished' = 'PlaybackStarted', timeoutMs?: number): Promise<AriEvent> {
+  /** Waits for the `nth` start (1-based) of prompt `id` (sound:consentline/<id>) on the IVR half. */
+  prompt(id: string, nth = 1, timeoutMs?: number): Promise<AriEvent> {
     const uri = `sound:consentline/${id}`;
-    const n = this.played().filter((m) => m === uri).length;
     let seen = 0;
-    return this.waitFor(`${phase} of ${uri}`, (e) => e.type === phase && e.playback?.media_uri === uri && ++seen > (phase === 'PlaybackStarted' ? n : 0), timeoutMs);
+    return this.waitFor(`start #${nth} of ${uri}`, (e) => e.type === 'PlaybackStarted' && e.playback?.media_uri === uri && ++seen === nth, timeoutMs);
+  }
+
+  /** Waits for the playback that `started` began to finish. */
+  finished(started: AriEvent, timeoutMs?: number): Promise<AriEvent> {
+    const id = started.playback?.id;
+    return this.waitFor(`end of playback ${id}`, (e) => e.type === 'PlaybackFinished' && e.playback?.id === id, timeoutMs);
   }
 
   /** Waits for the IVR half to run `app` in `context`. */
@@ -175,6 +200,16 @@ export class TestCall {
     return this.#events()
       .filter((e) => e.type === 'ChannelDialplan')
       .map((e) => `${e.channel!.dialplan!.context},${e.channel!.dialplan!.exten}:${e.channel!.dialplan!.app_name}(${e.channel!.dialplan!.app_data ?? ''})`);
+  }
+
+  /** The IVR half's state as of the event `upTo` (ChannelStateChange and the channel snapshots before it). */
+  stateAt(upTo: AriEvent): string | undefined {
+    let state: string | undefined;
+    for (const e of this.observer.events) {
+      if (e.channel?.id === this.ivrId) state = e.channel.state;
+      if (e === upTo) break;
+    }
+    return state;
   }
 
   /** The StasisStart ConsentLine got for this call. */
