@@ -106,7 +106,9 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
     env,
     logFile,
     async start() {
-      child = spawn(TSX, [join(REPO, 'src/main.ts')], { cwd: o.dir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      // `tsx src/main.ts` as one process (the tsx CLI would put the service in a child of its own,
+      // which a SIGKILL of the wrapper would leave running).
+      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.pipe(log, { end: false });
       child.stderr?.pipe(log, { end: false });
       const c = child;
@@ -121,7 +123,6 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
     },
     async kill() {
       if (!child || child.exitCode !== null) return;
-      // tsx runs the service in a child of its own: kill the whole group's node, not just the wrapper.
       child.kill('SIGKILL');
       await exited;
     },
