@@ -118,8 +118,10 @@ select_modules() {
     done
   done
   echo "   enabled: $seen"
+  # --disable-all also clears the compiler flags: OPTIONAL_API is on by default upstream, and
+  # without it res_ari_events cannot load (stasis_app_claim_channel of res_stasis_broadcast).
   menuselect/menuselect --disable-all "${enable[@]}" \
-    --disable BUILD_NATIVE --disable-category MENUSELECT_CORE_SOUNDS \
+    --enable OPTIONAL_API --disable BUILD_NATIVE --disable-category MENUSELECT_CORE_SOUNDS \
     --disable-category MENUSELECT_MOH --disable-category MENUSELECT_EXTRA_SOUNDS \
     --disable-category MENUSELECT_UTILS menuselect.makeopts >/dev/null
 }

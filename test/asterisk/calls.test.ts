@@ -243,10 +243,13 @@ describe.sequential('real Asterisk: the called number picks the flow through the
 describe.sequential('real Asterisk: what a caller on a trunk meets (service side of issue 18)', () => {
   it('the channel is answered before the notice plays, not left ringing with early media (defect 2)', async () => {
     const call = await rig.observer.ringing(DID.hotline);
-    const started = await call.prompt('notice');
-    expect(call.stateAt(started)).toBe('Up');
-    await call.hangup();
-    await rig.ledger.ended(call.ivrId);
+    try {
+      const started = await call.prompt('notice');
+      expect(call.stateAt(started)).toBe('Up');
+    } finally {
+      await call.observer.request('DELETE', `/channels/${call.ivrId}`);
+    }
+    expect((await rig.ledger.ended(call.ivrId)).outcome).toBe('abandoned');
   });
 
   it('a key pressed while the "invalid" prompt plays counts: 7 then 9 is an objection (defect 3)', async () => {
