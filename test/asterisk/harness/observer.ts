@@ -211,9 +211,4 @@ export class TestCall {
     }
     return state;
   }
-
-  /** The StasisStart ConsentLine got for this call. */
-  stasisStart(): AriEvent | undefined {
-    return this.#events().find((e) => e.type === 'StasisStart' && e.application === 'consentline');
-  }
 }
