@@ -14,7 +14,7 @@ import type { Logger } from '../shared/log.js';
 import type { Metrics } from '../shared/metrics.js';
 import { bearer, registerAuth } from './auth.js';
 import { API_ERRORS, ApiError } from './errors.js';
-import { documentRoute } from './openapi.js';
+import { documentRoute, transformDocument } from './openapi.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { hashToken, type TokenStore } from './tokens.js';
 import type { ApiInstance } from './types.js';
@@ -98,6 +98,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: transformDocument,
   });
   // The API description is public, like the API's existence; every route it describes is not.
   app.addHook('onRoute', (route) => {

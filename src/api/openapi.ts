@@ -1,4 +1,5 @@
 import type { RouteOptions } from 'fastify';
+import { jsonSchemaTransformObject } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { API_ERRORS, type ApiErrorCode } from './errors.js';
 import { ROLES, roleAllows, type Role } from './tokens.js';
@@ -15,20 +16,23 @@ export const errorBody = z.looseObject({
   message: z.string(),
   details: z.unknown().optional(),
   issues: z.array(z.object({ field: z.string(), message: z.string() })).optional(),
-});
+}).meta({ id: 'Error' });
+
+type ErrorResponse = { description: string; content: { 'application/json': { schema: typeof errorBody } } };
 
 type ErrorSpec = ApiErrorCode | readonly [status: number, code: string, message: string];
 
 /** Error responses for `schema.response`, grouped by status, from catalogue codes or route-specific `[status, code, message]`. */
 type ErrorStatus = 400 | 401 | 403 | 404 | 409 | 410 | 416 | 429 | 500 | 503;
 
-export function errorResponses(...specs: readonly ErrorSpec[]): Partial<Record<ErrorStatus, typeof errorBody>> {
+export function errorResponses(...specs: readonly ErrorSpec[]): Partial<Record<ErrorStatus, ErrorResponse>> {
   const byStatus = new Map<number, string[]>();
   for (const spec of specs) {
     const [status, code, message] = typeof spec === 'string' ? [API_ERRORS[spec].status, spec, API_ERRORS[spec].message] : spec;
     byStatus.set(status, [...(byStatus.get(status) ?? []), `\`${code}\`: ${message}`]);
   }
-  return Object.fromEntries([...byStatus].map(([status, lines]) => [status, errorBody.describe(lines.join('; '))]));
+  const response = (lines: string[]): ErrorResponse => ({ description: lines.join('; '), content: { 'application/json': { schema: errorBody } } });
+  return Object.fromEntries([...byStatus].map(([status, lines]) => [status, response(lines)]));
 }
 
 /** The conflict every proof-serving route can answer when the ledger cannot be checkpointed. */
@@ -61,7 +65,8 @@ type DocumentedSchema = {
 
 /** An `onRoute` hook: fills in operationId, security, the role note and the errors every route can give. */
 export function documentRoute(route: RouteOptions): void {
-  if (route.url.startsWith('/docs')) return;
+  // A GET's automatic HEAD route shares its schema object: document it once.
+  if (route.url.startsWith('/docs') || route.method === 'HEAD') return;
   const schema = (route.schema ??= {}) as DocumentedSchema;
   if (schema.hide) return;
   const method = [route.method].flat()[0] ?? 'GET';
@@ -81,3 +86,17 @@ export function documentRoute(route: RouteOptions): void {
   // A route's own description of a status wins over the common one.
   schema.response = { ...errorResponses(...common), ...(schema.response ?? {}) };
 }
+
+/**
+ * The document's components, less the schemas nothing refers to: the zod transform writes an
+ * input and an output variant of each named schema, and only the output one is used.
+ */
+export const transformDocument: typeof jsonSchemaTransformObject = (input) => {
+  const doc = jsonSchemaTransformObject(input) as { components?: { schemas?: Record<string, unknown> } };
+  const schemas = doc.components?.schemas ?? {};
+  for (const name of Object.keys(schemas)) {
+    const { [name]: _self, ...others } = schemas;
+    if (!JSON.stringify({ ...doc, components: { ...doc.components, schemas: others } }).includes(`"#/components/schemas/${name}"`)) delete schemas[name];
+  }
+  return doc as ReturnType<typeof jsonSchemaTransformObject>;
+};

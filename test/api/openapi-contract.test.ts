@@ -92,7 +92,8 @@ function conforms(op: Operation, key: string, r: { statusCode: number; headers: 
     expect(media!.schema?.type).toBe('string');
     return;
   }
-  const validate = ajv.compile(media!.schema ?? {});
+  // The spec's components ride along at the root, so `#/components/schemas/...` references resolve.
+  const validate = ajv.compile({ ...media!.schema, components: (spec as { components?: unknown }).components });
   const body: unknown = JSON.parse(r.body);
   expect(validate(body), `${key} ${r.statusCode} does not match its schema: ${ajv.errorsText(validate.errors)}`).toBe(true);
 }
@@ -131,6 +132,7 @@ describe('the OpenAPI description', () => {
       else {
         expect(op.security, key).toEqual([{ bearer: [] }]);
         expect(neededRole(op), key).toBe(route ? (route.role ?? 'admin') : 'auditor');
+        expect(op.description!.match(/Role: /g), `${key}: one role note`).toHaveLength(1);
         expect(op.responses['401'], `${key}: 401`).toBeDefined();
       }
       const success = Object.keys(op.responses).filter((s) => s.startsWith('2'));
@@ -204,5 +206,7 @@ describe('the OpenAPI description', () => {
     const wrong = { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify({ algorithm: 'Ed25519', origin: 1 }) };
     expect(() => conforms(op, 'GET /checkpoints/public-key', wrong)).toThrow(/does not match its schema/);
     expect(() => conforms(op, 'GET /checkpoints/public-key', { ...wrong, statusCode: 418 })).toThrow(/does not list/);
+    const hold = operations().find((o) => o.key === 'GET /holds/{holdId}')!.op;
+    expect(() => conforms(hold, 'GET /holds/{holdId}', { ...wrong, statusCode: 404, body: JSON.stringify({ message: 'no code' }) })).toThrow(/does not match/);
   });
 });
