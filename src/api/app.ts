@@ -14,6 +14,7 @@ import type { Logger } from '../shared/log.js';
 import type { Metrics } from '../shared/metrics.js';
 import { bearer, registerAuth } from './auth.js';
 import { API_ERRORS, ApiError } from './errors.js';
+import { documentRoute, transformDocument } from './openapi.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
 import { hashToken, type TokenStore } from './tokens.js';
 import type { ApiInstance } from './types.js';
@@ -70,13 +71,34 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
       return token ? `t:${hashToken(token).slice(0, 32)}` : `ip:${request.ip}`;
     },
   });
+  app.addHook('onRoute', documentRoute);
   await app.register(swagger, {
     openapi: {
-      info: { title: 'ConsentLine API', version: '1', description: 'Evidence of call-recording notices and consents' },
+      info: {
+        title: 'ConsentLine API',
+        version: '1',
+        description: 'Evidence of call-recording notices and consents. Each operation names the role its bearer token needs (auditor ⊂ dpo ⊂ admin).',
+        license: { name: 'AGPL-3.0-or-later', url: 'https://www.gnu.org/licenses/agpl-3.0.html' },
+      },
+      servers: [{ url: '/', description: 'the ConsentLine API listener serving this document' }],
+      tags: [
+        { name: 'health', description: 'Liveness, readiness and Prometheus metrics' },
+        { name: 'calls', description: 'Call search, timelines, receipts and proofs' },
+        { name: 'ledger', description: 'Hash-chain verification' },
+        { name: 'checkpoints', description: 'Signed checkpoints and Merkle proofs' },
+        { name: 'stats', description: 'Counters per flow and day' },
+        { name: 'bundles', description: 'Signed evidence bundles' },
+        { name: 'admin', description: 'Administration' },
+        { name: 'retention', description: 'Retention policies and sweeps' },
+        { name: 'holds', description: 'Legal holds' },
+        { name: 'subjects', description: 'Data-subject requests' },
+        { name: 'recordings', description: 'Encrypted recordings and playback' },
+      ],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
       security: [{ bearer: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: transformDocument,
   });
   // The API description is public, like the API's existence; every route it describes is not.
   app.addHook('onRoute', (route) => {

@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import type { ZodTypeProvider } from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Logger } from '../shared/log.js';
 import type { Metrics } from '../shared/metrics.js';
 import { API_ERRORS } from './errors.js';
@@ -17,6 +17,9 @@ export async function buildOpsApp(deps: { log: Logger; metrics: Metrics; readine
     loggerInstance: deps.log.child({ component: 'ops' }, { level: deps.log.levelVal > 40 ? deps.log.level : 'warn' }) as FastifyBaseLogger,
     trustProxy: false,
   }).withTypeProvider<ZodTypeProvider>();
+  // The health routes carry zod response schemas (for the API's description): zod serialises them here too.
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.setNotFoundHandler((_request, reply) => reply.status(404).send({ error: 'not_found', message: API_ERRORS.not_found.message }));
   app.setErrorHandler((error, request, reply) => {
     request.log.error({ err: error }, 'ops request failed');

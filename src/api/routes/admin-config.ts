@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { ApiInstance } from '../types.js';
 import type { EvidenceApiDeps } from './evidence-deps.js';
 
@@ -24,6 +25,16 @@ export function redactSecrets(value: unknown): unknown {
 export function configRoutes(deps: Pick<EvidenceApiDeps, 'config'>) {
   const view = redactSecrets(deps.config);
   return async (app: ApiInstance) => {
-    app.get('/config', { schema: { summary: 'The effective configuration, without secrets (admin)', tags: ['admin'] } }, async () => view);
+    app.get(
+      '/config',
+      {
+        schema: {
+          summary: 'The effective configuration, without secrets (admin)',
+          tags: ['admin'],
+          response: { 200: z.record(z.string(), z.unknown()).describe('the configuration; secrets and personal data redacted') },
+        },
+      },
+      async () => view as Record<string, unknown>,
+    );
   };
 }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
 import { buildBundle } from '../../evidence/bundle.js';
 import { ApiError } from '../errors.js';
+import { CHECKPOINT_CONFLICT, errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { callIdSchema, logAccess, reasonSchema, type EvidenceApiDeps } from './evidence-deps.js';
+import { bundleSchema } from './response-schemas.js';
 
 const MAX_CALLS = 100;
 
@@ -28,6 +30,12 @@ export function bundleRoutes(deps: EvidenceApiDeps) {
               .refine((ids) => new Set(ids).size === ids.length, 'must not repeat a call id'),
             reason: reasonSchema,
           }),
+          response: {
+            // The bundle's format is docs/evidence-bundle-format.md: its members pass through as built.
+            200: bundleSchema
+              .describe('a signed evidence bundle (docs/evidence-bundle-format.md); `consentline bundle verify` checks it offline'),
+            ...errorResponses('not_found', CHECKPOINT_CONFLICT, 'unavailable'),
+          },
         },
       },
       async (request, reply) => {

@@ -5,6 +5,7 @@ import { buildIso27560Record } from '../../evidence/receipt-iso27560.js';
 import { buildConsentReceipt, completeController } from '../../evidence/receipt.js';
 import { lookupKey, normalizeCallerId } from '../../evidence/subject.js';
 import { ApiError } from '../errors.js';
+import { CHECKPOINT_CONFLICT, errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { timeBound } from './time-range.js';
 import {
@@ -16,6 +17,21 @@ import {
   reasonSchema,
   type EvidenceApiDeps,
 } from './evidence-deps.js';
+import { callPageSchema, callViewSchema, checkpointSchema, eventSchema, inclusionProofSchema } from './response-schemas.js';
+
+const timelineSchema = z.object({
+  callId: z.string(),
+  call: callViewSchema.nullable(),
+  verification: z.object({ ok: z.boolean(), firstBroken: z.number().int().nullable() }),
+  events: z.array(eventSchema.extend({ check: z.enum(['ok', 'hash_mismatch', 'prev_link_mismatch', 'prev_missing']) })),
+});
+const callProofSchema = z.object({
+  callId: z.string(),
+  checkpoint: checkpointSchema,
+  proofs: z.array(inclusionProofSchema.extend({ hash: z.string() })),
+});
+/** The receipt is its own format (Kantara CR v1.1, see docs/): named fields are the spec's, everything passes through. */
+const receiptSchema = z.looseObject({ version: z.string().optional(), jurisdiction: z.string().optional(), consentTimestamp: z.number().optional() });
 
 const filters = {
   from: timeBound('from').optional(),
@@ -70,7 +86,12 @@ export function callRoutes(deps: EvidenceApiDeps) {
       '/calls',
       {
         config: { role: 'auditor' },
-        schema: { summary: 'Search calls (newest first, paginated)', tags: ['calls'], querystring: filtersSchema },
+        schema: {
+          summary: 'Search calls (newest first, paginated)',
+          tags: ['calls'],
+          querystring: filtersSchema,
+          response: { 200: callPageSchema.describe('a page of calls'), ...errorResponses('unavailable') },
+        },
       },
       async (request) => search(request, request.query),
     );
@@ -88,7 +109,12 @@ export function callRoutes(deps: EvidenceApiDeps) {
       '/calls/search-by-caller',
       {
         config: { role: 'dpo' },
-        schema: { summary: "Find a caller's calls by their number", tags: ['calls'], body: byCaller },
+        schema: {
+          summary: "Find a caller's calls by their number",
+          tags: ['calls'],
+          body: byCaller,
+          response: { 200: callPageSchema.describe('a page of calls'), ...errorResponses('unavailable') },
+        },
       },
       async (request) => {
         const { callerNumber, ...f } = request.body;
@@ -107,6 +133,7 @@ export function callRoutes(deps: EvidenceApiDeps) {
           tags: ['calls'],
           params: callParams,
           querystring: z.strictObject({ reason: reasonSchema }),
+          response: { 200: timelineSchema.describe("the call's events, each with its check"), ...errorResponses('not_found', 'unavailable') },
         },
       },
       async (request) => {
@@ -132,6 +159,7 @@ export function callRoutes(deps: EvidenceApiDeps) {
           tags: ['calls'],
           params: callParams,
           querystring: z.strictObject({ format: z.enum(['kantara', 'iso27560']).default('kantara'), reason: reasonSchema }),
+          response: { 200: receiptSchema.describe('a Kantara Consent Receipt v1.1, or with format=iso27560 an ISO/IEC TS 27560-shaped record'), ...errorResponses('not_found', 'unavailable', 'controller_incomplete') },
         },
       },
       async (request) => {
@@ -156,6 +184,10 @@ export function callRoutes(deps: EvidenceApiDeps) {
           tags: ['calls', 'checkpoints'],
           params: callParams,
           querystring: z.strictObject({ reason: reasonSchema }),
+          response: {
+            200: callProofSchema.describe("inclusion proofs of every event of the call"),
+            ...errorResponses('not_found', CHECKPOINT_CONFLICT, 'unavailable'),
+          },
         },
       },
       async (request, reply) => {

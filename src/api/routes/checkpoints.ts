@@ -1,10 +1,25 @@
 import { z } from 'zod';
 import { auditLedger } from '../../evidence/ledger-audit.js';
 import { ApiError } from '../errors.js';
+import { CHECKPOINT_CONFLICT, errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { checkpointView } from './calls.js';
 import { seqSchema, type EvidenceApiDeps } from './evidence-deps.js';
 import { ledgerVerifyView, trustedKeysOf } from './ledger-verify-view.js';
+import { checkpointSchema, inclusionProofSchema } from './response-schemas.js';
+
+/** The audit's named fields; the checkpoint audit inside is described in docs/auditor-guide.md. */
+const ledgerVerifySchema = z.looseObject({
+  ok: z.boolean(),
+  checked: z.number().int(),
+  headHash: z.string().optional(),
+  brokenAt: z.number().int().nullable().optional().describe('the first seq in doubt; null when a checkpoint fails without naming one'),
+  reason: z.string().optional(),
+  explanation: z.string().optional(),
+  range: z.object({ fromSeq: z.number().int(), toSeq: z.number().int().nullable() }),
+  checkpoints: z.unknown(),
+});
+const createdSchema = z.object({ created: z.boolean(), checkpoint: checkpointSchema });
 
 const MAX_CONCURRENT_VERIFICATIONS = 2;
 
@@ -31,6 +46,10 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
               message: 'must not be below fromSeq',
               path: ['toSeq'],
             }),
+          response: {
+            200: ledgerVerifySchema.describe('the chain and checkpoint audit; ok false names the first broken seq'),
+            ...errorResponses('unavailable'),
+          },
         },
       },
       async (request, reply) => {
@@ -56,7 +75,14 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
 
     app.get(
       '/checkpoints/latest',
-      { config: { role: 'auditor' }, schema: { summary: 'The latest signed checkpoint', tags: ['checkpoints'] } },
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: 'The latest signed checkpoint',
+          tags: ['checkpoints'],
+          response: { 200: checkpointSchema.describe('the latest checkpoint'), ...errorResponses('not_found') },
+        },
+      },
       async () => {
         const cp = await deps.checkpoints.latest();
         if (!cp) throw new ApiError('not_found', 'no checkpoint has been signed yet');
@@ -66,7 +92,17 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
 
     app.post(
       '/checkpoints',
-      { schema: { summary: 'Sign a checkpoint over the ledger now (admin)', tags: ['checkpoints'] } },
+      {
+        schema: {
+          summary: 'Sign a checkpoint over the ledger now (admin)',
+          tags: ['checkpoints'],
+          response: {
+            200: createdSchema.describe('the latest checkpoint already covers the ledger head (created false)'),
+            201: createdSchema.describe('a checkpoint was signed'),
+            ...errorResponses(CHECKPOINT_CONFLICT),
+          },
+        },
+      },
       async (_request, reply) => {
         const r = await deps.checkpoints.create();
         if (!r.ok) {
@@ -81,9 +117,20 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
 
     app.get(
       '/checkpoints/public-key',
-      { config: { role: 'auditor' }, schema: { summary: 'The checkpoint and bundle signing key', tags: ['checkpoints'] } },
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: 'The checkpoint and bundle signing key',
+          tags: ['checkpoints'],
+          response: {
+            200: z
+              .object({ algorithm: z.literal('Ed25519'), origin: z.string(), verifierKey: z.string().describe('C2SP signed-note verifier key'), publicKey: z.string().describe('raw Ed25519 key, base64') })
+              .describe('the signing key'),
+          },
+        },
+      },
       async () => ({
-        algorithm: 'Ed25519',
+        algorithm: 'Ed25519' as const,
         origin: deps.checkpoints.origin,
         verifierKey: deps.checkpoints.verifierKey,
         publicKey: deps.checkpoints.publicKey.toString('base64'),
@@ -108,6 +155,12 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
             .refine((q) => q.from !== undefined, { message: 'is required', path: ['fromTreeSize'] })
             .refine((q) => q.to !== undefined, { message: 'is required', path: ['toTreeSize'] })
             .refine((q) => q.to! >= q.from!, { message: 'must not be below fromTreeSize', path: ['toTreeSize'] }),
+          response: {
+            200: z
+              .object({ fromTreeSize: z.number().int(), toTreeSize: z.number().int(), from: z.number().int(), to: z.number().int(), proof: z.array(z.string()) })
+              .describe('RFC 9162 consistency proof (base64 hashes); from and to repeat the sizes under their deprecated names'),
+            ...errorResponses('not_found'),
+          },
         },
       },
       async (request, reply) => {
@@ -128,6 +181,10 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
           tags: ['checkpoints'],
           params: z.strictObject({ seq: seqSchema }),
           querystring: z.strictObject({ treeSize: seqSchema.optional().describe('a signed checkpoint; default: the latest covering the event') }),
+          response: {
+            200: inclusionProofSchema.extend({ checkpoint: checkpointSchema }).describe('the inclusion proof and the checkpoint it proves against'),
+            ...errorResponses('not_found', CHECKPOINT_CONFLICT),
+          },
         },
       },
       async (request, reply) => {

@@ -3,12 +3,29 @@ import { normalizeCallerId } from '../../evidence/subject.js';
 import type { HoldTarget } from '../../retention/service.js';
 import { UnknownHoldTargetError } from '../../retention/hold-errors.js';
 import { ApiError } from '../errors.js';
+import { errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { callIdSchema, reasonSchema } from './evidence-deps.js';
 import type { RetentionApiDeps } from './retention.js';
 
 const holdId = z.string().regex(/^[0-9a-f-]{36}$/, 'must be a hold id');
 const required = (s: typeof reasonSchema) => s.unwrap();
+
+const tokenRef = { tokenId: z.string(), name: z.string() };
+/** A hold as the API shows it (`holdView`). */
+const holdSchema = z.object({
+  id: z.string(),
+  scope: z.enum(['call', 'caller', 'flow']),
+  callId: z.string().optional(),
+  flowId: z.string().optional(),
+  reason: z.string(),
+  setBy: z.object(tokenRef),
+  setAt: z.string(),
+  active: z.boolean(),
+  releaseRequested: z.object({ ...tokenRef, at: z.string(), reason: z.string().nullable() }).nullable(),
+  released: z.object({ ...tokenRef, at: z.string() }).nullable(),
+});
+const HOLD_NOT_FOUND = [404, 'not_found', 'no such hold'] as const;
 
 /**
  * Legal holds: set on a call, a caller (by number, kept only as its peppered look-up key) or a
@@ -33,7 +50,15 @@ export function holdRoutes(deps: RetentionApiDeps) {
     ]);
     app.post(
       '/holds',
-      { config: { role: 'dpo' }, schema: { summary: 'Set a legal hold on a call, a caller or a flow', tags: ['holds'], body } },
+      {
+        config: { role: 'dpo' },
+        schema: {
+          summary: 'Set a legal hold on a call, a caller or a flow',
+          tags: ['holds'],
+          body,
+          response: { 201: holdSchema.describe('the hold, set'), ...errorResponses([404, 'not_found', 'no such call']) },
+        },
+      },
       async (request, reply) => {
         const b = request.body;
         let target: HoldTarget;
@@ -53,14 +78,27 @@ export function holdRoutes(deps: RetentionApiDeps) {
       '/holds',
       {
         config: { role: 'dpo' },
-        schema: { summary: 'Legal holds, newest first', tags: ['holds'], querystring: z.strictObject({ active: z.enum(['true', 'false']).optional() }) },
+        schema: {
+          summary: 'Legal holds, newest first',
+          tags: ['holds'],
+          querystring: z.strictObject({ active: z.enum(['true', 'false']).optional() }),
+          response: { 200: z.object({ holds: z.array(holdSchema) }).describe('the holds') },
+        },
       },
       async (request) => ({ holds: await deps.retention.holds({ active: request.query.active === 'true' }) }),
     );
 
     app.get(
       '/holds/:holdId',
-      { config: { role: 'dpo' }, schema: { summary: 'One legal hold', tags: ['holds'], params: z.strictObject({ holdId }) } },
+      {
+        config: { role: 'dpo' },
+        schema: {
+          summary: 'One legal hold',
+          tags: ['holds'],
+          params: z.strictObject({ holdId }),
+          response: { 200: holdSchema.describe('the hold'), ...errorResponses(HOLD_NOT_FOUND) },
+        },
+      },
       async (request) => {
         const h = await deps.retention.hold(request.params.holdId);
         if (!h) throw new ApiError('not_found', 'no such hold');
@@ -77,6 +115,15 @@ export function holdRoutes(deps: RetentionApiDeps) {
           tags: ['holds'],
           params: z.strictObject({ holdId }),
           body: z.strictObject({ reason: reasonSchema }).default({}),
+          response: {
+            200: z.object({ status: z.literal('released'), hold: holdSchema, ledgerSeq: z.number().int() }).describe('released by a second person'),
+            202: z.object({ status: z.literal('release_requested'), message: z.string(), hold: holdSchema }).describe('release asked for; another person must approve'),
+            ...errorResponses(
+              HOLD_NOT_FOUND,
+              [409, 'four_eyes_required', 'the same person asked for the release'],
+              [409, 'hold_not_active', 'the hold is already released'],
+            ),
+          },
         },
       },
       async (request, reply) => {

@@ -10,9 +10,11 @@ import { ObjectStoreError } from '../../recordings/storage/errors.js';
 import { ID_PATTERN } from '../../recordings/storage/keys.js';
 import type { ObjectStore } from '../../recordings/storage/port.js';
 import { ApiError } from '../errors.js';
+import { errorResponses } from '../openapi.js';
 import { decideRange } from '../range.js';
 import type { ApiInstance } from '../types.js';
 import { callIdSchema, logAccess, reasonSchema, requiredReasonSchema } from './evidence-deps.js';
+import { recordingViewSchema, wavBody } from './response-schemas.js';
 
 /** What the recording routes need; the composition root builds it once. */
 export interface RecordingApiDeps {
@@ -70,6 +72,7 @@ export function recordingRoutes(deps: RecordingApiDeps) {
           tags: ['recordings'],
           params: z.strictObject({ callId: callIdSchema }),
           querystring: z.strictObject({ reason: reasonSchema }),
+          response: { 200: z.object({ callId: z.string(), recordings: z.array(recordingViewSchema) }).describe("the call's recordings"), ...errorResponses('unavailable') },
         },
       },
       async (request) => {
@@ -102,6 +105,11 @@ export function recordingRoutes(deps: RecordingApiDeps) {
             range: z.string().optional().describe('bytes=a-b, bytes=a- or bytes=-n, over the plaintext WAV'),
             'if-range': z.string().optional().describe('the ETag of an earlier response; the range is served only while it still matches'),
           }),
+          response: {
+            200: wavBody('the whole recording'),
+            206: wavBody('the requested range (Content-Range)'),
+            ...errorResponses('not_found', 'recording_quarantined', 'recording_not_stored', 'no_decrypt_key', 'recording_deleted', 'range_not_satisfiable', 'recording_unreadable', 'internal', 'unavailable'),
+          },
         },
       },
       async (request, reply) => {

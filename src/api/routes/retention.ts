@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { AccessLog } from '../../evidence/access-log.js';
 import type { RetentionService } from '../../retention/service.js';
+import { errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { holdRoutes } from './holds.js';
 import { subjectRoutes } from './subjects.js';
@@ -22,12 +23,32 @@ export function retentionApiRoutes(deps: RetentionApiDeps): ReadonlyArray<(app: 
   return [retentionRoutes(deps), holdRoutes(deps), subjectRoutes(deps)];
 }
 
+const policySchema = z.object({ recordingsDays: z.number().int(), evidenceDays: z.number().int(), quarantineDays: z.number().int() });
+const count = z.number().int();
+/** A finished (or lease-lost) run; the item lists name recordings and calls, never callers. */
+const sweepReportSchema = z.object({
+  status: z.enum(['done', 'lease_lost']),
+  runId: z.string(),
+  dryRun: z.boolean(),
+  startedAt: z.string(),
+  finishedAt: z.string(),
+  recordings: z.looseObject({ due: count, deleted: count, alreadyAbsent: count, resumed: count, busy: count, held: count, locked: count, failed: count }),
+  evidence: z.object({ due: count, erased: count, held: count, heldCallIds: z.array(z.string()) }),
+});
+
 /** The policies in force, and a sweep on demand. */
 export function retentionRoutes(deps: RetentionApiDeps) {
   return async (app: ApiInstance) => {
     app.get(
       '/retention/policies',
-      { config: { role: 'dpo' }, schema: { summary: 'Retention policies in force (days after capture), per flow and default', tags: ['retention'] } },
+      {
+        config: { role: 'dpo' },
+        schema: {
+          summary: 'Retention policies in force (days after capture), per flow and default',
+          tags: ['retention'],
+          response: { 200: z.object({ default: policySchema, flows: z.record(z.string(), policySchema) }).describe('the policies') },
+        },
+      },
       async () => {
         const p = deps.retention.policies;
         return { default: p.default, flows: Object.fromEntries(p.flows) };
@@ -42,6 +63,10 @@ export function retentionRoutes(deps: RetentionApiDeps) {
           summary: 'Run the retention sweep now (or a dry run); 409 while another run holds the lease',
           tags: ['retention'],
           body: z.strictObject({ dryRun: z.boolean().default(false) }).default({ dryRun: false }),
+          response: {
+            200: sweepReportSchema.describe('the run’s report'),
+            ...errorResponses([409, 'sweep_running', 'another retention run holds the lease; details carry its holder and expiry']),
+          },
         },
       },
       async (request, reply) => {

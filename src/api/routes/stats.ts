@@ -26,6 +26,28 @@ export function statsRoutes(deps: EvidenceApiDeps) {
               message: `a range may span at most ${MAX_DAYS} days`,
               path: ['to'],
             }),
+          response: {
+            200: z
+              .object({
+                from: z.string(),
+                to: z.string(),
+                days: z.array(
+                  z.object({
+                    flowId: z.string(),
+                    day: z.string(),
+                    calls: z.number().int(),
+                    noticeCompleted: z.number().int(),
+                    abandonedDuringNotice: z.number().int(),
+                    objections: z.number().int(),
+                    clauseListens: z.number().int(),
+                    marketingYes: z.number().int(),
+                    marketingNo: z.number().int(),
+                    recorded: z.number().int(),
+                  }),
+                ),
+              })
+              .describe('counters per flow and UTC day'),
+          },
         },
       },
       async (request) => {

@@ -2,9 +2,41 @@ import { z } from 'zod';
 import { normalizeCallerId } from '../../evidence/subject.js';
 import { accessSummaryMarkdown } from '../../retention/access.js';
 import { ApiError } from '../errors.js';
+import { errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { logAccess, reasonSchema } from './evidence-deps.js';
 import type { RetentionApiDeps } from './retention.js';
+
+const party = z.object({ name: z.string(), contact: z.string().optional() });
+/** The signed erasure certificate (`consentline erasure verify` checks it). */
+const certificateSchema = z.object({
+  type: z.literal('consentline-erasure-certificate-v1'),
+  requestId: z.string(),
+  issuedAt: z.string(),
+  controller: party,
+  subject: z.object({ masked: z.string() }),
+  erased: z.object({ callIds: z.array(z.string()), subjectRecords: z.number().int(), recordingIds: z.array(z.string()) }),
+  notErased: z.object({
+    heldCallIds: z.array(z.string()),
+    locked: z.array(z.object({ recordingId: z.string(), retainUntil: z.string().nullable(), detail: z.string() })),
+    pending: z.array(z.object({ recordingId: z.string(), detail: z.string() })),
+  }),
+  ledger: z.object({ seq: z.number().int(), hash: z.string() }),
+  verifierKey: z.string(),
+  signature: z.string(),
+});
+/** The Art. 15 export: its calls are described field by field in docs/ (dpo guide); they pass through as built. */
+const accessExportSchema = z.object({
+  export: z.object({
+    type: z.literal('consentline-access-export-v1'),
+    generatedAt: z.string(),
+    lang: z.enum(['pl', 'en']),
+    controller: party,
+    subject: z.object({ masked: z.string() }),
+    calls: z.array(z.looseObject({ callId: z.string() })),
+  }),
+  summary: z.string().describe('the same, readable (Markdown)'),
+});
 
 /**
  * Data-subject requests by caller number (POST, so the number stays out of URLs and logs; it
@@ -32,6 +64,10 @@ export function subjectRoutes(deps: RetentionApiDeps) {
           summary: "Erase a caller's data: recordings, number and look-up key (held calls reported, not erased); returns a signed certificate",
           tags: ['subjects'],
           body: z.strictObject({ callerNumber, reason: reasonSchema }),
+          response: {
+            200: z.object({ certificate: certificateSchema }).describe('the signed erasure certificate'),
+            ...errorResponses([409, 'sweep_running', 'a retention run holds the lease; try again in a minute']),
+          },
         },
       },
       async (request, reply) => {
@@ -58,6 +94,13 @@ export function subjectRoutes(deps: RetentionApiDeps) {
             format: z.enum(['json', 'markdown']).default('json'),
             reason: reasonSchema,
           }),
+          response: {
+            200: {
+              description: "the caller's data: JSON (format json) or the summary alone (format markdown)",
+              content: { 'application/json': { schema: accessExportSchema }, 'text/markdown': { schema: z.string() } },
+            },
+            ...errorResponses('unavailable'),
+          },
         },
       },
       async (request, reply) => {
