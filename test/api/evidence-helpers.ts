@@ -24,6 +24,8 @@ import { resolvePolicies } from '../../src/retention/policy.js';
 import { SqliteRetentionRepo } from '../../src/retention/repo-sqlite.js';
 import { RetentionService } from '../../src/retention/service.js';
 import { logSink } from './helpers.js';
+import { marketingApiRoutes } from '../../src/api/routes/marketing.js';
+import { SqliteMarketingRegistry } from '../../src/evidence/marketing-sqlite.js';
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 export const ORIGIN = 'consentline.test/ledger';
@@ -115,6 +117,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
       ...evidenceRoutes(deps),
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
       ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access }),
+      ...marketingApiRoutes({ registry: new SqliteMarketingRegistry(db), access: deps.access, pepper: PEPPER, defaultCountryCode: '48' }),
     ].map((routes) => async (scope: ApiInstance) => {
       scope.addHook('onRoute', (r) => {
         for (const method of [r.method].flat()) {

@@ -12,6 +12,7 @@ import { recordingList } from './recording-list.js';
 import { retentionRun } from './retention.js';
 import { holdList, holdRelease, holdSet } from './hold.js';
 import { subjectAccess, subjectErase } from './subject.js';
+import { marketingLookup, marketingRebuild } from './marketing.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
 export const COMMANDS: readonly Command[] = [
@@ -33,4 +34,6 @@ export const COMMANDS: readonly Command[] = [
   subjectErase,
   subjectAccess,
   migrateStore,
+  marketingLookup,
+  marketingRebuild,
 ];
