@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
 import { marketingApiRoutes } from './api/routes/marketing.js';
+import { withdrawalApiRoutes } from './api/routes/withdrawals.js';
+import { ConsentWithdrawals } from './retention/withdrawal.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import type { ApiInstance } from './api/types.js';
@@ -180,6 +182,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Marketing consent look-ups for outbound dialers (role dialer): the registry on the read side.
       ...marketingApiRoutes({ registry: database.readSide.marketing, access: new AccessLog(timedWriter(store, metrics)), pepper: pepper.value, defaultCountryCode: config.service.defaultCountryCode }),
+      ...withdrawalApiRoutes({ withdrawals: new ConsentWithdrawals({ repo: database.retention, evidence: store, pepper: pepper.value, clock }), defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.
       ...recordingApiRoutes({
         recordings: database.recordingsRead,

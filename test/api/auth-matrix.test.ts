@@ -36,6 +36,7 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'POST /subjects/access': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/access', payload: { callerNumber: '+48600123456', lang: 'en' } }) },
   'GET /calls/:callId/recordings': { role: 'dpo', req: () => ({ url: `/calls/${matrixRecording.callId}/recordings` }) },
   'POST /marketing-consents/lookup': { role: 'dialer', req: () => ({ method: 'POST', url: '/marketing-consents/lookup', payload: { numbers: ['+48600123456'], purpose: 'auth matrix' } }) },
+  'POST /consents/withdrawals': { role: 'dpo', req: () => ({ method: 'POST', url: '/consents/withdrawals', payload: { callerNumber: '+48609999998', consent: 'marketing', channel: 'letter', reference: 'matrix' } }) },
   'GET /recordings/:recordingId/audio': { role: 'dpo', req: () => ({ url: `/recordings/${matrixRecording.id}/audio?reason=auth%20matrix` }) },
 };
 let matrixHold = '';

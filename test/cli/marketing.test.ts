@@ -103,3 +103,33 @@ describe('consentline marketing rebuild', () => {
     expect((await cli(['marketing', 'rebuild', '--check', '--db', path])).code).toBe(0);
   });
 });
+
+describe('consentline consent withdraw', () => {
+  it('records a marketing withdrawal by letter with a DPO token; the look-up says withdrawn at once', async () => {
+    const { db } = openSqlite({ path });
+    const dpo = (await new SqliteTokenStore(db).create('dpo-1', 'dpo')).token;
+    db.close();
+    const args = ['consent', 'withdraw', '--number', '600 200 001', '--consent', 'marketing', '--channel', 'letter', '--reference', 'L-2026/5', '--db', path];
+    const refused = await cli(args, env);
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain('dpo needed');
+    const r = await cli(args, { ...env, CONSENTLINE_TOKEN: dpo });
+    expect(r.code, r.err).toBe(0);
+    expect(r.out).toMatch(/^marketing consent withdrawn \(letter L-2026\/5\): ledger seq \d+ at /);
+    expect(events('consent.withdrawn').pop()).toMatchObject({ consent: 'marketing', channel: 'letter', reference: 'L-2026/5', recordedBy: { tokenName: 'dpo-1' } });
+    const look = await cli(['marketing', 'lookup', '+48600200001', '--json', '--purpose', 'after letter', '--db', path], env);
+    expect(JSON.parse(look.out).results[0]).toMatchObject({ state: 'withdrawn', how: 'letter' });
+    const rec = await cli(['consent', 'withdraw', '--number', '+48600200001', '--consent', 'recording', '--channel', 'email', '--reference', 'E-7', '--json', '--db', path], { ...env, CONSENTLINE_TOKEN: dpo });
+    expect(rec.code, rec.err).toBe(0);
+    expect(JSON.parse(rec.out).recordings).toEqual({ erasureRequestId: null, toErase: [], objection: [], heldCalls: [] });
+    expect((await cli(['marketing', 'rebuild', '--check', '--db', path])).code).toBe(0);
+  });
+
+  it('usage errors (2): no reference, an unknown consent or channel, not a number', async () => {
+    const base = ['consent', 'withdraw', '--number', '+48600200001', '--consent', 'marketing', '--channel', 'letter', '--db', path];
+    expect((await cli(base, env)).code).toBe(2);
+    expect((await cli([...base, '--reference', 'x', '--consent', 'all'], env)).code).toBe(2);
+    expect((await cli([...base, '--reference', 'x', '--channel', 'fax'], env)).code).toBe(2);
+    expect((await cli(['consent', 'withdraw', '--number', 'nope', '--consent', 'marketing', '--channel', 'letter', '--reference', 'x', '--db', path], env)).code).toBe(2);
+  });
+});

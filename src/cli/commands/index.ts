@@ -13,6 +13,7 @@ import { retentionRun } from './retention.js';
 import { holdList, holdRelease, holdSet } from './hold.js';
 import { subjectAccess, subjectErase } from './subject.js';
 import { marketingLookup, marketingRebuild } from './marketing.js';
+import { consentWithdraw } from './consent.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
 export const COMMANDS: readonly Command[] = [
@@ -36,4 +37,5 @@ export const COMMANDS: readonly Command[] = [
   migrateStore,
   marketingLookup,
   marketingRebuild,
+  consentWithdraw,
 ];
