@@ -28,6 +28,7 @@ import type { Logger } from './shared/log.js';
 import { createMetrics, type Metrics } from './shared/metrics.js';
 import type { AriPort } from './telephony/ari/port.js';
 import { CallFleet } from './telephony/call-fleet.js';
+import { createRouteMonitor } from './telephony/route-monitor.js';
 import type { PromptLookup } from './telephony/prompter.js';
 
 export interface ServiceDeps {
@@ -145,6 +146,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     envelope: retentionEnvelope,
   });
 
+  // Routes checked against the running dialplan (AMI ShowDialPlan) at start-up and on every reload.
+  const routeMonitor = createRouteMonitor(config, log);
   const calls = new CallFleet({
     servers: asteriskServers(config),
     connect: (server) => deps.createAri(configForServer(config, server), log.child({ server: server.name })),
@@ -156,6 +159,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     routes: config.routes,
     subjectFor,
     doNotRecord,
+    routeMissing: (name) => routeMonitor.isMissing(name),
     instance: config.service.instanceId,
     onCallEnded: ({ end }) => {
       metrics.calls.inc({ outcome: end.outcome, recording: 'recording' in end && end.recording ? 'yes' : 'no' });
@@ -193,6 +197,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     ],
     readiness: async () => ({
       ari: ariReadiness(calls.status()),
+      routes: routeMonitor.readiness(),
       ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
       database: await store
         .head()
@@ -201,6 +206,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     }),
   });
   metrics.probes.activeCalls = () => calls.activeCalls;
+  metrics.probes.routesInDialplan = () => routeMonitor.routeStates();
   metrics.probes.stasisChannels = async () =>
     Object.fromEntries(await Promise.all(calls.links.map(async (l) => [l.name, await l.ari.listAppChannels().then((ids) => ids.length, () => null)])));
   metrics.probes.ariConnected = () => Object.fromEntries(calls.links.map((l) => [l.name, l.ari.connected]));
@@ -215,6 +221,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   // Not awaited: while no Asterisk answers, the link keeps retrying in the background and the
   // service (API, recordings, shutdown) runs meanwhile.
   calls.start();
+  routeMonitor.start();
   recordings?.start();
   const checkpointInterval = deps.checkpointIntervalMs ?? 3_600_000;
   const stopCheckpoints = checkpointInterval > 0 ? startCheckpointTimer(checkpoints, checkpointInterval, log) : () => undefined;
@@ -234,6 +241,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       log.info({ activeCalls: calls.activeCalls }, 'stopping');
       stopCheckpoints();
       stopSweep();
+      routeMonitor.stop();
       await api.close();
       await calls.shutdown();
       await calls.close();
