@@ -24,6 +24,7 @@ import { createSubject, lookupKey } from '../src/evidence/subject.js';
 import type { EventKind } from '../src/evidence/types.js';
 import { createLogger } from '../src/shared/log.js';
 import { createMetrics } from '../src/shared/metrics.js';
+import { measureMarketingLookup } from './api-marketing.js';
 import { machineInfo } from './ledger-measure.js';
 
 const N = Number(process.env.CONSENTLINE_BENCH_CALLS ?? 1_000_000);
@@ -244,15 +245,15 @@ async function main() {
   console.log(`  by caller ${JSON.stringify(q.byCaller)} ms, by DID + day ${JSON.stringify(q.byDidDay)} ms, timeline ${JSON.stringify(q.timeline)} ms`);
 
   console.log('HTTP routes (app.inject; each read also appends a durable access.logged event) …');
-  const ok = (r: { statusCode: number; body: string }) => {
-    if (r.statusCode !== 200) throw new Error(`HTTP ${r.statusCode}: ${r.body.slice(0, 200)}`);
-  };
+  const ok = (r: { statusCode: number; body: string }) => { if (r.statusCode !== 200) throw new Error(`HTTP ${r.statusCode}: ${r.body.slice(0, 200)}`); };
   const h = {
     byCaller: await timed(SAMPLES, async (k) => ok(await app.inject({ method: 'POST', url: '/calls/search-by-caller', headers: auth, payload: { callerNumber: callerOf(pick(k, N)) } }))),
     byDidDay: await timed(SAMPLES, async (k) => ok(await app.inject({ url: `/calls?did=${encodeURIComponent(DIDS[k % DIDS.length]!)}&from=${day(k)}T00:00:00Z&to=${nextDay(day(k))}T00:00:00Z`, headers: auth }))),
     timeline: await timed(SAMPLES, async (k) => ok(await app.inject({ url: `/calls/${callId(pick(k, N))}/timeline`, headers: auth }))),
   };
   console.log(`  by caller ${JSON.stringify(h.byCaller)} ms, by DID + day ${JSON.stringify(h.byDidDay)} ms, timeline ${JSON.stringify(h.timeline)} ms`);
+  const marketing = await measureMarketingLookup({ db, store, pepper: PEPPER, numberOf: (k) => callerOf(pick(k, N)), requests: Math.min(SAMPLES, 200) });
+  console.log(`  marketing look-up, ${marketing.numbersPerRequest} numbers per request: ${JSON.stringify(marketing)}`);
 
   console.log(`load: autocannon, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each …`);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -276,8 +277,7 @@ async function main() {
   const proofMs = Number(((performance.now() - t) / 200).toFixed(3));
   console.log(`  tree size ${cp.checkpoint.treeSize}: ${firstCheckpointSec} s (includes verifying the chain); inclusion proof ${proofMs} ms average`);
 
-  await store.close();
-  db.close();
+  await store.close().then(() => db.close());
   if (!KEEP) rmSync(dir, { recursive: true, force: true });
   console.log(
     JSON.stringify({
@@ -290,7 +290,7 @@ async function main() {
       generation: { seconds: Number(gen.seconds.toFixed(1)), eventsPerSec: Math.round(gen.events / gen.seconds) },
       samples: SAMPLES,
       queryMs: q,
-      httpMs: h,
+      httpMs: { ...h, marketingLookup: marketing },
       load: { connections: CONNECTIONS, seconds: LOAD_SECONDS, timelineRoute: timelineLoad, plainFastify: plainLoad },
       checkpoint: { treeSize: cp.checkpoint.treeSize, firstSeconds: firstCheckpointSec, inclusionProofMs: proofMs },
     }),

@@ -4,6 +4,9 @@ import { buildApp } from './api/app.js';
 import { buildOpsApp } from './api/ops-app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
 import { outcomeCheckRoutes } from './api/routes/outcome-check.js';
+import { marketingApiRoutes } from './api/routes/marketing.js';
+import { withdrawalApiRoutes } from './api/routes/withdrawals.js';
+import { ConsentWithdrawals } from './retention/withdrawal.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import type { ApiInstance } from './api/types.js';
@@ -30,6 +33,7 @@ import { createMetrics, type Metrics } from './shared/metrics.js';
 import { countAuditFailures, countCheckpointRefusals, timedWriter, wireMetricProbes } from './service-metrics.js';
 import type { AriPort } from './telephony/ari/port.js';
 import { CallFleet } from './telephony/call-fleet.js';
+import { createRouteMonitor } from './telephony/route-monitor.js';
 import type { PromptLookup } from './telephony/prompter.js';
 
 export interface ServiceDeps {
@@ -150,6 +154,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     envelope: retentionEnvelope,
   });
 
+  // Routes checked against the running dialplan (AMI ShowDialPlan) at start-up and on every reload.
+  const routeMonitor = createRouteMonitor(config, log);
   const calls = new CallFleet({
     servers: asteriskServers(config),
     connect: (server) => deps.createAri(configForServer(config, server), log.child({ server: server.name })),
@@ -161,6 +167,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     routes: config.routes,
     subjectFor,
     doNotRecord,
+    routeMissing: (name) => routeMonitor.isMissing(name),
     instance: config.service.instanceId,
     ledger: { openCalls: (server) => queries.openCalls(server), callEvents: (id) => store.callEvents(id), getCall: (id) => store.getCall(id) },
     onCallEnded: ({ end }) => {
@@ -171,6 +178,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   });
   const readiness = async () => ({
     ari: ariReadiness(calls.status()),
+    routes: routeMonitor.readiness(),
     ...(recordings ? recordings.readiness() : { ami: { status: 'disabled' as const }, storage: { status: 'disabled' as const } }),
     database: await store
       .head()
@@ -198,6 +206,9 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       }),
       outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: inProgressGraceSeconds(config.flows) }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
+      // Marketing consent look-ups for outbound dialers (role dialer): the registry on the read side.
+      ...marketingApiRoutes({ registry: database.readSide.marketing, access: new AccessLog(timedWriter(store, metrics)), pepper: pepper.value, defaultCountryCode: config.service.defaultCountryCode }),
+      ...withdrawalApiRoutes({ withdrawals: new ConsentWithdrawals({ repo: database.retention, evidence: store, pepper: pepper.value, clock }), defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.
       ...recordingApiRoutes({
         recordings: database.recordingsRead,
@@ -209,6 +220,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     readiness,
   });
   wireMetricProbes(metrics, { calls, recordings, checkpoints, store });
+  metrics.probes.routesInDialplan = () => routeMonitor.routeStates();
 
   const address = await api.listen({ host: config.api.host, port: config.api.port });
   log.info({ api: address }, 'API listening');
@@ -218,6 +230,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   // Not awaited: while no Asterisk answers, the link keeps retrying in the background and the
   // service (API, recordings, shutdown) runs meanwhile.
   calls.start();
+  routeMonitor.start();
   recordings?.start();
   const everyMs = deps.checkpointIntervalMs ?? config.evidence.checkpoint.everyMinutes * 60_000;
   const { everyEvents } = config.evidence.checkpoint;
@@ -240,6 +253,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       log.info({ activeCalls: calls.activeCalls }, 'stopping');
       await stopCheckpoints();
       stopSweep();
+      routeMonitor.stop();
       await api.close();
       await ops?.close();
       await calls.shutdown();

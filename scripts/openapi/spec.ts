@@ -1,5 +1,8 @@
 import { buildApp } from '../../src/api/app.js';
 import { evidenceRoutes, type EvidenceApiDeps } from '../../src/api/routes/evidence.js';
+import { marketingApiRoutes, type MarketingApiDeps } from '../../src/api/routes/marketing.js';
+import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
+import { withdrawalApiRoutes, type WithdrawalApiDeps } from '../../src/api/routes/withdrawals.js';
 import { recordingApiRoutes, type RecordingApiDeps } from '../../src/api/routes/recordings.js';
 import { retentionApiRoutes, type RetentionApiDeps } from '../../src/api/routes/retention.js';
 import type { TokenStore } from '../../src/api/tokens.js';
@@ -22,6 +25,9 @@ export async function generateOpenApi(): Promise<Record<string, unknown>> {
       ...evidenceRoutes(evidence),
       ...retentionApiRoutes({ ...(unused as RetentionApiDeps), defaultCountryCode: '48' }),
       ...recordingApiRoutes(unused as RecordingApiDeps),
+      outcomeCheckRoutes({ ...(unused as EvidenceApiDeps), outcomeGraceSeconds: 3660 }),
+      ...marketingApiRoutes({ ...(unused as MarketingApiDeps), defaultCountryCode: '48' }),
+      ...withdrawalApiRoutes({ ...(unused as WithdrawalApiDeps), defaultCountryCode: '48' }),
     ],
   });
   await app.ready();

@@ -79,7 +79,8 @@ export function documentRoute(route: RouteOptions): void {
   const common: ErrorSpec[] = [
     ...(schema.querystring || schema.body || schema.params ? (['bad_request'] as const) : []),
     ...(isPublic ? [] : (['unauthorized'] as const)),
-    ...(isPublic || needed === ROLES[0] ? [] : (['forbidden'] as const)),
+    // Every role the route does not allow gets 403 (a `dialer` token on an auditor route too).
+    ...(isPublic || ROLES.every((r) => roleAllows(r, needed)) ? [] : (['forbidden'] as const)),
     'rate_limited',
     'internal',
   ];

@@ -1,12 +1,19 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from '../db/sqlite.js';
 
-export const ROLES = ['auditor', 'dpo', 'admin'] as const;
+export const ROLES = ['auditor', 'dpo', 'admin', 'dialer'] as const;
 export type Role = (typeof ROLES)[number];
+const RANKED: readonly Role[] = ['auditor', 'dpo', 'admin'];
 
-/** auditor ⊂ dpo ⊂ admin: each role may do everything the ones before it may. */
+/**
+ * auditor ⊂ dpo ⊂ admin: each role may do everything the ones before it may. `dialer` stands
+ * apart (least privilege for outbound dialers): it may do only what needs `dialer` (marketing
+ * consent look-ups), which a dpo or admin may do too, an auditor not.
+ */
 export function roleAllows(held: Role, needed: Role): boolean {
-  return ROLES.indexOf(held) >= ROLES.indexOf(needed);
+  if (needed === 'dialer') return held === 'dialer' || held === 'dpo' || held === 'admin';
+  if (held === 'dialer') return false;
+  return RANKED.indexOf(held) >= RANKED.indexOf(needed);
 }
 
 export interface TokenInfo {

@@ -26,6 +26,10 @@ export interface AccessRecord {
   readonly recordingIds?: readonly string[];
   /** For a playback: the plaintext bytes served, as `bytes a-b/n` (the whole recording is `bytes 0-(n-1)/n`). */
   readonly range?: string;
+  /** For a bulk look-up (marketing consents): how many numbers were asked about, never which. */
+  readonly count?: number;
+  /** For a bulk look-up: the purpose the caller declared (e.g. the campaign). */
+  readonly purpose?: string;
 }
 
 const MAX_IDS = 1_000;
@@ -58,6 +62,8 @@ export class AccessLog {
     if (r.recordingIds) data.recordingIds = r.recordingIds.slice(0, MAX_IDS);
     if (r.range !== undefined) data.range = r.range;
     if (r.reason !== undefined) data.reason = r.reason;
+    if (r.count !== undefined) data.count = r.count;
+    if (r.purpose !== undefined) data.purpose = r.purpose;
     return this.#writer.append({ callId: null, kind: 'access.logged', data });
   }
 }

@@ -5,6 +5,9 @@ import type { Clock } from '../shared/clock.js';
 import { CheckpointService, type CheckpointLock, type CheckpointRepo, type LedgerTree, type NoteSigner } from './checkpoint.js';
 import { PgCheckpointLock, PgCheckpointRepo, PgLedgerTree } from './checkpoint-pg.js';
 import { SqliteCheckpointRepo, SqliteLedgerTree } from './checkpoint-sqlite.js';
+import type { MarketingRegistryRepo } from './marketing-rows.js';
+import { PgMarketingRegistry } from './marketing-pg.js';
+import { SqliteMarketingRegistry } from './marketing-sqlite.js';
 import type { EvidenceQueries } from './queries.js';
 import { PgEvidenceQueries } from './queries-pg.js';
 import { SqliteEvidenceQueries } from './queries-sqlite.js';
@@ -17,6 +20,8 @@ export interface ReadSide {
   readonly checkpointRepo: CheckpointRepo;
   /** Set on PostgreSQL, where several instances may sign: pass it to CheckpointService. */
   readonly checkpointLock: CheckpointLock | undefined;
+  /** The marketing consent registry (dialers' look-ups, rebuild and check). */
+  readonly marketing: MarketingRegistryRepo;
   /** Closes the connection (SQLite) or pool (PostgreSQL) opened for this read side. */
   close(): Promise<void>;
 }
@@ -47,6 +52,7 @@ export async function openReadSide(target: DatabaseTarget, opts: OpenReadSideOpt
       tree: new SqliteLedgerTree(db),
       checkpointRepo: new SqliteCheckpointRepo(db),
       checkpointLock: undefined,
+      marketing: new SqliteMarketingRegistry(db),
       close: async () => void db.close(),
     };
   }
@@ -63,6 +69,7 @@ export async function openReadSide(target: DatabaseTarget, opts: OpenReadSideOpt
     tree: new PgLedgerTree(pool),
     checkpointRepo: new PgCheckpointRepo(pool),
     checkpointLock: new PgCheckpointLock(pool, opts.schema),
+    marketing: new PgMarketingRegistry(pool),
     close: () => pool.end(),
   };
 }

@@ -62,8 +62,9 @@ export function prepareAppend(event: NewEvent, effects: AppendEffects, clock: Cl
 
 function checkEffects(event: NewEvent, effects: AppendEffects): void {
   const { subject, callOpen, callPatch } = effects;
-  if ((subject || callOpen || callPatch) && event.callId === null) {
-    throw invalid('effects need an event with a callId');
+  // A subject may stand without a call (a withdrawal received by letter names its caller so).
+  if ((callOpen || callPatch) && event.callId === null) {
+    throw invalid('call effects need an event with a callId');
   }
   if (subject) {
     if (!HEX64.test(subject.commitment) || !HEX64.test(subject.lookupKey) || !/^[0-9a-f]{32,}$/.test(subject.salt)) {

@@ -47,8 +47,9 @@ export class SqliteBatchWriter {
     for (const it of items) {
       seq += 1;
       const hash = linkHash(prevHash, canonicalBodyFromParts(seq, it.callId, it.at, it.kind, it.dataJson));
-      this.#st.insertEvent.run(seq, it.callId, it.at, it.kind, it.dataJson, prevHash, hash);
+      // Side writes first, as on PostgreSQL: a trigger on the event may read its subject.
       this.#applyEffects(it);
+      this.#st.insertEvent.run(seq, it.callId, it.at, it.kind, it.dataJson, prevHash, hash);
       out.push({ seq, prevHash, hash });
       prevHash = hash;
     }

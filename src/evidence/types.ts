@@ -16,6 +16,7 @@ export const EVENT_KINDS = [
   'objection.made',
   'consent.recording',
   'consent.marketing',
+  'consent.withdrawn',
   'call.continued',
   'call.abandoned',
   'call.failed',

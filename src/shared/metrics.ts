@@ -13,6 +13,8 @@ export function createMetrics() {
     /** Per Asterisk server (names from the config): whether its ARI events link is up. */
     ariConnected: (): Record<string, boolean> => ({}),
     amiConnected: (): boolean => false,
+    /** Per configured route: 1 found in the running dialplan, 0 missing, -1 not checked. */
+    routesInDialplan: (): Record<string, number> => ({}),
     /** Per Asterisk server: channels its Stasis application holds, as Asterisk says (null: could not ask). */
     stasisChannels: async (): Promise<Record<string, number | null>> => ({}),
     uploadQueueDepth: (): number => 0,
@@ -82,6 +84,15 @@ export function createMetrics() {
       registers: [registry],
       collect() {
         for (const [server, up] of Object.entries(probes.ariConnected())) this.set({ server }, up ? 1 : 0);
+      },
+    }),
+    routeInDialplan: new Gauge({
+      name: 'consentline_route_in_dialplan',
+      help: 'Per configured route: 1 found in the running dialplan, 0 missing, -1 not checked (no AMI)',
+      labelNames: ['route'] as const,
+      registers: [registry],
+      collect() {
+        for (const [route, state] of Object.entries(probes.routesInDialplan())) this.set({ route }, state);
       },
     }),
     amiConnected: new Gauge({

@@ -24,6 +24,8 @@ export interface SessionDeps {
   readonly subjectFor: (rawCallerNumber: string) => SubjectRecord | null;
   /** True when the caller (by look-up key) or the called number is on the do-not-record list. */
   readonly doNotRecord?: (callerLookupKey: string | null, did: string) => boolean;
+  /** True when the running dialplan lacks this route (RouteMonitor): the call goes to the fallback instead. */
+  readonly routeMissing?: (routeName: string) => boolean;
   /** Which Asterisk server the channel lives on, and which ConsentLine instance runs it. */
   readonly server: string;
   readonly instance: string;
@@ -245,6 +247,11 @@ export class CallSession {
       await this.#failOver(end, lang, endedAt, fault);
       return { callId: this.callId, end };
     }
+    if (this.d.routeMissing?.(end.route)) {
+      const failed: FlowEnd = { outcome: 'failed', step: this.#step, reason: 'route_not_in_dialplan' };
+      await this.#failOver(failed, lang, endedAt, undefined, { missingRoute: end.route });
+      return { callId: this.callId, end: failed };
+    }
     try {
       const route = this.#route(end.route);
       await setConsentVars(this.d.ops, this.channel.id, { id: this.callId, recording: end.recording ? 'yes' : 'no', marketing: end.marketing, lang });
@@ -269,11 +276,11 @@ export class CallSession {
   }
 
   /** Fail open for the caller, fail closed for recording. */
-  async #failOver(end: Extract<FlowEnd, { outcome: 'failed' }>, lang: string, endedAt: string, fault?: unknown): Promise<void> {
-    this.#log.warn({ step: end.step, reason: end.reason, err: fault }, 'call sent to fallback route, unrecorded');
+  async #failOver(end: Extract<FlowEnd, { outcome: 'failed' }>, lang: string, endedAt: string, fault?: unknown, extra: { [k: string]: JsonValue } = {}): Promise<void> {
+    this.#log.warn({ step: end.step, reason: end.reason, err: fault, ...extra }, 'call sent to fallback route, unrecorded');
     await this.#recordSafely(
       'call.failed',
-      { step: end.step, reason: end.reason, route: this.flow.fallbackRoute, recording: 'no' },
+      { step: end.step, reason: end.reason, route: this.flow.fallbackRoute, recording: 'no', ...extra },
       { outcome: 'failed', recording: 'no', marketing: 'none', endedAt },
     );
     try {

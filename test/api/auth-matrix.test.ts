@@ -1,6 +1,6 @@
 import type { InjectOptions } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROLES, type Role } from '../../src/api/tokens.js';
+import { roleAllows, ROLES, type Role } from '../../src/api/tokens.js';
 import { bearer, evidenceApp, seedSample, type EvidenceApp } from './evidence-helpers.js';
 import { noiseWav, seedRecording } from './recording-helpers.js';
 
@@ -36,6 +36,8 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'POST /subjects/erasure': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/erasure', payload: { callerNumber: '+48609999999' } }) },
   'POST /subjects/access': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/access', payload: { callerNumber: '+48600123456', lang: 'en' } }) },
   'GET /calls/:callId/recordings': { role: 'dpo', req: () => ({ url: `/calls/${matrixRecording.callId}/recordings` }) },
+  'POST /marketing-consents/lookup': { role: 'dialer', req: () => ({ method: 'POST', url: '/marketing-consents/lookup', payload: { numbers: ['+48600123456'], purpose: 'auth matrix' } }) },
+  'POST /consents/withdrawals': { role: 'dpo', req: () => ({ method: 'POST', url: '/consents/withdrawals', payload: { callerNumber: '+48609999998', consent: 'marketing', channel: 'letter', reference: 'matrix' } }) },
   'GET /recordings/:recordingId/audio': { role: 'dpo', req: () => ({ url: `/recordings/${matrixRecording.id}/audio?reason=auth%20matrix` }) },
 };
 let matrixHold = '';
@@ -70,6 +72,11 @@ describe('auth matrix over every registered route', () => {
     for (const r of t.registered) expect(r.role ?? 'admin', `${r.method} ${r.url}`).toBe(MATRIX[`${r.method} ${r.url}`]!.role);
   });
 
+  it('dialer may do nothing but the marketing look-up; dpo and admin may do it too, an auditor not', () => {
+    for (const [route, { role }] of Object.entries(MATRIX)) expect(roleAllows('dialer', role), route).toBe(route === 'POST /marketing-consents/lookup');
+    expect(ROLES.filter((r) => roleAllows(r, 'dialer'))).toEqual(['dpo', 'admin', 'dialer']);
+  });
+
   for (const [route, { role, req }] of Object.entries(MATRIX)) {
     it(`${route}: 401 without or with a revoked token; ${role} and above only`, async () => {
       const send = (headers: Record<string, string>) => t.app.inject({ ...req(cpSize), headers } as InjectOptions);
@@ -78,7 +85,7 @@ describe('auth matrix over every registered route', () => {
       expect((await send(bearer(revoked))).statusCode).toBe(401);
       for (const held of ROLES) {
         const r = await send(bearer(tokens[held]));
-        const allowed = ROLES.indexOf(held) >= ROLES.indexOf(role);
+        const allowed = roleAllows(held, role);
         if (allowed) expect(r.statusCode, `${held}: ${r.body}`).toBeGreaterThanOrEqual(200);
         if (allowed) expect(r.statusCode, `${held}: ${r.body}`).toBeLessThan(300);
         else expect(r.statusCode, held).toBe(403);

@@ -100,6 +100,8 @@ const ROUTES: readonly RouteShape[] = [
   { method: 'POST', path: '/subjects/access', fields: ['callerNumber', 'lang', 'format', 'reason'] },
   { method: 'GET', path: '/calls/{x}/recordings', fields: ['reason'] },
   { method: 'GET', path: '/recordings/{x}/audio', fields: ['reason'] },
+  { method: 'POST', path: '/marketing-consents/lookup', fields: ['numbers', 'purpose'] },
+  { method: 'POST', path: '/consents/withdrawals', fields: ['callerNumber', 'consent', 'channel', 'reference'] },
 ];
 
 /** The path parameter each shape's `{x}` stands for. */

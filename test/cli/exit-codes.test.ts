@@ -51,6 +51,9 @@ const TABLE: Record<string, Row> = {
   'hold release': { args: [ID], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
   'subject erase': { args: [NUMBER], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
   'subject access': { args: [NUMBER, '--out', join(dir, 'export')], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
+  'marketing lookup': { args: [NUMBER, '--purpose', 'exit codes'], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
+  'marketing rebuild': { args: ['--check'], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
+  'consent withdraw': { args: ['--number', NUMBER, '--consent', 'marketing', '--channel', 'letter', '--reference', 'L-1'], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
   'migrate-store': { args: ['--from', `sqlite:${MISSING_DB}`, '--to', 'postgres://u@127.0.0.1:1/none'], config: null, failure: [] },
 };
 

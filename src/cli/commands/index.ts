@@ -14,6 +14,8 @@ import { recordingList } from './recording-list.js';
 import { retentionRun } from './retention.js';
 import { holdList, holdRelease, holdSet } from './hold.js';
 import { subjectAccess, subjectErase } from './subject.js';
+import { marketingLookup, marketingRebuild } from './marketing.js';
+import { consentWithdraw } from './consent.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
 export const COMMANDS: readonly Command[] = [
@@ -37,4 +39,7 @@ export const COMMANDS: readonly Command[] = [
   subjectAccess,
   migrateStore,
   callsCheckOutcomes,
+  marketingLookup,
+  marketingRebuild,
+  consentWithdraw,
 ];

@@ -74,7 +74,7 @@ export async function openRetentionTool(values: { config?: string | undefined; d
   };
 }
 
-function lookupPepper(config: Config, dataDir: string): string {
+export function lookupPepper(config: Config, dataDir: string): string {
   if (config.evidence.pepper) return config.evidence.pepper;
   const file = join(dataDir, 'secrets', 'pepper');
   try {

@@ -207,7 +207,39 @@ const ACTION_AUTHORITY: Readonly<Record<string, readonly AmiClass[]>> = {
   mixmonitor: ['system'],
   stopmixmonitor: ['system', 'call'],
   playdtmf: ['call'],
+  // pbx.c: ast_manager_register_xml_core("ShowDialPlan", EVENT_FLAG_CONFIG | EVENT_FLAG_REPORTING, …)
+  showdialplan: ['config', 'reporting'],
 };
+
+/** One dialplan priority, as `dialplan show` lists it. */
+export interface DialplanEntry {
+  readonly context: string;
+  readonly extension: string;
+  readonly priority: number;
+  readonly app: string;
+  readonly appData?: string;
+}
+
+/** ast_extension_match for what tests need: exact names, and `_` patterns with X Z N . ! [set]. */
+export function extensionMatches(pattern: string, exten: string): boolean {
+  if (!pattern.startsWith('_')) return pattern === exten;
+  let re = '';
+  const p = pattern.slice(1);
+  for (let i = 0; i < p.length; i++) {
+    const c = p[i]!.toUpperCase();
+    if (c === 'X') re += '[0-9]';
+    else if (c === 'Z') re += '[1-9]';
+    else if (c === 'N') re += '[2-9]';
+    else if (c === '.') re += '.+';
+    else if (c === '!') re += '.*';
+    else if (c === '[') {
+      const end = p.indexOf(']', i);
+      re += `[${p.slice(i + 1, end)}]`;
+      i = end;
+    } else re += c.replace(/[\\^$*+?.()|{}]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`).test(exten);
+}
 
 function pad(n: number, width = 2): string {
   return String(n).padStart(width, '0');
@@ -250,6 +282,8 @@ export class AmiEmulator {
   #localSeq = 0x0d;
   /** Actions (lower case) whose next arrival cuts every session instead of an answer. */
   readonly #dropOn = new Set<string>();
+  /** The running dialplan ShowDialPlan answers from (see {@link reloadDialplan}). */
+  #dialplan: readonly DialplanEntry[] = [];
 
   private constructor(opts: AmiEmulatorOptions) {
     this.#users = opts.users ?? [
@@ -660,7 +694,60 @@ export class AmiEmulator {
       case 'playdtmf':
         this.#playDtmfAction(s, packet);
         return;
+      case 'showdialplan':
+        this.#showDialPlan(s, packet);
+        return;
     }
+  }
+
+  /** Sets the running dialplan without a reload event (the state at start-up). */
+  setDialplan(entries: readonly DialplanEntry[]): void {
+    this.#dialplan = [...entries];
+  }
+
+  /** `dialplan reload`: the new dialplan, then the Reload event (class system) pbx_config's reload raises. */
+  reloadDialplan(entries: readonly DialplanEntry[]): void {
+    this.#dialplan = [...entries];
+    this.#broadcast('system', [['Event', 'Reload'], ['Privilege', 'system,all'], ['Module', 'pbx_config.so'], ['Status', '0']]);
+  }
+
+  /**
+   * pbx.c manager_show_dialplan: an error when a named context or extension is not there;
+   * otherwise a list ack, one ListDialplan event per priority, then ShowDialPlanComplete.
+   */
+  #showDialPlan(s: Session, packet: AmiPacket): void {
+    const context = headerOf(packet, 'Context') ?? '';
+    const exten = headerOf(packet, 'Extension') ?? '';
+    const inContext = this.#dialplan.filter((e) => context === '' || e.context === context);
+    if (context !== '' && inContext.length === 0) {
+      this.#error(s, packet, `Did not find context ${context}`);
+      return;
+    }
+    const found = inContext.filter((e) => exten === '' || extensionMatches(e.extension, exten));
+    if (exten !== '' && found.length === 0) {
+      this.#error(s, packet, context !== '' ? `Did not find extension ${exten}@${context}` : `Did not find extension ${exten} in any context`);
+      return;
+    }
+    const id = headerOf(packet, 'ActionID');
+    const idPair: AmiPair[] = id === undefined ? [] : [['ActionID', id]];
+    this.#reply(s, packet, 'Success', [['EventList', 'start'], ['Message', 'DialPlan list will follow']]);
+    for (const e of found) {
+      s.socket.write(
+        encodePacket([['Event', 'ListDialplan'], ...idPair, ['Context', e.context], ['Extension', e.extension], ['Priority', String(e.priority)], ['Application', e.app], ['AppData', e.appData ?? ''], ['Registrar', 'pbx_config']]),
+      );
+    }
+    const count = (f: (e: DialplanEntry) => string) => String(new Set(found.map(f)).size);
+    s.socket.write(
+      encodePacket([
+        ['Event', 'ShowDialPlanComplete'],
+        ...idPair,
+        ['EventList', 'Complete'],
+        ['ListItems', String(found.length)],
+        ['ListExtensions', count((e) => `${e.context}/${e.extension}`)],
+        ['ListPriorities', String(found.length)],
+        ['ListContexts', count((e) => e.context)],
+      ]),
+    );
   }
 
   #login(s: Session, packet: AmiPacket): void {
