@@ -4,7 +4,7 @@ import { accessSummaryMarkdown } from '../../retention/access.js';
 import { ApiError } from '../errors.js';
 import type { ApiInstance } from '../types.js';
 import { logAccess, reasonSchema } from './evidence-deps.js';
-import type { RetentionApiDeps } from './retention.js';
+import type { RetentionApiDeps } from './retention-deps.js';
 
 /**
  * Data-subject requests by caller number (POST, so the number stays out of URLs and logs; it
