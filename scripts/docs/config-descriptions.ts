@@ -163,7 +163,7 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.store.region': 'The bucket’s region; must be in `allowedRegions` (default: AWS regions inside the EU; checked at load and at start-up).',
   'recordings.store.endpoint': 'S3-compatible endpoint; omit for AWS.',
   'recordings.store.forcePathStyle': 'Path-style bucket addressing (most S3-compatible servers).',
-  'recordings.store.allowedRegions': 'Regions the bucket may be in. Default: the EU list in src/recordings/storage/regions.ts (London and Zurich only when listed here).',
+  'recordings.store.allowedRegions': 'Regions the bucket may be in. Default: the EU list in src/config/regions.ts (London and Zurich only when listed here).',
   'recordings.store.sseKmsKeyId': 'KMS key for server-side encryption (SSE-KMS), on top of ConsentLine’s own envelope encryption.',
   'recordings.store.objectLock': 'S3 Object Lock for stored recordings.',
   'recordings.store.objectLock.mode': 'Object Lock mode.',

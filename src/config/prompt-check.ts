@@ -1,5 +1,10 @@
 import type { Config } from './schema.js';
-import type { PromptLookup } from '../telephony/prompter.js';
+
+/** The prompt library as far as the check needs it (telephony's PromptLookup fits). */
+export interface PromptLookup {
+  /** Throws when the prompt does not exist for that language. */
+  get(promptId: string, lang: string): unknown;
+}
 
 /**
  * Every prompt a flow can play must exist for every language the flow offers: a missing

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EU_REGIONS, regionRefusal } from '../recordings/storage/regions.js';
+import { EU_REGIONS, regionRefusal } from './regions.js';
 import { DEFAULTS } from './defaults.js';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -27,7 +27,7 @@ const S3StoreSchema = z
     /** S3-compatible endpoint; omit for AWS. */
     endpoint: z.url().optional(),
     forcePathStyle: z.boolean().optional(),
-    /** Regions the bucket may be in. Default: the EU list (see src/recordings/storage/regions.ts). */
+    /** Regions the bucket may be in. Default: the EU list (see src/config/regions.ts). */
     allowedRegions: z.array(z.string().min(1)).min(1).optional(),
     sseKmsKeyId: z.string().min(1).optional(),
     objectLock: z

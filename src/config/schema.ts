@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { parseDatabaseUrl } from '../db/pg-url.js';
-import { parseVerifierKey } from '../evidence/checkpoint.js';
+import { parseVerifierKey } from '../shared/note-keys.js';
 import { LOG_FORMATS } from '../shared/log-pretty.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';

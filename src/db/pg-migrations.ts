@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { DbError } from './errors.js';
 import { loadMigrations, pendingMigrations, type AppliedMigration } from './migrations.js';
+import { withPgTransaction } from './pg-transaction.js';
 import type { MigrationReport } from './sqlite.js';
 
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
@@ -27,39 +28,26 @@ const SCHEMA_TABLE = `CREATE TABLE IF NOT EXISTS schema_migrations (
  */
 export async function migratePg(pool: pg.Pool, migrationsDir: string, schema?: string): Promise<MigrationReport> {
   const files = loadMigrations(migrationsDir);
-  const client = await pool.connect();
-  let healthy = true;
-  try {
-    await client.query('BEGIN');
-    try {
-      await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`consentline.migrations:${schema ?? ''}`]);
-      if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${checkSchemaName(schema)}`);
-      await client.query(SCHEMA_TABLE);
-      const applied = (await client.query<AppliedMigration>('SELECT id, name, checksum FROM schema_migrations ORDER BY id')).rows;
-      const pending = pendingMigrations(applied, files);
-      for (const m of pending) {
-        try {
-          // No parameters: the simple protocol, so a file may hold many statements.
-          await client.query(m.sql);
-        } catch (err) {
-          throw new DbError('MIGRATION_FAILED', `migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
-        }
-        await client.query('INSERT INTO schema_migrations (id, name, checksum, applied_at) VALUES ($1, $2, $3, $4)', [
-          m.id,
-          m.name,
-          m.checksum,
-          new Date().toISOString(),
-        ]);
+  return withPgTransaction(pool, async (client) => {
+    await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [`consentline.migrations:${schema ?? ''}`]);
+    if (schema !== undefined) await client.query(`CREATE SCHEMA IF NOT EXISTS ${checkSchemaName(schema)}`);
+    await client.query(SCHEMA_TABLE);
+    const applied = (await client.query<AppliedMigration>('SELECT id, name, checksum FROM schema_migrations ORDER BY id')).rows;
+    const pending = pendingMigrations(applied, files);
+    for (const m of pending) {
+      try {
+        // No parameters: the simple protocol, so a file may hold many statements.
+        await client.query(m.sql);
+      } catch (err) {
+        throw new DbError('MIGRATION_FAILED', `migration ${m.name} failed: ${(err as Error).message}`, { cause: err });
       }
-      await client.query('COMMIT');
-      return { applied: pending.map((m) => m.name), alreadyApplied: applied.length };
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        healthy = false;
-      });
-      throw err;
+      await client.query('INSERT INTO schema_migrations (id, name, checksum, applied_at) VALUES ($1, $2, $3, $4)', [
+        m.id,
+        m.name,
+        m.checksum,
+        new Date().toISOString(),
+      ]);
     }
-  } finally {
-    client.release(!healthy);
-  }
+    return { applied: pending.map((m) => m.name), alreadyApplied: applied.length };
+  });
 }

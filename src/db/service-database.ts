@@ -1,5 +1,6 @@
 import type { TokenStore } from '../api/tokens.js';
 import { SqliteTokenStore } from '../api/tokens.js';
+import { PgTokenStore } from '../api/tokens-pg.js';
 import type { Config } from '../config/schema.js';
 import { openEvidenceStore, databaseTarget, describeTarget } from '../evidence/open-store.js';
 import { openReadSide, type ReadSide } from '../evidence/open-read-side.js';
@@ -75,7 +76,7 @@ export async function openServiceDatabase(config: Readonly<Config>, opts: { read
       kind: 'postgres',
       description: describeTarget(target),
       store: opened.store,
-      tokens: opened.tokens,
+      tokens: new PgTokenStore(opened.pool),
       readSide,
       recordings,
       recordingsRead: recordings,

@@ -1,10 +1,8 @@
 import {
-  createHash,
   createPrivateKey,
   createPublicKey,
   generateKeyPairSync,
   sign,
-  verify,
   type KeyObject,
 } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -27,9 +25,12 @@ import type { VerifyResult } from './types.js';
  * reads it, so any signed-note tool can check our checkpoints.
  */
 
-const ED25519_ALG = 0x01;
+import { isKeyName, noteKeyHash, verifierKeyString, type NoteVerifier } from '../shared/note-keys.js';
+
+// The key format moved to shared/ so the configuration can check keys without importing evidence.
+export { isKeyName, noteKeyHash, parseVerifierKey, verifierKeyString, type NoteVerifier } from '../shared/note-keys.js';
+
 const EM_DASH = '\u2014';
-const SPKI_ED25519_PREFIX = Buffer.from('302a300506032b6570032100', 'hex');
 
 /** A signing key with its note identity. */
 export interface NoteSigner {
@@ -43,31 +44,9 @@ export interface NoteSigner {
   sign(message: Uint8Array): Buffer;
 }
 
-/** A key name must be non-empty and hold no whitespace or '+'. */
-export function isKeyName(name: string): boolean {
-  return /^[^\s+]+$/u.test(name) && !name.includes('\u2014');
-}
-
-export function noteKeyHash(name: string, rawPublicKey: Uint8Array): Buffer {
-  return createHash('sha256')
-    .update(name, 'utf8')
-    .update(Buffer.from([0x0a, ED25519_ALG]))
-    .update(rawPublicKey)
-    .digest()
-    .subarray(0, 4);
-}
-
-export function verifierKeyString(name: string, rawPublicKey: Uint8Array): string {
-  return `${name}+${noteKeyHash(name, rawPublicKey).toString('hex')}+${Buffer.concat([Buffer.from([ED25519_ALG]), rawPublicKey]).toString('base64')}`;
-}
-
 function rawPublicKeyOf(key: KeyObject): Buffer {
   const der = key.export({ type: 'spki', format: 'der' });
   return Buffer.from(der.subarray(der.length - 32));
-}
-
-function publicKeyFromRaw(raw: Uint8Array): KeyObject {
-  return createPublicKey({ key: Buffer.concat([SPKI_ED25519_PREFIX, raw]), format: 'der', type: 'spki' });
 }
 
 export function signerFromPrivateKey(name: string, privateKey: KeyObject): NoteSigner {
@@ -113,44 +92,6 @@ export function loadOrCreateSigner(path: string, name: string): { signer: NoteSi
   writeFileSync(path, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return { signer: signerFromPrivateKey(name, privateKey), created: true };
-}
-
-export interface NoteVerifier {
-  readonly name: string;
-  readonly keyHash: Buffer;
-  readonly publicKey: KeyObject;
-  verify(message: Uint8Array, signature: Uint8Array): boolean;
-}
-
-/** Parses `name+hash+base64key`; null when it is not an Ed25519 verifier key whose hash matches. */
-export function parseVerifierKey(text: string): NoteVerifier | null {
-  // The key's base64 may itself hold '+': cut at the first two only, as Go's note package does.
-  const t = text.trim();
-  const a = t.indexOf('+');
-  const b = a < 0 ? -1 : t.indexOf('+', a + 1);
-  if (b < 0) return null;
-  const [name, hashHex, keyB64] = [t.slice(0, a), t.slice(a + 1, b), t.slice(b + 1)];
-  if (!isKeyName(name) || !/^[0-9a-f]{8}$/.test(hashHex) || !/^[A-Za-z0-9+/]+=*$/.test(keyB64)) return null;
-  const key = Buffer.from(keyB64, 'base64');
-  if (key.length !== 33 || key[0] !== ED25519_ALG) return null;
-  const raw = key.subarray(1);
-  const keyHash = noteKeyHash(name, raw);
-  if (keyHash.toString('hex') !== hashHex) return null;
-  let publicKey: KeyObject;
-  try {
-    publicKey = publicKeyFromRaw(raw);
-  } catch {
-    return null;
-  }
-  return { name, keyHash, publicKey, verify: (message, signature) => safeVerify(message, publicKey, signature) };
-}
-
-function safeVerify(message: Uint8Array, key: KeyObject, signature: Uint8Array): boolean {
-  try {
-    return signature.length === 64 && verify(null, message, key, signature);
-  } catch {
-    return false;
-  }
 }
 
 /** Signs a note's text (which must end in a newline) with one signature line. */

@@ -1,6 +1,5 @@
 import { join, resolve } from 'node:path';
-import { PgTokenStore } from '../api/tokens-pg.js';
-import type { TokenStore } from '../api/tokens.js';
+import type { Pool } from 'pg';
 import { openPg } from '../db/pg.js';
 import { parseDatabaseUrl, redactDatabaseUrl, type DatabaseTarget } from '../db/pg-url.js';
 import type { Config } from '../config/schema.js';
@@ -39,8 +38,8 @@ export type OpenedEvidenceStore =
       readonly kind: 'postgres';
       readonly url: string;
       readonly store: PgEvidenceStore;
-      /** API tokens on the same pool. */
-      readonly tokens: TokenStore;
+      /** The store's pool, which the API tokens share (the store owns and closes it). */
+      readonly pool: Pool;
     };
 
 export interface OpenEvidenceStoreOptions {
@@ -73,7 +72,7 @@ export async function openEvidenceStore(config: DatabaseConfig, opts: OpenEviden
   const { pool } = await openPg({ url: target.url, ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }) });
   try {
     const store = await PgEvidenceStore.create(pool, { ...common, ownsPool: true });
-    return { kind: 'postgres', url: target.url, store, tokens: new PgTokenStore(pool) };
+    return { kind: 'postgres', url: target.url, store, pool };
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;

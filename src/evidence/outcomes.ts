@@ -1,6 +1,6 @@
 // One outcome per call: the ledger's open calls (what a restarted service must resume or
 // close) and the invariant check auditors run. SQL shared by SQLite and PostgreSQL.
-import type { SearchSqlStyle } from './queries-shared.js';
+import type { SearchSqlStyle } from './sql-style.js';
 
 /** The events that close a call; every call must end with exactly one of them. */
 export const OUTCOME_EVENT_KINDS = ['call.continued', 'call.abandoned', 'call.failed'] as const;

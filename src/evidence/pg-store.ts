@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { openPg, type OpenPgOptions, type PgPool } from '../db/pg.js';
+import { withPgTransaction } from '../db/pg-transaction.js';
 import { systemClock, type Clock } from '../shared/clock.js';
 import { canonicalBodyFromParts, GENESIS_HASH, linkHash } from './chain.js';
 import { EvidenceError } from './errors.js';
@@ -240,24 +241,8 @@ export class PgEvidenceStore implements EvidenceStore {
     }
   }
 
-  async #transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.#pool.connect();
-    let healthy = true;
-    try {
-      await client.query('BEGIN');
-      try {
-        const out = await fn(client);
-        await client.query('COMMIT');
-        return out;
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {
-          healthy = false;
-        });
-        throw err;
-      }
-    } finally {
-      client.release(!healthy);
-    }
+  #transaction<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    return withPgTransaction(this.#pool, fn);
   }
 }
 

@@ -4,14 +4,10 @@ import { GENESIS_HASH, hashEvent } from './chain.js';
 import type { CallPage, CallSearch, DayStats, EventCheck, Timeline } from './queries.js';
 import { toCallSummary, toStoredEvent, type CallRow, type EventRow } from './sqlite-rows.js';
 import type { EventRange } from './store.js';
+import type { SearchSqlStyle } from './sql-style.js';
 import type { StoredEvent } from './types.js';
 
-export interface SearchSqlStyle {
-  /** The placeholder for the n-th value (1-based): `@p1` in SQLite, `$1` in PostgreSQL. */
-  placeholder(n: number): string;
-  /** Appended to call_id where it is ordered or compared, so both engines order ids bytewise. */
-  readonly idCollation: string;
-}
+export type { SearchSqlStyle } from './sql-style.js';
 
 /**
  * The call search as SQL and its values. Its text depends only on which filters are set,

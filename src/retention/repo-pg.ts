@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { numbered, type PgQueryable } from '../db/pg.js';
+import { pgLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
 import type { Policies } from './policy.js';
 import type {
   CallerCall,
@@ -70,8 +71,6 @@ const ERASE_SUBJECTS = `WITH erased AS (DELETE FROM subjects WHERE call_id = ANY
     cleared AS (UPDATE calls SET caller_lookup = NULL, caller_masked = NULL WHERE call_id = ANY($1))
   SELECT count(*)::int AS n FROM erased`;
 
-const DELETION_EVENT_OF_CALL = `SELECT 1 FROM events WHERE call_id = $1 AND kind = 'recording.deleted' AND data->>'recordingId' = $2 LIMIT 1`;
-const DELETION_EVENT_NO_CALL = `SELECT 1 FROM events WHERE call_id IS NULL AND kind = 'recording.deleted' AND data->>'recordingId' = $1 LIMIT 1`;
 
 /**
  * {@link RetentionRepo} on the PostgreSQL evidence database (migrations/postgres 0001, 0020,
@@ -81,9 +80,11 @@ const DELETION_EVENT_NO_CALL = `SELECT 1 FROM events WHERE call_id IS NULL AND k
  */
 export class PgRetentionRepo implements RetentionRepo {
   readonly #db: PgQueryable;
+  readonly #ledger: LedgerLookups;
 
   constructor(db: PgQueryable) {
     this.#db = db;
+    this.#ledger = pgLedgerLookups(db);
   }
 
   async #rows<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
@@ -179,8 +180,7 @@ export class PgRetentionRepo implements RetentionRepo {
   }
 
   async hasDeletionEvent(callId: string | null, recordingId: string): Promise<boolean> {
-    const r = callId === null ? await this.#db.query(DELETION_EVENT_NO_CALL, [recordingId]) : await this.#db.query(DELETION_EVENT_OF_CALL, [callId, recordingId]);
-    return (r.rowCount ?? 0) > 0;
+    return this.#ledger.hasRecordingEvent(callId, 'recording.deleted', recordingId);
   }
 
   // ---- evidence (personal data behind the chain) --------------------------------------
@@ -190,7 +190,7 @@ export class PgRetentionRepo implements RetentionRepo {
   }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
-    return (await this.#count(SQL.evidenceEvent, [callId, kind])) > 0;
+    return this.#ledger.hasCallEvent(callId, kind);
   }
 
   async eraseCallSubjects(callIds: readonly string[]): Promise<number> {

@@ -26,7 +26,6 @@ export const SQL = {
     FROM retention_deletions d JOIN recordings r ON r.id = d.recording_id LEFT JOIN calls c ON c.call_id = r.call_id
     WHERE d.state = 'deleting' ORDER BY d.recording_id LIMIT ?`,
   markGet: 'SELECT state, reason, attempts FROM retention_deletions WHERE recording_id = ?',
-  evidenceEvent: 'SELECT 1 FROM events WHERE call_id = ? AND kind = ? LIMIT 1',
   callsOfCaller: `SELECT x.call_id, c.flow_id, c.started_at, ${HELD.replace('h.target = c.call_id', 'h.target = x.call_id')} AS held
     FROM (SELECT call_id FROM calls WHERE caller_lookup = ?
           UNION SELECT call_id FROM subjects WHERE lookup_key = ? AND call_id IS NOT NULL) x

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
+import { sqliteLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
 import type { Policies } from './policy.js';
 import type {
   CallerCall,
@@ -27,10 +28,12 @@ import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecor
 export class SqliteRetentionRepo implements RetentionRepo {
   readonly #db: SqliteDatabase;
   readonly #st: ReturnType<typeof prepare>;
+  readonly #ledger: LedgerLookups;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#st = prepare(db);
+    this.#ledger = sqliteLedgerLookups(db);
   }
 
   // ---- lease ------------------------------------------------------------------------
@@ -144,8 +147,7 @@ export class SqliteRetentionRepo implements RetentionRepo {
   }
 
   async hasDeletionEvent(callId: string | null, recordingId: string): Promise<boolean> {
-    const row = callId === null ? this.#st.eventNullCall.get('recording.deleted', recordingId) : this.#st.eventOfCall.get(callId, 'recording.deleted', recordingId);
-    return row !== undefined;
+    return this.#ledger.hasRecordingEvent(callId, 'recording.deleted', recordingId);
   }
 
   // ---- evidence (personal data behind the chain) --------------------------------------
@@ -156,7 +158,7 @@ export class SqliteRetentionRepo implements RetentionRepo {
   }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
-    return this.#st.evidenceEvent.get(callId, kind) !== undefined;
+    return this.#ledger.hasCallEvent(callId, kind);
   }
 
   async eraseCallSubjects(callIds: readonly string[]): Promise<number> {
@@ -259,8 +261,6 @@ function prepare(db: SqliteDatabase) {
          updated_at = ? WHERE id = ?`,
     ),
     releaseClaim: db.prepare('UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ?'),
-    eventOfCall: db.prepare(`SELECT 1 FROM events WHERE call_id = ? AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`),
-    eventNullCall: db.prepare(`SELECT 1 FROM events WHERE call_id IS NULL AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`),
     deleteSubjects: db.prepare('DELETE FROM subjects WHERE call_id = ?'),
     clearCaller: db.prepare('UPDATE calls SET caller_lookup = NULL, caller_masked = NULL WHERE call_id = ?'),
   };

@@ -1,5 +1,4 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { FlowEnd } from '../telephony/flow/types.js';
 
 /**
  * The service's Prometheus metrics. Labels are closed sets (outcome, step, kind): never a
@@ -157,7 +156,8 @@ export function createMetrics() {
 }
 
 export const FAILURE_KINDS = ['api', 'call_failover', 'evidence_write', 'recording_name_refused', 'recording_start_failed', 'recording_upload', 'recording_pipeline'] as const;
-const CALL_OUTCOMES = ['continued', 'objected', 'abandoned', 'failed'] as const satisfies readonly FlowEnd['outcome'][];
+/** A flow's outcomes (FlowEnd['outcome'] of src/telephony/flow/types.ts; test/metrics/call-outcomes.test.ts keeps them equal). */
+export const CALL_OUTCOMES = ['continued', 'objected', 'abandoned', 'failed'] as const;
 
 /** The closed set of `check` labels, present at 0 from the start so `increase()` sees the first failure. */
 export const VERIFICATION_CHECKS = ['ledger', 'checkpoint', 'recording'] as const;

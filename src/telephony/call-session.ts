@@ -7,6 +7,7 @@ import type { Logger } from '../shared/log.js';
 import { AriRequestError, type ChannelInfo, type ChannelOps } from './ari/port.js';
 import { ChannelEventQueue } from './channel-events.js';
 import { ChannelPrompter } from './channel-prompter.js';
+import { callStartedEvent } from './call-started.js';
 import { answerIfAsked, faultReason, setConsentVars, type AnswerState } from './session-channel.js';
 import type { FlowSelection } from './flow-select.js';
 import { runFlow } from './flow/machine.js';
@@ -147,38 +148,8 @@ export class CallSession {
 
   async #open(lang: string, subject: SubjectRecord | null, answer?: AnswerState): Promise<void> {
     const at = new Date(this.d.clock.now()).toISOString();
-    await this.d.evidence.append(
-      {
-        callId: this.callId,
-        kind: 'call.started',
-        at,
-        data: {
-          flowId: this.flow.id,
-          legalBasis: this.flow.legalBasis,
-          did: this.selection.did,
-          flowSelection: this.selection.reason,
-          didFrom: this.selection.didFrom,
-          ...(answer ? { answer } : {}),
-          channelId: this.channel.id,
-          server: this.d.server,
-          instance: this.d.instance,
-          lang,
-          caller: subject ? subject.commitment : null,
-        },
-      },
-      {
-        ...(subject ? { subject } : {}),
-        callOpen: {
-          callId: this.callId,
-          startedAt: at,
-          flowId: this.flow.id,
-          did: this.selection.did,
-          legalBasis: this.flow.legalBasis,
-          server: this.d.server,
-          language: lang,
-        },
-      },
-    );
+    const { flow, selection, callId } = this;
+    await this.d.evidence.append(...callStartedEvent({ callId, at, flow, selection, answer, channelId: this.channel.id, server: this.d.server, instance: this.d.instance, lang, subject }));
   }
 
   #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {

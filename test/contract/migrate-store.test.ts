@@ -135,8 +135,8 @@ describe('consentline migrate-store', () => {
       VALUES ('r1', 'c1', 'spool', 'c1-1700000000.1.wav', 'ami', '1700000000.1', '1700000000.1', 'done', 'keep', '2026-01-01T00:00:00.000Z', '2026-01-01T00:05:00.000Z', 'hangup', 'c1',
         4800044, '${h}', 4801234, '${'b'.repeat(64)}', 'local:k1', 's3', 'recordings/c1/r1.wav.enc', 1, '2026-01-01T00:00:00.000Z', '2026-01-01T00:06:00.000Z', 'asterisk-1'),
         ('r2', NULL, 'spool', 'x.wav', 'scan', NULL, NULL, 'spooled', NULL, '2026-01-01T00:00:00.000Z', NULL, NULL, 'r2', NULL, NULL, NULL, NULL, NULL, NULL, NULL, 3, '2026-01-01T00:00:00.000Z', '2026-01-01T00:00:00.000Z', NULL);
-      INSERT INTO legal_holds (id, scope, target, reason, set_by, set_by_name, set_at, release_requested_by, release_requested_by_name, release_requested_at)
-        VALUES ('h1', 'call', 'c1', 'litigation', 'tok1', 'dpo-a', '2026-01-03T00:00:00.000Z', 'tok1', 'dpo-a', '2026-01-04T00:00:00.000Z');
+      INSERT INTO legal_holds (id, scope, target, reason, set_by, set_by_name, set_at, release_requested_by, release_requested_by_name, release_requested_at, release_requested_subject)
+        VALUES ('h1', 'call', 'c1', 'litigation', 'tok1', 'dpo-a', '2026-01-03T00:00:00.000Z', 'tok1', 'dpo-a', '2026-01-04T00:00:00.000Z', 'person-a');
       INSERT INTO retention_deletions (recording_id, call_id, object_key, reason, state, run_id, attempts, detail, marked_at)
         VALUES ('r9', 'c9', 'recordings/c9/r9.wav.enc', 'retention', 'locked', 'run-1', 2, 'object lock until 2027', '2026-01-05T00:00:00.000Z');
       INSERT INTO retention_leases (name, holder, expires_at, acquired_at) VALUES ('sweep', 'old-host', 1, '2026-01-05T00:00:00.000Z');

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { PgTokenStore } from '../../src/api/tokens-pg.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from '../../src/db/pg-url.js';
@@ -69,8 +70,10 @@ describe('database.url', () => {
       expect(pg.kind).toBe('postgres');
       expect(await pg.store.append({ callId: 'c1', kind: 'call.started', data: {} })).toMatchObject({ seq: 1 });
       if (pg.kind === 'postgres') {
-        const { token } = await pg.tokens.create('ops', 'admin');
-        expect(await pg.tokens.authenticate(token)).toMatchObject({ role: 'admin' });
+        // The tokens live on the store's pool (src/db/service-database.ts builds them so).
+        const tokens = new PgTokenStore(pg.pool);
+        const { token } = await tokens.create('ops', 'admin');
+        expect(await tokens.authenticate(token)).toMatchObject({ role: 'admin' });
       }
     } finally {
       await pg.store.close();

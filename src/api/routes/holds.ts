@@ -6,7 +6,7 @@ import { ApiError } from '../errors.js';
 import { errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { callIdSchema, reasonSchema } from './evidence-deps.js';
-import type { RetentionApiDeps } from './retention.js';
+import type { RetentionApiDeps } from './retention-deps.js';
 
 const holdId = z.string().regex(/^[0-9a-f-]{36}$/, 'must be a hold id');
 const required = (s: typeof reasonSchema) => s.unwrap();

@@ -1,19 +1,11 @@
 import { z } from 'zod';
-import type { AccessLog } from '../../evidence/access-log.js';
-import type { RetentionService } from '../../retention/service.js';
 import { errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { holdRoutes } from './holds.js';
+import type { RetentionApiDeps } from './retention-deps.js';
 import { subjectRoutes } from './subjects.js';
 
-/** What the retention, hold and data-subject routes need; the composition root builds it once. */
-export interface RetentionApiDeps {
-  readonly retention: RetentionService;
-  /** Reads of personal data (access requests) go into the ledger first. */
-  readonly access: AccessLog;
-  /** For normalising national caller numbers to E.164. */
-  readonly defaultCountryCode: string;
-}
+export type { RetentionApiDeps } from './retention-deps.js';
 
 /**
  * Every retention, legal-hold and data-subject route (role `dpo`), for

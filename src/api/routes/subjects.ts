@@ -5,7 +5,7 @@ import { ApiError } from '../errors.js';
 import { errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { logAccess, reasonSchema } from './evidence-deps.js';
-import type { RetentionApiDeps } from './retention.js';
+import type { RetentionApiDeps } from './retention-deps.js';
 
 const party = z.object({ name: z.string(), contact: z.string().optional() });
 /** The signed erasure certificate (`consentline erasure verify` checks it). */

@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { openPg } from '../../db/pg.js';
+import { withPgTransaction } from '../../db/pg-transaction.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from '../../db/pg-url.js';
 import { ChainVerifier, GENESIS_ANCHOR } from '../../evidence/chain.js';
 import { ledgerLockName } from '../../evidence/pg-store.js';
@@ -11,6 +12,13 @@ import type { VerifyResult } from '../../evidence/types.js';
 import { verifyStoreRange } from '../../evidence/verify.js';
 import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
 import { progressReporter } from '../progress.js';
+
+/** Thrown inside the target's transaction to roll it back and end with `exitCode`. */
+class RolledBack extends Error {
+  constructor(readonly exitCode: ExitCode) {
+    super('migrate-store: rolled back');
+  }
+}
 
 const text = (n: number): string[] => Array<string>(n).fill('text');
 const RECORDING_COLUMNS = [
@@ -34,7 +42,7 @@ const MOVED = {
     types: text(13),
   },
   subjects: { cols: ['commitment', 'lookup_key', 'masked', 'e164', 'salt', 'call_id'], types: text(6) },
-  api_tokens: { cols: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at'], types: text(6) },
+  api_tokens: { cols: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at', 'subject'], types: text(7) },
   checkpoints: {
     cols: ['id', 'tree_size', 'root_hash', 'origin', 'key_id', 'note', 'created_at'],
     types: ['bigint', 'bigint', ...text(5)],
@@ -45,8 +53,8 @@ const MOVED = {
   },
   legal_holds: {
     cols: ['id', 'scope', 'target', 'reason', 'set_by', 'set_by_name', 'set_at', 'release_requested_by', 'release_requested_by_name',
-      'release_requested_at', 'release_reason', 'released_by', 'released_by_name', 'released_at'],
-    types: text(14),
+      'release_requested_at', 'release_reason', 'released_by', 'released_by_name', 'released_at', 'release_requested_subject'],
+    types: text(15),
   },
   retention_deletions: {
     cols: ['recording_id', 'call_id', 'object_key', 'version_id', 'reason', 'state', 'run_id', 'attempts', 'detail', 'retain_until', 'marked_at', 'finished_at'],
@@ -125,18 +133,14 @@ export const migrateStore: Command = {
       // instance appends meanwhile, and verified before it commits.
       const { pool } = await openPg({ url: targetUrl, max: 1 });
       try {
-        const client = await pool.connect();
-        let healthy = true;
         try {
-          await client.query('BEGIN');
-          try {
+          await withPgTransaction(pool, async (client) => {
             await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ledgerLockName(undefined)]);
             for (const table of Object.keys(MOVED) as Moved[]) {
               const n = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
               if (n > 0) {
                 io.out(`target ${redactDatabaseUrl(targetUrl)} is not empty (${table}: ${n} rows): nothing moved`);
-                await client.query('ROLLBACK');
-                return EXIT.failed;
+                throw new RolledBack(EXIT.failed);
               }
             }
             for (const table of Object.keys(MOVED) as Moved[]) {
@@ -157,19 +161,13 @@ export const migrateStore: Command = {
             const after = await verifyWith(client, batch, (checked) => progress.update(checked));
             progress.finish();
             if (!after.ok || after.checked !== before.checked || after.headHash !== before.headHash) {
-              await client.query('ROLLBACK');
               io.out(`target chain does not match the source after copying (${JSON.stringify(after)}): rolled back, nothing moved`);
-              return EXIT.failed;
+              throw new RolledBack(EXIT.failed);
             }
-            await client.query('COMMIT');
-          } catch (err) {
-            await client.query('ROLLBACK').catch(() => {
-              healthy = false;
-            });
-            throw err;
-          }
-        } finally {
-          client.release(!healthy);
+          });
+        } catch (err) {
+          if (err instanceof RolledBack) return err.exitCode;
+          throw err;
         }
         // 4. Read back once more, committed, through a fresh connection.
         const head = (await pool.query<{ seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')).rows[0];
