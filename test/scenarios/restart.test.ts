@@ -87,7 +87,8 @@ async function setup(engine: 'sqlite' | 'postgres') {
   const start = (instanceId: string): Proc => {
     const config = scenarioConfigInput({}, {
       service: { dataDir, instanceId },
-      api: { host: '127.0.0.1', port: 0 },
+      // Free ports for the API and the ops listener: another process may hold 8481.
+      api: { host: '127.0.0.1', port: 0, ops: { port: 0 } },
       ari: { url: emu.url, username: emu.username, password: emu.password, requestTimeoutMs: 1000, server: SERVER },
       evidence: { pepper: 'test-pepper-0123456789abcdef0123456789' },
       recordings: { spoolDir: join(dataDir, 'spool') },
