@@ -26,8 +26,8 @@
 // `head`: add the pipeline's verification step to each encrypted upload; default none, as in the
 // issue's definition: encrypt + upload),
 // RGW_ENDPOINT_JSON (use a running gateway; otherwise scripts/rgw/start.sh is run and stopped).
-// glibc's MALLOC_* variables, when set, are printed with the conditions (see docs/architecture.md,
-// "Threads", for what they did here).
+// glibc's MALLOC_* variables, when set, are printed with the conditions (see docs/benchmarks.md,
+// "glibc malloc thresholds", for what they did here).
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
