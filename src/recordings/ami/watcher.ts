@@ -19,6 +19,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/log.js';
+import type { TlsClientOptions } from '../../shared/tls.js';
 import type { AmiWatcherEventName, AmiWatcherEvents } from './events.js';
 import { createManagerConnector } from './manager-connector.js';
 import type { AmiConnector, AmiFields, AmiSession } from './port.js';
@@ -29,6 +30,8 @@ export interface AmiWatcherConfig {
   readonly port: number;
   readonly username: string;
   readonly secret: string;
+  /** AMI over TLS: certificate checks. */
+  readonly tls?: TlsClientOptions;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   readonly authRetryMs?: number;
   readonly maxAuthFailures?: number;
@@ -189,6 +192,7 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
           username: config.username,
           secret: config.secret,
           timeoutMs: opts.loginTimeoutMs,
+          tls: config.tls,
         },
         { onEvent, onClose },
       );
