@@ -21,7 +21,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // Fails the run if a test wrote into /var/spool/asterisk or /etc/asterisk (issue 19.6).
           globalSetup: ['test/guards/system-dirs.global-setup.ts'],
-          exclude: [...configDefaults.exclude, 'test/recordings/s3/**', ...gates.skipFiles],
+          exclude: [...configDefaults.exclude, 'test/recordings/s3/**', 'test/asterisk/**', ...gates.skipFiles],
         },
       },
       // Tests against a real S3 (a throwaway Ceph RGW on loopback, started once by globalSetup).
@@ -38,6 +38,15 @@ export default defineConfig({
             },
           ]
         : []),
+      {
+        // Calls through a real Asterisk 22 built by scripts/asterisk/build.sh (npm run test:asterisk).
+        extends: true,
+        test: {
+          name: 'asterisk',
+          include: ['test/asterisk/**/*.test.ts'],
+          testTimeout: 120_000,
+        },
+      },
     ],
   },
 });

@@ -91,9 +91,20 @@ describe.each([
     expect([...new Set(dp.map((p) => p.context))].sort()).toEqual([...CONTEXTS].sort());
   });
 
-  it('hands inbound calls to Stasis with the app name', () => {
-    const stasis = inContext(DEFAULTS.inboundContext).filter((p) => p.app === 'Stasis');
-    expect(stasis.map((p) => p.args)).toEqual([DEFAULTS.ariApp]);
+  it('hands inbound calls to Stasis with the app name and the called number as its first argument', () => {
+    const inbound = inContext(DEFAULTS.inboundContext);
+    const stasis = inbound.filter((p) => p.app === 'Stasis');
+    expect(stasis).toHaveLength(1);
+    const [app, did, ...rest] = splitArgs(stasis[0]!.args);
+    expect(app).toBe(DEFAULTS.ariApp);
+    expect(rest).toEqual([]);
+    // FreePBX's inbound route keeps the DID in FROM_DID; the plain dialplan keeps EXTEN itself.
+    expect(did).toBe(file.startsWith('freepbx/') ? '${FROM_DID}' : '${CONSENTLINE_DID}');
+    // Every DID extension that jumps to s saves EXTEN first: the Goto would replace it with "s".
+    for (const exten of new Set(inbound.filter((p) => p.exten !== 's').map((p) => p.exten))) {
+      const steps = inbound.filter((p) => p.exten === exten);
+      expect(steps[0]).toMatchObject({ app: 'Set', args: 'CONSENTLINE_DID=${EXTEN}' });
+    }
   });
 
   it('plays the notice and goes to the fallback, unrecorded, when STASISSTATUS is FAILED', () => {
