@@ -14,8 +14,9 @@ import { appendStub, writeStub } from './tls-stubs/fill.js';
 const CONNECTED = "ARI: Asterisk's outbound WebSocket connected";
 let rig: Rig;
 
-async function logCount(line: string): Promise<number> {
-  return (await readFile(rig.service.logFile, 'utf8')).split('\n').filter((l) => l.includes(line)).length;
+async function logCount(line: string, logFile = rig.service.logFile): Promise<number> {
+  const text = await readFile(logFile, 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => l.includes(line)).length;
 }
 
 async function untilAsync(ok: () => Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
@@ -39,8 +40,9 @@ beforeAll(async () => {
       // Nothing answers here: ConsentLine must not need Asterisk's HTTP server.
       env: { CONSENTLINE_ARI_URL: 'http://127.0.0.1:9', CONSENTLINE_ARI_USERNAME: 'consentline', CONSENTLINE_ARI_PASSWORD: wsPassword },
     }),
+    // Asterisk registers the app from ari.conf at once; the service is up when Asterisk's socket is.
+    ready: (service) => untilAsync(async () => (await logCount(CONNECTED, service.logFile)) >= 1, 30_000, 'Asterisk to connect'),
   });
-  await untilAsync(async () => (await logCount(CONNECTED)) >= 1, 30_000, 'Asterisk to connect');
 }, 600_000);
 afterAll(async () => {
   await rig?.close();
@@ -74,18 +76,24 @@ describe.sequential('real Asterisk, outbound ARI WebSocket (ari.listen)', () => 
     await call.gone(40_000);
   });
 
-  it('while the service is away Stasis() does not fail: the caller waits in Stasis and is moved on when it is back', async () => {
+  it('while the service is away Stasis() does not fail: Asterisk queues the events, and the caller gets the notice once it is back', async () => {
     await rig.service.kill();
     const call = await rig.observer.call(DID.hotline, 'consentline-test-trunk');
     await call.reaches('consentline-inbound', 'Stasis', 20_000);
     await new Promise((r) => setTimeout(r, 2000));
+    // No fallback: the app stays registered (ari.conf), so the caller waits in Stasis, hearing nothing.
     expect(call.dialplan().some((d) => d.startsWith('consentline-fallback'))).toBe(false);
+    expect(call.played()).toEqual([]);
     const before = await logCount(CONNECTED);
     await rig.service.start();
     await untilAsync(async () => (await logCount(CONNECTED)) > before, 30_000, 'Asterisk to reconnect');
+    // The queued StasisStart arrives on the new socket: the call runs from its notice, under one call id.
+    await call.finished(await call.prompt('menu', 1, 30_000));
+    await call.press('9');
     const ended = await rig.ledger.ended(call.ivrId, 60_000);
-    expect(ended.recording).toBe('no');
-    expect(call.variables().CONSENT_RECORDING).toBe('no');
+    expect(ended).toMatchObject({ outcome: 'objected', recording: 'no' });
+    expect(rig.ledger.callIdsForChannel(call.ivrId)).toEqual([ended.callId]);
+    expect(call.played().slice(0, 2)).toEqual(['sound:consentline/notice', 'sound:consentline/menu']);
     await call.gone(40_000);
   });
 });

@@ -85,6 +85,8 @@ export interface RigOptions {
   readonly customize?: (etc: string) => Promise<void>;
   /** The service's config and extra environment, from the test config for this Asterisk. */
   readonly service?: (a: AsteriskInstance, config: Record<string, unknown>) => { config: Record<string, unknown>; env?: NodeJS.ProcessEnv };
+  /** Waits until the service is really up when the app being registered does not say so (outbound WebSocket). */
+  readonly ready?: (service: ConsentLineService) => Promise<void>;
 }
 
 export async function startRig(o: RigOptions = {}): Promise<Rig> {
@@ -99,6 +101,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     const tuned = o.service?.(asterisk, testConfig(asterisk)) ?? { config: testConfig(asterisk) };
     const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: tuned.config, env: tuned.env });
     await service.start();
+    await o.ready?.(service);
     const ledger = new Ledger(service.dbPath);
     return {
       dir,
