@@ -45,6 +45,8 @@ beforeAll(async () => {
   });
 }, 600_000);
 afterAll(async () => {
+  // The app stays registered after the service is gone (outbound mode): stop() would wait for it to leave.
+  await rig?.service.kill();
   await rig?.close();
 }, 60_000);
 
