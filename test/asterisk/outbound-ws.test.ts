@@ -1,18 +1,22 @@
 /**
  * Asterisk 22's outbound ARI WebSocket against a real Asterisk: websocket_client.conf and an ari.conf
  * `outbound_websocket` (test-only additions in tls-stubs/) make Asterisk connect to ConsentLine's
- * `ari.listen`; ConsentLine is given no reachable ARI URL, so every REST request goes back over
- * that WebSocket.
+ * `ari.listen` over wss:// (Asterisk checks ConsentLine's certificate); ConsentLine is given no
+ * reachable ARI URL, so every REST request goes back over that WebSocket.
  */
 import { randomBytes } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { selfSignedCert } from '../support/tls-cert.js';
 import { freeTcpPort } from './harness/ports.js';
 import { DID, startRig, type Rig } from './setup.js';
 import { appendStub, writeStub } from './tls-stubs/fill.js';
 
 const CONNECTED = "ARI: Asterisk's outbound WebSocket connected";
 let rig: Rig;
+let certDir: string;
 
 async function logCount(line: string, logFile = rig.service.logFile): Promise<number> {
   const text = await readFile(logFile, 'utf8').catch(() => '');
@@ -30,13 +34,16 @@ async function untilAsync(ok: () => Promise<boolean>, timeoutMs: number, what: s
 beforeAll(async () => {
   const listenPort = await freeTcpPort();
   const wsPassword = randomBytes(12).toString('hex');
+  certDir = await mkdtemp(join(tmpdir(), 'consentline-asterisk-wss-'));
+  // Asterisk (main/tcptls.c) matches the certificate's common name against the uri's host.
+  const cert = await selfSignedCert(certDir, 'consentline', '127.0.0.1');
   rig = await startRig({
     customize: async (etc) => {
       await appendStub(etc, 'ari.conf', 'ari-outbound.conf', { LOCAL_PASSWORD: randomBytes(12).toString('hex') });
-      await writeStub(etc, 'websocket_client.conf', { LISTEN_PORT: listenPort, WS_PASSWORD: wsPassword });
+      await writeStub(etc, 'websocket_client.conf', { LISTEN_PORT: listenPort, WS_PASSWORD: wsPassword, CA: cert.certFile });
     },
     service: (_a, config) => ({
-      config: { ...config, ari: { ...(config.ari as object), listen: { host: '127.0.0.1', port: listenPort, path: '/ari/consentline' } } },
+      config: { ...config, ari: { ...(config.ari as object), listen: { host: '127.0.0.1', port: listenPort, path: '/ari/consentline', tls: { cert: cert.certFile, key: cert.keyFile } } } },
       // Nothing answers here: ConsentLine must not need Asterisk's HTTP server.
       env: { CONSENTLINE_ARI_URL: 'http://127.0.0.1:9', CONSENTLINE_ARI_USERNAME: 'consentline', CONSENTLINE_ARI_PASSWORD: wsPassword },
     }),
@@ -51,6 +58,7 @@ afterAll(async () => {
   await rig?.asterisk.stop();
   await rig?.service.kill();
   await rig?.close();
+  await rm(certDir, { recursive: true, force: true });
 }, 120_000);
 
 describe.sequential('real Asterisk, outbound ARI WebSocket (ari.listen)', () => {

@@ -55,6 +55,7 @@ export class AriOutboundServer {
   #everUp = false;
   #closed = false;
   #firstUp: (() => void) | null = null;
+  #turn: Promise<unknown> = Promise.resolve();
 
   constructor(opts: AriOutboundOptions) {
     this.#o = opts;
@@ -169,8 +170,20 @@ export class AriOutboundServer {
     }
   }
 
-  /** One REST request over the WebSocket; rejects with AriRequestError (status 0: not connected, closed or no answer in time). */
+  /**
+   * One REST request over the WebSocket; rejects with AriRequestError (status 0: not connected,
+   * closed or no answer in time). Over wss:// one request at a time: Asterisk 22.10.1 left the
+   * second of two requests sent back to back unanswered on a TLS socket (seen on the real
+   * Asterisk: setChannelVar timing out right after another request), never on a plain one.
+   */
   call(c: AriRestCall): Promise<AriRestAnswer> {
+    if (!this.#o.listen.tls) return this.#send(c);
+    const turn = this.#turn.then(() => this.#send(c));
+    this.#turn = turn.catch(() => undefined);
+    return turn;
+  }
+
+  #send(c: AriRestCall): Promise<AriRestAnswer> {
     const ws = this.#socket;
     if (!ws) return Promise.reject(new AriRequestError(c.operation, 0, 'Asterisk is not connected (outbound WebSocket)'));
     const requestId = randomUUID();
