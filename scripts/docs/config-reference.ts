@@ -177,7 +177,8 @@ function renderDefault(n: Node): string {
 function childDefaults(n: Node): Json {
   const out: Record<string, Json> = {};
   for (const [k, c] of Object.entries(n.properties ?? {})) {
-    const d = c.properties ? (c.default ?? childDefaults(c)) : c.default;
+    // An optional object without a default (e.g. a `tls:` block) is absent, not its keys' defaults.
+    const d = c.properties ? (c.default ?? (n.required?.includes(k) ? childDefaults(c) : undefined)) : c.default;
     if (d !== undefined) out[k] = d;
   }
   return out;

@@ -43,6 +43,11 @@ export function crossCheck(config: Loose<Config>): ConfigProblem[] {
   if (maxSockets !== undefined && httpSessionLimit !== undefined && maxSockets + ARI_SESSION_HEADROOM > httpSessionLimit) {
     add(['ari', 'maxSockets'], `ari.maxSockets (${maxSockets}) must stay ${ARI_SESSION_HEADROOM} below ari.httpSessionLimit (${httpSessionLimit}, Asterisk's http.conf sessionlimit): Asterisk drops connections past its limit and those calls go to the fallback route`);
   }
+  if (config.ari?.listen && config.ari.servers) add(['ari', 'listen'], 'ari.listen (Asterisk connects to ConsentLine) serves one Asterisk: remove ari.servers, or run one instance per server');
+  if (config.ari?.listen && config.recordings?.enabled && config.recordings.source === 'ari') {
+    // Asterisk answers a file download over the WebSocket with 406 "Use HTTP GET".
+    add(['recordings', 'source'], 'recordings.source "ari" downloads over Asterisk\'s HTTP, which ari.listen mode does not reach: use source "spool"');
+  }
   if ((config.ari?.servers?.length ?? 1) > 1 && config.recordings?.enabled) {
     // The recordings side follows one Asterisk: its AMI events and its spool (or stored recordings).
     add(['recordings', 'enabled'], 'recordings follow one Asterisk server (its AMI and spool): with several servers in ari.servers, run one ConsentLine instance per server with recordings on, all on one PostgreSQL database');

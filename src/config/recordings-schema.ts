@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EU_REGIONS, regionRefusal } from './regions.js';
 import { DEFAULTS } from './defaults.js';
+import { TlsClientSchema } from './tls-schema.js';
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 const absOrRel = z.string().min(1);
@@ -11,6 +12,8 @@ const AmiEndpointSchema = z.strictObject({
   username: z.string().min(1).default(DEFAULTS.amiUser),
   /** Set by env CONSENTLINE_AMI_SECRET in production. */
   secret: z.string().min(1).optional(),
+  /** AMI over TLS (manager.conf `tlsenable`, port 5039 by default): how Asterisk's certificate is checked. */
+  tls: TlsClientSchema.optional(),
 });
 
 const LocalStoreSchema = z.strictObject({

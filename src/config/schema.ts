@@ -5,6 +5,7 @@ import { LOG_FORMATS } from '../shared/log-pretty.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
 import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
+import { AriListenSchema, TlsClientSchema } from './tls-schema.js';
 
 const digit = z.string().regex(/^[0-9*#]$/, 'must be one DTMF key: 0-9, * or #');
 const lang = z.string().regex(/^[a-z]{2}(_[A-Z]{2})?$/, 'must be a language code like "pl" or "en"');
@@ -151,6 +152,10 @@ export const ConfigSchema = z.strictObject({
        * above are not used; `username`, `password`, `app` and `requestTimeoutMs` are the defaults.
        */
       servers: z.array(AsteriskServerSchema).min(1).optional(),
+      /** Certificate checks for an `https://` url (and `wss://` events). */
+      tls: TlsClientSchema.optional(),
+      /** Outbound ARI WebSocket: listen for Asterisk instead of connecting to it (see admin guide). */
+      listen: AriListenSchema.optional(),
     })
     .default({
       url: DEFAULTS.ariUrl,

@@ -32,12 +32,29 @@ describe('ari.conf', () => {
     expect(value(conf, DEFAULTS.ariUser, 'password')).toMatch(/^\$6\$[./0-9A-Za-z]{1,16}\$[./0-9A-Za-z]{86}$/);
     expect(sections(conf)).toEqual(['general', DEFAULTS.ariUser]);
   });
+  it('keeps the outbound WebSocket variant commented out, with a plain-text local user as Asterisk requires', () => {
+    expect(read('ari.conf')).toMatch(/^;type = outbound_websocket$/m);
+    expect(read('ari.conf')).toMatch(/^;password_format = plain$/m);
+  });
+});
+
+describe('websocket_client.conf', () => {
+  it('is all comments: the default setup does not connect out', () => {
+    expect(parseConf(read('websocket_client.conf'))).toEqual([]);
+    expect(read('websocket_client.conf')).toMatch(/^;connection_type = persistent$/m);
+    expect(read('websocket_client.conf')).toMatch(/^;protocols = ari$/m);
+  });
 });
 
 describe('manager.conf', () => {
   const conf = parseConf(read('manager.conf'));
   const user = DEFAULTS.amiUser;
   const classes = (v: string | undefined) => new Set((v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+
+  it('keeps the TLS variant commented out', () => {
+    expect(conf.filter((l) => l.key.startsWith('tls'))).toEqual([]);
+    expect(read('manager.conf')).toMatch(/^;tlsenable = yes$/m);
+  });
 
   it('listens on loopback at the AMI port', () => {
     expect(value(conf, 'general', 'enabled')).toBe('yes');

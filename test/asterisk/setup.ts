@@ -80,17 +80,28 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+export interface RigOptions {
+  /** Test-only additions to Asterisk's configs, written before it starts. */
+  readonly customize?: (etc: string) => Promise<void>;
+  /** The service's config and extra environment, from the test config for this Asterisk. */
+  readonly service?: (a: AsteriskInstance, config: Record<string, unknown>) => { config: Record<string, unknown>; env?: NodeJS.ProcessEnv };
+  /** Waits until the service is really up when the app being registered does not say so (outbound WebSocket). */
+  readonly ready?: (service: ConsentLineService) => Promise<void>;
+}
+
+export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'consentline-asterisk-'));
-  const asterisk = await startAsterisk(join(dir, 'asterisk'));
+  const asterisk = await startAsterisk(join(dir, 'asterisk'), o.customize);
   try {
     const promptsDir = join(dir, 'prompts');
     await renderTestPrompts(promptsDir);
     const install = await consentlineCli(['prompts', 'install', '--from', promptsDir, '--sounds-dir', asterisk.soundsDir]);
     if (install.code !== 0) throw new Error(`consentline prompts install exited ${install.code}:\n${install.stderr}`);
     const observer = await Observer.connect(asterisk);
-    const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: testConfig(asterisk) });
+    const tuned = o.service?.(asterisk, testConfig(asterisk)) ?? { config: testConfig(asterisk) };
+    const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: tuned.config, env: tuned.env });
     await service.start();
+    await o.ready?.(service);
     const ledger = new Ledger(service.dbPath);
     return {
       dir,

@@ -7,6 +7,8 @@
  * One AMI message with lower-cased keys (`event`, `uniqueid`, `linkedid`, `variable`, `value`…)
  * and string values, as asterisk-manager delivers them after normalisation.
  */
+import type { TlsClientOptions } from '../../config/tls.js';
+
 export type AmiFields = Readonly<Record<string, string>>;
 
 export interface AmiTarget {
@@ -16,6 +18,8 @@ export interface AmiTarget {
   readonly secret: string;
   /** Time allowed for TCP connect plus login. */
   readonly timeoutMs: number;
+  /** AMI over TLS (manager.conf `tlsenable`): how Asterisk's certificate is checked. */
+  readonly tls?: TlsClientOptions;
 }
 
 export type ActionOutcome =

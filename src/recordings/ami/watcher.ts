@@ -21,6 +21,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/log.js';
+import type { TlsClientOptions } from '../../config/tls.js';
 import type { AmiWatcherEventName, AmiWatcherEvents } from './events.js';
 import { createManagerConnector } from './manager-connector.js';
 import type { AmiConnector, AmiFields, AmiSession } from './port.js';
@@ -35,6 +36,8 @@ export interface AmiWatcherConfig {
   readonly port: number;
   readonly username: string;
   readonly secret: string;
+  /** AMI over TLS: certificate checks. */
+  readonly tls?: TlsClientOptions;
   readonly backoff?: { readonly initialMs?: number; readonly maxMs?: number };
   readonly authRetryMs?: number;
   readonly maxAuthFailures?: number;
@@ -155,6 +158,7 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
           username: config.username,
           secret: config.secret,
           timeoutMs: opts.loginTimeoutMs,
+          tls: config.tls,
         },
         { onEvent, onClose },
       );

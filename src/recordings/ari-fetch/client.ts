@@ -12,6 +12,7 @@ import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import type { TlsClientOptions } from '../../config/tls.js';
 
 /**
  * Stored recording names we fetch: one plain name (no sub-directories, no dot segments), as the
@@ -32,6 +33,8 @@ export interface AriFetchConfig {
   readonly timeoutMs?: number;
   /** Largest file accepted. Default 4 GiB. */
   readonly maxBytes?: number;
+  /** Certificate checks for an https:// url (`ari.tls`). */
+  readonly tls?: TlsClientOptions;
 }
 
 export type AriErrorCode = 'INVALID_NAME' | 'NOT_FOUND' | 'AUTH' | 'UNAVAILABLE' | 'HTTP' | 'TOO_LARGE';
@@ -70,7 +73,7 @@ export class AriRecordingsClient {
   constructor(config: AriFetchConfig) {
     this.#base = new URL(config.url);
     this.#mod = this.#base.protocol === 'https:' ? https : http;
-    this.#agent = new this.#mod.Agent({ keepAlive: true, maxSockets: 4 });
+    this.#agent = new this.#mod.Agent({ keepAlive: true, maxSockets: 4, ...config.tls });
     this.#auth = `Basic ${Buffer.from(`${config.username}:${config.password}`).toString('base64')}`;
     this.#timeoutMs = config.timeoutMs ?? 30_000;
     this.#maxBytes = config.maxBytes ?? 4 * 1024 ** 3;

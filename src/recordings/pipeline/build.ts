@@ -18,6 +18,7 @@ import { doNotRecordLookup } from './do-not-record.js';
 import { RecordingPipeline, type RecordingPipelineOptions } from './pipeline.js';
 import { RecordingRepo, type RecordingRepository } from './repo.js';
 import { AriSource, SpoolSource } from './source.js';
+import { loadTlsClientOptions } from '../../config/tls.js';
 
 /** Where the recording master key lives for each key mode; relative files are taken from the working dir. */
 export function recordingKeyConfig(rc: RecordingsConfig, dataDir: string, opts: { generate?: boolean } = {}): RecordingKeyConfig {
@@ -132,14 +133,14 @@ export async function createRecordingsRuntime(
   const source =
     rc.source === 'ari'
       ? new AriSource({
-          client: (ari = new AriRecordingsClient({ url: config.ari.url, username: config.ari.username, password: config.ari.password ?? '' })),
+          client: (ari = new AriRecordingsClient({ url: config.ari.url, username: config.ari.username, password: config.ari.password ?? '', tls: loadTlsClientOptions(config.ari.tls) })),
           recordingDir: rc.ariRecordingDir,
         })
       : new SpoolSource({ dir: path.resolve(rc.spoolDir), ...(rc.asteriskSpoolDir ? { asteriskDir: rc.asteriskSpoolDir } : {}) });
   const secret = rc.ami.secret;
   const amiProblem = secret ? null : 'no AMI secret configured (CONSENTLINE_AMI_SECRET): recordings are found by the periodic scan only';
   const watcher = secret
-    ? createAmiWatcher({ host: rc.ami.host, port: rc.ami.port, username: rc.ami.username, secret }, { logger: log })
+    ? createAmiWatcher({ host: rc.ami.host, port: rc.ami.port, username: rc.ami.username, secret, tls: loadTlsClientOptions(rc.ami.tls) }, { logger: log })
     : null;
   if (amiProblem) log.warn({ component: 'recordings' }, amiProblem);
   const pipeline = new RecordingPipeline(

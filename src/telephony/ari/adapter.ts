@@ -1,8 +1,12 @@
+import type { AriListenConfig } from '../../config/tls-schema.js';
 import type { Logger } from '../../shared/log.js';
-import { AriLink, ariClientConnect, type AriClientConnector } from './connection.js';
+import type { TlsClientOptions } from '../../config/tls.js';
+import { AriLink, ariClientConnect, type AriClientConnector, type AriLinkHooks } from './connection.js';
 import { channelInfo, translateEvent } from './events.js';
+import { AriOutboundServer } from './outbound.js';
 import { AriRequestError, type AriAppEvents, type AriPort, type ChannelInfo } from './port.js';
-import { AriRest, type AriRestCall } from './rest.js';
+import { AriRest, type AriRestAnswer, type AriRestCall } from './rest.js';
+import { wsEventsConnector } from './ws-events.js';
 
 export interface AriAdapterOptions {
   /** Asterisk's HTTP server, `http://host:8088` (a trailing `/ari` is accepted). */
@@ -27,6 +31,22 @@ export interface AriAdapterOptions {
   readonly continueRetry?: { readonly windowMs?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
   /** How to make an ari-client Client; ari-client's `connect` by default (tests wrap it). */
   readonly connectClient?: AriClientConnector;
+  /** Certificate checks for an `https://` url; its events WebSocket then goes over `ws` (wss://), not ari-client. */
+  readonly tls?: TlsClientOptions;
+  /** Outbound mode: listen for Asterisk's WebSocket instead of connecting; `url` is then not used. */
+  readonly listen?: AriListenConfig;
+}
+
+/** Where REST requests go: Asterisk's HTTP server, or the outbound WebSocket. */
+interface AriTransport {
+  call(c: AriRestCall): Promise<AriRestAnswer>;
+}
+
+/** Where events come from: the events WebSocket ConsentLine opens, or the one Asterisk opens. */
+interface AriEventSource {
+  start(hooks: AriLinkHooks): Promise<void>;
+  readonly up: boolean;
+  close(): Promise<void>;
 }
 
 const enc = encodeURIComponent;
@@ -42,8 +62,8 @@ const enc = encodeURIComponent;
  */
 export class AriAdapter implements AriPort {
   readonly #app: string;
-  readonly #rest: AriRest;
-  readonly #link: AriLink;
+  readonly #rest: AriTransport & { close?(): void };
+  readonly #link: AriEventSource;
   readonly #log: Logger;
   readonly #continueRetry: { readonly windowMs: number; readonly initialDelayMs: number; readonly maxDelayMs: number };
   #closed = false;
@@ -53,22 +73,31 @@ export class AriAdapter implements AriPort {
     const baseUrl = opts.url.replace(/\/+$/, '').replace(/\/ari$/, '');
     this.#app = opts.app;
     this.#log = opts.logger.child({ component: 'ari' });
-    this.#rest = new AriRest({
+    const requestTimeoutMs = opts.requestTimeoutMs ?? 3000;
+    if (opts.listen) {
+      const server = new AriOutboundServer({ listen: opts.listen, username: opts.username, password: opts.password, timeoutMs: requestTimeoutMs, logger: this.#log });
+      this.#rest = server;
+      this.#link = server;
+      return;
+    }
+    const rest = new AriRest({
       baseUrl,
       username: opts.username,
       password: opts.password,
-      timeoutMs: opts.requestTimeoutMs ?? 3000,
+      timeoutMs: requestTimeoutMs,
       maxSockets: opts.maxSockets,
+      tls: opts.tls,
     });
+    this.#rest = rest;
     this.#link = new AriLink({
       url: baseUrl,
       username: opts.username,
       password: opts.password,
       app: opts.app,
       logger: this.#log,
-      connect: opts.connectClient ?? ariClientConnect,
+      connect: opts.connectClient ?? (baseUrl.startsWith('https:') ? wsEventsConnector(opts.tls) : ariClientConnect),
       probe: async () => {
-        await this.#rest.call({ operation: 'api-docs', method: 'GET', path: '/api-docs/resources.json', idempotent: true });
+        await rest.call({ operation: 'api-docs', method: 'GET', path: '/api-docs/resources.json', idempotent: true });
       },
       initialDelayMs: opts.retry?.initialDelayMs ?? 500,
       maxDelayMs: opts.retry?.maxDelayMs ?? 10_000,
@@ -191,6 +220,6 @@ export class AriAdapter implements AriPort {
   async close(): Promise<void> {
     this.#closed = true;
     await this.#link.close();
-    this.#rest.close();
+    this.#rest.close?.();
   }
 }

@@ -1,14 +1,18 @@
 import { Agent, request, type IncomingMessage } from 'node:http';
+import { Agent as TlsAgent, request as tlsRequest } from 'node:https';
+import type { TlsClientOptions } from '../../config/tls.js';
 import { AriRequestError } from './port.js';
 
 export interface AriRestOptions {
-  /** `http://host:port` of Asterisk's HTTP server. */
+  /** `http://host:port` (or `https://`) of Asterisk's HTTP server. */
   readonly baseUrl: string;
   readonly username: string;
   readonly password: string;
   readonly timeoutMs: number;
   /** Parallel connections to Asterisk; requests beyond queue in the agent (inside their timeout). */
   readonly maxSockets?: number;
+  /** Certificate checks for an https:// baseUrl. */
+  readonly tls?: TlsClientOptions;
 }
 
 export interface AriRestCall {
@@ -50,15 +54,19 @@ export class AriRest {
   readonly #port: number;
   readonly #auth: string;
   readonly #timeoutMs: number;
+  readonly #request: typeof request;
 
   constructor(opts: AriRestOptions) {
     const url = new URL(opts.baseUrl);
-    if (url.protocol !== 'http:') throw new Error(`ARI url must be http://, got ${url.protocol}`);
+    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`ARI url must be http:// or https://, got ${url.protocol}`);
+    const secure = url.protocol === 'https:';
     this.#host = url.hostname;
-    this.#port = Number(url.port || 80);
+    this.#port = Number(url.port || (secure ? 443 : 80));
     this.#auth = `Basic ${Buffer.from(`${opts.username}:${opts.password}`).toString('base64')}`;
     this.#timeoutMs = opts.timeoutMs;
-    this.#agent = new Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 64 });
+    const agentOptions = { keepAlive: true, maxSockets: opts.maxSockets ?? 64 };
+    this.#agent = secure ? new TlsAgent({ ...agentOptions, ...opts.tls }) : new Agent(agentOptions);
+    this.#request = secure ? (tlsRequest as typeof request) : request;
   }
 
   /** Sends one request; rejects with AriRequestError (status 0 for transport faults and timeouts). */
@@ -66,12 +74,7 @@ export class AriRest {
     const path = `/ari${c.path}${queryString(c.query)}`;
     for (let attempt = 1; ; attempt++) {
       try {
-        const answer = await this.#once(c.method, path);
-        if (answer.status >= 400) {
-          const msg = (answer.body as { message?: unknown } | null)?.message;
-          throw new AriRequestError(c.operation, answer.status, typeof msg === 'string' ? msg : 'request refused');
-        }
-        return answer;
+        return refusedOrAnswer(c.operation, await this.#once(c.method, path));
       } catch (err) {
         if (err instanceof AriRequestError) throw err;
         const te = err as TransportError;
@@ -83,7 +86,7 @@ export class AriRest {
 
   #once(method: string, path: string): Promise<AriRestAnswer> {
     return new Promise((resolve, reject) => {
-      const req = request(
+      const req = this.#request(
         {
           host: this.#host,
           port: this.#port,
@@ -135,7 +138,16 @@ function readAnswer(
   });
 }
 
-function queryString(query: AriRestCall['query']): string {
+/** Throws the refusal (4xx/5xx) as an {@link AriRequestError}; else the answer. */
+export function refusedOrAnswer(operation: string, answer: AriRestAnswer): AriRestAnswer {
+  if (answer.status >= 400) {
+    const msg = (answer.body as { message?: unknown } | null)?.message;
+    throw new AriRequestError(operation, answer.status, typeof msg === 'string' ? msg : 'request refused');
+  }
+  return answer;
+}
+
+export function queryString(query: AriRestCall['query']): string {
   if (!query) return '';
   const parts: string[] = [];
   for (const [k, v] of Object.entries(query)) {

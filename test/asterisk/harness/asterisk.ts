@@ -98,7 +98,8 @@ function asteriskConf(dir: string, prefix: string): string {
   ].join('\n');
 }
 
-export async function startAsterisk(dir: string): Promise<AsteriskInstance> {
+/** `customize` runs after the shipped configs and the stubs are written, before Asterisk starts (test-only additions). */
+export async function startAsterisk(dir: string, customize?: (etc: string) => Promise<void>): Promise<AsteriskInstance> {
   const prefix = await asteriskPrefix();
   const [httpPort, amiPort, sipPort] = [await freeTcpPort(), await freeTcpPort(), await freeUdpPort()];
   const creds = { ariUser: 'consentline', ariPassword: randomBytes(12).toString('hex'), amiUser: 'consentline', amiSecret: randomBytes(12).toString('hex') };
@@ -109,6 +110,7 @@ export async function startAsterisk(dir: string): Promise<AsteriskInstance> {
   await writeFile(join(etc, 'asterisk.conf'), asteriskConf(dir, prefix));
   await shippedConfigs(etc, { httpPort, amiPort, ...creds });
   await stubConfigs(etc, sipPort);
+  await customize?.(etc);
   // Real directories holding links, so installing prompts never writes into the Debian packages' files.
   await linkEach(DEBIAN_SOUNDS, join(dir, 'data/sounds/en'));
   await mkdir(join(dir, 'data/sounds/pl'), { recursive: true });

@@ -47,6 +47,8 @@ export interface ServiceOptions {
   readonly dir: string;
   readonly promptsDir: string;
   readonly config: Record<string, unknown>;
+  /** Added to (or replacing) the environment below, e.g. an https:// CONSENTLINE_ARI_URL. */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 export interface ConsentLineService {
@@ -79,6 +81,7 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
     CONSENTLINE_PEPPER: 'asterisk-suite-pepper-0123456789abcdef',
     CONSENTLINE_API_HOST: '127.0.0.1',
     CONSENTLINE_API_PORT: String(apiPort),
+    ...o.env,
   };
   const logFile = join(o.dir, 'consentline.log');
   const log = createWriteStream(logFile, { flags: 'a' });

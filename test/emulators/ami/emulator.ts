@@ -5,6 +5,7 @@
  * (Newchannel, Newstate, Newexten…) are not emitted.
  */
 import net from 'node:net';
+import tls from 'node:tls';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { encodePacket, headerOf, PacketReader, type AmiPacket, type AmiPair } from './protocol.js';
@@ -57,6 +58,8 @@ export interface AmiEmulatorOptions {
   readonly authFailDelayMs?: number;
   /** Audio written for recordings started by the AMI MixMonitor action. */
   readonly actionAudio?: RecordingAudio;
+  /** Speak AMI over TLS with this PEM certificate and key (manager.conf `tlsenable`). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export const CHANNEL_STATES = {
@@ -270,6 +273,7 @@ export class AmiEmulator {
   readonly #users: readonly AmiUser[];
   readonly #authFailDelayMs: number;
   readonly #actionAudio: RecordingAudio;
+  readonly #tls: AmiEmulatorOptions['tls'];
   readonly #sessions = new Set<Session>();
   readonly #channels: EmuChannel[] = [];
   /** Per file, the last write: writes to one file run in order (header at start, audio at close). */
@@ -293,6 +297,7 @@ export class AmiEmulator {
     this.writesFiles = opts.monitorDir !== undefined;
     this.#authFailDelayMs = opts.authFailDelayMs ?? 1000;
     this.#actionAudio = opts.actionAudio ?? 'none';
+    this.#tls = opts.tls;
   }
 
   /** Starts listening on 127.0.0.1, port 0 (an ephemeral port). */
@@ -332,7 +337,8 @@ export class AmiEmulator {
   /** Listens again (after {@link refuseConnections}) on the same port. */
   async acceptConnections(): Promise<void> {
     if (this.#server) return;
-    const server = net.createServer((socket) => this.#onConnection(socket));
+    const onSocket = (socket: net.Socket): void => this.#onConnection(socket);
+    const server = this.#tls ? tls.createServer({ cert: this.#tls.cert, key: this.#tls.key }, onSocket) : net.createServer(onSocket);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ host: '127.0.0.1', port: this.#port }, () => {

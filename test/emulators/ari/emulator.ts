@@ -3,6 +3,7 @@
  * ari-client, behaving like Asterisk 22 (see /work/shared/design/ASTERISK-NOTES.md).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
@@ -12,6 +13,7 @@ import { RESOURCES, renderApiDeclaration, renderResourceListing, type ResourceNa
 import { FaultBook, type FaultRule, type RequestLogEntry } from './faults.js';
 import type { CallerScript } from './script.js';
 import type { StoredRecording } from './recordings.js';
+import { connectOutbound, type OutboundClient, type OutboundOptions, type SocketRestRequest } from './outbound.js';
 
 export type { CallOutcome, DialplanTarget } from './pbx.js';
 export type { FaultRule, RequestLogEntry } from './faults.js';
@@ -48,6 +50,8 @@ export interface AriEmulatorOptions {
    * events WebSocket stops counting, as in Asterisk. Default: no limit.
    */
   readonly sessionLimit?: number;
+  /** Serve https:// and wss:// with this PEM certificate and key (http.conf `tlsenable`). */
+  readonly tls?: { readonly cert: string; readonly key: string };
 }
 
 export interface OriginateOptions {
@@ -167,7 +171,10 @@ export class AriEmulator {
       (app) => this.appConnected(app),
     );
     this.#rest = { pbx: this.#pbx, dialplanApp: this.app, apps: () => [...this.#apps] };
-    this.#server = createServer({ keepAlive: true }, (req, res) => this.#onRequest(req, res));
+    const onRequest = (req: IncomingMessage, res: ServerResponse): void => this.#onRequest(req, res);
+    this.#server = opts.tls
+      ? (createTlsServer({ keepAlive: true, cert: opts.tls.cert, key: opts.tls.key }, onRequest) as unknown as Server)
+      : createServer({ keepAlive: true }, onRequest);
     this.#server.on('upgrade', (req, socket, head) => this.#onUpgrade(req, socket, head));
     this.#server.on('connection', (socket) => this.#onConnection(socket));
   }
@@ -213,9 +220,47 @@ export class AriEmulator {
     return this.#port;
   }
 
-  /** Base URL for ari-client: `http://127.0.0.1:PORT`. */
+  /** Base URL for ari-client: `http://127.0.0.1:PORT` (`https://` with `tls`). */
   get url(): string {
-    return `http://127.0.0.1:${this.#port}`;
+    return `${this.#opts.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
+  }
+
+  /**
+   * Asterisk 22's outbound ARI WebSocket (websocket_client.conf, persistent): connects to `url` with
+   * Basic auth and subprotocol `ari`, sends this app's events there, answers `RESTRequest` messages
+   * with `RESTResponse`, and reconnects every `reconnectMs` until closed.
+   */
+  connectOutbound(opts: OutboundOptions): OutboundClient {
+    return connectOutbound(opts, {
+      attach: (apps, ws) => this.#attachSocket(apps, ws),
+      rest: (request, reply) => this.#restOverSocket(request, reply),
+    });
+  }
+
+  #attachSocket(apps: readonly string[], ws: WebSocket): void {
+    for (const app of apps) {
+      this.#apps.add(app);
+      let set = this.#sockets.get(app);
+      if (!set) this.#sockets.set(app, (set = new Set()));
+      set.add(ws);
+    }
+    ws.on('error', () => undefined);
+    ws.on('close', () => {
+      for (const app of apps) this.#sockets.get(app)?.delete(ws);
+      this.#notify();
+    });
+    this.#notify();
+  }
+
+  /** A REST request that came over a WebSocket: logged and answered like one over HTTP (no faults). */
+  #restOverSocket(r: SocketRestRequest, reply: (answer: RestAnswer) => void): void {
+    const entry: RequestLogEntry = { at: Date.now(), method: r.method, path: r.path, query: r.query, status: 0 };
+    if (this.#opts.logRequests !== false) this.requests.push(entry);
+    const answer = dispatch(this.#rest, r.method, r.path, r.query, r.body, performance.timeOrigin + performance.now());
+    entry.status = answer.status;
+    reply(answer);
+    answer.after?.();
+    this.#notify();
   }
 
   get username(): string {
@@ -471,20 +516,7 @@ export class AriEmulator {
     const apps = (query.get('app') ?? '').split(',').filter(Boolean);
     if (apps.length === 0) return refuse('400 Bad Request');
     this.#sessions.delete(socket as Socket);
-    this.#wss.handleUpgrade(req, socket, head, (ws) => {
-      for (const app of apps) {
-        this.#apps.add(app);
-        let set = this.#sockets.get(app);
-        if (!set) this.#sockets.set(app, (set = new Set()));
-        set.add(ws);
-      }
-      ws.on('error', () => undefined);
-      ws.on('close', () => {
-        for (const app of apps) this.#sockets.get(app)?.delete(ws);
-        this.#notify();
-      });
-      this.#notify();
-    });
+    this.#wss.handleUpgrade(req, socket, head, (ws) => this.#attachSocket(apps, ws));
   }
 
   #onRequest(req: IncomingMessage, res: ServerResponse): void {
