@@ -80,7 +80,8 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+/** `ariUrl`: where ConsentLine finds ARI instead of Asterisk itself (a tap in between, parity.test.ts). */
+export async function startRig(opts: { ariUrl?: (a: AsteriskInstance) => Promise<string> } = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'consentline-asterisk-'));
   const asterisk = await startAsterisk(join(dir, 'asterisk'));
   try {
@@ -90,6 +91,7 @@ export async function startRig(): Promise<Rig> {
     if (install.code !== 0) throw new Error(`consentline prompts install exited ${install.code}:\n${install.stderr}`);
     const observer = await Observer.connect(asterisk);
     const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: testConfig(asterisk) });
+    if (opts.ariUrl) service.env.CONSENTLINE_ARI_URL = await opts.ariUrl(asterisk);
     await service.start();
     const ledger = new Ledger(service.dbPath);
     return {
