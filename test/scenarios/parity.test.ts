@@ -14,13 +14,15 @@ import type { RawAriEvent } from '../../src/telephony/ari/events.js';
 
 const start = scenarioPerTest();
 const DID = '48221000001';
+const PROMPT_MS = { 'consentline/notice': 600, 'consentline/menu': 600, 'consentline/invalid': 600 };
 const recorded = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/asterisk-streams/${name}.json`, import.meta.url), 'utf8')) as RecordedStream;
 
 describe('the emulator sends what the real Asterisk sent for the same scenario', () => {
   for (const scenario of PARITY_SCENARIOS) {
-    it(scenario.title, async () => {
-      const s = await start({ flow: PARITY_FLOW });
+    it(scenario.title, { timeout: 60_000 }, async () => {
+      // One-word prompts last about as long on the real Asterisk: a key pressed on PlaybackStarted lands inside them.
+      const s = await start({ flow: PARITY_FLOW, emulator: { playbackMs: PROMPT_MS } });
       const handle = s.emu.originate({ callerNumber: '600100200', callerName: 'Test Caller', exten: DID, args: [DID], language: 'pl' });
       const mine = () => s.emu.events.filter((e) => e.delivered && e.channelId === handle.id).map((e) => e.event as RawAriEvent);
       const target: ScenarioCall = {
@@ -28,7 +30,7 @@ describe('the emulator sends what the real Asterisk sent for the same scenario',
           const type = edge === 'started' ? 'PlaybackStarted' : 'PlaybackFinished';
           const media = `sound:consentline/${prompt}`;
           const seen = () => mine().filter((e) => e.type === type && (e.playback as { media_uri?: string }).media_uri === media).length;
-          return s.emu.waitFor(() => seen() >= nth, { timeoutMs: 10_000, what: `${type} #${nth} of ${media}` });
+          return s.emu.waitFor(() => seen() >= nth, { timeoutMs: 30_000, what: `${type} #${nth} of ${media}` });
         },
         press: async (digits) => {
           for (const d of digits) handle.dtmf(d);

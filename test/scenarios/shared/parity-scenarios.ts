@@ -56,6 +56,18 @@ export const PARITY_SCENARIOS: readonly ParityScenario[] = [
     steps: [{ wait: 'finished', prompt: 'menu' }, { press: '7' }, { wait: 'started', prompt: 'invalid' }, { wait: 'finished', prompt: 'menu', nth: 3 }],
     expect: { outcome: 'continued', recording: 'yes' },
   },
+  {
+    name: 'key-1-during-menu',
+    title: 'key 1 pressed while the menu plays',
+    steps: [{ wait: 'started', prompt: 'menu' }, { press: '1' }],
+    expect: { outcome: 'continued', recording: 'yes' },
+  },
+  {
+    name: 'objection-during-invalid',
+    title: 'an invalid key (7), then 9 while the "invalid key" prompt plays (issue 18, defect 3)',
+    steps: [{ wait: 'finished', prompt: 'menu' }, { press: '7' }, { wait: 'started', prompt: 'invalid' }, { press: '9' }, { wait: 'finished', prompt: 'objection-confirmed' }],
+    expect: { outcome: 'objected', recording: 'no' },
+  },
 ];
 
 export async function runSteps(call: ScenarioCall, steps: readonly ScenarioStep[]): Promise<void> {
