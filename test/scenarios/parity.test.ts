@@ -5,7 +5,7 @@
  * test/asterisk/parity.test.ts) wherever ConsentLine depends on it: the event types on the
  * channel in order, the JSON types of the fields it reads, and how each playback ended.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { eventsOfChannel, scenarioPerTest } from './harness.js';
 import { PARITY_FLOW, PARITY_SCENARIOS, runSteps, type ScenarioCall } from './shared/parity-scenarios.js';
@@ -15,8 +15,11 @@ import type { RawAriEvent } from '../../src/telephony/ari/events.js';
 const start = scenarioPerTest();
 const DID = '48221000001';
 const PROMPT_MS = { 'consentline/notice': 600, 'consentline/menu': 600, 'consentline/invalid': 600 };
-const recorded = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../fixtures/asterisk-streams/${name}.json`, import.meta.url), 'utf8')) as RecordedStream;
+function recorded(name: string): RecordedStream {
+  const file = new URL(`../fixtures/asterisk-streams/${name}.json`, import.meta.url);
+  if (!existsSync(file)) throw new Error(`no stream recorded for scenario ${name}: RECORD_STREAMS=1 npx vitest run --project asterisk test/asterisk/parity.test.ts`);
+  return JSON.parse(readFileSync(file, 'utf8')) as RecordedStream;
+}
 
 describe('the emulator sends what the real Asterisk sent for the same scenario', () => {
   for (const scenario of PARITY_SCENARIOS) {

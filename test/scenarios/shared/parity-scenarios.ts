@@ -57,6 +57,12 @@ export const PARITY_SCENARIOS: readonly ParityScenario[] = [
     expect: { outcome: 'continued', recording: 'yes' },
   },
   {
+    name: 'clause-then-key-1',
+    title: 'information clause (8), back to the menu, then key 1',
+    steps: [{ wait: 'finished', prompt: 'menu' }, { press: '8' }, { wait: 'finished', prompt: 'clause' }, { wait: 'finished', prompt: 'menu', nth: 2 }, { press: '1' }],
+    expect: { outcome: 'continued', recording: 'yes' },
+  },
+  {
     name: 'key-1-during-menu',
     title: 'key 1 pressed while the menu plays',
     steps: [{ wait: 'started', prompt: 'menu' }, { press: '1' }],
