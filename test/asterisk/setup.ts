@@ -87,6 +87,8 @@ export interface RigOptions {
   readonly service?: (a: AsteriskInstance, config: Record<string, unknown>) => { config: Record<string, unknown>; env?: NodeJS.ProcessEnv };
   /** Waits until the service is really up when the app being registered does not say so (outbound WebSocket). */
   readonly ready?: (service: ConsentLineService) => Promise<void>;
+  /** Where ConsentLine finds ARI instead of Asterisk itself (a tap in between, parity.test.ts). */
+  readonly ariUrl?: (a: AsteriskInstance) => Promise<string>;
 }
 
 export async function startRig(o: RigOptions = {}): Promise<Rig> {
@@ -100,6 +102,7 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     const observer = await Observer.connect(asterisk);
     const tuned = o.service?.(asterisk, testConfig(asterisk)) ?? { config: testConfig(asterisk) };
     const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: tuned.config, env: tuned.env });
+    if (o.ariUrl) service.env.CONSENTLINE_ARI_URL = await o.ariUrl(asterisk);
     await service.start();
     await o.ready?.(service);
     const ledger = new Ledger(service.dbPath);

@@ -20,8 +20,9 @@ describe('README: what a newcomer needs', () => {
     expect(readme).toMatch(/python3.*make.*g\+\+/s);
   });
 
-  it('says how to run the CLI from a clone (the `consentline` bin exists only after a build)', () => {
+  it('says how to run the CLI from a clone (npx consentline: the bin runs the build when there is one, else the source)', () => {
+    expect(readme).toContain('npx consentline <command>');
     expect(readme).toContain('npm run consentline -- ');
-    expect(readme).toMatch(/`consentline`[^.]*npm run build/);
+    expect(readme).toMatch(/`bin`[^.]*`dist\/`[^.]*npm run build[^.]*TypeScript source/);
   });
 });

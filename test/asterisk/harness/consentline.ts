@@ -81,6 +81,8 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
     CONSENTLINE_PEPPER: 'asterisk-suite-pepper-0123456789abcdef',
     CONSENTLINE_API_HOST: '127.0.0.1',
     CONSENTLINE_API_PORT: String(apiPort),
+    // Not the default 8481: another suite's service (or a real one) may hold it.
+    CONSENTLINE_API_OPS_PORT: String(await freeTcpPort()),
     ...o.env,
   };
   const logFile = join(o.dir, 'consentline.log');
