@@ -28,15 +28,17 @@ export class AriHttp {
     this.#auth = `Basic ${Buffer.from(`${target.user}:${target.password}`).toString('base64')}`;
   }
 
-  /** One ARI request; resolves with the status (the body is drained, not parsed). */
-  send(method: string, path: string, query: Record<string, string> = {}): Promise<number> {
+  /** One ARI request; resolves with the status and the raw body. */
+  send(method: string, path: string, query: Record<string, string> = {}): Promise<{ status: number; body: string }> {
     const qs = new URLSearchParams(query).toString();
     return new Promise((resolve, reject) => {
       const req = request(
         { agent: this.#agent, host: '127.0.0.1', port: this.target.port, method, path: `/ari${path}${qs ? `?${qs}` : ''}`, headers: { authorization: this.#auth } },
         (res) => {
-          res.resume();
-          res.on('end', () => resolve(res.statusCode ?? 0));
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
         },
       );
       req.on('error', reject);

@@ -5,6 +5,7 @@
  * PlaybackStarted and arrival in the continue context, and counts what the app did while it held
  * the channel; the apps' and Asterisk's CPU come from /proc/<pid>/stat.
  */
+import { randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { AFTER_CONTEXT } from './rig.js';
 import { AriHttp, type AriEventMessage } from './ari-http.js';
@@ -45,16 +46,20 @@ export class CallWatch {
     const t = id ? this.traces.get(id) : undefined;
     if (!t) return;
     const at = e.timestamp ? Date.parse(e.timestamp.replace(/([+-]\d\d)(\d\d)$/, '$1:$2')) : Date.now();
-    if (e.type === 'StasisStart' && this.#stasisApps.has(e.application ?? '')) {
+    const dialplanApp = e.type === 'ChannelDialplan' ? e.channel?.dialplan?.app_name : undefined;
+    if (process.env.BENCH_DEBUG) console.error(id, e.type, e.application ?? '', dialplanApp ?? '', (e as { variable?: string }).variable ?? '');
+    // Stasis entry as Asterisk reports it: the dialplan running Stasis() (the observer is not
+    // told of other apps' StasisStart), or a StasisStart if it is.
+    if (dialplanApp === 'Stasis' || (e.type === 'StasisStart' && this.#stasisApps.has(e.application ?? ''))) {
       t.stasisAt ??= at;
       t.inStasis = true;
-    } else if (e.type === 'StasisEnd' && this.#stasisApps.has(e.application ?? '')) t.inStasis = false;
+    } else if (e.type === 'StasisEnd' || (dialplanApp !== undefined && dialplanApp !== 'Stasis')) t.inStasis = false;
     else if (e.type === 'PlaybackStarted') {
       t.firstPlayAt ??= at;
       t.plays++;
-    } else if (e.type === 'ChannelVarset' && t.inStasis) t.varsets++;
+    } else if (e.type === 'ChannelVarset' && t.inStasis && (e as { variable?: string }).variable !== 'STASISSTATUS') t.varsets++;
     else if (e.type === 'ChannelStateChange' && t.inStasis && (e.channel as { state?: string }).state === 'Up') t.answers++;
-    else if (e.type === 'ChannelDialplan' && e.channel?.dialplan?.context === AFTER_CONTEXT) t.continued = true;
+    if (e.type === 'ChannelDialplan' && e.channel?.dialplan?.context === AFTER_CONTEXT) t.continued = true;
     else if (e.type === 'ChannelDestroyed') t.ended = true;
   };
 }
@@ -87,14 +92,19 @@ export async function offerLoad(ari: AriHttp, watch: CallWatch, spec: RunSpec): 
   while (ids.length < total) {
     const due = Math.min(total, Math.floor(((Date.now() - t0) / 1000) * spec.rate) + 1);
     while (ids.length < due) {
-      const ivr = `${spec.label}-${ids.length}`;
+      const ivr = `ivr-${randomUUID()}`;
       ids.push(ivr);
       watch.traces.set(ivr, { continued: false, ended: false, inStasis: false, answers: 0, plays: 0, varsets: 0 });
-      const query = { endpoint: spec.endpoint, context: 'bench-caller', extension: 's', priority: '1', channelId: `${ivr}-caller`, otherChannelId: ivr, formats: 'ulaw', timeout: '30' };
+      const query = { endpoint: spec.endpoint, context: 'bench-caller', extension: 's', priority: '1', channelId: `caller-${randomUUID()}`, otherChannelId: ivr, formats: 'ulaw', timeout: '30' };
       pending.push(
         ari.send('POST', '/channels', query).then(
-          (status) => void (status !== 200 && failures++),
-          () => void failures++,
+          ({ status, body }) => {
+            if (status === 200) return;
+            if (failures++ === 0) console.error(`${spec.label}: originate answered ${status} ${body}`);
+          },
+          (err: unknown) => {
+            if (failures++ === 0) console.error(`${spec.label}: originate failed: ${String(err)}`);
+          },
         ),
       );
     }

@@ -41,7 +41,7 @@ function benchConfig(): Record<string, unknown> {
         default: true,
         dids: [`+${BENCH_DID}`],
         legalBasis: 'consent_by_conduct',
-        menu: { '1': { action: 'route', route: 'after' }, '9': { action: 'objection' } },
+        menu: { '1': { action: 'route', route: 'after' }, '8': { action: 'clause' }, '9': { action: 'objection' } },
         timeouts: { digitSeconds: 0.2, callSeconds: 120 },
         retries: { menu: 0, question: 0 },
         defaultRoute: 'after',
@@ -129,6 +129,7 @@ export async function startBenchRig(): Promise<BenchRig> {
     minimal?.kill('SIGTERM');
     await service?.kill();
     await asterisk.stop();
+    if (!process.env.CONSENTLINE_KEEP_TEST_DIR) await rm(dir, { recursive: true, force: true });
     throw err;
   }
 }
