@@ -14,6 +14,7 @@ export interface CallTrace {
   stasisAt?: number;
   firstPlayAt?: number;
   continued: boolean;
+  fellBack: boolean;
   ended: boolean;
   inStasis: boolean;
   /** What the app did on the channel while it held it: answer, plays, variables set. */
@@ -25,6 +26,8 @@ export interface CallTrace {
 export interface RunResult {
   readonly offered: number;
   readonly completed: number;
+  /** Calls that reached consentline-fallback (the service's fallback route or Stasis failing). */
+  readonly fellBack: number;
   readonly originateFailures: number;
   readonly latenciesMs: number[];
   readonly appCpuMs: number;
@@ -60,6 +63,7 @@ export class CallWatch {
     } else if (e.type === 'ChannelVarset' && t.inStasis && (e as { variable?: string }).variable !== 'STASISSTATUS') t.varsets++;
     else if (e.type === 'ChannelStateChange' && t.inStasis && (e.channel as { state?: string }).state === 'Up') t.answers++;
     if (e.type === 'ChannelDialplan' && e.channel?.dialplan?.context === AFTER_CONTEXT) t.continued = true;
+    else if (e.type === 'ChannelDialplan' && e.channel?.dialplan?.context === 'consentline-fallback') t.fellBack = true;
     else if (e.type === 'ChannelDestroyed') t.ended = true;
   };
 }
@@ -94,7 +98,7 @@ export async function offerLoad(ari: AriHttp, watch: CallWatch, spec: RunSpec): 
     while (ids.length < due) {
       const ivr = `ivr-${randomUUID()}`;
       ids.push(ivr);
-      watch.traces.set(ivr, { continued: false, ended: false, inStasis: false, answers: 0, plays: 0, varsets: 0 });
+      watch.traces.set(ivr, { continued: false, fellBack: false, ended: false, inStasis: false, answers: 0, plays: 0, varsets: 0 });
       const query = { endpoint: spec.endpoint, context: 'bench-caller', extension: 's', priority: '1', channelId: `caller-${randomUUID()}`, otherChannelId: ivr, formats: 'ulaw', timeout: '30' };
       pending.push(
         ari.send('POST', '/channels', query).then(
@@ -121,6 +125,7 @@ export async function offerLoad(ari: AriHttp, watch: CallWatch, spec: RunSpec): 
   const result: RunResult = {
     offered: total,
     completed: done.length,
+    fellBack: traces.filter((t) => t.fellBack).length,
     originateFailures: failures,
     latenciesMs: traces.filter((t) => t.stasisAt !== undefined && t.firstPlayAt !== undefined).map((t) => t.firstPlayAt! - t.stasisAt!),
     appCpuMs: (await cpuMs(spec.appPid)) - app0,

@@ -1,7 +1,7 @@
 /**
  * npm run bench:asterisk — ConsentLine beside a minimal ARI app on the real Asterisk, same machine,
  * same run (issue 18.6). Env: BENCH_RATES (calls/s, default 40,80,120,160), BENCH_SECONDS (20).
- * Prints per rate and app: completed %, p50/p99 Stasis→first playback, CPU per call, Asterisk's
+ * Prints per rate and app: completed %, p50/p99 Stasis→first playback, CPU per offered call, Asterisk's
  * CPU; then the conditions; the last line is one JSON object with ratio_rate and ratio_cpu_per_call.
  */
 import { readFile } from 'node:fs/promises';
@@ -24,7 +24,7 @@ const percentile = (xs: number[], p: number): number => {
 };
 const median = (xs: number[]): number | null => (xs.length ? percentile(xs, 50) : null);
 const clean = (r: RunResult) => r.completed === r.offered && percentile(r.latenciesMs, 99) < 50;
-const cpuPerCall = (r: RunResult) => r.appCpuMs / Math.max(1, r.completed);
+const cpuPerCall = (r: RunResult) => r.appCpuMs / r.offered;
 
 const rig = await startBenchRig();
 const watch = new CallWatch(['consentline', MINIMAL_APP]);
@@ -44,9 +44,9 @@ try {
       totalCalls += r.offered;
       const q = r.requestsPerCall;
       console.log(
-        `${String(rate).padStart(4)} calls/s  ${app.name.padEnd(11)} completed ${((100 * r.completed) / r.offered).toFixed(1).padStart(5)} % (${r.completed}/${r.offered}, originate failures ${r.originateFailures})` +
+        `${String(rate).padStart(4)} calls/s  ${app.name.padEnd(11)} completed ${((100 * r.completed) / r.offered).toFixed(1).padStart(5)} % (${r.completed}/${r.offered}, originate failures ${r.originateFailures}, fallback ${r.fellBack})` +
           `  Stasis→first playback p50 ${percentile(r.latenciesMs, 50).toFixed(0)} ms p99 ${percentile(r.latenciesMs, 99).toFixed(0)} ms` +
-          `  CPU/call ${cpuPerCall(r).toFixed(2)} ms  Asterisk CPU ${(r.asteriskCpuMs / 1000).toFixed(1)} s (${(r.asteriskCpuMs / Math.max(1, r.completed)).toFixed(2)} ms/call)` +
+          `  CPU/call ${cpuPerCall(r).toFixed(2)} ms  Asterisk CPU ${(r.asteriskCpuMs / 1000).toFixed(1)} s (${(r.asteriskCpuMs / r.offered).toFixed(2)} ms/call)` +
           `  seen per call: answer ${q.answer.toFixed(1)} play ${q.play.toFixed(1)} setvar ${q.variable.toFixed(1)} continue 1`,
       );
       await new Promise((r) => setTimeout(r, 2000));
