@@ -80,12 +80,17 @@ export interface Rig {
   close(): Promise<void>;
 }
 
-export async function startRig(): Promise<Rig> {
+export interface RigOptions {
+  /** Replaces the one-word notice (see renderTestPrompts). */
+  readonly noticeText?: string;
+}
+
+export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'consentline-asterisk-'));
   const asterisk = await startAsterisk(join(dir, 'asterisk'));
   try {
     const promptsDir = join(dir, 'prompts');
-    await renderTestPrompts(promptsDir);
+    await renderTestPrompts(promptsDir, options.noticeText);
     const install = await consentlineCli(['prompts', 'install', '--from', promptsDir, '--sounds-dir', asterisk.soundsDir]);
     if (install.code !== 0) throw new Error(`consentline prompts install exited ${install.code}:\n${install.stderr}`);
     const observer = await Observer.connect(asterisk);
