@@ -69,6 +69,7 @@ export interface ConsentLineService {
 
 export async function consentLineService(o: ServiceOptions): Promise<ConsentLineService> {
   const apiPort = await freeTcpPort();
+  const opsPort = await freeTcpPort();
   const dataDir = join(o.dir, 'data');
   await mkdir(dataDir, { recursive: true });
   const configFile = join(o.dir, 'consentline.yaml');
@@ -86,6 +87,8 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
     CONSENTLINE_PEPPER: 'asterisk-suite-pepper-0123456789abcdef',
     CONSENTLINE_API_HOST: '127.0.0.1',
     CONSENTLINE_API_PORT: String(apiPort),
+    // Not the default 8481: another service on the machine may hold it.
+    CONSENTLINE_API_OPS_PORT: String(opsPort),
   };
   const logFile = join(o.dir, 'consentline.log');
   const log = createWriteStream(logFile, { flags: 'a' });
