@@ -83,18 +83,26 @@ export interface Rig {
 export interface RigOptions {
   /** Replaces the one-word notice (see renderTestPrompts). */
   readonly noticeText?: string;
+  /** recordings.capture: ami, the manager.conf edits it needs, and a route without the recording gate. */
+  readonly amiCapture?: boolean;
+}
+
+function amiCaptureConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const recordings = { ...(config.recordings as Record<string, unknown>), capture: 'ami' };
+  const routes = { ...(config.routes as Record<string, unknown>), agents: { context: 'consentline-test-ami', extension: 'agents' } };
+  return { ...config, recordings, routes };
 }
 
 export async function startRig(options: RigOptions = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'consentline-asterisk-'));
-  const asterisk = await startAsterisk(join(dir, 'asterisk'));
+  const asterisk = await startAsterisk(join(dir, 'asterisk'), { amiCapture: options.amiCapture });
   try {
     const promptsDir = join(dir, 'prompts');
     await renderTestPrompts(promptsDir, options.noticeText);
     const install = await consentlineCli(['prompts', 'install', '--from', promptsDir, '--sounds-dir', asterisk.soundsDir]);
     if (install.code !== 0) throw new Error(`consentline prompts install exited ${install.code}:\n${install.stderr}`);
     const observer = await Observer.connect(asterisk);
-    const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: testConfig(asterisk) });
+    const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: options.amiCapture ? amiCaptureConfig(testConfig(asterisk)) : testConfig(asterisk) });
     await service.start();
     const ledger = new Ledger(service.dbPath);
     return {
