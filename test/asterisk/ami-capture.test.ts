@@ -5,29 +5,14 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { consentlineCli } from './harness/consentline.js';
+import { describe, expect, it } from 'vitest';
 import type { TestCall } from './harness/observer.js';
-import { DID, startRig, type Rig } from './setup.js';
+import { decryptRecording, DID, rigForFile, until } from './setup.js';
 
 const TRUNK = 'consentline-test-trunk';
 const AMI_ROUTE = 'consentline-test-ami';
 
-let rig: Rig;
-beforeAll(async () => {
-  rig = await startRig({ amiCapture: true });
-}, 600_000);
-afterAll(async () => {
-  await rig?.close();
-}, 60_000);
-
-async function until(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const rigOf = rigForFile({ amiCapture: true });
 
 async function menuKey(call: TestCall, key: string): Promise<void> {
   await call.finished(await call.prompt('menu'));
@@ -36,6 +21,7 @@ async function menuKey(call: TestCall, key: string): Promise<void> {
 
 describe.sequential('real Asterisk: capture mode ami', () => {
   it('a consenting call: MixMonitor comes over AMI, not from the dialplan, and the recording is stored and decrypts', async () => {
+    const rig = rigOf();
     const call = await rig.observer.call(DID.hotline, TRUNK);
     await menuKey(call, '1');
     await call.reaches(AMI_ROUTE, 'Queue', 20_000);
@@ -51,12 +37,7 @@ describe.sequential('real Asterisk: capture mode ami', () => {
     const recs = rig.ledger.recordings(ended.callId);
     expect(recs).toHaveLength(1);
     const out = join(rig.dir, 'decrypted-ami.wav');
-    const r = await consentlineCli(
-      ['recording', 'decrypt', recs[0]!.id, '--reason', 'asterisk suite ami capture', '--out', out, '--config', rig.service.configFile, '--db', rig.service.dbPath],
-      rig.service.env,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const wav = await readFile(out);
+    const wav = await decryptRecording(rig, recs[0]!.id, out, 'asterisk suite ami capture');
     expect(wav.subarray(0, 4).toString()).toBe('RIFF');
     expect(wav.length).toBeGreaterThan(44 + 8000);
 
@@ -67,6 +48,7 @@ describe.sequential('real Asterisk: capture mode ami', () => {
   });
 
   it('an objecting call: no MixMonitor is sent, nothing recorded', async () => {
+    const rig = rigOf();
     const call = await rig.observer.call(DID.hotline, TRUNK);
     await menuKey(call, '9');
     await call.reaches(AMI_ROUTE, 'Queue', 30_000);
