@@ -4,9 +4,11 @@
  * Asterisk 22 does: `system` write permission, bare Success, VarSet MIXMONITOR_FILENAME, then
  * MixMonitorStart), asterisk-manager and the watcher, the SQLite ledger, the pipeline.
  */
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { afterEach, describe, expect, test } from 'vitest';
 import type { StoredEvent } from '../../src/evidence/types.js';
+import { createSubject } from '../../src/evidence/subject.js';
 import { headerOf, toneWav, type EmuChannel } from '../emulators/ami/index.js';
 import { eventsOf, ledgerCall, readAll, rows, sha256, waitFor, waitState, world, type World } from '../recordings/pipeline/helpers.js';
 
@@ -78,6 +80,30 @@ describe('capture mode ami', () => {
     expect(sha256(back)).toBe(sha256(toneWav(1)));
     expect((await eventsOf(x, done.id)).map((e) => e.kind)).toEqual(['recording.started', 'recording.stopped', 'recording.stored']);
     expect(mixMonitorActions(x)).toHaveLength(1);
+  });
+
+  test('CONSENT_RECORDING=yes reaches AMI before the session writes the outcome (as on a real Asterisk): MixMonitor still goes out', async () => {
+    const x = (w = await world({ actionAudio: { seconds: 1 } }));
+    x.pipeline(AMI_MODE);
+    await waitFor(() => x.watcher?.connected, 'AMI login');
+    const callId = await ledgerCall(x, 'yes');
+    // The same call as the session has it just before its outcome: started, no decision yet.
+    const early = randomUUID();
+    const subject = createSubject('+48600100201', 'pepper');
+    await x.evidence.append(
+      { callId: early, kind: 'call.started', data: { flowId: 'main', commitment: subject.commitment } },
+      { subject, callOpen: { callId: early, startedAt: new Date().toISOString(), flowId: 'main', did: '+48221234567', legalBasis: 'consent_by_conduct', server: 'asterisk-1', language: 'pl' } },
+    );
+    expect(callId).not.toBe(early);
+    const ch = consentedChannel(x, early);
+    x.emu.setVar(ch.inbound, 'CONSENT_RECORDING', 'yes');
+    await new Promise((r) => setTimeout(r, 300));
+    await x.evidence.append({ callId: early, kind: 'consent.recording', data: { value: 'yes' } }, { callPatch: { recording: 'yes', outcome: 'continued' } });
+    const row = await waitFor(() => rows(x)[0], 'captured row');
+    expect(row).toMatchObject({ call_id: early, found_by: 'ami' });
+    expect(mixMonitorActions(x)).toHaveLength(1);
+    expect(x.sink.text()).not.toContain('ledger has no recording consent');
+    ch.hangup();
   });
 
   test('CONSENT_RECORDING=yes on the channel but no consent in the ledger: no MixMonitor action', async () => {

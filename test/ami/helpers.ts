@@ -139,3 +139,21 @@ export function logSink(): { logger: Logger; lines: () => Record<string, unknown
         .map((l) => JSON.parse(l) as Record<string, unknown>),
   };
 }
+
+/**
+ * The active include eventfilters of the shipped asterisk/manager.conf (advanced syntax: event name,
+ * optionally one header compared exactly), as an emulator user's filter: an event passes when one matches.
+ */
+export function shippedManagerEventFilter(): (pairs: readonly AmiPair[]) => boolean {
+  const conf = readFileSync(path.resolve(path.dirname(new URL(import.meta.url).pathname), '../../asterisk/manager.conf'), 'utf8');
+  const rules = [...conf.matchAll(/^eventfilter\(action\(include\),name\((\w+)\)(?:,header\((\w+)\),method\(exact\))?\) =[ \t]*(.*)$/gm)].map((m) => ({
+    name: m[1]!,
+    header: m[2],
+    value: m[3]!.trim(),
+  }));
+  if (rules.length === 0) throw new Error('asterisk/manager.conf: no include eventfilter found');
+  return (pairs) => {
+    const get = (k: string) => pairs.find(([key]) => key.toLowerCase() === k.toLowerCase())?.[1];
+    return rules.some((r) => r.name === get('Event') && (r.header === undefined || get(r.header) === r.value));
+  };
+}

@@ -33,12 +33,27 @@ describe('RecordingTracker', () => {
     const asked: string[] = [];
     const { t, out } = tracker(async (_channel, name) => {
       asked.push(name);
-      return { status: 'ok', value: '/spool/late.wav' };
+      return name === 'MIXMONITOR_FILENAME' ? { status: 'ok', value: '/spool/late.wav' } : { status: 'ok', value: '' };
     });
     t.handle({ kind: 'monitorStart', ref });
     await new Promise((resolve) => setImmediate(resolve));
-    expect(asked).toEqual(['MIXMONITOR_FILENAME']);
+    // The consent variables, unseen too, are asked for as well (before the start is judged).
+    expect(asked.sort()).toEqual(['CONSENT_ID', 'CONSENT_RECORDING', 'MIXMONITOR_FILENAME']);
     expect(out.at(-1)).toEqual({ event: 'recordingFileKnown', payload: { channel: 'PJSIP/a-1', uniqueid: 'u1', linkedid: 'l1', path: '/spool/late.wav' } });
+  });
+
+  test('a start whose consent VarSets were not seen reads them with Getvar and logs the start as consented', async () => {
+    const sink = logSink();
+    const vars: Record<string, string> = { CONSENT_ID: 'c-9', CONSENT_RECORDING: 'yes', MIXMONITOR_FILENAME: '/spool/f.wav' };
+    const out: Emitted[] = [];
+    const t = new RecordingTracker({ log: sink.logger, emit: (event, payload) => out.push({ event, payload }), getVar: async (_c, name) => ({ status: 'ok', value: vars[name] ?? '' }) });
+    t.handle({ kind: 'monitorStart', ref });
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(sink.text()).toContain('"msg":"recording started"');
+    expect(sink.text()).not.toContain('without CONSENT_RECORDING=yes');
+    expect(t.active()).toEqual([{ channel: 'PJSIP/a-1', uniqueid: 'u1', linkedid: 'l1', consentId: 'c-9', file: '/spool/f.wav' }]);
+    // Learnt, not re-emitted: nothing may start a second MixMonitor on it.
+    expect(out.map((e) => e.event)).toEqual(['recordingStarted', 'recordingFileKnown']);
   });
 
   test('a stop without a start is ignored', () => {

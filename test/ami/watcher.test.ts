@@ -7,7 +7,7 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { createAmiWatcher, type AmiWatcher, type AmiWatcherConfig } from '../../src/recordings/ami/watcher.js';
 import type { AmiWatcherEvents } from '../../src/recordings/ami/events.js';
 import { AmiEmulator } from '../emulators/ami/index.js';
-import { logSink, sleep, until } from './helpers.js';
+import { logSink, shippedManagerEventFilter, sleep, until } from './helpers.js';
 
 const SECRET = 'ami-s3cret-value';
 const USER = { username: 'consentline', secret: SECRET, read: ['call', 'dialplan'], write: ['call', 'system'] } as const;
@@ -73,6 +73,36 @@ function consentedCall(e: AmiEmulator, id: string) {
 }
 
 describe('recording lifecycle', () => {
+  test('with the shipped manager.conf event filters (no CONSENT_* VarSet), a consented recording is asked for its consent, not warned about', async () => {
+    const filtered = { ...USER, eventFilter: shippedManagerEventFilter() };
+    const { emu, w, sink, count, of } = await setup({}, { users: [filtered] });
+    w.start();
+    await until(() => w.connected);
+    const { call, file } = consentedCall(emu, 'f1');
+    await until(() => count('recordingFileKnown') === 1);
+    await until(() => sink.text().includes('recording started'));
+    emu.hangupLocalCall(call);
+    await until(() => count('recordingStopped') === 1);
+    // The filter hid the consent VarSets but let the file name and the start through.
+    expect(of('recordingFileKnown')).toEqual([{ channel: call.inbound.name, uniqueid: 'f1-s', linkedid: 'f1-c', path: file }]);
+    expect(sink.text()).not.toContain('without CONSENT_RECORDING=yes');
+    expect(of('recordingStopped')[0]).toMatchObject({ consentId: 'consent-f1', reason: 'hangup' });
+  });
+
+  test('a recording on a channel whose CONSENT_RECORDING is not yes is still warned about after asking', async () => {
+    const filtered = { ...USER, eventFilter: shippedManagerEventFilter() };
+    const { emu, w, sink, count } = await setup({}, { users: [filtered] });
+    w.start();
+    await until(() => w.connected);
+    const call = emu.createLocalCall({ id: 'f2', context: 'consentline-inbound', callerIdNum: '48600100200', callerIdName: 'Jan' });
+    emu.setVar(call.inbound, 'CONSENT_RECORDING', 'no');
+    emu.startMixMonitor(call.inbound, 'f2-s.wav');
+    await until(() => count('recordingStarted') === 1);
+    await until(() => sink.text().includes('without CONSENT_RECORDING=yes'));
+    emu.hangupLocalCall(call);
+    await until(() => count('recordingStopped') === 1);
+  });
+
   test('dialplan MixMonitor, then a plain hang-up: start → file known → stopped(hangup); no "stopped" reason', async () => {
     const { emu, w, seen, count, of } = await setup();
     w.start();

@@ -151,6 +151,10 @@ describe.sequential('real Asterisk: recordings', () => {
     expect(wav.subarray(8, 12).toString()).toBe('WAVE');
     expect(wav.length).toBeGreaterThan(44 + 8000); // more than a header: the agent's audio
     expect(existsSync(set.value!)).toBe(false);
+    // The shipped manager.conf hides the CONSENT_* VarSets; the watcher reads them, so the start is not taken for unconsented.
+    const log = await readFile(rig.service.logFile, 'utf8');
+    expect(log).toMatch(new RegExp(`"uniqueid":"[^"]*","consentId":"${callId}","fileKnown":true,"msg":"recording started"`));
+    expect(log).not.toContain('without CONSENT_RECORDING=yes');
   });
 
   it('an objecting caller leaves no file and no recording', async () => {

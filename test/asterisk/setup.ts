@@ -2,8 +2,10 @@
  * One private Asterisk and one ConsentLine for a test file, with the test flows:
  * each flow answers its own DID, so the called number picks it through the shipped dialplan.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdirSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
+import { afterAll, beforeAll } from 'vitest';
 import { join } from 'node:path';
 import { startAsterisk, type AsteriskInstance } from './harness/asterisk.js';
 import { consentLineService, consentlineCli, Ledger, renderTestPrompts, type ConsentLineService } from './harness/consentline.js';
@@ -89,18 +91,44 @@ export interface RigOptions {
   readonly ready?: (service: ConsentLineService) => Promise<void>;
   /** Where ConsentLine finds ARI instead of Asterisk itself (a tap in between, parity.test.ts). */
   readonly ariUrl?: (a: AsteriskInstance) => Promise<string>;
+  /** Replaces the one-word notice (see renderTestPrompts). */
+  readonly noticeText?: string;
+  /** recordings.capture: ami, the manager.conf edits it needs, and a route without the recording gate. */
+  readonly amiCapture?: boolean;
+  /** recordings.source: ari (no shared spool: fetched over ARI) and a route whose MixMonitor writes there. */
+  readonly ariFetch?: boolean;
+}
+
+function ariFetchConfig(config: Record<string, unknown>, a: AsteriskInstance, dir: string): Record<string, unknown> {
+  mkdirSync(join(dir, 'no-shared-spool'), { recursive: true });
+  const recordings = { ...(config.recordings as Record<string, unknown>), source: 'ari', spoolDir: join(dir, 'no-shared-spool'), ariRecordingDir: join(a.dir, 'spool/recording') };
+  const routes = { ...(config.routes as Record<string, unknown>), agents: { context: 'consentline-test-arifetch', extension: 'agents' } };
+  return { ...config, recordings, routes };
+}
+
+function amiCaptureConfig(config: Record<string, unknown>): Record<string, unknown> {
+  const recordings = { ...(config.recordings as Record<string, unknown>), capture: 'ami' };
+  const routes = { ...(config.routes as Record<string, unknown>), agents: { context: 'consentline-test-ami', extension: 'agents' } };
+  return { ...config, recordings, routes };
+}
+
+function siteConfig(options: RigOptions, a: AsteriskInstance, dir: string): Record<string, unknown> {
+  if (options.amiCapture) return amiCaptureConfig(testConfig(a));
+  if (options.ariFetch) return ariFetchConfig(testConfig(a), a, dir);
+  return testConfig(a);
 }
 
 export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'consentline-asterisk-'));
-  const asterisk = await startAsterisk(join(dir, 'asterisk'), o.customize);
+  const asterisk = await startAsterisk(join(dir, 'asterisk'), { amiCapture: o.amiCapture, customize: o.customize });
   try {
     const promptsDir = join(dir, 'prompts');
-    await renderTestPrompts(promptsDir);
+    await renderTestPrompts(promptsDir, o.noticeText);
     const install = await consentlineCli(['prompts', 'install', '--from', promptsDir, '--sounds-dir', asterisk.soundsDir]);
     if (install.code !== 0) throw new Error(`consentline prompts install exited ${install.code}:\n${install.stderr}`);
     const observer = await Observer.connect(asterisk);
-    const tuned = o.service?.(asterisk, testConfig(asterisk)) ?? { config: testConfig(asterisk) };
+    const site = siteConfig(o, asterisk, dir);
+    const tuned = o.service?.(asterisk, site) ?? { config: site };
     const service = await consentLineService({ asterisk, dir: join(dir, 'service'), promptsDir, config: tuned.config, env: tuned.env });
     if (o.ariUrl) service.env.CONSENTLINE_ARI_URL = await o.ariUrl(asterisk);
     await service.start();
@@ -129,4 +157,34 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     await asterisk.stop();
     throw err;
   }
+}
+
+/** One rig for the test file (started before its tests, closed after); the getter is valid inside tests. */
+export function rigForFile(options: RigOptions = {}): () => Rig {
+  let rig: Rig | undefined;
+  beforeAll(async () => {
+    rig = await startRig(options);
+  }, 600_000);
+  afterAll(async () => {
+    await rig?.close();
+  }, 60_000);
+  return () => rig!;
+}
+
+export async function until(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** `consentline recording decrypt` of one recording into `out`; returns the bytes. */
+export async function decryptRecording(rig: Rig, recordingId: string, out: string, reason: string): Promise<Buffer> {
+  const r = await consentlineCli(
+    ['recording', 'decrypt', recordingId, '--reason', reason, '--out', out, '--config', rig.service.configFile, '--db', rig.service.dbPath],
+    rig.service.env,
+  );
+  if (r.code !== 0) throw new Error(`consentline recording decrypt exited ${r.code}: ${r.stderr}`);
+  return readFile(out);
 }

@@ -35,6 +35,9 @@ export interface AmiCaptureDeps {
   readonly fileName: (callId: string, uniqueid: string) => string;
 }
 
+/** How long a CONSENT_RECORDING=yes waits for the call's outcome to reach the ledger. */
+const LEDGER_SETTLE_MS = 5_000;
+
 /** Channels remembered (consent ids, decided starts): the oldest are forgotten past this. */
 const REMEMBERED = 10_000;
 
@@ -116,7 +119,7 @@ export class AmiCapture {
       this.#log.warn(fields, 'CONSENT_RECORDING=yes without a valid CONSENT_ID: not recording');
       return;
     }
-    const call = await this.#d.evidence.getCall(callId);
+    const call = await this.#settledCall(callId);
     if (call?.recording !== 'yes') {
       this.#log.warn(fields, 'CONSENT_RECORDING=yes on the channel but the ledger has no recording consent: not recording');
       return;
@@ -126,6 +129,19 @@ export class AmiCapture {
       return;
     }
     await this.#send({ e, callId });
+  }
+
+  /**
+   * The session sets the channel variables, then writes the call's outcome: the VarSet can come
+   * before the ledger has the decision. Wait (bounded) for an outcome before judging the consent.
+   */
+  async #settledCall(callId: string): Promise<Awaited<ReturnType<AmiCaptureDeps['evidence']['getCall']>>> {
+    const deadline = Date.now() + LEDGER_SETTLE_MS;
+    for (;;) {
+      const call = await this.#d.evidence.getCall(callId);
+      if (!call || call.outcome !== null || Date.now() >= deadline || this.#stopped) return call;
+      await new Promise((r) => setTimeout(r, 50));
+    }
   }
 
   async #send(due: Due): Promise<void> {

@@ -160,9 +160,8 @@ export class RecordingTracker {
     t.recording = true;
     const consentId = this.#consentOf(t, 'CONSENT_ID');
     const consentRecording = this.#consentOf(t, 'CONSENT_RECORDING');
-    const logFields = { linkedid: t.linkedid, uniqueid: t.uniqueid, consentId, fileKnown: t.file !== undefined };
-    if (consentRecording !== 'yes') log.warn(logFields, 'recording started without CONSENT_RECORDING=yes on the call');
-    else log.info(logFields, 'recording started');
+    if (consentId === undefined || consentRecording === undefined) void this.#askConsentThenLog(t);
+    else this.#logStart(t);
     this.#p.emit('recordingStarted', {
       channel: t.channel,
       uniqueid: t.uniqueid,
@@ -173,6 +172,30 @@ export class RecordingTracker {
     });
     if (t.file !== undefined) this.#fileKnown(t);
     else void this.#lookUpFile(t);
+  }
+
+  #logStart(t: ChannelTrack, unreadable?: string): void {
+    const fields = { linkedid: t.linkedid, uniqueid: t.uniqueid, consentId: this.#consentOf(t, 'CONSENT_ID'), fileKnown: t.file !== undefined };
+    if (unreadable !== undefined) this.#p.log.warn({ ...fields, reason: unreadable }, 'recording started; its CONSENT_RECORDING could not be read');
+    else if (this.#consentOf(t, 'CONSENT_RECORDING') !== 'yes') this.#p.log.warn(fields, 'recording started without CONSENT_RECORDING=yes on the call');
+    else this.#p.log.info(fields, 'recording started');
+  }
+
+  /**
+   * The consent VarSets were not seen (manager.conf's event filters hide them, or they fell in an
+   * AMI outage): read them from the channel before judging the start. Kept, not re-emitted: the
+   * recording has started already, so nothing is to be started on them.
+   */
+  async #askConsentThenLog(t: ChannelTrack): Promise<void> {
+    for (const name of RECONCILED_VARS) {
+      if (this.#consentOf(t, name) !== undefined) continue;
+      const r = await this.#p.getVar(t.channel, name);
+      if (r.status === 'not-connected' || r.status === 'timeout') return this.#logStart(t, r.status);
+      if (r.status !== 'ok' || r.value === '') continue;
+      t.consent.set(name, r.value);
+      this.#calls.get(t.linkedid)?.consent.set(name, r.value);
+    }
+    this.#logStart(t);
   }
 
   #end(t: ChannelTrack, reason: 'stopped' | 'hangup', recovered = false): void {

@@ -8,9 +8,10 @@ import { assertValidKey, ID_PATTERN } from '../storage/keys.js';
  */
 export const DIALPLAN_FILE_PATTERN = /^consentline-[0-9A-Za-z-]+-[0-9A-Za-z.]+\.wav$/;
 
-const WITH_CALL_ID = /^consentline-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-[0-9A-Za-z.]+\.wav$/;
+// `.wav` optional: with source `ari` the name is an ARI stored recording's, the file name without its format.
+const WITH_CALL_ID = /^consentline-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})-[0-9A-Za-z.]+?(?:\.wav)?$/;
 
-/** The CONSENT_ID (our call id, a UUID) a dialplan-made file name carries, or null. */
+/** The CONSENT_ID (our call id, a UUID) a dialplan-made file name (or its ARI stored-recording name) carries, or null. */
 export function callIdFromFileName(name: string): string | null {
   return WITH_CALL_ID.exec(name)?.[1] ?? null;
 }

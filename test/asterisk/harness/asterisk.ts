@@ -55,13 +55,33 @@ async function linkEach(from: string, to: string): Promise<void> {
   for (const name of await readdir(from)) await symlink(join(from, name), join(to, name));
 }
 
-async function shippedConfigs(etc: string, a: { httpPort: number; amiPort: number; ariPassword: string; amiSecret: string }) {
+export interface AsteriskOptions {
+  /**
+   * Capture mode "ami": the edits the shipped manager.conf's comments prescribe for it (write = call,system;
+   * the CONSENT_ID and CONSENT_RECORDING VarSet filters uncommented), nothing else.
+   */
+  readonly amiCapture?: boolean;
+  /** Test-only additions to the configs, written before Asterisk starts. */
+  readonly customize?: (etc: string) => Promise<void>;
+}
+
+function amiCaptureEdits(manager: string): string {
+  let text = substitute(manager, 'manager.conf', /^write = call$/, 'write = call,system');
+  for (const name of ['CONSENT_ID', 'CONSENT_RECORDING']) {
+    const line = `eventfilter(action(include),name(VarSet),header(Variable),method(exact)) = ${name}`;
+    text = substitute(text, 'manager.conf', new RegExp(`^;${line.replace(/[()]/g, '\\$&')}$`), line);
+  }
+  return text;
+}
+
+async function shippedConfigs(etc: string, a: { httpPort: number; amiPort: number; ariPassword: string; amiSecret: string }, o: AsteriskOptions) {
   const shipped = (f: string) => readFile(join(REPO, 'asterisk', f), 'utf8');
   const { stdout: hash } = await run('openssl', ['passwd', '-6', '-salt', randomBytes(6).toString('hex'), a.ariPassword]);
   await writeFile(join(etc, 'http.conf'), substitute(await shipped('http.conf'), 'http.conf', /^bindport = 8088$/, `bindport = ${a.httpPort}`));
   await writeFile(join(etc, 'ari.conf'), substitute(await shipped('ari.conf'), 'ari.conf', /^password = \$6\$.*$/, `password = ${hash.trim()}`));
   let manager = substitute(await shipped('manager.conf'), 'manager.conf', /^port = 5038$/, `port = ${a.amiPort}`);
   manager = substitute(manager, 'manager.conf', /^secret = .*$/, `secret = ${a.amiSecret}`);
+  if (o.amiCapture) manager = amiCaptureEdits(manager);
   await writeFile(join(etc, 'manager.conf'), manager);
   // README §4: the shipped dialplan goes in as consentline.conf, included from extensions.conf.
   await copyFile(join(REPO, 'asterisk/extensions.conf'), join(etc, 'consentline.conf'));
@@ -98,8 +118,8 @@ function asteriskConf(dir: string, prefix: string): string {
   ].join('\n');
 }
 
-/** `customize` runs after the shipped configs and the stubs are written, before Asterisk starts (test-only additions). */
-export async function startAsterisk(dir: string, customize?: (etc: string) => Promise<void>): Promise<AsteriskInstance> {
+/** `options.customize` runs after the shipped configs and the stubs are written, before Asterisk starts (test-only additions). */
+export async function startAsterisk(dir: string, options: AsteriskOptions = {}): Promise<AsteriskInstance> {
   const prefix = await asteriskPrefix();
   const [httpPort, amiPort, sipPort] = [await freeTcpPort(), await freeTcpPort(), await freeUdpPort()];
   const creds = { ariUser: 'consentline', ariPassword: randomBytes(12).toString('hex'), amiUser: 'consentline', amiSecret: randomBytes(12).toString('hex') };
@@ -108,9 +128,9 @@ export async function startAsterisk(dir: string, customize?: (etc: string) => Pr
   }
   const etc = join(dir, 'etc');
   await writeFile(join(etc, 'asterisk.conf'), asteriskConf(dir, prefix));
-  await shippedConfigs(etc, { httpPort, amiPort, ...creds });
+  await shippedConfigs(etc, { httpPort, amiPort, ...creds }, options);
   await stubConfigs(etc, sipPort);
-  await customize?.(etc);
+  await options.customize?.(etc);
   // Real directories holding links, so installing prompts never writes into the Debian packages' files.
   await linkEach(DEBIAN_SOUNDS, join(dir, 'data/sounds/en'));
   await mkdir(join(dir, 'data/sounds/pl'), { recursive: true });

@@ -6,7 +6,7 @@
  */
 import Database from 'better-sqlite3';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { copyFile, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -34,11 +34,18 @@ export async function consentlineCli(args: readonly string[], env: NodeJS.Proces
   }
 }
 
-/** Renders test/asterisk/prompts/*.yaml (one word per prompt) into `dir` with scripts/prompts/render.ts. */
-export async function renderTestPrompts(dir: string): Promise<void> {
+/**
+ * Renders test/asterisk/prompts/*.yaml (one word per prompt) into `dir` with scripts/prompts/render.ts;
+ * `noticeText` replaces the notice's word (a long notice for scenarios that act while it plays).
+ */
+export async function renderTestPrompts(dir: string, noticeText?: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const src = join(REPO, 'test/asterisk/prompts');
-  for (const f of await readdir(src)) if (f.endsWith('.yaml')) await copyFile(join(src, f), join(dir, f));
+  for (const f of await readdir(src)) {
+    if (!f.endsWith('.yaml')) continue;
+    const text = await readFile(join(src, f), 'utf8');
+    await writeFile(join(dir, f), noticeText === undefined ? text : text.replace('text: notice }', `text: "${noticeText}" }`));
+  }
   await run(TSX, [join(REPO, 'scripts/prompts/render.ts'), '--dir', dir], { cwd: REPO, timeout: 120_000 });
 }
 
@@ -64,6 +71,7 @@ export interface ConsentLineService {
 
 export async function consentLineService(o: ServiceOptions): Promise<ConsentLineService> {
   const apiPort = await freeTcpPort();
+  const opsPort = await freeTcpPort();
   const dataDir = join(o.dir, 'data');
   await mkdir(dataDir, { recursive: true });
   const configFile = join(o.dir, 'consentline.yaml');
@@ -81,8 +89,8 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
     CONSENTLINE_PEPPER: 'asterisk-suite-pepper-0123456789abcdef',
     CONSENTLINE_API_HOST: '127.0.0.1',
     CONSENTLINE_API_PORT: String(apiPort),
-    // Not the default 8481: another suite's service (or a real one) may hold it.
-    CONSENTLINE_API_OPS_PORT: String(await freeTcpPort()),
+    // Not the default 8481: another service on the machine may hold it.
+    CONSENTLINE_API_OPS_PORT: String(opsPort),
     ...o.env,
   };
   const logFile = join(o.dir, 'consentline.log');

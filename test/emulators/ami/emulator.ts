@@ -41,6 +41,8 @@ export interface AmiUser {
   readonly secret: string;
   readonly read: readonly AmiClass[];
   readonly write: readonly AmiClass[];
+  /** manager.conf include eventfilters: when set, only events it accepts reach this user. */
+  readonly eventFilter?: (pairs: readonly AmiPair[]) => boolean;
 }
 
 /** What MixMonitor writes into the monitor dir: nothing, a 44-byte header, or a tone. */
@@ -578,7 +580,7 @@ export class AmiEmulator {
     const wire = encodePacket(pairs);
     for (const s of this.#sessions) {
       if (s === except || s.closing || !s.user) continue;
-      if (!this.#wants(s, cls)) continue;
+      if (!this.#wants(s, cls) || s.user.eventFilter?.(pairs) === false) continue;
       s.socket.write(wire);
     }
   }
