@@ -3,7 +3,7 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { openPg } from '../../db/pg.js';
 import { withPgTransaction } from '../../db/pg-transaction.js';
-import { parseDatabaseUrl, redactDatabaseUrl } from '../../db/pg-url.js';
+import { parseDatabaseUrl, postgresUrlOf, redactDatabaseUrl, sqliteFileOf } from '../../db/pg-url.js';
 import { ChainVerifier, GENESIS_ANCHOR } from '../../evidence/chain.js';
 import { ledgerLockName } from '../../evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
@@ -90,11 +90,11 @@ export const migrateStore: Command = {
     if (positionals.length) throw new UsageError('unexpected argument(s)');
     const from = values.from === undefined ? null : parseDatabaseUrl(values.from);
     const to = values.to === undefined ? null : parseDatabaseUrl(values.to);
-    if (!from?.ok || from.target.kind !== 'sqlite') throw new UsageError(`--from must be sqlite:PATH${from && !from.ok ? ` (${from.problem})` : ''}`);
-    if (!to?.ok || to.target.kind !== 'postgres') throw new UsageError(`--to must be a postgres:// URL${to && !to.ok ? ` (${to.problem})` : ''}`);
+    const source = from?.ok ? sqliteFileOf(from.target) : undefined;
+    if (source === undefined) throw new UsageError(`--from must be sqlite:PATH${from && !from.ok ? ` (${from.problem})` : ''}`);
+    const targetUrl = to?.ok ? postgresUrlOf(to.target) : undefined;
+    if (targetUrl === undefined) throw new UsageError(`--to must be a postgres:// URL${to && !to.ok ? ` (${to.problem})` : ''}`);
     const batch = positiveInt(values.batch, '--batch') ?? 5_000;
-    const source = from.target.path;
-    const targetUrl = to.target.url;
 
     // 1. The source chain must verify before anything is written.
     io.err(`migrate-store: verifying ${source}…`);
