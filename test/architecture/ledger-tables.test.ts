@@ -18,10 +18,6 @@ const ALLOWED = [
  * shrink: an entry that no longer queries the table fails the test until it is taken off.
  */
 const OFFENDERS_TODAY = [
-  // Is there a recording.deleted event for this recording? (src/evidence/ledger-lookups.ts answers
-  // it for retention; the recordings pipeline still asks the table itself.)
-  'src/recordings/pipeline/repo.ts',
-  'src/recordings/pipeline/repo-pg.ts',
   // Copies the ledger between engines; an evidence export/import would own these reads.
   'src/cli/commands/migrate-store.ts',
 ];
