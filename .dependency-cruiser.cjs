@@ -20,7 +20,12 @@ const COMPOSITION_ROOT = [
   '^src/service-metrics\\.ts$',
   // Opens every table of the service on the engine database.url names (stores of evidence, recordings, retention, tokens).
   '^src/db/service-database\\.ts$',
+  // The one choice of engine (engine.ts) and the stores each engine builds (engine-sqlite/-pg, engine-port).
+  '^src/db/engine[^/]*\\.ts$',
 ];
+
+/** The engine choice, which the CLI's commands (entry points that wire their own stores) may import too. */
+const ENGINE_CHOICE = '^src/db/engine\\.ts$';
 
 /** Pure domain code: decisions and data, no I/O. */
 const DOMAIN = [
@@ -70,8 +75,15 @@ module.exports = {
       name: 'composition-root-imported',
       comment: 'Only the composition root imports the composition root.',
       severity: 'error',
-      from: { path: '^src/', pathNot: COMPOSITION_ROOT },
+      from: { path: '^src/', pathNot: [...COMPOSITION_ROOT, '^src/cli/'] },
       to: { path: COMPOSITION_ROOT },
+    },
+    {
+      name: 'cli-imports-only-engine-choice',
+      comment: 'The CLI may take its stores from the engine choice, and from no other part of the composition root.',
+      severity: 'error',
+      from: { path: '^src/cli/' },
+      to: { path: COMPOSITION_ROOT, pathNot: ENGINE_CHOICE },
     },
     {
       name: 'domain-no-io',

@@ -1,13 +1,9 @@
-import { PgTokenStore } from '../api/tokens-pg.js';
-import { SqliteTokenStore, type TokenStore } from '../api/tokens.js';
 import { resolve } from 'node:path';
+import type { TokenStore } from '../api/tokens.js';
 import type { Config } from '../config/schema.js';
-import { openPg } from '../db/pg.js';
-import { parseDatabaseUrl, type DatabaseTarget } from '../db/pg-url.js';
-import { openSqlite } from '../db/sqlite.js';
+import { engineFor } from '../db/engine.js';
+import { parseDatabaseUrl, withResolvedPath, type DatabaseTarget } from '../db/pg-url.js';
 import { databaseTarget } from '../evidence/open-store.js';
-import { openPgEvidenceStore } from '../evidence/pg-store.js';
-import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { ConfigError, UsageError } from './command.js';
 
@@ -38,13 +34,12 @@ export function dbTargetFromArgs(args: { readonly db?: string | undefined }, env
 export function configuredDbTarget(args: { readonly db?: string | undefined }, config: Pick<Config, 'database' | 'service'>): DatabaseTarget {
   if (args.db === undefined) return databaseTarget(config);
   const given = dbTargetFromArgs(args, {});
-  return given.kind === 'sqlite' ? { kind: 'sqlite', path: resolve(given.path) } : given;
+  return withResolvedPath(given, (path) => resolve(path));
 }
 
 /** The evidence store at `target`; it must exist: a typo must not create an empty one. */
 export function openStoreAt(target: DatabaseTarget): Promise<EvidenceStore> {
-  if (target.kind === 'sqlite') return openSqliteEvidenceStore({ path: target.path, mustExist: true });
-  return openPgEvidenceStore({ url: target.url, max: 2 });
+  return engineFor(target).openStore();
 }
 
 /** Opens the evidence store a CLI command works on (`--db` and the environment). */
@@ -54,19 +49,10 @@ export function openStoreFromArgs(args: { readonly db?: string | undefined }, en
 
 /** The API token table on either engine, closed after `fn`. */
 export async function withTokenStore<T>(args: { readonly db?: string | undefined }, env: Env, fn: (tokens: TokenStore) => Promise<T>): Promise<T> {
-  const target = dbTargetFromArgs(args, env);
-  if (target.kind === 'sqlite') {
-    const { db } = openSqlite({ path: target.path, mustExist: true });
-    try {
-      return await fn(new SqliteTokenStore(db));
-    } finally {
-      db.close();
-    }
-  }
-  const { pool } = await openPg({ url: target.url, max: 1, applicationName: 'consentline-cli' });
+  const opened = await engineFor(dbTargetFromArgs(args, env)).openTokens();
   try {
-    return await fn(new PgTokenStore(pool));
+    return await fn(opened.tokens);
   } finally {
-    await pool.end();
+    await opened.close();
   }
 }

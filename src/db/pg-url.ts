@@ -35,3 +35,23 @@ export function parseDatabaseUrl(url: string): ParsedDatabaseUrl {
 export function redactDatabaseUrl(url: string): string {
   return url.replace(/^(postgres(?:ql)?:\/\/[^:/@]*:)[^@]*@/, '$1***@');
 }
+
+/** The SQLite file a target names, or undefined for PostgreSQL. */
+export function sqliteFileOf(target: DatabaseTarget): string | undefined {
+  return target.kind === 'sqlite' ? target.path : undefined;
+}
+
+/** The PostgreSQL URL a target names, or undefined for a SQLite file. */
+export function postgresUrlOf(target: DatabaseTarget): string | undefined {
+  return target.kind === 'postgres' ? target.url : undefined;
+}
+
+/** The target with a relative SQLite path resolved by `resolvePath` (e.g. against the working directory). */
+export function withResolvedPath(target: DatabaseTarget, resolvePath: (path: string) => string): DatabaseTarget {
+  return target.kind === 'sqlite' ? { kind: 'sqlite', path: resolvePath(target.path) } : target;
+}
+
+/** The target for logs: the file path, or the URL without its password. */
+export function describeDatabaseTarget(target: DatabaseTarget): string {
+  return target.kind === 'sqlite' ? target.path : redactDatabaseUrl(target.url);
+}

@@ -2,8 +2,8 @@ import type { TokenStore } from '../api/tokens.js';
 import { SqliteTokenStore } from '../api/tokens.js';
 import { PgTokenStore } from '../api/tokens-pg.js';
 import type { Config } from '../config/schema.js';
-import { openEvidenceStore, databaseTarget, describeTarget } from '../evidence/open-store.js';
-import { openReadSide, type ReadSide } from '../evidence/open-read-side.js';
+import { databaseTarget, describeTarget } from '../evidence/open-store.js';
+import type { ReadSide } from '../evidence/open-read-side.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import { PgRecordingRepo } from '../recordings/pipeline/repo-pg.js';
 import { RecordingRepo, type RecordingRepository } from '../recordings/pipeline/repo.js';
@@ -11,6 +11,7 @@ import { PgRetentionRepo } from '../retention/repo-pg.js';
 import { SqliteRetentionRepo } from '../retention/repo-sqlite.js';
 import type { RetentionRepo } from '../retention/repo.js';
 import type { Clock } from '../shared/clock.js';
+import { openEvidenceStore, openReadSide } from './engine.js';
 import { openPg } from './pg.js';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 

@@ -1,4 +1,3 @@
-import type { DatabaseTarget } from '../db/pg-url.js';
 import { openPg } from '../db/pg.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Clock } from '../shared/clock.js';
@@ -35,31 +34,25 @@ export interface OpenReadSideOptions {
   readonly mustExist?: boolean;
 }
 
-/**
- * Opens the read side on the database `target` names (see `databaseTarget`), on its own
- * connection or pool, migrating the schema first as the store does.
- *
- * @example
- * const side = await openReadSide(databaseTarget(config));
- * const checkpoints = readSideCheckpoints(side, { signer, clock });
- * const page = await side.queries.searchCalls({ limit: 50 });
- */
-export async function openReadSide(target: DatabaseTarget, opts: OpenReadSideOptions = {}): Promise<ReadSide> {
-  if (target.kind === 'sqlite') {
-    const { db } = openSqlite({ path: target.path, ...(opts.mustExist ? { mustExist: true } : {}) });
-    return {
-      queries: new SqliteEvidenceQueries(db),
-      tree: new SqliteLedgerTree(db),
-      checkpointRepo: new SqliteCheckpointRepo(db),
-      checkpointLock: undefined,
-      marketing: new SqliteMarketingRegistry(db),
-      close: async () => void db.close(),
-    };
-  }
+/** The read side of the SQLite file at `path`, on its own connection. */
+export function openSqliteReadSide(path: string, opts: Pick<OpenReadSideOptions, 'mustExist'> = {}): ReadSide {
+  const { db } = openSqlite({ path, ...(opts.mustExist ? { mustExist: true } : {}) });
+  return {
+    queries: new SqliteEvidenceQueries(db),
+    tree: new SqliteLedgerTree(db),
+    checkpointRepo: new SqliteCheckpointRepo(db),
+    checkpointLock: undefined,
+    marketing: new SqliteMarketingRegistry(db),
+    close: async () => void db.close(),
+  };
+}
+
+/** The read side of the PostgreSQL database at `url`, on its own pool, migrating the schema first as the store does. */
+export async function openPgReadSide(url: string, opts: Pick<OpenReadSideOptions, 'schema' | 'poolSize'> = {}): Promise<ReadSide> {
   const poolSize = opts.poolSize ?? 4;
   if (poolSize < 2) throw new RangeError('the read side needs a pool of at least 2 connections');
   const { pool } = await openPg({
-    url: target.url,
+    url,
     max: poolSize,
     applicationName: 'consentline-read',
     ...(opts.schema === undefined ? {} : { schema: opts.schema }),

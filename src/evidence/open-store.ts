@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Pool } from 'pg';
 import { openPg } from '../db/pg.js';
-import { parseDatabaseUrl, redactDatabaseUrl, type DatabaseTarget } from '../db/pg-url.js';
+import { describeDatabaseTarget, parseDatabaseUrl, withResolvedPath, type DatabaseTarget } from '../db/pg-url.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
 import { PgEvidenceStore } from './pg-store.js';
@@ -22,15 +22,13 @@ export function databaseTarget(config: DatabaseConfig): DatabaseTarget {
     const parsed = parseDatabaseUrl(url);
     // The schema validated it already; this guards callers that built a config by hand.
     if (!parsed.ok) throw new TypeError(`database.url: ${parsed.problem}`);
-    return parsed.target.kind === 'sqlite' ? { kind: 'sqlite', path: resolve(parsed.target.path) } : parsed.target;
+    return withResolvedPath(parsed.target, (path) => resolve(path));
   }
   return { kind: 'sqlite', path: resolve(path ?? join(resolve(config.service.dataDir), 'consentline.sqlite')) };
 }
 
 /** The target for logs: the file path, or the URL without its password. */
-export function describeTarget(target: DatabaseTarget): string {
-  return target.kind === 'sqlite' ? target.path : redactDatabaseUrl(target.url);
-}
+export const describeTarget: (target: DatabaseTarget) => string = describeDatabaseTarget;
 
 export type OpenedEvidenceStore =
   | { readonly kind: 'sqlite'; readonly path: string; readonly store: SqliteEvidenceStore }
@@ -51,28 +49,27 @@ export interface OpenEvidenceStoreOptions {
   readonly poolSize?: number;
 }
 
-/**
- * Opens the evidence store the configuration names, migrated and ready; the caller owns
- * it and closes `store` (which, on PostgreSQL, also closes the pool the tokens use).
- *
- * @example
- * const opened = await openEvidenceStore(config, { clock });
- * await opened.store.append({ callId: 'c1', kind: 'call.started', data: {} });
- */
-export async function openEvidenceStore(config: DatabaseConfig, opts: OpenEvidenceStoreOptions = {}): Promise<OpenedEvidenceStore> {
-  const target = databaseTarget(config);
-  const common = {
+type StoreOptions = Pick<OpenEvidenceStoreOptions, 'clock' | 'maxBatch'>;
+
+function storeOptions(opts: StoreOptions): StoreOptions {
+  return {
     ...(opts.clock === undefined ? {} : { clock: opts.clock }),
     ...(opts.maxBatch === undefined ? {} : { maxBatch: opts.maxBatch }),
   };
-  if (target.kind === 'sqlite') {
-    const store = await openSqliteEvidenceStore({ path: target.path, ...common, ...(opts.mustExist ? { mustExist: true } : {}) });
-    return { kind: 'sqlite', path: target.path, store };
-  }
-  const { pool } = await openPg({ url: target.url, ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }) });
+}
+
+/** The evidence store in the SQLite file at `path`, migrated and ready; the caller closes it. */
+export async function openSqliteEvidence(path: string, opts: OpenEvidenceStoreOptions = {}): Promise<OpenedEvidenceStore> {
+  const store = await openSqliteEvidenceStore({ path, ...storeOptions(opts), ...(opts.mustExist ? { mustExist: true } : {}) });
+  return { kind: 'sqlite', path, store };
+}
+
+/** The evidence store in the PostgreSQL database at `url`, on its own pool (the store closes it). */
+export async function openPgEvidence(url: string, opts: OpenEvidenceStoreOptions = {}): Promise<OpenedEvidenceStore> {
+  const { pool } = await openPg({ url, ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }) });
   try {
-    const store = await PgEvidenceStore.create(pool, { ...common, ownsPool: true });
-    return { kind: 'postgres', url: target.url, store, pool };
+    const store = await PgEvidenceStore.create(pool, { ...storeOptions(opts), ownsPool: true });
+    return { kind: 'postgres', url, store, pool };
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;

@@ -77,6 +77,18 @@ describe('npm run lint:arch', { timeout: 120_000 }, () => {
     expect(r.output).toMatch(/composition-root-imported: src\/retention\/service\.ts → src\/server\.ts/);
   });
 
+  it('lets the CLI take its stores from the engine choice, and from no other part of the root', () => {
+    const engine = { 'src/db/engine.ts': "import { app } from '../api/app.js';\nexport const engineFor = () => app;\n" };
+    const allowed = lintArch(tree({ ...clean, ...engine, 'src/cli/open-store.ts': "import { engineFor } from '../db/engine.js';\nengineFor();\n" }));
+    expect(allowed.output).toContain('no dependency violations found');
+    const refused = lintArch(tree({ ...clean, ...engine, 'src/cli/open-store.ts': "import '../server.js';\n" }));
+    expect(refused.status).not.toBe(0);
+    expect(refused.output).toMatch(/cli-imports-only-engine-choice: src\/cli\/open-store\.ts → src\/server\.ts/);
+    const fromService = lintArch(tree({ ...clean, ...engine, 'src/retention/service.ts': "import '../db/engine.js';\n" }));
+    expect(fromService.status).not.toBe(0);
+    expect(fromService.output).toMatch(/src\/retention\/service\.ts → src\/db\/engine\.ts/);
+  });
+
   it('fails when pure domain code does I/O or imports an adapter', () => {
     const io = lintArch(tree({ ...clean, 'src/evidence/merkle.ts': "import { readFileSync } from 'node:fs';\nexport const r = readFileSync;\n" }));
     expect(io.status).not.toBe(0);

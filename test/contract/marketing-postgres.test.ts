@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { onTestFinished } from 'vitest';
-import { openReadSide } from '../../src/evidence/open-read-side.js';
+import { openReadSide } from '../../src/db/engine.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
 import { marketingContract, type MarketingLedger } from './marketing.contract.js';
 import { freshSchema, testDatabase } from './pg-helpers.js';

@@ -6,7 +6,8 @@ import { PgTokenStore } from '../../src/api/tokens-pg.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from '../../src/db/pg-url.js';
-import { databaseTarget, describeTarget, openEvidenceStore } from '../../src/evidence/open-store.js';
+import { openEvidenceStore } from '../../src/db/engine.js';
+import { databaseTarget, describeTarget } from '../../src/evidence/open-store.js';
 import { testDatabase } from './pg-helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-open-store-'));

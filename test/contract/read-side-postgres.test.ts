@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultMigrationsDir } from '../../src/db/migrations.js';
-import { openReadSide } from '../../src/evidence/open-read-side.js';
+import { openReadSide } from '../../src/db/engine.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
 import { freshSchema, testDatabase } from './pg-helpers.js';
 import { readSideContract, type ReadSideLedger } from './read-side.contract.js';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { onTestFinished } from 'vitest';
-import { openReadSide } from '../../src/evidence/open-read-side.js';
+import { openReadSide } from '../../src/db/engine.js';
 import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { tamper as attacker } from '../evidence/helpers.js';
 import { readSideContract, type ReadSideLedger } from './read-side.contract.js';

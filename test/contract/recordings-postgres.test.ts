@@ -1,7 +1,8 @@
 import { expect, onTestFinished, test } from 'vitest';
 import { createPgPool } from '../../src/db/pg.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
-import { PG_EVENT_SQL, PgRecordingRepo } from '../../src/recordings/pipeline/repo-pg.js';
+import { PG_RECORDING_EVENT_SQL as PG_EVENT_SQL } from '../../src/evidence/ledger-lookups.js';
+import { PgRecordingRepo } from '../../src/recordings/pipeline/repo-pg.js';
 import { freshSchema, testDatabase } from './pg-helpers.js';
 import { recordingsRepoContract, type RecordingsEngine } from './recordings-repo.contract.js';
 

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { expect, onTestFinished, test } from 'vitest';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
-import { EVENT_SQL, RecordingRepo } from '../../src/recordings/pipeline/repo.js';
+import { SQLITE_RECORDING_EVENT_SQL as EVENT_SQL } from '../../src/evidence/ledger-lookups.js';
+import { RecordingRepo } from '../../src/recordings/pipeline/repo.js';
 import { recordingsRepoContract, type RecordingsEngine } from './recordings-repo.contract.js';
 
 recordingsRepoContract({

@@ -1,5 +1,5 @@
 import type { DatabaseTarget } from '../../src/db/pg-url.js';
-import { openReadSide } from '../../src/evidence/open-read-side.js';
+import { openReadSide } from '../../src/db/engine.js';
 import type { OutcomeFinding } from '../../src/evidence/outcomes.js';
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { DatabaseTarget } from '../../src/db/pg-url.js';
-import { openReadSide } from '../../src/evidence/open-read-side.js';
+import { openReadSide } from '../../src/db/engine.js';
 import type { OpenCall } from '../../src/evidence/outcomes.js';
 import { openStoreAt } from '../../src/cli/open-store.js';
 import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';

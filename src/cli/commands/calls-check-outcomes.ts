@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { openReadSide } from '../../evidence/open-read-side.js';
+import { openReadSide } from '../../db/engine.js';
 import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
 import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
 

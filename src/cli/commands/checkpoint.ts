@@ -1,7 +1,9 @@
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateSigner } from '../../evidence/checkpoint.js';
-import { openReadSide, readSideCheckpoints } from '../../evidence/open-read-side.js';
+import { openReadSide } from '../../db/engine.js';
+import { sqliteFileOf } from '../../db/pg-url.js';
+import { readSideCheckpoints } from '../../evidence/open-read-side.js';
 import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
 import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
 import { progressReporter } from '../progress.js';
@@ -26,13 +28,13 @@ export const checkpointCreate: Command = {
     });
     if (positionals.length) throw new UsageError('unexpected argument(s)');
     const target = dbTargetFromArgs(values, io.env);
-    if (target.kind === 'postgres' && !values.key) throw new UsageError('--key is required with a PostgreSQL --db (the key of the instance that signs)');
+    if (sqliteFileOf(target) === undefined && !values.key) throw new UsageError('--key is required with a PostgreSQL --db (the key of the instance that signs)');
     // The database first: a mistyped --db must not leave a new key beside it.
     const side = await openReadSide(target, { mustExist: true });
     try {
       let signer;
       try {
-        signer = loadOrCreateSigner(values.key ?? defaultCheckpointKeyPath(target.kind === 'sqlite' ? target.path : ''), values.origin ?? DEFAULT_CHECKPOINT_ORIGIN).signer;
+        signer = loadOrCreateSigner(values.key ?? defaultCheckpointKeyPath(sqliteFileOf(target) ?? ''), values.origin ?? DEFAULT_CHECKPOINT_ORIGIN).signer;
       } catch (err) {
         throw new UsageError(`checkpoint key: ${(err as Error).message}`);
       }

@@ -3,8 +3,8 @@ import { parseArgs } from 'node:util';
 import { parseVerifierKey, type NoteVerifier } from '../../evidence/checkpoint.js';
 import { publicKeyFromPemFile, type TrustedKeys } from '../../evidence/checkpoint-check.js';
 import { auditLedger } from '../../evidence/ledger-audit.js';
-import { openReadSide } from '../../evidence/open-read-side.js';
-import type { DatabaseTarget } from '../../db/pg-url.js';
+import { openReadSide } from '../../db/engine.js';
+import { sqliteFileOf, type DatabaseTarget } from '../../db/pg-url.js';
 import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
 import { defaultCheckpointKeyPath } from './checkpoint.js';
@@ -70,8 +70,9 @@ function trustedKeys(given: readonly string[], target: DatabaseTarget): TrustedK
     if (verifier) verifiers.push(verifier);
     else publicKeys.push(pemKey(key));
   }
-  if (given.length === 0 && target.kind === 'sqlite') {
-    const beside = defaultCheckpointKeyPath(target.path);
+  const file = sqliteFileOf(target);
+  if (given.length === 0 && file !== undefined) {
+    const beside = defaultCheckpointKeyPath(file);
     if (existsSync(beside)) publicKeys.push(pemKey(beside));
   }
   return { verifiers, publicKeys };

@@ -5,7 +5,7 @@ import { roleAllows, type TokenStore } from '../../api/tokens.js';
 import type { Accessor } from '../../evidence/access-log.js';
 import { AccessLog } from '../../evidence/access-log.js';
 import { lookupMarketing, MAX_LOOKUP_NUMBERS, type MarketingAnswer } from '../../evidence/marketing-lookup.js';
-import { openReadSide } from '../../evidence/open-read-side.js';
+import { openReadSide } from '../../db/engine.js';
 import { EXIT, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
 import { csvLine, parseCsv } from '../csv.js';
 import { configuredDbTarget, DB_OPTION, dbTargetFromArgs } from '../open-store.js';

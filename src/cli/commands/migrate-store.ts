@@ -3,11 +3,12 @@ import Database from 'better-sqlite3';
 import type pg from 'pg';
 import { openPg } from '../../db/pg.js';
 import { withPgTransaction } from '../../db/pg-transaction.js';
-import { parseDatabaseUrl, redactDatabaseUrl } from '../../db/pg-url.js';
-import { ChainVerifier, GENESIS_ANCHOR } from '../../evidence/chain.js';
+import { parseDatabaseUrl, postgresUrlOf, redactDatabaseUrl, sqliteFileOf } from '../../db/pg-url.js';
+import { GENESIS_ANCHOR } from '../../evidence/chain.js';
+import { pgLedgerHead, verifyPgChain } from '../../evidence/pg-chain-check.js';
 import { ledgerLockName } from '../../evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
-import { EVENT_COLUMNS, toStoredEvent, type EventRow } from '../../evidence/sqlite-rows.js';
+import { EVENT_COLUMNS } from '../../evidence/sqlite-rows.js';
 import type { VerifyResult } from '../../evidence/types.js';
 import { verifyStoreRange } from '../../evidence/verify.js';
 import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
@@ -90,11 +91,11 @@ export const migrateStore: Command = {
     if (positionals.length) throw new UsageError('unexpected argument(s)');
     const from = values.from === undefined ? null : parseDatabaseUrl(values.from);
     const to = values.to === undefined ? null : parseDatabaseUrl(values.to);
-    if (!from?.ok || from.target.kind !== 'sqlite') throw new UsageError(`--from must be sqlite:PATH${from && !from.ok ? ` (${from.problem})` : ''}`);
-    if (!to?.ok || to.target.kind !== 'postgres') throw new UsageError(`--to must be a postgres:// URL${to && !to.ok ? ` (${to.problem})` : ''}`);
+    const source = from?.ok ? sqliteFileOf(from.target) : undefined;
+    if (source === undefined) throw new UsageError(`--from must be sqlite:PATH${from && !from.ok ? ` (${from.problem})` : ''}`);
+    const targetUrl = to?.ok ? postgresUrlOf(to.target) : undefined;
+    if (targetUrl === undefined) throw new UsageError(`--to must be a postgres:// URL${to && !to.ok ? ` (${to.problem})` : ''}`);
     const batch = positiveInt(values.batch, '--batch') ?? 5_000;
-    const source = from.target.path;
-    const targetUrl = to.target.url;
 
     // 1. The source chain must verify before anything is written.
     io.err(`migrate-store: verifying ${source}…`);
@@ -158,7 +159,7 @@ export const migrateStore: Command = {
             // Copied ids keep their values: the identity goes on after the highest.
             await client.query(`SELECT setval(pg_get_serial_sequence('checkpoints', 'id'), GREATEST((SELECT max(id) FROM checkpoints), 1), (SELECT count(*) > 0 FROM checkpoints))`);
             const progress = progressReporter(io, { label: 'migrate-store: verifying target events', total: before.checked });
-            const after = await verifyWith(client, batch, (checked) => progress.update(checked));
+            const after = await verifyPgChain(client, batch, (checked) => progress.update(checked));
             progress.finish();
             if (!after.ok || after.checked !== before.checked || after.headHash !== before.headHash) {
               io.out(`target chain does not match the source after copying (${JSON.stringify(after)}): rolled back, nothing moved`);
@@ -170,7 +171,7 @@ export const migrateStore: Command = {
           throw err;
         }
         // 4. Read back once more, committed, through a fresh connection.
-        const head = (await pool.query<{ seq: number; hash: string }>('SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1')).rows[0];
+        const head = await pgLedgerHead(pool);
         if ((head?.hash ?? GENESIS_ANCHOR.hash) !== before.headHash || (head?.seq ?? 0) !== before.checked) {
           io.out(`target head after commit (${JSON.stringify(head)}) differs from the source head ${before.headHash}`);
           return EXIT.failed;
@@ -213,17 +214,3 @@ async function insertRows(client: pg.PoolClient, table: Moved, rows: readonly un
   const r = await client.query(`INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnest})${conflict}`, arrays);
   return rows.length - (r.rowCount ?? rows.length);
 }
-
-/** Verifies the whole chain as the transaction sees it, in keyset pages. */
-async function verifyWith(client: pg.PoolClient, page: number, onPage: (checked: number) => void): Promise<VerifyResult> {
-  const verifier = new ChainVerifier(GENESIS_ANCHOR);
-  let next = Number.MIN_SAFE_INTEGER;
-  for (;;) {
-    const { rows } = await client.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 ORDER BY seq LIMIT $2`, [next, page]);
-    for (const row of rows) if (verifier.check(toStoredEvent(row))) return verifier.result();
-    onPage(verifier.checked);
-    if (rows.length < page) return verifier.result();
-    next = rows[rows.length - 1]!.seq + 1;
-  }
-}
-

@@ -6,6 +6,7 @@ import { basename, join, resolve } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { parseArgs } from 'node:util';
+import { engineFor } from '../../db/engine.js';
 import type { DatabaseTarget } from '../../db/pg-url.js';
 import { AccessLog, type Accessor } from '../../evidence/access-log.js';
 import { CryptoError } from '../../recordings/crypto/errors.js';
@@ -178,7 +179,7 @@ async function logDecrypt(
   what: { callIds: readonly string[]; recordingIds: readonly string[]; range?: string; reason: string },
 ): Promise<ExitCode> {
   const where = describeTarget(target);
-  if (target.kind === 'sqlite' && !existsSync(target.path)) {
+  if (!engineFor(target).exists()) {
     io.err(`error NO_LEDGER: no database at ${where} to write the access log to; nothing was decrypted (pass --db)`);
     return EXIT.failed;
   }

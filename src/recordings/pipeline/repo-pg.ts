@@ -1,4 +1,5 @@
 import { numbered, type PgQueryable } from '../../db/pg.js';
+import { pgLedgerLookups } from '../../evidence/ledger-lookups.js';
 import {
   claimableWhere,
   INSERT_COLUMNS,
@@ -26,12 +27,6 @@ const CLAIM = `UPDATE recordings SET claimed_by = $1, claimed_until = $3, update
   WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('$2', '$4')}
               ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1 FOR UPDATE SKIP LOCKED)
   RETURNING *`;
-// The ledger's data column is json (the hashed text as stored): ->> reads it without a cast.
-/** hasEvent's look-ups; migration 0031's index `events_recording` serves both. */
-export const PG_EVENT_SQL = {
-  ofCall: `SELECT 1 FROM events WHERE call_id = $1 AND kind = $2 AND data->>'recordingId' = $3 LIMIT 1`,
-  nullCall: `SELECT 1 FROM events WHERE call_id IS NULL AND kind = $1 AND data->>'recordingId' = $2 LIMIT 1`,
-} as const;
 
 type PgRow = Omit<RecordingRow, 'plaintext_bytes' | 'ciphertext_bytes'> & {
   plaintext_bytes: number | string | null;
@@ -154,11 +149,7 @@ export class PgRecordingRepo implements RecordingRepository {
     return out;
   }
 
-  async hasEvent(kind: string, callId: string | null, recordingId: string): Promise<boolean> {
-    const res =
-      callId === null
-        ? await this.#db.query(PG_EVENT_SQL.nullCall, [kind, recordingId])
-        : await this.#db.query(PG_EVENT_SQL.ofCall, [callId, kind, recordingId]);
-    return res.rows.length > 0;
+  hasEvent(kind: string, callId: string | null, recordingId: string): Promise<boolean> {
+    return pgLedgerLookups(this.#db).hasRecordingEvent(callId, kind, recordingId);
   }
 }

@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../../db/sqlite.js';
+import { sqliteLedgerLookups, type LedgerLookups } from '../../evidence/ledger-lookups.js';
 import { QUEUED_STATES, type RecordingPatch, type RecordingRow, type RecordingState } from './row.js';
 
 export { RECORDING_STATES, QUEUED_STATES, type QuarantineReason, type RecordingPatch, type RecordingRow, type RecordingState } from './row.js';
@@ -136,10 +137,12 @@ export interface RecordingRepository {
  */
 export class RecordingRepo implements RecordingRepository {
   readonly #db: SqliteDatabase;
+  readonly #ledger: LedgerLookups;
   readonly #st: ReturnType<typeof prepare>;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
+    this.#ledger = sqliteLedgerLookups(db);
     this.#st = prepare(db);
   }
 
@@ -225,8 +228,7 @@ export class RecordingRepo implements RecordingRepository {
   }
 
   async hasEvent(kind: string, callId: string | null, recordingId: string): Promise<boolean> {
-    const row = callId === null ? this.#st.eventNullCall.get(kind, recordingId) : this.#st.eventOfCall.get(callId, kind, recordingId);
-    return row !== undefined;
+    return this.#ledger.hasRecordingEvent(callId, kind, recordingId);
   }
 
   #get(id: string): RecordingRow | null {
@@ -237,12 +239,6 @@ export class RecordingRepo implements RecordingRepository {
     return (this.#st.live.get(source, name) as RecordingRow | undefined) ?? null;
   }
 }
-
-/** hasEvent's look-ups; migration 0031's index `events_recording` serves both. */
-export const EVENT_SQL = {
-  ofCall: `SELECT 1 FROM events WHERE call_id = ? AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`,
-  nullCall: `SELECT 1 FROM events WHERE call_id IS NULL AND kind = ? AND json_extract(data, '$.recordingId') = ? LIMIT 1`,
-} as const;
 
 export class LostClaimError extends Error {
   override readonly name = 'LostClaimError';
@@ -282,7 +278,5 @@ function prepare(db: SqliteDatabase) {
        WHERE id = (SELECT id FROM recordings WHERE ${claimableWhere('@now', '@spool')} ORDER BY coalesce(next_attempt_at, created_at) LIMIT 1)
        RETURNING *`,
     ),
-    eventOfCall: db.prepare(EVENT_SQL.ofCall),
-    eventNullCall: db.prepare(EVENT_SQL.nullCall),
   };
 }

@@ -1,0 +1,42 @@
+import { PgTokenStore } from '../api/tokens-pg.js';
+import { openPgEvidence } from '../evidence/open-store.js';
+import { openPgReadSide } from '../evidence/open-read-side.js';
+import { openPgEvidenceStore, PgEvidenceStore } from '../evidence/pg-store.js';
+import { PgRecordingRepo } from '../recordings/pipeline/repo-pg.js';
+import { PgRetentionRepo } from '../retention/repo-pg.js';
+import type { Engine } from './engine-port.js';
+import { createPgPool, openPg } from './pg.js';
+import { describeDatabaseTarget } from './pg-url.js';
+
+const CLI_APPLICATION = 'consentline-cli';
+
+/** The stores on the PostgreSQL database at `url`: one pool per opened thing. */
+export function pgEngine(url: string): Engine {
+  const target = { kind: 'postgres', url } as const;
+  return {
+    target,
+    description: describeDatabaseTarget(target),
+    exists: () => true,
+    openEvidenceStore: (opts = {}) => openPgEvidence(url, opts),
+    openStore: () => openPgEvidenceStore({ url, max: 2 }),
+    openReadSide: (opts = {}) => openPgReadSide(url, opts),
+    async openTokens() {
+      const { pool } = await openPg({ url, max: 1, applicationName: CLI_APPLICATION });
+      return { tokens: new PgTokenStore(pool), close: () => pool.end() };
+    },
+    async openRetentionDatabase() {
+      const { pool } = await openPg({ url, max: 3, applicationName: CLI_APPLICATION });
+      try {
+        const evidence = await PgEvidenceStore.create(pool, { ownsPool: true });
+        return { evidence, tokens: new PgTokenStore(pool), repo: new PgRetentionRepo(pool), close: () => evidence.close() };
+      } catch (err) {
+        await pool.end().catch(() => undefined);
+        throw err;
+      }
+    },
+    openRecordingDb() {
+      const pool = createPgPool({ url, max: 1, applicationName: CLI_APPLICATION });
+      return { recordings: new PgRecordingRepo(pool), tokens: new PgTokenStore(pool), close: () => pool.end() };
+    },
+  };
+}

@@ -1,0 +1,46 @@
+import type { TokenStore } from '../api/tokens.js';
+import type { OpenedEvidenceStore, OpenEvidenceStoreOptions } from '../evidence/open-store.js';
+import type { OpenReadSideOptions, ReadSide } from '../evidence/open-read-side.js';
+import type { EvidenceStore } from '../evidence/store.js';
+import type { RecordingRepository } from '../recordings/pipeline/repo.js';
+import type { RetentionRepo } from '../retention/repo.js';
+import type { DatabaseTarget } from './pg-url.js';
+
+/** What the retention, hold, subject and marketing commands read and write. */
+export interface RetentionDatabase {
+  readonly evidence: EvidenceStore;
+  /** Authenticates the DPO token a command is run with. */
+  readonly tokens: TokenStore;
+  readonly repo: RetentionRepo;
+  close(): Promise<void>;
+}
+
+/** The recordings table and the API tokens of one database. */
+export interface RecordingDb {
+  readonly recordings: RecordingRepository;
+  readonly tokens: TokenStore;
+  close(): Promise<void>;
+}
+
+/**
+ * One database engine with the stores built on it: the only place (with the service's
+ * composition, src/db/service-database.ts) that picks SQLite or PostgreSQL. Building one opens
+ * nothing; each `open…` opens its own connection or pool, which the result's `close` ends.
+ */
+export interface Engine {
+  readonly target: DatabaseTarget;
+  /** The file path or the URL without its password, for logs. */
+  readonly description: string;
+  /** False when the target is a SQLite file that is not there (a typo must not create one). */
+  exists(): boolean;
+  /** The evidence store, migrated and ready (the service's writer). */
+  openEvidenceStore(opts?: OpenEvidenceStoreOptions): Promise<OpenedEvidenceStore>;
+  /** The evidence store for a CLI run; it must exist already. */
+  openStore(): Promise<EvidenceStore>;
+  openReadSide(opts?: OpenReadSideOptions): Promise<ReadSide>;
+  openTokens(): Promise<{ readonly tokens: TokenStore; close(): Promise<void> }>;
+  /** The store, the tokens and the retention repository on one small connection set (CLI). */
+  openRetentionDatabase(): Promise<RetentionDatabase>;
+  /** Null when the SQLite file is not there. */
+  openRecordingDb(): RecordingDb | null;
+}

@@ -1,0 +1,45 @@
+import { existsSync } from 'node:fs';
+import { SqliteTokenStore } from '../api/tokens.js';
+import { openSqliteEvidence } from '../evidence/open-store.js';
+import { openSqliteReadSide } from '../evidence/open-read-side.js';
+import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
+import { RecordingRepo } from '../recordings/pipeline/repo.js';
+import { SqliteRetentionRepo } from '../retention/repo-sqlite.js';
+import type { Engine } from './engine-port.js';
+import { describeDatabaseTarget } from './pg-url.js';
+import { openSqlite } from './sqlite.js';
+
+/** The stores on the SQLite file at `path`: one connection per opened thing. */
+export function sqliteEngine(path: string): Engine {
+  const target = { kind: 'sqlite', path } as const;
+  return {
+    target,
+    description: describeDatabaseTarget(target),
+    exists: () => existsSync(path),
+    openEvidenceStore: (opts = {}) => openSqliteEvidence(path, opts),
+    openStore: () => openSqliteEvidenceStore({ path, mustExist: true }),
+    openReadSide: async (opts = {}) => openSqliteReadSide(path, opts),
+    async openTokens() {
+      const { db } = openSqlite({ path, mustExist: true });
+      return { tokens: new SqliteTokenStore(db), close: async () => void db.close() };
+    },
+    async openRetentionDatabase() {
+      const evidence = await openSqliteEvidenceStore({ path, mustExist: true });
+      const { db } = openSqlite({ path });
+      return {
+        evidence,
+        tokens: new SqliteTokenStore(db),
+        repo: new SqliteRetentionRepo(db),
+        async close() {
+          await evidence.close();
+          db.close();
+        },
+      };
+    },
+    openRecordingDb() {
+      if (!existsSync(path)) return null;
+      const { db } = openSqlite({ path, mustExist: true });
+      return { recordings: new RecordingRepo(db), tokens: new SqliteTokenStore(db), close: async () => void db.close() };
+    },
+  };
+}
