@@ -89,27 +89,3 @@ export async function openPg(opts: OpenPgOptions): Promise<{ pool: PgPool; migra
     throw err;
   }
 }
-
-/**
- * Runs `fn` in one transaction on a client of its own (`begin` may set the isolation level);
- * commits, or rolls back and rethrows. A client whose rollback failed is discarded.
- */
-export async function inPgTransaction<T>(pool: PgPool, begin: string, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  let healthy = true;
-  try {
-    await client.query(begin);
-    try {
-      const out = await fn(client);
-      await client.query('COMMIT');
-      return out;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {
-        healthy = false;
-      });
-      throw err;
-    }
-  } finally {
-    client.release(!healthy);
-  }
-}

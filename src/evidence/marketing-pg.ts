@@ -1,4 +1,5 @@
-import { inPgTransaction, type PgPool } from '../db/pg.js';
+import type { PgPool } from '../db/pg.js';
+import { withPgTransaction } from '../db/pg-transaction.js';
 import { compareRegistries, deriveMarketingRegistry, type MarketingEntry } from './marketing.js';
 import {
   MARKETING_COLUMNS,
@@ -70,7 +71,7 @@ export class PgMarketingRegistry implements MarketingRegistryRepo {
   }
 
   #inTransaction<T>(begin: string, fn: (q: Query) => Promise<T>): Promise<T> {
-    return inPgTransaction(this.#pool, begin, (client) => fn(async (sql, values) => (await client.query(sql, values)).rows));
+    return withPgTransaction(this.#pool, (client) => fn(async (sql, values) => (await client.query(sql, values)).rows), begin);
   }
 }
 
