@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCall } from './harness/observer.js';
 import { consentlineCli } from './harness/consentline.js';
-import { DID, startRig, type Rig } from './setup.js';
+import { DID, startRig, until, type Rig } from './setup.js';
 
 let rig: Rig;
 beforeAll(async () => {
@@ -33,14 +33,6 @@ async function heard(call: TestCall, id: string, nth = 1): Promise<void> {
 async function servedByQueue(call: TestCall, context = AFTER): Promise<void> {
   await call.reaches(context, 'Queue', 30_000);
   await call.gone(30_000);
-}
-
-async function until(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 const ranMixMonitor = (call: TestCall) => call.dialplan().some((d) => d.includes(':MixMonitor('));

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO } from './harness/asterisk.js';
 import { AriTap } from './harness/tap.js';
-import { DID, startRig, type Rig } from './setup.js';
+import { DID, startRig, until, type Rig } from './setup.js';
 import { PARITY_SCENARIOS, runSteps, type ScenarioCall } from '../scenarios/shared/parity-scenarios.js';
 import { channelStream, recordStream, streamDifferences, type RecordedStream } from '../scenarios/shared/streams.js';
 
@@ -31,14 +31,6 @@ afterAll(async () => {
   await rig?.close();
   await tap?.close();
 }, 60_000);
-
-async function until(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.sequential('real Asterisk: the shared parity scenarios, streams recorded', () => {
   for (const scenario of PARITY_SCENARIOS) {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { selfSignedCert } from '../support/tls-cert.js';
 import { freeTcpPort } from './harness/ports.js';
-import { DID, startRig, type Rig } from './setup.js';
+import { DID, startRig, until, type Rig } from './setup.js';
 import { appendStub } from './tls-stubs/fill.js';
 
 let rig: Rig;
@@ -44,14 +44,6 @@ afterAll(async () => {
   await rig?.close();
   await rm(certDir, { recursive: true, force: true });
 }, 60_000);
-
-async function until(ok: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!ok()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe.sequential('real Asterisk over TLS', () => {
   it('Asterisk serves ARI and AMI on the TLS ports from the shipped files plus the TLS lines', async () => {
