@@ -57,7 +57,8 @@ run as root, or: sudo apt-get install -y ${missing[*]}"
 fi
 
 # Modules: what ConsentLine, the shipped dialplan (asterisk/extensions.conf, asterisk/freepbx) and
-# test/asterisk use. Local channels, AMI, CDR/CEL cores and Answer/Goto/Set/Wait/NoOp are core.
+# test/asterisk use (CDR/CEL over AMI, transfers, queues and conferences for recording control and
+# assurance). Local channels, AMI, CDR/CEL cores and Answer/Goto/Set/Wait/NoOp are core.
 modules=(
   chan_pjsip res_pjproject res_rtp_asterisk 'res_sorcery_*' res_pjsip res_pjsip_session res_pjsip_sdp_rtp
   res_pjsip_authenticator_digest res_pjsip_outbound_authenticator_digest res_pjsip_endpoint_identifier_ip
@@ -72,6 +73,8 @@ modules=(
   format_wav format_pcm format_gsm format_sln format_wav_gsm
   res_musiconhold res_timing_timerfd pbx_config res_clioriginate res_format_attr_opus
   bridge_simple bridge_native_rtp bridge_softmix bridge_holding bridge_builtin_features bridge_builtin_interval_features
+  cdr_manager cel_manager res_pjsip_refer app_confbridge app_while app_db func_db func_dialplan func_hangupcause
+  app_record app_transfer app_bridgewait res_parking app_directed_pickup
 )
 
 build="$home/build-$version-$key"
