@@ -25,11 +25,22 @@ fail() { echo "asterisk:build: $*" >&2; exit 1; }
 key="$(cat "$src/SHA256SUMS" "$script" | sha256sum | cut -c1-12)"
 prefix="$home/asterisk-$version-$key"
 
-if [[ -f "$prefix/.complete" && -x "$prefix/sbin/asterisk" ]]; then
+found_in_cache() {
+  [[ -f "$prefix/.complete" && -x "$prefix/sbin/asterisk" ]] || return 1
   echo "== asterisk $version found in cache $prefix (${SECONDS}s)"
   echo "$prefix"
-  exit 0
+}
+found_in_cache && exit 0
+
+# One build per cache key at a time: a second run (another worktree, a parallel CI step) waits
+# for the first and then finds its result instead of deleting the half-built tree under it.
+mkdir -p "$home"
+exec 9>"$home/.build-$key.lock"
+if ! flock -n 9; then
+  echo "== another asterisk:build of the same sources is running; waiting for it (${SECONDS}s)"
+  flock 9
 fi
+found_in_cache && exit 0
 
 echo "== verifying tarballs in $src"
 (cd "$src" && sha256sum --quiet -c SHA256SUMS) || fail "checksum mismatch in $src"
