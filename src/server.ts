@@ -93,7 +93,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const metrics = createMetrics();
   const database = await openServiceDatabase(config, { clock });
   const { store } = database;
-  log.info({ database: database.description, engine: database.kind }, 'evidence database ready');
+  log.info({ database: database.description, engine: database.engine }, 'evidence database ready');
   const signing = checkpointSigning(config);
   const checkpointKeyPath = deps.checkpointKeyPath ?? signing.keyPath;
   const { origin } = signing;
