@@ -50,6 +50,9 @@ interface AriEventSource {
 }
 
 const enc = encodeURIComponent;
+/** Names and values ARRAY() takes as they are (no separator, quote, escape or blank to mangle). */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLAIN_VALUE = /^[A-Za-z0-9_.:+@-]*$/;
 
 /**
  * {@link AriPort} over Asterisk ARI: events through ari-client's WebSocket, commands over
@@ -144,6 +147,21 @@ export class AriAdapter implements AriPort {
       { variable: name, value },
       true,
     );
+  }
+
+  /**
+   * One `setChannelVar` request naming `ARRAY(A,B,…)` with the value `a,b,…`: Asterisk writes a
+   * variable name ending in `)` through the dialplan function (pbx_builtin_setvar_helper), and
+   * ARRAY sets each variable in order, so the dialplan sees the same variables (and the same
+   * ChannelVarset events) as from one request each, on every Asterisk since 1.4. Values that
+   * ARRAY would split or unquote (comma, quote, backslash, blank) go one request each, in order.
+   */
+  async setVariables(channelId: string, vars: ReadonlyArray<readonly [name: string, value: string]>): Promise<void> {
+    if (vars.length > 1 && vars.every(([name, value]) => PLAIN_NAME.test(name) && PLAIN_VALUE.test(value))) {
+      await this.setVariable(channelId, `ARRAY(${vars.map(([n]) => n).join(',')})`, vars.map(([, v]) => v).join(','));
+      return;
+    }
+    for (const [name, value] of vars) await this.setVariable(channelId, name, value);
   }
 
   /**

@@ -37,6 +37,11 @@ export interface ChannelOps {
   play(channelId: string, playbackId: string, media: string, lang: string): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
   setVariable(channelId: string, name: string, value: string): Promise<void>;
+  /**
+   * Sets several variables, in the order given, in as few requests as the values allow (one when
+   * they are plain tokens: Asterisk's ARRAY() function writes them all; else one per variable).
+   */
+  setVariables(channelId: string, vars: ReadonlyArray<readonly [name: string, value: string]>): Promise<void>;
   continueInDialplan(
     channelId: string,
     target: { context: string; extension: string; priority: number },
