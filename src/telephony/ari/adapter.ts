@@ -1,7 +1,7 @@
 import type { AriListenConfig } from '../../config/tls-schema.js';
 import type { Logger } from '../../shared/log.js';
 import type { TlsClientOptions } from '../../config/tls.js';
-import { AriLink, ariClientConnect, type AriClientConnector, type AriLinkHooks } from './connection.js';
+import { AriLink, type AriEventsConnector, type AriLinkHooks } from './connection.js';
 import { channelInfo, translateEvent } from './events.js';
 import { AriOutboundServer } from './outbound.js';
 import { AriRequestError, type AriAppEvents, type AriPort, type ChannelInfo } from './port.js';
@@ -29,9 +29,9 @@ export interface AriAdapterOptions {
    * from `initialDelayMs` doubling to `maxDelayMs`; default 60 s, 100 ms to 2 s.
    */
   readonly continueRetry?: { readonly windowMs?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
-  /** How to make an ari-client Client; ari-client's `connect` by default (tests wrap it). */
-  readonly connectClient?: AriClientConnector;
-  /** Certificate checks for an `https://` url; its events WebSocket then goes over `ws` (wss://), not ari-client. */
+  /** How to make the events WebSocket client; ws-events.ts by default (tests wrap it). */
+  readonly connectClient?: AriEventsConnector;
+  /** Certificate checks for an `https://` url (REST and the wss:// events WebSocket). */
   readonly tls?: TlsClientOptions;
   /** Outbound mode: listen for Asterisk's WebSocket instead of connecting; `url` is then not used. */
   readonly listen?: AriListenConfig;
@@ -55,8 +55,8 @@ const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PLAIN_VALUE = /^[A-Za-z0-9_.:+@-]*$/;
 
 /**
- * {@link AriPort} over Asterisk ARI: events through ari-client's WebSocket, commands over
- * keep-alive HTTP. Nothing of ari-client leaks out.
+ * {@link AriPort} over Asterisk ARI: events through one WebSocket (`ws`, ws-events.ts), commands
+ * over keep-alive HTTP (rest.ts); no API documents are loaded, no swagger client is built.
  *
  * @example
  * const ari = new AriAdapter({ url: 'http://127.0.0.1:8088', username: 'consentline', password, app: 'consentline', logger });
@@ -98,7 +98,7 @@ export class AriAdapter implements AriPort {
       password: opts.password,
       app: opts.app,
       logger: this.#log,
-      connect: opts.connectClient ?? (baseUrl.startsWith('https:') ? wsEventsConnector(opts.tls) : ariClientConnect),
+      connect: opts.connectClient ?? wsEventsConnector(opts.tls),
       probe: async () => {
         await rest.call({ operation: 'api-docs', method: 'GET', path: '/api-docs/resources.json', idempotent: true });
       },

@@ -1,6 +1,6 @@
 /**
  * The narrow surface of ARI the call flow needs. Nothing outside src/telephony/ari
- * sees ari-client's types: the adapter translates them into these.
+ * sees ARI's wire types: the adapter translates them into these.
  */
 
 /** The caller-side facts a call starts with, taken from the StasisStart channel. */
