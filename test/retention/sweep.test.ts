@@ -1,7 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectStoreError } from '../../src/recordings/storage/errors.js';
 import type { ObjectStore } from '../../src/recordings/storage/port.js';
-import { SqliteMarketingRegistry } from '../../src/evidence/marketing-sqlite.js';
+import type { MarketingRegistryRepo } from '../../src/evidence/marketing-rows.js';
+import { openSqliteReadSide } from '../../src/evidence/open-read-side.js';
 import { lookupKey } from '../../src/evidence/subject.js';
 import { DAY, deletionEvents, dpo, PEPPER, recordingState, retentionWorld, type RetentionWorld } from './helpers.js';
 
@@ -292,9 +293,17 @@ describe('retention sweep: evidence', () => {
 });
 
 describe('retention sweep and the marketing registry', () => {
-  const registry = () => new SqliteMarketingRegistry(w!.db);
+  // The registry as the API reads it: the read side on its own connection.
+  const withRegistry = async <T>(fn: (registry: MarketingRegistryRepo) => Promise<T>): Promise<T> => {
+    const side = openSqliteReadSide(w!.path);
+    try {
+      return await fn(side.marketing);
+    } finally {
+      await side.close();
+    }
+  };
   const subjectsOf = (callId: string) => (w!.db.prepare('SELECT count(*) AS n FROM subjects WHERE call_id = ?').get(callId) as { n: number }).n;
-  const stateOf = async (number: string) => (await registry().lookup([lookupKey(PEPPER, number)])).get(lookupKey(PEPPER, number));
+  const stateOf = async (number: string) => (await withRegistry((r) => r.lookup([lookupKey(PEPPER, number)]))).get(lookupKey(PEPPER, number));
 
   it('keeps the call an entry rests on (given or withdrawn), erases the calls it no longer rests on; --check stays clean', async () => {
     w = await retentionWorld(); // main: evidence 30 days; sales: the default (6 years)
@@ -319,7 +328,7 @@ describe('retention sweep and the marketing registry', () => {
     expect(await stateOf('+48600000001')).toMatchObject({ state: 'given', callId: given.callId });
     expect(await stateOf('+48600000002')).toMatchObject({ state: 'withdrawn', callId: refused.callId });
     expect(await stateOf('+48600000003')).toMatchObject({ state: 'withdrawn', callId: current.callId });
-    expect(await registry().check()).toEqual({ entries: 3, differences: [] });
+    expect(await withRegistry((r) => r.check())).toEqual({ entries: 3, differences: [] });
     expect(await w.evidence.verify()).toMatchObject({ ok: true });
   });
 
@@ -332,6 +341,6 @@ describe('retention sweep and the marketing registry', () => {
     const r = await svc.sweep();
     if (r.status === 'busy') throw new Error();
     expect(r.evidence).toMatchObject({ due: 1, held: 1, consentKept: 0, erased: 0 });
-    expect(await registry().check()).toEqual({ entries: 1, differences: [] });
+    expect(await withRegistry((r) => r.check())).toEqual({ entries: 1, differences: [] });
   });
 });
