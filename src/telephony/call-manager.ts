@@ -26,6 +26,7 @@ export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
  */
 export class CallManager implements AriAppEvents {
   readonly #sessions = new Map<string, CallSession>();
+  readonly #guarding = new Set<string>();
   readonly #selectFlow: (stasisArgs: readonly string[], exten: string) => FlowSelection;
   #warnedNoDid = false;
   readonly #log: Logger;
@@ -89,7 +90,7 @@ export class CallManager implements AriAppEvents {
       if (!session.finished) session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
     }
     const settled = open ? await this.#settleLedger(open, heldSet) : new Set<string>();
-    const unknown = held.filter((id) => !this.#sessions.has(id) && !settled.has(id));
+    const unknown = held.filter((id) => !this.#sessions.has(id) && !settled.has(id) && !this.#guarding.has(id));
     if (unknown.length === 0) return;
     // A channel that entered just now may have its StasisStart still in flight on the socket.
     await new Promise((resolve) => setTimeout(resolve, ORPHAN_GRACE_MS));
@@ -190,9 +191,14 @@ export class CallManager implements AriAppEvents {
   }
 
   #guard(channel: ChannelInfo): void {
+    // Checked once: a reconcile while the check runs must not take the channel for an orphan.
+    if (this.#guarding.has(channel.id)) return;
+    this.#guarding.add(channel.id);
     const guard = this.d.outboundGuard;
     const checked = guard ? guard(channel, this.d.ari) : this.d.ari.hangup(channel.id);
-    this.#track(checked.catch((err: unknown) => this.#log.error({ err, channel: channel.id }, 'outbound guard failed')));
+    this.#track(
+      checked.catch((err: unknown) => this.#log.error({ err, channel: channel.id }, 'outbound guard failed')).finally(() => this.#guarding.delete(channel.id)),
+    );
   }
 
   #track(p: Promise<unknown>): void {
