@@ -66,6 +66,21 @@ describe('AriAdapter commands through a live ARI link', () => {
     expect(play?.query).toEqual({ media: 'sound:notice', lang: 'pl', playbackId: 'pb-1' });
   });
 
+  it('sets several variables in one request through ARRAY(), in order; values ARRAY would mangle go one by one', async () => {
+    const call = emu.originate();
+    await until(() => rec.log.some((r) => r.kind === 'start'), 'StasisStart');
+    await ari.setVariables(call.id, [['CONSENT_ID', 'ab-12'], ['CONSENT_LANG', 'pl'], ['CONSENT_RECORDING', 'yes']]);
+    const sets = () => emu.requests.filter((r) => r.path.endsWith('/variable')).map((r) => r.query);
+    expect(sets()).toEqual([{ variable: 'ARRAY(CONSENT_ID,CONSENT_LANG,CONSENT_RECORDING)', value: 'ab-12,pl,yes' }]);
+    expect(call.variables()).toEqual({ CONSENT_ID: 'ab-12', CONSENT_LANG: 'pl', CONSENT_RECORDING: 'yes' });
+    // The emulator raises one ChannelVarset per variable, in ARRAY's order, as Asterisk does.
+    expect(emu.events.filter((e) => e.event.type === 'ChannelVarset' && e.channelId === call.id).map((e) => e.event.variable)).toEqual(['CONSENT_ID', 'CONSENT_LANG', 'CONSENT_RECORDING']);
+
+    await ari.setVariables(call.id, [['A', 'x,y'], ['B', '2']]);
+    expect(sets().slice(1)).toEqual([{ variable: 'A', value: 'x,y' }, { variable: 'B', value: '2' }]);
+    expect(call.variables()).toMatchObject({ A: 'x,y', B: '2' });
+  });
+
   it('stops a playback early: PlaybackFinished done', async () => {
     const call = emu.originate();
     await until(() => rec.log.some((r) => r.kind === 'start'), 'StasisStart');

@@ -1,7 +1,7 @@
-import { createRequire } from 'node:module';
 import { request } from 'node:http';
 import { afterEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { wsEventsConnector } from '../../src/telephony/ari/ws-events.js';
 import {
   AriEmulator,
   hangUpAfterStart,
@@ -10,8 +10,6 @@ import {
   pressDuring,
   type AriEmulatorOptions,
 } from '../emulators/ari/emulator.js';
-
-const require = createRequire(import.meta.url);
 
 function status(port: number, method: string, path: string, auth?: string): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -142,14 +140,11 @@ describe('ARI emulator', () => {
     expect(await status(emu.port, 'GET', '/ari/recordings/stored/r1', 'asterisk:asterisk')).toBe(404);
   });
 
-  it('every event type it can emit is parsed by ari-client', async () => {
+  it("every event type it can emit reaches the service's events client (ws-events.ts) as parsed JSON", async () => {
     const emu = await start({ defaultPlaybackMs: 10, recordingMsPerSecond: 10 });
-    const ari = require('ari-client') as {
-      connect(u: string, a: string, b: string): Promise<{ on(e: string, f: (ev: { type: string }) => void): void; start(app: string): Promise<void>; stop(): void }>;
-    };
-    const client = await ari.connect(emu.url, 'asterisk', 'asterisk');
+    const client = await wsEventsConnector(undefined)(emu.url, 'asterisk', 'asterisk');
     const seen = new Set<string>();
-    client.on('*', (ev) => seen.add(ev.type));
+    client.on('*', (ev: { type: string }) => seen.add(ev.type));
     await client.start(emu.app);
     cleanups.push(() => client.stop());
     const call = emu.originate();
@@ -163,6 +158,6 @@ describe('ARI emulator', () => {
     call.hangup();
     const all = ['StasisStart', 'ChannelStateChange', 'ChannelVarset', 'PlaybackStarted', 'PlaybackContinuing',
       'PlaybackFinished', 'RecordingStarted', 'RecordingFinished', 'ChannelDtmfReceived', 'ChannelHangupRequest', 'StasisEnd'];
-    await emu.waitFor(() => all.every((t) => seen.has(t)), { what: 'all event types at ari-client' });
+    await emu.waitFor(() => all.every((t) => seen.has(t)), { what: 'all event types at the events client' });
   });
 });

@@ -48,7 +48,7 @@ export function scenarioConfigInput(flow: Record<string, unknown> = {}, top: Rec
   };
 }
 
-/** The service on its real parts (ari-client adapter, SQLite file, prompt catalogue) against the ARI emulator. */
+/** The service on its real parts (ARI adapter, SQLite file, prompt catalogue) against the ARI emulator. */
 export async function startScenario(
   opts: {
     flow?: Record<string, unknown>;

@@ -148,7 +148,7 @@ export async function startAsterisk(dir: string, options: AsteriskOptions = {}):
   await mkdir(join(dir, 'data/sounds/pl'), { recursive: true });
   await symlink(DEBIAN_MOH, join(dir, 'data/moh'));
   // The build's own data: XML documentation (config types without it fail to register, and Stasis
-  // then refuses to start) and the ARI API documents ari-client loads at connect.
+  // then refuses to start) and the ARI API documents (GET /ari/api-docs, the service's connect probe).
   for (const sub of ['documentation', 'rest-api']) await symlink(join(prefix, 'var/lib/asterisk', sub), join(dir, 'data', sub));
 
   const bin = join(prefix, 'sbin/asterisk');
