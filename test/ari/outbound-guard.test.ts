@@ -18,6 +18,7 @@ function fakes(o: { appendFails?: boolean; continueFails?: number } = {}) {
     play: async () => undefined,
     stopPlayback: async () => undefined,
     setVariable: async (_id, name, value) => void calls.push(`set ${name}=${value}`),
+    setVariables: async (_id, vars) => void vars.forEach(([name, value]) => calls.push(`set ${name}=${value}`)),
     continueInDialplan: async (_id, t) => {
       if (o.continueFails) throw new AriRequestError('continue', o.continueFails, 'refused');
       calls.push(`continue ${t.extension}`);
