@@ -13,6 +13,7 @@ import type { FlowSelection } from './flow-select.js';
 import { runFlow } from './flow/machine.js';
 import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
 import type { PromptLookup } from './prompter.js';
+import { withdrawalDesk, type PhoneWithdrawals } from './withdrawal-desk.js';
 
 export interface SessionDeps {
   readonly ops: ChannelOps;
@@ -32,6 +33,8 @@ export interface SessionDeps {
   readonly instance: string;
   /** Hears how long each flow step took (seconds), for the step-duration histogram. */
   readonly onStepTimed?: (step: StepName, seconds: number) => void;
+  /** Withdrawal by phone; without it a withdrawal option fails over like any other fault. */
+  readonly withdrawals?: PhoneWithdrawals;
 }
 
 export interface SessionEnd {
@@ -86,7 +89,7 @@ export class CallSession {
       this.#log.error({ err }, 'evidence store refused call.started');
       this.abort('evidence_unavailable');
     });
-    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.selection.did) ?? false, opened);
+    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.selection.did) ?? false, opened, subject);
     const limitMs = this.flow.timeouts.callSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeLimit = new Promise<FlowEnd>((resolve) => {
@@ -152,7 +155,7 @@ export class CallSession {
     await this.d.evidence.append(...callStartedEvent({ callId, at, flow, selection, answer, channelId: this.channel.id, server: this.d.server, instance: this.d.instance, lang, subject }));
   }
 
-  #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {
+  #context(lang: string, doNotRecord: boolean, opened: Promise<void>, subject: SubjectRecord | null): FlowContext {
     const prompter = (this.#prompter = new ChannelPrompter({
       channelId: this.channel.id,
       playbackPrefix: this.callId,
@@ -173,7 +176,12 @@ export class CallSession {
         recording: null,
         marketing: 'none',
         menuAttemptsLeft: this.flow.retries.menu,
+        withdrawn: { marketing: false, recording: false },
       },
+      withdrawals: withdrawalDesk(this.d.withdrawals, this.callId, subject, async () => {
+        this.#assertLive();
+        await opened;
+      }),
       prompt: async (promptId, opts) => {
         this.#assertLive();
         const r = await prompter.play(promptId, ctx.lang, opts);

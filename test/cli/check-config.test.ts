@@ -23,7 +23,7 @@ describe('consentline check-config', () => {
   it('accepts the shipped example and says what it found', async () => {
     const t = io();
     expect(await checkConfig.run(['consentline.example.yaml'], t.io)).toBe(0);
-    expect(t.out[0]).toMatch(/consentline\.example\.yaml: OK — 2 flow\(s\)/);
+    expect(t.out[0]).toMatch(/consentline\.example\.yaml: OK — 3 flow\(s\) \(hotline: consent_by_conduct, complaints: explicit_consent, withdrawals: withdrawal line\)/);
   });
 
   it('lists every problem by path and exits 78 (configuration)', async () => {

@@ -64,6 +64,11 @@ export interface AsteriskOptions {
    * the CONSENT_ID and CONSENT_RECORDING VarSet filters uncommented), nothing else.
    */
   readonly amiCapture?: boolean;
+  /**
+   * Routes checked against the dialplan: the edits the shipped manager.conf's comments prescribe
+   * (write = call,reporting for ShowDialPlan; read adds system for the Reload event; its filter uncommented).
+   */
+  readonly routeCheck?: boolean;
   /** Test-only additions to the configs, written before Asterisk starts. */
   readonly customize?: (etc: string) => Promise<void>;
 }
@@ -77,6 +82,12 @@ function amiCaptureEdits(manager: string): string {
   return text;
 }
 
+function routeCheckEdits(manager: string): string {
+  let text = substitute(manager, 'manager.conf', /^write = call$/, 'write = call,reporting');
+  text = substitute(text, 'manager.conf', /^read = call,dialplan$/, 'read = call,dialplan,system');
+  return substitute(text, 'manager.conf', /^;eventfilter\(action\(include\),name\(Reload\)\) =$/, 'eventfilter(action(include),name(Reload)) =');
+}
+
 async function shippedConfigs(etc: string, a: { httpPort: number; amiPort: number; ariPassword: string; amiSecret: string }, o: AsteriskOptions) {
   const shipped = (f: string) => readFile(join(REPO, 'asterisk', f), 'utf8');
   const { stdout: hash } = await run('openssl', ['passwd', '-6', '-salt', randomBytes(6).toString('hex'), a.ariPassword]);
@@ -85,6 +96,7 @@ async function shippedConfigs(etc: string, a: { httpPort: number; amiPort: numbe
   let manager = substitute(await shipped('manager.conf'), 'manager.conf', /^port = 5038$/, `port = ${a.amiPort}`);
   manager = substitute(manager, 'manager.conf', /^secret = .*$/, `secret = ${a.amiSecret}`);
   if (o.amiCapture) manager = amiCaptureEdits(manager);
+  if (o.routeCheck) manager = routeCheckEdits(manager);
   await writeFile(join(etc, 'manager.conf'), manager);
   // README §4: the shipped dialplan goes in as consentline.conf, included from extensions.conf.
   await copyFile(join(REPO, 'asterisk/extensions.conf'), join(etc, 'consentline.conf'));

@@ -1,5 +1,5 @@
 import { ConfigSchema, type FlowConfig } from '../../../src/config/schema.js';
-import type { FlowContext } from '../../../src/telephony/flow/types.js';
+import type { FlowContext, WithdrawalDesk } from '../../../src/telephony/flow/types.js';
 import type { PromptResult, PromptStatus } from '../../../src/telephony/prompter.js';
 
 /** A scripted answer for the next prompt: status and optional key. */
@@ -36,7 +36,16 @@ export function flowConfig(overrides: Partial<Record<string, unknown>> = {}): Fl
  * A flow context whose prompter follows a script and fails the test on any prompt the
  * script did not expect — so a test states the exact order of prompts.
  */
-export function scriptedContext(flow: FlowConfig, script: Scripted[], opts: { doNotRecord?: boolean } = {}) {
+const noWithdrawals: WithdrawalDesk = {
+  onFile: async () => {
+    throw new Error('no withdrawal desk in this test');
+  },
+  withdraw: async () => {
+    throw new Error('no withdrawal desk in this test');
+  },
+};
+
+export function scriptedContext(flow: FlowConfig, script: Scripted[], opts: { doNotRecord?: boolean; withdrawals?: WithdrawalDesk } = {}) {
   const played: string[] = [];
   const events: { kind: string; data: Record<string, unknown> }[] = [];
   const queue = [...script];
@@ -45,7 +54,8 @@ export function scriptedContext(flow: FlowConfig, script: Scripted[], opts: { do
     flow,
     lang: flow.languages.default,
     doNotRecord: opts.doNotRecord ?? false,
-    decisions: { route: null, noticeCompleted: false, recording: null, marketing: 'none', menuAttemptsLeft: flow.retries.menu },
+    decisions: { route: null, noticeCompleted: false, recording: null, marketing: 'none', menuAttemptsLeft: flow.retries.menu, withdrawn: { marketing: false, recording: false } },
+    withdrawals: opts.withdrawals ?? noWithdrawals,
     async prompt(promptId): Promise<PromptResult> {
       played.push(promptId);
       const next = queue.shift();

@@ -33,6 +33,7 @@ export async function menu(ctx: FlowContext): Promise<Transition> {
       decisions.route = entry.route ?? flow.defaultRoute;
       return { next: 'objection' };
     }
+    if (entry?.action === 'withdraw') return { next: 'withdrawal' };
     if (entry?.action === 'repeat') continue;
 
     const timedOut = digit === undefined;
