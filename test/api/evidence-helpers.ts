@@ -135,7 +135,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close };
+  return { app, store, db, path, dir, tokens, side, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SqliteMarketingRegistry } from '../../src/evidence/marketing-sqlite.js';
+import type { MarketingRegistryRepo } from '../../src/evidence/marketing-rows.js';
 import { createSubject, lookupKey } from '../../src/evidence/subject.js';
 import { SqliteRetentionRepo } from '../../src/retention/repo-sqlite.js';
 import { ConsentWithdrawals } from '../../src/retention/withdrawal.js';
@@ -14,7 +14,7 @@ const NUMBER = '+48600400001';
 const KEY = lookupKey(PEPPER, NUMBER);
 let t: EvidenceApp;
 let service: ConsentWithdrawals;
-let registry: SqliteMarketingRegistry;
+let registry: MarketingRegistryRepo;
 const id = Object.fromEntries(['con', 'li'].map((k) => [k, randomUUID()])) as Record<'con' | 'li', string>;
 const rec: Record<string, string> = {};
 
@@ -32,7 +32,7 @@ async function openCall(number: string | null): Promise<string> {
 
 beforeAll(async () => {
   t = await evidenceApp();
-  registry = new SqliteMarketingRegistry(t.db);
+  registry = t.side.marketing; // the registry as the API reads it
   service = new ConsentWithdrawals({ repo: new SqliteRetentionRepo(t.db), evidence: t.store, pepper: PEPPER, clock: { now: () => Date.now() }, marketing: registry });
   for (const [k, legalBasis] of [['con', 'consent_by_conduct'], ['li', 'legitimate_interest']] as const) {
     await seedCall(t.store, { callId: id[k], number: NUMBER, legalBasis, startedAt: '2026-03-01T10:00:00.000Z', outcome: 'continued' });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkConfig } from '../../src/cli/commands/check-config.js';
 import { loadConfig } from '../../src/config/load.js';
-import { GOOD, configFiles } from './config-files.js';
+import { GOOD, configFiles } from '../config/config-files.js';
 
 // Issue 22: the withdrawal line's and the outbound guard's configuration checks.
 const file = configFiles('cl-lifecycle-');
