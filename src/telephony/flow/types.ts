@@ -1,7 +1,7 @@
 import type { FlowConfig } from '../../config/schema.js';
 import type { JsonValue } from '../../evidence/types.js';
 import type { EventKind } from '../../evidence/types.js';
-import type { Prompter, PromptOptions, PromptResult } from '../prompter.js';
+import type { Prompter, PromptItem, PromptOptions, PromptResult } from '../prompter.js';
 
 export type StepName = 'language' | 'notice' | 'menu' | 'clause' | 'objection' | 'recordingConsent' | 'marketing';
 
@@ -30,6 +30,8 @@ export interface Decisions {
   menuAttemptsLeft: number;
   /** A menu key pressed during a prompt that returns to the menu; the menu takes it as its answer. */
   pendingMenuKey?: string | undefined;
+  /** The menu prompt, already played right behind the notice (one playback); the menu's first answer. */
+  playedMenu?: PromptResult | undefined;
 }
 
 /** Everything a step may touch. No ARI, no database: a prompter and a durable `record`. */
@@ -42,6 +44,11 @@ export interface FlowContext {
   readonly doNotRecord: boolean;
   /** Plays a prompt and appends its `prompt.played` evidence (durably) before returning. */
   prompt(promptId: string, opts: PromptOptions): Promise<PromptResult>;
+  /**
+   * Plays prompts back to back as one playback ({@link Prompter.playList}) and appends each
+   * reached prompt's `prompt.played` (under its own step) before returning their results.
+   */
+  promptList(items: readonly (PromptItem & { readonly step: StepName })[]): Promise<PromptResult[]>;
   /** Appends one evidence event for this call; resolves once durable. */
   record(kind: EventKind, data: { [k: string]: JsonValue }): Promise<void>;
 }
