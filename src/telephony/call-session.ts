@@ -12,7 +12,7 @@ import { answerIfAsked, faultReason, setConsentVars, type AnswerState } from './
 import type { FlowSelection } from './flow-select.js';
 import { runFlow } from './flow/machine.js';
 import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
-import type { PromptLookup } from './prompter.js';
+import type { PromptLookup, PromptResult } from './prompter.js';
 import { withdrawalDesk, type PhoneWithdrawals } from './withdrawal-desk.js';
 
 export interface SessionDeps {
@@ -188,13 +188,20 @@ export class CallSession {
         // A fail-over stops the playing prompt; what follows its outcome is not evidence of the call.
         this.#assertLive();
         await opened;
-        await this.#record('prompt.played', {
-          ...r.evidence,
-          step: this.#step,
-          ...(r.digit === undefined ? {} : { digit: r.digit }),
-          ...(r.ignoredDigits.length ? { ignoredDigits: [...r.ignoredDigits] } : {}),
-        });
+        this.#assertLive();
+        await this.#recordPlayed(r, this.#step);
         return r;
+      },
+      promptList: async (items) => {
+        this.#assertLive();
+        // A fault or the time limit while a later prompt plays names that prompt's step.
+        const results = await prompter.playList(items, ctx.lang, (i) => (this.#step = items[i]!.step));
+        this.#assertLive();
+        await opened;
+        this.#assertLive();
+        // Handed over in one tick: they commit together, in order, and a fail-over cannot come between.
+        await Promise.all(results.map((r, i) => this.#recordPlayed(r, items[i]!.step)));
+        return results;
       },
       record: async (kind, data) => {
         this.#assertLive();
@@ -203,6 +210,15 @@ export class CallSession {
       },
     };
     return ctx;
+  }
+
+  async #recordPlayed(r: PromptResult, step: StepName): Promise<void> {
+    await this.#record('prompt.played', {
+      ...r.evidence,
+      step,
+      ...(r.digit === undefined ? {} : { digit: r.digit }),
+      ...(r.ignoredDigits.length ? { ignoredDigits: [...r.ignoredDigits] } : {}),
+    });
   }
 
   /** After the time limit fired the flow may still be awaiting; it must not act any more. */

@@ -1,7 +1,7 @@
 import type { FlowConfig } from '../../config/schema.js';
 import type { JsonValue } from '../../evidence/types.js';
 import type { EventKind } from '../../evidence/types.js';
-import type { Prompter, PromptOptions, PromptResult } from '../prompter.js';
+import type { Prompter, PromptItem, PromptOptions, PromptResult } from '../prompter.js';
 
 export type StepName = 'language' | 'notice' | 'menu' | 'clause' | 'objection' | 'recordingConsent' | 'marketing' | 'withdrawal';
 
@@ -32,6 +32,8 @@ export interface Decisions {
   pendingMenuKey?: string | undefined;
   /** Consents the caller withdrew in this call: a withdrawn recording consent also keeps this call unrecorded. */
   withdrawn: { marketing: boolean; recording: boolean };
+  /** The menu prompt, already played right behind the notice (one playback); the menu's first answer. */
+  playedMenu?: PromptResult | undefined;
 }
 
 export type WithdrawableConsent = 'marketing' | 'recording';
@@ -62,6 +64,11 @@ export interface FlowContext {
   readonly doNotRecord: boolean;
   /** Plays a prompt and appends its `prompt.played` evidence (durably) before returning. */
   prompt(promptId: string, opts: PromptOptions): Promise<PromptResult>;
+  /**
+   * Plays prompts back to back as one playback ({@link Prompter.playList}) and appends each
+   * reached prompt's `prompt.played` (under its own step) before returning their results.
+   */
+  promptList(items: readonly (PromptItem & { readonly step: StepName })[]): Promise<PromptResult[]>;
   /** Appends one evidence event for this call; resolves once durable. */
   record(kind: EventKind, data: { [k: string]: JsonValue }): Promise<void>;
   /** Withdrawal by phone: the consents on file for the caller's number, and their withdrawal. */

@@ -473,7 +473,10 @@ export class Pbx {
     if (ch.current !== pb) return; // the script reacted by hanging up
     const uri = pb.media[pb.index] ?? '';
     if (!this.#soundKnown(uri)) {
-      this.#finish(pb, 'failed');
+      // As res_stasis_playback.c: a failed media ends the playback only when it is the last;
+      // else Asterisk goes on to the next with the same PlaybackContinuing a played one gets.
+      if (pb.index + 1 < pb.media.length) this.#advance(pb);
+      else this.#finish(pb, 'failed');
       return;
     }
     pb.timer = this.schedule(() => this.#advance(pb), this.#durationOf(uri));

@@ -78,6 +78,17 @@ export function scriptedContext(flow: FlowConfig, script: Scripted[], opts: { do
         },
       };
     },
+    // As one playback: the list stops at the first prompt that did not play to its end.
+    // `this`: a test may swap `prompt` in a copy of the context.
+    async promptList(items) {
+      const results: PromptResult[] = [];
+      for (const item of items) {
+        const r = await this.prompt(item.promptId, item.opts);
+        results.push(r);
+        if (r.status !== 'finished') break;
+      }
+      return results;
+    },
     async record(kind, data) {
       events.push({ kind, data });
     },
