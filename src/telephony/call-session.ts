@@ -10,6 +10,7 @@ import { ChannelPrompter } from './channel-prompter.js';
 import { callStartedEvent } from './call-started.js';
 import { answerIfAsked, faultReason, setConsentVars, type AnswerState } from './session-channel.js';
 import type { FlowSelection } from './flow-select.js';
+import { startingDecisions } from './flow/decisions.js';
 import { runFlow } from './flow/machine.js';
 import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
 import type { PromptLookup, PromptResult } from './prompter.js';
@@ -42,11 +43,8 @@ export interface SessionEnd {
   readonly end: FlowEnd;
 }
 
-/**
- * One call: binds the flow to one channel, writes the evidence, enforces the absolute time
- * limit, and always lets the caller go on — to the chosen route, or on any fault to the
- * flow's fallback route with recording off.
- */
+/** One call: binds the flow to one channel, writes the evidence, enforces the absolute time limit,
+ * and always lets the caller go on — to the chosen route, or on a fault to the fallback, unrecorded. */
 export class CallSession {
   readonly events = new ChannelEventQueue();
   readonly callId: string;
@@ -170,14 +168,7 @@ export class CallSession {
       flow: this.flow,
       lang,
       doNotRecord,
-      decisions: {
-        route: null,
-        noticeCompleted: false,
-        recording: null,
-        marketing: 'none',
-        menuAttemptsLeft: this.flow.retries.menu,
-        withdrawn: { marketing: false, recording: false },
-      },
+      decisions: startingDecisions(this.flow.retries.menu),
       withdrawals: withdrawalDesk(this.d.withdrawals, this.callId, subject, async () => {
         this.#assertLive();
         await opened;
