@@ -211,7 +211,7 @@ async function main() {
   const { db } = openSqlite({ path });
   const queries = new SqliteEvidenceQueries(db);
   const { signer } = loadOrCreateSigner(join(dir, 'checkpoint.pem'), 'consentline.bench/ledger');
-  const checkpoints = new CheckpointService({ tree: new SqliteLedgerTree(db), repo: new SqliteCheckpointRepo(db), signer, verifyRange: (r) => queries.verifyLedger(r) });
+  const checkpoints = new CheckpointService({ tree: new SqliteLedgerTree(db), repo: new SqliteCheckpointRepo(db), signer });
   const tokens = new SqliteTokenStore(db);
   const dpo = (await tokens.create('bench', 'dpo')).token;
   const app = await buildApp({

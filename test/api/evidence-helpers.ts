@@ -73,7 +73,6 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     tree: new SqliteLedgerTree(db),
     repo: new SqliteCheckpointRepo(db),
     signer,
-    verifyRange: (r) => queries.verifyLedger(r),
     clock,
   });
   const faults = { accessLog: false };
