@@ -24,6 +24,11 @@ export type ScanOutcome = ReturnType<typeof mergeChunks>;
 
 /** Below this many events a scan stays on the calling thread: starting threads costs more. */
 export const THREADED_SCAN_MIN = 200_000;
+/**
+ * A scan thread keeps one page of rows alive at a time: a small heap makes V8 collect the
+ * pages it is done with early instead of growing while millions of rows pass.
+ */
+export const SCAN_THREAD_LIMITS = { resourceLimits: { maxOldGenerationSizeMb: 160 } };
 /** Chunks per thread, so a thread slowed by other work holds up little at the end. */
 const CHUNKS_PER_THREAD = 4;
 

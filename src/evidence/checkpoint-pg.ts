@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { PgPool, PgQueryable } from '../db/pg.js';
 import { startSiblingWorker } from '../shared/worker-thread.js';
-import type { ChainRowPages, ScanOptions, ScanThreads } from './chain-scan-pool.js';
+import { SCAN_THREAD_LIMITS, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointLock, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
@@ -31,7 +31,7 @@ function pgScanThreads(target: PgScanTarget): ScanThreads {
   return {
     threads,
     ...(threadedFrom === undefined ? {} : { threadedFrom }),
-    start: () => startSiblingWorker(import.meta.url, 'chain-scan-pg-worker', open),
+    start: () => startSiblingWorker(import.meta.url, 'chain-scan-pg-worker', open, SCAN_THREAD_LIMITS),
   };
 }
 

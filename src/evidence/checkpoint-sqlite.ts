@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { startSiblingWorker } from '../shared/worker-thread.js';
-import type { ChainRowPages, ScanOptions, ScanThreads } from './chain-scan-pool.js';
+import { SCAN_THREAD_LIMITS, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
@@ -28,7 +28,7 @@ function sqliteScanThreads(path: string, opts: ScanOptions): ScanThreads {
   return {
     threads: opts.threads ?? availableParallelism(),
     ...(opts.threadedFrom === undefined ? {} : { threadedFrom: opts.threadedFrom }),
-    start: () => startSiblingWorker(import.meta.url, 'chain-scan-sqlite-worker', { path }),
+    start: () => startSiblingWorker(import.meta.url, 'chain-scan-sqlite-worker', { path }, SCAN_THREAD_LIMITS),
   };
 }
 

@@ -79,6 +79,17 @@ describe('the chain scan', () => {
     expect(rowHashMatches(hashedAsStored)).toBe(false);
   });
 
+  it('rowHashMatches takes the exact path for \\u escapes in the fixed fields: a control character matches, a lone surrogate never does', () => {
+    const row = (callId: string) => {
+      const base = { seq: 1, call_id: callId, at: '2026-01-01T00:00:00.000Z', kind: 'dtmf.received', data: '{"digit":"1"}', prev_hash: GENESIS_HASH };
+      // The writer cannot hash a lone surrogate (canonicalJson throws): hash the escaped text as an attacker would.
+      const text = `{"at":"${base.at}","callId":${JSON.stringify(callId)},"data":${base.data},"kind":"dtmf.received","seq":1}`;
+      return { ...base, hash: linkHash(GENESIS_HASH, text) };
+    };
+    expect(rowHashMatches(row('c\u0001'))).toBe(true);
+    expect(rowHashMatches(row('c\ud800'))).toBe(false);
+  });
+
   const harms: [string, (rows: EventRow[]) => EventRow[]][] = [
     ['intact', (r) => r],
     ['data edited', (r) => r.map((x) => (x.seq === 300 ? { ...x, data: '{"digit":"9","i":300,"note":"x"}' } : x))],
