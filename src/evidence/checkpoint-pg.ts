@@ -1,13 +1,50 @@
+import { availableParallelism } from 'node:os';
 import type { PgPool, PgQueryable } from '../db/pg.js';
+import { startSiblingWorker } from '../shared/worker-thread.js';
+import { SCAN_THREAD_LIMITS, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointLock, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
+import { EVENT_COLUMNS, type EventRow } from './sqlite-rows.js';
 
-/** The ledger's Merkle tree on PostgreSQL, its subtree cache in `merkle_nodes`. */
+/** Rows per page of a ledger scan. */
+const SCAN_PAGE = 8_192;
+
+/** Where scan threads connect: the read side's own URL and schema. */
+export interface PgScanTarget extends ScanOptions {
+  readonly url: string;
+  readonly schema?: string;
+}
+
+/**
+ * The ledger's Merkle tree on PostgreSQL, its subtree cache in `merkle_nodes`. Given the
+ * database's URL, a long scan (a first checkpoint) runs on scan threads with connections of their own.
+ */
 export class PgLedgerTree extends CachedLedgerTree {
-  constructor(db: PgQueryable) {
-    super(pgMerkleNodes(db));
+  constructor(db: PgQueryable, target?: PgScanTarget) {
+    super(pgMerkleNodes(db), target ? pgScanThreads(target) : undefined);
   }
+}
+
+function pgScanThreads(target: PgScanTarget): ScanThreads {
+  const { threads = availableParallelism(), threadedFrom, ...open } = target;
+  return {
+    threads,
+    ...(threadedFrom === undefined ? {} : { threadedFrom }),
+    start: () => startSiblingWorker(import.meta.url, 'chain-scan-pg-worker', open, SCAN_THREAD_LIMITS),
+  };
+}
+
+/** Pages of stored rows from PostgreSQL (seq as a number, data as the stored text: the pool's parsers). */
+export function pgChainRows(db: PgQueryable): ChainRowPages {
+  return async function* (from, to) {
+    for (let next = from; next <= to; ) {
+      const { rows } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [next, to, SCAN_PAGE]);
+      if (rows.length > 0) yield rows;
+      if (rows.length < SCAN_PAGE) return;
+      next = rows[rows.length - 1]!.seq + 1;
+    }
+  };
 }
 
 function pgMerkleNodes(db: PgQueryable): MerkleNodeStore {
@@ -18,6 +55,7 @@ function pgMerkleNodes(db: PgQueryable): MerkleNodeStore {
     async leafRows(start, end) {
       return (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq', [start, end])).rows;
     },
+    eventRows: pgChainRows(db),
     async node(level, idx) {
       return (await db.query<{ hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE level = $1 AND idx = $2', [level, idx])).rows[0]?.hash ?? null;
     },

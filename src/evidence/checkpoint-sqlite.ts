@@ -1,21 +1,56 @@
+import { availableParallelism } from 'node:os';
 import type { SqliteDatabase } from '../db/sqlite.js';
+import { startSiblingWorker } from '../shared/worker-thread.js';
+import { SCAN_THREAD_LIMITS, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
+import { EVENT_COLUMNS, type EventRow } from './sqlite-rows.js';
 
 export { LedgerGapError } from './merkle-cache.js';
 
-/** The ledger's Merkle tree on SQLite, its subtree cache in `merkle_nodes`. */
+/** Rows per page of a ledger scan. */
+const SCAN_PAGE = 8_192;
+
+/**
+ * The ledger's Merkle tree on SQLite, its subtree cache in `merkle_nodes`. Given the file's
+ * path, a long scan (a first checkpoint) runs on scan threads with connections of their own.
+ */
 export class SqliteLedgerTree extends CachedLedgerTree {
-  constructor(db: SqliteDatabase) {
-    super(sqliteMerkleNodes(db));
+  constructor(db: SqliteDatabase, opts: ScanOptions & { readonly path?: string } = {}) {
+    const { path, ...scan } = opts;
+    super(sqliteMerkleNodes(db), path === undefined || path === ':memory:' ? undefined : sqliteScanThreads(path, scan));
   }
+}
+
+/** Scan threads on the SQLite file at `path`. */
+function sqliteScanThreads(path: string, opts: ScanOptions): ScanThreads {
+  return {
+    threads: opts.threads ?? availableParallelism(),
+    ...(opts.threadedFrom === undefined ? {} : { threadedFrom: opts.threadedFrom }),
+    start: () => startSiblingWorker(import.meta.url, 'chain-scan-sqlite-worker', { path }, SCAN_THREAD_LIMITS),
+  };
+}
+
+/** Pages of stored rows from a SQLite connection, giving way to other work between pages. */
+export function sqliteChainRows(db: SqliteDatabase): ChainRowPages {
+  const page = db.prepare<[number, number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`);
+  return async function* (from, to) {
+    for (let next = from; next <= to; ) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      const rows = page.all(next, to, SCAN_PAGE);
+      if (rows.length > 0) yield rows;
+      if (rows.length < SCAN_PAGE) return;
+      next = rows[rows.length - 1]!.seq + 1;
+    }
+  };
 }
 
 function sqliteMerkleNodes(db: SqliteDatabase): MerkleNodeStore {
   const st = {
     head: db.prepare<[], { seq: number | null }>('SELECT max(seq) AS seq FROM events'),
     leaves: db.prepare<[number, number], { seq: number; hash: string }>('SELECT seq, hash FROM events WHERE seq > ? AND seq <= ? ORDER BY seq'),
+    rows: sqliteChainRows(db),
     node: db.prepare<[number, number], { hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE level = ? AND idx = ?'),
     lastBlock: db.prepare<[number], { idx: number | null }>('SELECT max(idx) AS idx FROM merkle_nodes WHERE level = ?'),
     insert: db.prepare('INSERT OR IGNORE INTO merkle_nodes (level, idx, hash) VALUES (?, ?, ?)'),
@@ -23,6 +58,7 @@ function sqliteMerkleNodes(db: SqliteDatabase): MerkleNodeStore {
   return {
     headSeq: async () => st.head.get()?.seq ?? 0,
     leafRows: async (start, end) => st.leaves.all(start, end),
+    eventRows: st.rows,
     node: async (level, idx) => st.node.get(level, idx)?.hash ?? null,
     lastBlock: async () => st.lastBlock.get(CACHE_LEVEL)?.idx ?? -1,
     saveNodes: async (nodes) => {

@@ -1,7 +1,6 @@
 import { systemClock, type Clock } from '../shared/clock.js';
 import { checkpointText, signNote, type NoteSigner } from './checkpoint-note.js';
 import { consistencyProof, inclusionPath, treeRoot, type SubtreeSource } from './merkle.js';
-import type { EventRange } from './store.js';
 import type { VerifyResult } from './types.js';
 
 // The signed-note format and the signing key live in checkpoint-note.ts; re-exported for the callers of old.
@@ -27,6 +26,11 @@ export interface LedgerTree {
   size(): Promise<number>;
   /** Brings any cache up to `size` leaves; throws when the stored ledger has a gap. */
   extend(size: number): Promise<void>;
+  /**
+   * Verifies the chain from seq `verifyFrom` to `size` and brings the cache up to `size` in
+   * one pass over the events; the cache is left as it was when the chain is broken.
+   */
+  extendVerified(size: number, verifyFrom: number, onProgress?: (checked: number) => void): Promise<VerifyResult>;
   /** A subtree source for one operation. */
   source(): SubtreeSource;
 }
@@ -63,8 +67,8 @@ export interface CheckpointServiceDeps {
   readonly tree: LedgerTree;
   readonly repo: CheckpointRepo;
   readonly signer: NoteSigner;
-  /** Verifies a range of the hash chain: a checkpoint never signs a broken chain. */
-  readonly verifyRange: (range: EventRange) => Promise<VerifyResult>;
+  /** Told how many events of the chain were verified so far while a checkpoint is made. */
+  readonly onVerifyProgress?: (checked: number) => void;
   readonly clock?: Clock;
   /**
    * Held around each create() when several instances share the ledger (PostgreSQL): the
@@ -173,9 +177,10 @@ export class CheckpointService {
     // Fewer events than a signed checkpoint counted: events were removed from the end.
     if (previous && previous.treeSize > size) return { ok: false, reason: 'inconsistent_with_previous', previous };
     const from = previous ? previous.treeSize + 1 : 1;
-    const verified = await this.#d.verifyRange({ fromSeq: from, toSeq: size });
+    // A checkpoint never signs a broken chain: the events since the last one are verified
+    // in the same pass that hashes them into the tree.
+    const verified = await tree.extendVerified(size, from, this.#d.onVerifyProgress);
     if (!verified.ok) return { ok: false, reason: 'ledger_broken', verify: verified };
-    await tree.extend(size);
     const source = tree.source();
     if (previous) {
       const again = await treeRoot(source, previous.treeSize);

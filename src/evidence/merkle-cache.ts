@@ -1,11 +1,12 @@
+import { GENESIS_HASH } from './chain.js';
+import { scanChain, type ChainRowPages, type ScanThreads } from './chain-scan-pool.js';
 import type { LedgerTree } from './checkpoint.js';
 import { eventLeafHash, hashChildren, splitPoint, subtreeOfLeaves, type SubtreeSource } from './merkle.js';
+import type { VerifyResult } from './types.js';
 
 /** Subtrees of 2^CACHE_LEVEL leaves and up are cached; anything smaller is read from events. */
 export const CACHE_LEVEL = 8;
 const BLOCK = 2 ** CACHE_LEVEL;
-/** Blocks hashed per transaction while extending the cache. */
-const BLOCKS_PER_TX = 256;
 
 /** The stored ledger has no event where the tree needs one (deleted rows, a seq gap). */
 export class LedgerGapError extends Error {
@@ -29,6 +30,8 @@ export interface MerkleNodeStore {
   headSeq(): Promise<number>;
   /** Events with start < seq <= end, in seq order. */
   leafRows(start: number, end: number): Promise<readonly { seq: number; hash: string }[]>;
+  /** Whole stored rows, for the scan that verifies the chain while it hashes the leaves. */
+  readonly eventRows: ChainRowPages;
   node(level: number, idx: number): Promise<Buffer | null>;
   /** The highest cached index at CACHE_LEVEL, -1 when none. */
   lastBlock(): Promise<number>;
@@ -45,18 +48,20 @@ function isPowerOfTwo(n: number): boolean {
   return k === n;
 }
 
-const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
-
 /**
  * The ledger's Merkle tree over any engine. Complete aligned subtrees of 256 leaves and more
  * are kept in `merkle_nodes`, so a root or an audit path costs a few indexed reads and at
- * most a few hundred leaf hashes, even over tens of millions of events.
+ * most a few hundred leaf hashes, even over tens of millions of events. The cache grows in one
+ * streaming pass over the new events, which also verifies their chain: O(new events) time and
+ * O(log n) memory besides one hash per new block. Long passes run on scan threads, if given.
  */
 export class CachedLedgerTree implements LedgerTree {
   readonly #store: MerkleNodeStore;
+  readonly #threads: ScanThreads | undefined;
 
-  constructor(store: MerkleNodeStore) {
+  constructor(store: MerkleNodeStore, threads?: ScanThreads) {
     this.#store = store;
+    this.#threads = threads;
   }
 
   size(): Promise<number> {
@@ -64,21 +69,30 @@ export class CachedLedgerTree implements LedgerTree {
   }
 
   async extend(size: number): Promise<void> {
-    const blocks = Math.floor(size / BLOCK);
-    let next = (await this.#store.lastBlock()) + 1;
-    while (next < blocks) {
-      const end = Math.min(blocks, next + BLOCKS_PER_TX);
-      const from = next;
-      const leaves = await this.#readLeaves(from * BLOCK, end * BLOCK);
-      const fresh: MerkleNode[] = [];
-      for (let b = from; b < end; b++) {
-        fresh.push({ level: CACHE_LEVEL, idx: b, hash: subtreeOfLeaves(leaves, (b - from) * BLOCK, (b - from + 1) * BLOCK) });
-      }
-      await this.#store.saveNodes([...fresh, ...(await this.#parents(from, end, fresh))]);
-      next = end;
-      // Hashing millions of leaves must not stall the API and the call flow.
-      await yieldToLoop();
+    await this.extendVerified(size, size + 1);
+  }
+
+  async extendVerified(size: number, verifyFrom: number, onProgress?: (checked: number) => void): Promise<VerifyResult> {
+    const blockFrom = (await this.#store.lastBlock()) + 1;
+    const blockTo = Math.floor(size / BLOCK);
+    const from = blockFrom < blockTo ? Math.min(verifyFrom, blockFrom * BLOCK + 1) : verifyFrom;
+    if (from > size) {
+      const head = size > 0 ? (await this.#store.leafRows(size - 1, size))[0]?.hash : undefined;
+      return { ok: true, checked: 0, headHash: head ?? GENESIS_HASH };
     }
+    const plan = { from, to: size, verifyFrom, blockFrom, blockTo: Math.max(blockFrom, blockTo), blockSize: BLOCK };
+    const scan = await scanChain(plan, this.#store.eventRows, this.#threads, onProgress);
+    if (!scan.verify.ok) return scan.verify;
+    if (scan.gapAt !== null) throw new LedgerGapError(scan.gapAt - 1, size);
+    const fresh: MerkleNode[] = [];
+    let idx = blockFrom;
+    for (const bytes of scan.blocks) {
+      for (let at = 0; at < bytes.length; at += 32) fresh.push({ level: CACHE_LEVEL, idx: idx++, hash: Buffer.from(bytes.subarray(at, at + 32)) });
+    }
+    if (idx !== plan.blockTo) throw new Error(`ledger scan hashed blocks ${blockFrom}..${idx - 1}, expected up to ${plan.blockTo - 1}`);
+    // One call, so one transaction: no parent is ever missing above a stored block.
+    if (fresh.length > 0) await this.#store.saveNodes([...fresh, ...(await this.#parents(blockFrom, idx, fresh))]);
+    return scan.verify;
   }
 
   source(): SubtreeSource {
@@ -126,13 +140,6 @@ export class CachedLedgerTree implements LedgerTree {
       return h;
     };
     return { subtree: sub };
-  }
-
-  /** Leaf hashes [start, end); throws unless every seq is there. */
-  async #readLeaves(start: number, end: number): Promise<Buffer[]> {
-    const out = await this.#contiguousLeaves(start, end);
-    if (out.length !== end - start) throw new LedgerGapError(start, end);
-    return out;
   }
 
   /** Leaf hashes from `start`, as far as seqs run on without a gap (at most to `end`). */

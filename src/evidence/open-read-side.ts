@@ -1,6 +1,7 @@
 import { openPg } from '../db/pg.js';
 import { openSqlite } from '../db/sqlite.js';
 import type { Clock } from '../shared/clock.js';
+import type { ScanOptions } from './chain-scan-pool.js';
 import { CheckpointService, type CheckpointLock, type CheckpointRepo, type LedgerTree, type NoteSigner } from './checkpoint.js';
 import { PgCheckpointLock, PgCheckpointRepo, PgLedgerTree } from './checkpoint-pg.js';
 import { SqliteCheckpointRepo, SqliteLedgerTree } from './checkpoint-sqlite.js';
@@ -10,7 +11,6 @@ import { SqliteMarketingRegistry } from './marketing-sqlite.js';
 import type { EvidenceQueries } from './queries.js';
 import { PgEvidenceQueries } from './queries-pg.js';
 import { SqliteEvidenceQueries } from './queries-sqlite.js';
-import type { VerifyRangeOptions } from './verify.js';
 
 /** The API's read side of the evidence database, on either engine, with one owner closing it. */
 export interface ReadSide {
@@ -32,14 +32,16 @@ export interface OpenReadSideOptions {
   readonly poolSize?: number;
   /** Refuse to create a new SQLite file (read-side tools). */
   readonly mustExist?: boolean;
+  /** Scan threads for long checkpoint passes (default one per core, from 200,000 events). */
+  readonly scan?: ScanOptions;
 }
 
 /** The read side of the SQLite file at `path`, on its own connection. */
-export function openSqliteReadSide(path: string, opts: Pick<OpenReadSideOptions, 'mustExist'> = {}): ReadSide {
+export function openSqliteReadSide(path: string, opts: Pick<OpenReadSideOptions, 'mustExist' | 'scan'> = {}): ReadSide {
   const { db } = openSqlite({ path, ...(opts.mustExist ? { mustExist: true } : {}) });
   return {
     queries: new SqliteEvidenceQueries(db),
-    tree: new SqliteLedgerTree(db),
+    tree: new SqliteLedgerTree(db, { path, ...opts.scan }),
     checkpointRepo: new SqliteCheckpointRepo(db),
     checkpointLock: undefined,
     marketing: new SqliteMarketingRegistry(db),
@@ -48,7 +50,7 @@ export function openSqliteReadSide(path: string, opts: Pick<OpenReadSideOptions,
 }
 
 /** The read side of the PostgreSQL database at `url`, on its own pool, migrating the schema first as the store does. */
-export async function openPgReadSide(url: string, opts: Pick<OpenReadSideOptions, 'schema' | 'poolSize'> = {}): Promise<ReadSide> {
+export async function openPgReadSide(url: string, opts: Pick<OpenReadSideOptions, 'schema' | 'poolSize' | 'scan'> = {}): Promise<ReadSide> {
   const poolSize = opts.poolSize ?? 4;
   if (poolSize < 2) throw new RangeError('the read side needs a pool of at least 2 connections');
   const { pool } = await openPg({
@@ -59,7 +61,7 @@ export async function openPgReadSide(url: string, opts: Pick<OpenReadSideOptions
   });
   return {
     queries: new PgEvidenceQueries(pool),
-    tree: new PgLedgerTree(pool),
+    tree: new PgLedgerTree(pool, { url, ...opts.scan, ...(opts.schema === undefined ? {} : { schema: opts.schema }) }),
     checkpointRepo: new PgCheckpointRepo(pool),
     checkpointLock: new PgCheckpointLock(pool, opts.schema),
     marketing: new PgMarketingRegistry(pool),
@@ -70,13 +72,13 @@ export async function openPgReadSide(url: string, opts: Pick<OpenReadSideOptions
 /** The checkpoint service on a read side: its tree, repo, chain verification and lock. */
 export function readSideCheckpoints(
   side: ReadSide,
-  deps: { readonly signer: NoteSigner; readonly clock?: Clock; readonly onVerifyProgress?: VerifyRangeOptions['onProgress'] },
+  deps: { readonly signer: NoteSigner; readonly clock?: Clock; readonly onVerifyProgress?: (checked: number) => void },
 ): CheckpointService {
   return new CheckpointService({
     tree: side.tree,
     repo: side.checkpointRepo,
     signer: deps.signer,
-    verifyRange: (range) => side.queries.verifyLedger(range, deps.onVerifyProgress ? { onProgress: deps.onVerifyProgress } : {}),
+    ...(deps.onVerifyProgress ? { onVerifyProgress: deps.onVerifyProgress } : {}),
     ...(deps.clock === undefined ? {} : { clock: deps.clock }),
     ...(side.checkpointLock === undefined ? {} : { lock: side.checkpointLock }),
   });

@@ -1,22 +1,7 @@
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startSiblingWorker } from '../shared/worker-thread.js';
 import type { ChainSlot, WireAppend } from './sqlite-batch-writer.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-worker.js';
-
-/**
- * Built code runs the worker's .js directly. From TypeScript sources (tsx, vitest) the worker
- * thread first registers tsx's loader, then imports the .ts entry.
- */
-function startWorker(workerData: unknown): Worker {
-  if (!import.meta.url.endsWith('.ts')) return new Worker(new URL('./sqlite-writer-worker.js', import.meta.url), { workerData });
-  const entry = new URL('./sqlite-writer-worker.ts', import.meta.url).href;
-  const tsxDir = dirname(createRequire(import.meta.url).resolve('tsx/package.json'));
-  const tsxApi = pathToFileURL(join(tsxDir, 'dist/esm/api/index.mjs')).href;
-  const boot = `import(${JSON.stringify(tsxApi)}).then((m) => { m.register(); return import(${JSON.stringify(entry)}); });`;
-  return new Worker(boot, { eval: true, workerData });
-}
 
 /** The main-thread side of the writer thread: one batch in, its chain slots out. */
 export class SqliteWriterThread {
@@ -26,7 +11,7 @@ export class SqliteWriterThread {
   #dead: Error | null = null;
 
   constructor(path: string) {
-    this.#worker = startWorker({ path });
+    this.#worker = startSiblingWorker(import.meta.url, 'sqlite-writer-worker', { path });
     this.#worker.on('message', (reply: WriterReply) => {
       const waiter = this.#pending.get(reply.id);
       if (!waiter) return;

@@ -30,8 +30,8 @@ function pgLedger(schema: string): ReadSideLedger {
       onTestFinished(() => store.close());
       return store;
     },
-    async readSide() {
-      const side = await openReadSide({ kind: 'postgres', url: dbUrl() }, { schema, poolSize: 3 });
+    async readSide(opts = {}) {
+      const side = await openReadSide({ kind: 'postgres', url: dbUrl() }, { schema, poolSize: 3, ...opts });
       onTestFinished(() => side.close());
       return side;
     },

@@ -18,8 +18,8 @@ function sqliteLedger(): ReadSideLedger {
       onTestFinished(() => store.close());
       return store;
     },
-    async readSide() {
-      const side = await openReadSide({ kind: 'sqlite', path });
+    async readSide(opts = {}) {
+      const side = await openReadSide({ kind: 'sqlite', path }, opts);
       onTestFinished(() => side.close());
       return side;
     },

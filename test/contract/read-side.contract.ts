@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { loadOrCreateSigner, openNote, parseVerifierKey, parseCheckpointText, type CheckpointService } from '../../src/evidence/checkpoint.js';
 import { MemoryTree, consistencyProof, eventLeafHash, inclusionPath, treeRoot, verifyConsistency, verifyInclusion } from '../../src/evidence/merkle.js';
+import type { ScanOptions } from '../../src/evidence/chain-scan-pool.js';
 import { readSideCheckpoints, type ReadSide } from '../../src/evidence/open-read-side.js';
 import type { CallPage, CallSearch, DayStats } from '../../src/evidence/queries.js';
 import type { CallOpen, CallPatch, EvidenceStore } from '../../src/evidence/store.js';
@@ -19,7 +20,7 @@ export interface ReadSideLedger {
   /** A store appending to this ledger, closed after the test. */
   store(): Promise<EvidenceStore>;
   /** The read side as openReadSide gives it, closed after the test. */
-  readSide(): Promise<ReadSide>;
+  readSide(opts?: { readonly scan?: ScanOptions }): Promise<ReadSide>;
   readonly tamper: {
     setData(seq: number, dataJson: string): Promise<void>;
     setHash(seq: number, hash: string): Promise<void>;
@@ -464,6 +465,45 @@ function checkpoints(engine: ReadSideEngine): void {
       expect(await service.covering(1300)).toMatchObject({ ok: true, created: false, checkpoint: { treeSize: 1300 } });
       expect(await service.covering(1302)).toMatchObject({ ok: true, created: true, checkpoint: { treeSize: 1305 } });
     });
+
+    it('a first checkpoint on scan threads signs the root and builds the cache the calling thread would', async () => {
+      const { ledger, events, grow } = await fixedLedger(engine);
+      await grow(1300);
+      const service = readSideCheckpoints(await ledger.readSide({ scan: { threads: 2, threadedFrom: 0 } }), { signer: testSigner() });
+      expect(await service.create()).toMatchObject({ ok: true, created: true, checkpoint: { treeSize: 1300, rootHash: PINNED_ROOTS[1300] } });
+      const mem = new MemoryTree(events.map((e) => eventLeafHash(e.hash)));
+      const nodes = await ledger.merkleNodes();
+      expect(nodes.filter((n) => n.level === 8).map((n) => n.hash)).toEqual(
+        await Promise.all([0, 1, 2, 3, 4].map(async (i) => hex(await mem.subtree(i * 256, (i + 1) * 256)))),
+      );
+      expect(nodes.find((n) => n.level === 10)?.hash).toBe(hex(await mem.subtree(0, 1024)));
+      await grow(300);
+      const next = await service.create();
+      expect(next).toMatchObject({ ok: true, created: true, checkpoint: { treeSize: 1600 } });
+      if (next.ok) expect(next.checkpoint.rootHash).toBe(hex(await treeRoot(new MemoryTree(events.map((e) => eventLeafHash(e.hash))), 1600)));
+    });
+
+    // Chunks of 256 events on two threads: 256 ends the first chunk, 257 starts the second.
+    for (const [what, harm] of [
+      ['edited data', async (l: ReadSideLedger) => l.tamper.setData(700, '{"digit":"0","i":999}')],
+      ['an event deleted at the end of a chunk', async (l: ReadSideLedger) => l.tamper.delete(256)],
+      ['events deleted across two chunks', async (l: ReadSideLedger) => { await l.tamper.delete(512); await l.tamper.delete(513); }],
+      ['a replaced hash', async (l: ReadSideLedger) => l.tamper.setHash(1000, 'ab'.repeat(32))],
+    ] as const) {
+      it(`scan threads refuse to sign ${what}, naming the event a single verifier names`, async () => {
+        const { ledger, grow } = await fixedLedger(engine);
+        await grow(1300);
+        await harm(ledger);
+        const side = await ledger.readSide({ scan: { threads: 2, threadedFrom: 0 } });
+        const sequential = await side.queries.verifyLedger({ fromSeq: 1, toSeq: 1300 });
+        expect(sequential.ok).toBe(false);
+        const progress: number[] = [];
+        const service = readSideCheckpoints(side, { signer: testSigner(), onVerifyProgress: (n) => progress.push(n) });
+        expect(await service.create()).toEqual({ ok: false, reason: 'ledger_broken', verify: sequential });
+        expect(await ledger.merkleNodes()).toEqual([]);
+        expect(progress).toEqual([...progress].sort((a, b) => a - b));
+      });
+    }
 
     it('refuses to sign a broken chain', async () => {
       const { ledger, grow } = await fixedLedger(engine);

@@ -39,7 +39,7 @@ export const checkpointCreate: Command = {
       }
       // The chain is verified (from the last checkpoint on) before anything is signed.
       const progress = progressReporter(io, { label: 'verifying before signing: events' });
-      const service = readSideCheckpoints(side, { signer, onVerifyProgress: ({ checked }) => progress.update(checked) });
+      const service = readSideCheckpoints(side, { signer, onVerifyProgress: (checked) => progress.update(checked) });
       const r = await service.create();
       progress.finish();
       if (!r.ok) {

@@ -1,0 +1,52 @@
+// The load client of bench:api in a process of its own, so that the client's HTTP parsing does
+// not run on the event loop of the server it measures. Input: one JSON object in
+// CONSENTLINE_BENCH_LOAD ({ url, paths, headers, connections, seconds }); output: one JSON line.
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export interface LoadSpec {
+  readonly url: string;
+  readonly paths: readonly string[];
+  readonly headers: Record<string, string>;
+  readonly connections: number;
+  readonly seconds: number;
+}
+
+export interface LoadResult {
+  readonly requestsPerSec: number;
+  readonly latencyP50: number;
+  readonly latencyP99: number;
+  readonly non2xx: number;
+  readonly errors: number;
+}
+
+/** Runs the client in a child process; the server stays on this process's event loop. */
+export async function loadInChild(spec: LoadSpec): Promise<LoadResult> {
+  const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
+    env: { ...process.env, CONSENTLINE_BENCH_LOAD: JSON.stringify(spec) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  if (code !== 0) throw new Error(`load client exited ${code}: ${out}`);
+  return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+}
+
+async function run(spec: LoadSpec): Promise<LoadResult> {
+  const name = 'autocannon';
+  const autocannon = (await import(name)).default as (opts: unknown) => Promise<{ requests: { average: number }; latency: { p50: number; p99: number }; non2xx: number; errors: number }>;
+  let k = 0;
+  const r = await autocannon({
+    url: spec.url,
+    connections: spec.connections,
+    duration: spec.seconds,
+    headers: spec.headers,
+    requests: [{ setupRequest: (req: Record<string, unknown>) => ({ ...req, path: spec.paths[k++ % spec.paths.length] }) }],
+  });
+  return { requestsPerSec: Math.round(r.requests.average), latencyP50: r.latency.p50, latencyP99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
+}
+
+if (process.env.CONSENTLINE_BENCH_LOAD && process.argv[1] === fileURLToPath(import.meta.url)) {
+  console.log(JSON.stringify(await run(JSON.parse(process.env.CONSENTLINE_BENCH_LOAD) as LoadSpec)));
+}
