@@ -1,6 +1,9 @@
 import type { TokenStore } from '../api/tokens.js';
 import { SqliteTokenStore } from '../api/tokens.js';
 import { PgTokenStore } from '../api/tokens-pg.js';
+import { PgSessionStore } from '../console/sessions-pg.js';
+import { SqliteSessionStore } from '../console/sessions-sqlite.js';
+import type { ConsoleSessionStore } from '../console/sessions.js';
 import type { Config } from '../config/schema.js';
 import { databaseTarget, describeTarget } from '../evidence/open-store.js';
 import type { ReadSide } from '../evidence/open-read-side.js';
@@ -28,6 +31,8 @@ export interface ServiceDatabase {
   readonly description: string;
   readonly store: EvidenceStore;
   readonly tokens: TokenStore;
+  /** The console's browser sessions, beside the tokens they were exchanged for. */
+  readonly consoleSessions: ConsoleSessionStore;
   readonly readSide: ReadSide;
   /** The recordings table as the pipeline uses it. */
   readonly recordings: RecordingRepository;
@@ -61,6 +66,7 @@ export async function openServiceDatabase(config: Readonly<Config>, opts: { read
         description: describeTarget(target),
         store: opened.store,
         tokens: new SqliteTokenStore(apiDb),
+        consoleSessions: new SqliteSessionStore(apiDb),
         readSide,
         recordings: new RecordingRepo(connection()),
         recordingsRead: new RecordingRepo(apiDb),
@@ -78,6 +84,7 @@ export async function openServiceDatabase(config: Readonly<Config>, opts: { read
       description: describeTarget(target),
       store: opened.store,
       tokens: new PgTokenStore(opened.pool),
+      consoleSessions: new PgSessionStore(opened.pool),
       readSide,
       recordings,
       recordingsRead: recordings,

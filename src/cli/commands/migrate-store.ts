@@ -44,6 +44,8 @@ const MOVED = {
   },
   subjects: { cols: ['commitment', 'lookup_key', 'masked', 'e164', 'salt', 'call_id'], types: text(6) },
   api_tokens: { cols: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at', 'subject'], types: text(7) },
+  // Console sign-ins go along (after their tokens), so nobody is signed out by the move.
+  console_sessions: { cols: ['id_hash', 'token_id', 'csrf', 'created_at', 'last_seen_at', 'ended_at'], types: text(6) },
   checkpoints: {
     cols: ['id', 'tree_size', 'root_hash', 'origin', 'key_id', 'note', 'created_at'],
     types: ['bigint', 'bigint', ...text(5)],
