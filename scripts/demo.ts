@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     createAri: realAri,
     loadPrompts: (d) => loadPromptCatalog(d),
   });
-  await ari.waitFor(() => ari.appConnected(), { what: 'ConsentLine connecting to ARI' });
+  await ari.waitFor(() => ari.appConnected(), { what: 'ConsentLine connecting to ARI', timeoutMs: 30_000 });
 
   // The dialplan's part: after Stasis, record only when CONSENT_RECORDING=yes, then the agent talks and hangs up.
   const dialplan = (channelId: string, n: number) => {

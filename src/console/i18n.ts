@@ -1,6 +1,8 @@
 import type { FastifyRequest } from 'fastify';
+import { CALL_PAGE_MESSAGES } from './messages-call.js';
 import { CALL_MESSAGES } from './messages-calls.js';
 import { COMMON_MESSAGES } from './messages-common.js';
+import { VERIFY_JS_MESSAGES } from './messages-verify.js';
 import type { Messages } from './messages-type.js';
 
 export type { Messages } from './messages-type.js';
@@ -10,7 +12,7 @@ export type Lang = (typeof LANGS)[number];
 export const LANG_COOKIE = 'consentline_lang';
 
 
-const ALL: Messages[] = [COMMON_MESSAGES, CALL_MESSAGES];
+const ALL: Messages[] = [COMMON_MESSAGES, CALL_MESSAGES, CALL_PAGE_MESSAGES, VERIFY_JS_MESSAGES];
 const TABLE: Record<Lang, Record<string, string>> = {
   en: Object.assign({}, ...ALL.map((m) => m.en)) as Record<string, string>,
   pl: Object.assign({}, ...ALL.map((m) => m.pl)) as Record<string, string>,
@@ -56,4 +58,11 @@ export function formatTime(iso: string | null | undefined, lang: Lang): string {
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
   return `${d.toLocaleString(lang === 'pl' ? 'pl-PL' : 'en-GB', { timeZone: 'UTC', dateStyle: 'short', timeStyle: 'medium' })} UTC`;
+}
+
+/** The texts a page's scripts need, as a JSON data block (not a script: the CSP allows no inline script). */
+export function textsFor(lang: Lang, prefix: string): string {
+  const t = translator(lang);
+  const keys = Object.keys(TABLE.en).filter((k) => k.startsWith(prefix));
+  return JSON.stringify(Object.fromEntries(keys.map((k) => [k, t(k)]))).replace(/</g, '\\u003c');
 }

@@ -12,6 +12,7 @@ import { layout } from './layout.js';
 import { callPages } from './pages/calls.js';
 import { callPage } from './pages/call.js';
 import { overviewPage } from './pages/overview.js';
+import { verifyPage } from './pages/verify.js';
 import { ConsoleSessions, parseCookies, sha256Hex, SESSION_COOKIE } from './sessions.js';
 import { signInRoutes } from './sign-in.js';
 
@@ -106,6 +107,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         overviewPage(app);
         callPages(app);
         callPage(app);
+        verifyPage(app);
         for (const pages of deps.pages ?? []) pages(app);
       },
       { prefix: '/console' },

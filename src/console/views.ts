@@ -53,10 +53,11 @@ export interface RecordingView {
 
 export interface HoldView {
   readonly id: string;
-  readonly scope: string;
-  readonly target: string;
+  readonly scope: 'call' | 'caller' | 'flow';
+  readonly callId?: string;
+  readonly flowId?: string;
   readonly reason: string;
+  readonly setBy: { tokenId: string; name: string };
   readonly setAt: string;
-  readonly releasedAt?: string | null;
-  readonly [k: string]: unknown;
+  readonly active: boolean;
 }
