@@ -38,8 +38,9 @@ export function callPage(app: ApiInstance): void {
       layout(
         ctx,
         { title: ctx.t('call.title', { id: callId }), current: '/console/calls', scripts: ['verify-ui.js', ...(dpo ? ['player.js'] : [])] },
-        html`${factsPanel(ctx, timeline)}${timelinePanel(ctx, timeline)}
+        html`${factsPanel(ctx, timeline)}
 ${callVerifyPanel(ctx, callId)}
+${timelinePanel(ctx, timeline)}
 ${bundlePanel(ctx, callId)}
 ${dpo ? receiptPanel(ctx, callId) : ''}
 ${recordings ? recordingsPanel(ctx, recordings.recordings) : ''}

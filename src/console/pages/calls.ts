@@ -72,6 +72,9 @@ export function callPages(app: ApiInstance): void {
 ${next ? html`<a href="${next}" rel="next">${ctx.t('calls.next')}</a>` : ''}`));
   });
 
+  // A reload or a bookmark of the search result: the number is gone by design, back to the list.
+  app.get('/calls/by-caller', { config: { role: 'dpo' }, schema: { hide: true } }, async (_request, reply) => reply.redirect('/console/calls', 303));
+
   app.post('/calls/by-caller', { config: { role: 'dpo' }, schema: { hide: true } }, async (request, reply) => {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const f = pickFilters(body);

@@ -28,6 +28,9 @@ describe('console: sign-in and the shell', () => {
     await page.getByLabel('API token').fill('clt_not-a-real-token');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('unknown or revoked');
+    // The refused sign-in answers 401, which the browser reports; nothing else may appear.
+    expect(problems.console).toEqual([expect.stringContaining('status of 401')]);
+    problems.console.length = 0;
 
     for (const role of ['auditor', 'dpo', 'admin'] as const) {
       await signIn(page, demo.api, demo.tokens[role]);
