@@ -101,7 +101,10 @@ export class ConsoleSessions {
   async open(token: TokenInfo): Promise<{ cookieValue: string; csrf: string }> {
     const secret = randomBytes(32).toString('base64url');
     const csrf = randomBytes(32).toString('base64url');
-    const at = this.now().toISOString();
+    const now = this.now();
+    const at = now.toISOString();
+    // Ended and expired sessions go at each sign-in: the table holds live ones only.
+    await this.store.purge(new Date(now.getTime() - this.settings.idleMinutes * 60_000).toISOString(), new Date(now.getTime() - this.settings.absoluteHours * 3_600_000).toISOString());
     await this.store.insert({ idHash: sha256Hex(secret), tokenId: token.id, csrf, createdAt: at, lastSeenAt: at });
     return { cookieValue: secret, csrf };
   }

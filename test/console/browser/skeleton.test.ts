@@ -51,6 +51,31 @@ describe('console: sign-in and the shell', () => {
     await context.close();
   });
 
+  it('is keyboard operable: skip link first, sign-in and the filters by keyboard alone', async () => {
+    const { context, problems } = await watchedContext(browser, demo.api);
+    const page = await context.newPage();
+    await page.goto(`${demo.api}/console/sign-in`);
+    // The token field has autofocus; typing and Enter sign in.
+    await page.keyboard.type(demo.tokens.auditor);
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/\/console\/calls$/);
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.evaluate('document.activeElement.id')).toBe('main');
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate('document.activeElement.id')).toBe('f-from');
+    await page.getByLabel('Outcome').focus();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab'); // language
+    await page.keyboard.press('Tab'); // Show calls
+    expect(await page.evaluate('document.activeElement.textContent')).toBe('Show calls');
+    await page.keyboard.press('Enter');
+    await page.waitForURL(/outcome=continued/);
+    expect(problems).toEqual({ csp: [], console: [], errors: [], foreign: [] });
+    await context.close();
+  });
+
   it('answers every console page with a strict CSP and the session cookie only after sign-in', async () => {
     const r = await fetch(`${demo.api}/console/sign-in`);
     const csp = r.headers.get('content-security-policy')!;
