@@ -42,7 +42,7 @@ export interface ServiceDeps {
   readonly config: Readonly<Config>;
   readonly log: Logger;
   readonly clock?: Clock;
-  /** Builds the ARI link; the real one is the ari-client adapter, tests may pass the same against an emulator. */
+  /** Builds the ARI link; the real one is the ARI adapter (src/telephony/ari), tests may pass the same against an emulator. */
   readonly createAri: (config: Readonly<Config>, log: Logger) => AriPort;
   readonly loadPrompts: (dir: string) => Promise<PromptLookup>;
   /** Overrides evidence.checkpoint.everyMinutes, in ms (0 = not by time). */
@@ -95,7 +95,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const metrics = createMetrics();
   const database = await openServiceDatabase(config, { clock });
   const { store } = database;
-  log.info({ database: database.description, engine: database.kind }, 'evidence database ready');
+  log.info({ database: database.description, engine: database.engine }, 'evidence database ready');
   const signing = checkpointSigning(config);
   const checkpointKeyPath = deps.checkpointKeyPath ?? signing.keyPath;
   const { origin } = signing;

@@ -6,8 +6,8 @@ export interface ConfigProblem {
 }
 
 /**
- * HTTP sessions of Asterisk left for everything but the REST pool: ari-client loading the API
- * documents on each (re)connect, the events WebSocket's upgrade, the recordings' ARI fetch,
+ * HTTP sessions of Asterisk left for everything but the REST pool: the probe on each
+ * (re)connect, the events WebSocket's upgrade, the recordings' ARI fetch,
  * the CLI, other ARI users, and connections Asterisk still counts after the client gave up on them.
  */
 export const ARI_SESSION_HEADROOM = 16;

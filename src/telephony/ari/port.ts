@@ -1,6 +1,6 @@
 /**
  * The narrow surface of ARI the call flow needs. Nothing outside src/telephony/ari
- * sees ari-client's types: the adapter translates them into these.
+ * sees ARI's wire types: the adapter translates them into these.
  */
 
 /** The caller-side facts a call starts with, taken from the StasisStart channel. */
@@ -37,6 +37,11 @@ export interface ChannelOps {
   play(channelId: string, playbackId: string, media: string, lang: string): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
   setVariable(channelId: string, name: string, value: string): Promise<void>;
+  /**
+   * Sets several variables, in the order given, in as few requests as the values allow (one when
+   * they are plain tokens: Asterisk's ARRAY() function writes them all; else one per variable).
+   */
+  setVariables(channelId: string, vars: ReadonlyArray<readonly [name: string, value: string]>): Promise<void>;
   continueInDialplan(
     channelId: string,
     target: { context: string; extension: string; priority: number },

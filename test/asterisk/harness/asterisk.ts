@@ -6,6 +6,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +15,9 @@ import { freeTcpPort, freeUdpPort } from './ports.js';
 const run = promisify(execFile);
 export const REPO = resolve(import.meta.dirname, '../../..');
 const STUBS = join(REPO, 'test/asterisk/stubs');
-const DEBIAN_SOUNDS = '/usr/share/asterisk/sounds/en';
+// asterisk-core-sounds-en-wav installs en_US_f_Allison; the `en` link comes from the alternatives
+// of asterisk-core-sounds-en, which --no-install-recommends leaves out.
+const DEBIAN_SOUNDS = ['/usr/share/asterisk/sounds/en', '/usr/share/asterisk/sounds/en_US_f_Allison'].find((d) => existsSync(d)) ?? '/usr/share/asterisk/sounds/en';
 const DEBIAN_MOH = '/usr/share/asterisk/moh';
 
 export interface AsteriskInstance {
@@ -136,7 +139,7 @@ export async function startAsterisk(dir: string, options: AsteriskOptions = {}):
   await mkdir(join(dir, 'data/sounds/pl'), { recursive: true });
   await symlink(DEBIAN_MOH, join(dir, 'data/moh'));
   // The build's own data: XML documentation (config types without it fail to register, and Stasis
-  // then refuses to start) and the ARI API documents ari-client loads at connect.
+  // then refuses to start) and the ARI API documents (GET /ari/api-docs, the service's connect probe).
   for (const sub of ['documentation', 'rest-api']) await symlink(join(prefix, 'var/lib/asterisk', sub), join(dir, 'data', sub));
 
   const bin = join(prefix, 'sbin/asterisk');

@@ -418,8 +418,18 @@ export class Pbx {
     }
   }
 
-  /** Without a value Asterisk unsets the variable, and raises no ChannelVarset. */
+  /**
+   * Without a value Asterisk unsets the variable, and raises no ChannelVarset. A name ending in
+   * `)` is a dialplan function write; of those the emulator knows ARRAY(A,B,…), which sets each
+   * named variable in order from the comma-separated value ('' for missing ones), as func_strings.c does.
+   */
   setVariable(ch: Channel, name: string, value: string | undefined): void {
+    const array = /^ARRAY\((.*)\)$/.exec(name);
+    if (array) {
+      const values = (value ?? '').split(',');
+      array[1]!.split(',').forEach((n, i) => this.setVariable(ch, n.trim(), values[i] ?? ''));
+      return;
+    }
     if (value === undefined) {
       ch.vars.delete(name);
       return;
