@@ -3,14 +3,14 @@
  *
  * Layers, lowest first; a module may import its own layer or lower ones, never a higher one:
  *   0 shared · 1 config, db · 2 evidence, prompts · 3 telephony, recordings, retention (services)
- *   · 4 api, cli · 5 the composition root (COMPOSITION_ROOT below), which may import anything.
+ *   · 4 api, cli, console · 5 the composition root (COMPOSITION_ROOT below), which may import anything.
  */
 const LAYERS = [
   ['src/shared/'],
   ['src/config/', 'src/db/'],
   ['src/evidence/', 'src/prompts/'],
   ['src/telephony/', 'src/recordings/', 'src/retention/'],
-  ['src/api/', 'src/cli/'],
+  ['src/api/', 'src/cli/', 'src/console/'],
 ];
 
 /** The files that wire everything: they pick the engines and build the services. */
@@ -46,6 +46,7 @@ const ADAPTERS = [
   '^src/db/',
   '^src/api/',
   '^src/cli/',
+  '^src/console/',
   '^src/telephony/ari/',
   '^src/recordings/(ami|ari-fetch|storage)/',
   '^src/.+/[^/]*(sqlite|pg|s3)[^/]*\\.ts$',

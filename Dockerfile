@@ -45,6 +45,8 @@ WORKDIR /app
 COPY --from=build --chown=root:root /app/package.json ./package.json
 COPY --from=build --chown=root:root /app/node_modules ./node_modules
 COPY --from=build --chown=root:root /app/dist ./dist
+# The console's CSS, scripts and icon (served under /console/assets; tsc copies no assets).
+COPY --from=build --chown=root:root /app/src/console/assets ./dist/console/assets
 COPY --chown=root:root migrations ./migrations
 COPY --chown=root:root audio-prompts ./audio-prompts
 # `consentline` on the PATH runs the CLI (docker exec), as the package's bin would.

@@ -21,7 +21,18 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           // Fails the run if a test wrote into /var/spool/asterisk or /etc/asterisk (issue 19.6).
           globalSetup: ['test/guards/system-dirs.global-setup.ts'],
-          exclude: [...configDefaults.exclude, 'test/recordings/s3/**', 'test/asterisk/**', ...gates.skipFiles],
+          exclude: [...configDefaults.exclude, 'test/recordings/s3/**', 'test/asterisk/**', 'test/console/browser/**', ...gates.skipFiles],
+        },
+      },
+      {
+        // The console in Debian's Chromium (playwright-core, no browser download): one demo service per file.
+        extends: true,
+        test: {
+          name: 'console-browser',
+          include: ['test/console/browser/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...gates.skipFiles],
+          testTimeout: 120_000,
+          fileParallelism: false,
         },
       },
       // Tests against a real S3 (a throwaway Ceph RGW on loopback, started once by globalSetup).

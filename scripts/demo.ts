@@ -4,8 +4,8 @@
  * Starts the service on its embedded defaults (SQLite, local encrypted store) against the ARI
  * and AMI emulators from the tests, plays the dialplan's part (MixMonitor only when
  * CONSENT_RECORDING=yes), places a dozen calls down every path, waits for the recordings to
- * be encrypted and stored, then prints what happened, the API address, auditor, DPO and admin
- * tokens and requests to try (test/demo/demo.test.ts runs every one of them).
+ * be encrypted and stored, then prints what happened, the console's and the API's addresses,
+ * auditor, DPO and admin tokens and requests to try (test/demo/demo.test.ts runs every one of them).
  * Ctrl-C stops everything cleanly.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -94,7 +94,7 @@ async function main(): Promise<void> {
     createAri: realAri,
     loadPrompts: (d) => loadPromptCatalog(d),
   });
-  await ari.waitFor(() => ari.appConnected(), { what: 'ConsentLine connecting to ARI' });
+  await ari.waitFor(() => ari.appConnected(), { what: 'ConsentLine connecting to ARI', timeoutMs: 30_000 });
 
   // The dialplan's part: after Stasis, record only when CONSENT_RECORDING=yes, then the agent talks and hangs up.
   const dialplan = (channelId: string, n: number) => {
@@ -157,6 +157,7 @@ async function main(): Promise<void> {
   const today = new Date().toISOString().slice(0, 10);
   const curl = (token: string, path: string) => `  curl -s -H 'authorization: Bearer ${token}' '${api}${path}'`;
   console.log(`
+Console: ${api}/console   (in a browser: sign in by pasting one of the tokens below)
 API:     ${api}   (OpenAPI UI: ${api}/docs)
 Token:   ${auditor}   (role auditor: reads evidence)
 DPO:     ${dpo}   (role dpo: also receipts, recordings, holds, caller search)

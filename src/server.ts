@@ -1,3 +1,5 @@
+import { ConsoleSessions } from './console/sessions.js';
+import { consoleCookies, consoleRoutes } from './console/index.js';
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { buildApp } from './api/app.js';
@@ -197,9 +199,11 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       .then(() => ({ status: 'up' as const }))
       .catch(() => ({ status: 'down' as const, detail: 'evidence store not answering' })),
   });
+  const consoleSessions = new ConsoleSessions(database.consoleSessions, config.console);
   const api = await buildApp({
     log,
     tokens: database.tokens,
+    ...(config.console.enabled ? { cookies: consoleCookies(consoleSessions) } : {}),
     metrics,
     rateLimitPerMinute: config.api.rateLimit.perMinute,
     routes: [
@@ -228,6 +232,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         envelope: retentionEnvelope,
         access: new AccessLog(timedWriter(store, metrics)),
       }),
+      // The auditor/DPO console under /console: pages that read through the routes above.
+      ...(config.console.enabled ? [consoleRoutes({ tokens: database.tokens, sessions: consoleSessions })] : []),
     ],
     readiness,
   });

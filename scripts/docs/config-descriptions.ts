@@ -77,6 +77,12 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'api.ops.host': 'Address of the ops listener. Loopback by default: what it serves needs no token, so open it only to the monitoring network (the container image sets `0.0.0.0`).',
   'api.ops.port': 'TCP port of the ops listener; must differ from `api.port`; 0 picks a free port (tests).',
 
+  console: 'The auditor/DPO console in the browser, at `/console` on the API listener (sign in by pasting an API token; docs/auditor-guide.md).',
+  'console.enabled': 'Whether `/console` is served (and whether the API accepts the console’s session cookie).',
+  'console.idleMinutes': 'A console session ends after this many minutes without a request.',
+  'console.absoluteHours': 'A console session ends this many hours after sign-in, however busy.',
+  'console.secureCookie': '`auto`: the session cookie is `Secure` when the request came over TLS; `always`: `Secure` regardless (behind a TLS-terminating proxy). Over plain HTTP on a LAN address the in-browser verification needs a secure context: serve the console over TLS or open it on localhost.',
+
   controller: 'The data controller, as the organisation running the hotline.',
   'controller.name': 'The controller’s full legal name.',
   'controller.jurisdiction': 'Country whose law applies (ISO code).',

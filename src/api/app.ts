@@ -12,7 +12,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Logger } from '../shared/log.js';
 import type { Metrics } from '../shared/metrics.js';
-import { bearer, registerAuth } from './auth.js';
+import { bearer, registerAuth, type CookieAuthenticator } from './auth.js';
 import { API_ERRORS, ApiError } from './errors.js';
 import { documentRoute, transformDocument } from './openapi.js';
 import { healthRoutes, type ReadinessCheck } from './routes/health.js';
@@ -26,6 +26,8 @@ export interface ApiDeps {
   readonly readiness: ReadinessCheck;
   /** Requests per minute per token (or per address without one). */
   readonly rateLimitPerMinute?: number;
+  /** Browser sessions (the console), a second way to a token's principal. */
+  readonly cookies?: CookieAuthenticator;
   /** Feature routes, registered after auth so every one of them is protected. */
   readonly routes?: ReadonlyArray<(app: ApiInstance) => Promise<void> | void>;
 }
@@ -68,7 +70,8 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
     timeWindow: '1 minute',
     keyGenerator: (request) => {
       const token = bearer(request);
-      return token ? `t:${hashToken(token).slice(0, 32)}` : `ip:${request.ip}`;
+      if (token) return `t:${hashToken(token).slice(0, 32)}`;
+      return deps.cookies?.rateKey(request) ?? `ip:${request.ip}`;
     },
   });
   app.addHook('onRoute', documentRoute);
@@ -106,7 +109,7 @@ export async function buildApp(deps: ApiDeps): Promise<ApiInstance> {
   });
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list' } });
 
-  registerAuth(app, deps.tokens);
+  registerAuth(app, deps.tokens, deps.cookies);
   await app.register(healthRoutes(deps));
   for (const routes of deps.routes ?? []) await app.register(async (scope) => routes(scope));
   return app;

@@ -241,6 +241,18 @@ export const ConfigSchema = z.strictObject({
     })
     .refine((a) => !a.ops.enabled || a.ops.port === 0 || a.ops.port !== a.port, { message: 'must differ from api.port', path: ['ops', 'port'] })
     .default(() => ({ host: DEFAULTS.apiHost, port: DEFAULTS.apiPort, rateLimit: { perMinute: 600 }, ops: OpsListenerSchema.parse({}) })),
+  /** The auditor/DPO console in the browser (/console on the API listener; docs/auditor-guide.md). */
+  console: z
+    .strictObject({
+      enabled: z.boolean().default(true),
+      /** A session ends after this long without a request. */
+      idleMinutes: z.number().int().min(1).max(24 * 60).default(30),
+      /** ... and this long after sign-in, however busy. */
+      absoluteHours: z.number().min(0.1).max(7 * 24).default(12),
+      /** auto: the cookie is Secure when the request came over TLS; always: Secure regardless (behind a TLS proxy). */
+      secureCookie: z.enum(['auto', 'always']).default('auto'),
+    })
+    .default({ enabled: true, idleMinutes: 30, absoluteHours: 12, secureCookie: 'auto' }),
   controller: z
     .strictObject({
       name: z.string().min(1),

@@ -1,4 +1,5 @@
 import { PgTokenStore } from '../api/tokens-pg.js';
+import { PgSessionStore } from '../console/sessions-pg.js';
 import { openPgEvidence } from '../evidence/open-store.js';
 import { openPgReadSide } from '../evidence/open-read-side.js';
 import { openPgEvidenceStore, PgEvidenceStore } from '../evidence/pg-store.js';
@@ -36,6 +37,7 @@ export function pgEngine(url: string): Engine {
           engine: 'postgres',
           description,
           tokens: new PgTokenStore(storePool),
+          consoleSessions: new PgSessionStore(storePool),
           readSide,
           recordings,
           recordingsRead: recordings,

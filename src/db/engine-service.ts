@@ -1,4 +1,5 @@
 import type { TokenStore } from '../api/tokens.js';
+import type { ConsoleSessionStore } from '../console/sessions.js';
 import type { ReadSide } from '../evidence/open-read-side.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import type { RecordingRepository } from '../recordings/pipeline/repo.js';
@@ -15,6 +16,8 @@ export interface ServiceDatabase {
   readonly description: string;
   readonly store: EvidenceStore;
   readonly tokens: TokenStore;
+  /** The console's browser sessions, beside the tokens they were exchanged for. */
+  readonly consoleSessions: ConsoleSessionStore;
   readonly readSide: ReadSide;
   /** The recordings table as the pipeline uses it. */
   readonly recordings: RecordingRepository;

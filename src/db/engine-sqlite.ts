@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { SqliteTokenStore } from '../api/tokens.js';
+import { SqliteSessionStore } from '../console/sessions-sqlite.js';
 import { openSqliteEvidence } from '../evidence/open-store.js';
 import { openSqliteReadSide } from '../evidence/open-read-side.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
@@ -38,6 +39,7 @@ export function sqliteEngine(path: string): Engine {
           engine: 'sqlite',
           description,
           tokens: new SqliteTokenStore(apiDb),
+          consoleSessions: new SqliteSessionStore(apiDb),
           readSide,
           recordings: new RecordingRepo(connection()),
           recordingsRead: new RecordingRepo(apiDb),

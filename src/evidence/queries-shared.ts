@@ -26,6 +26,7 @@ export function callSearchSql(q: CallSearch, style: SearchSqlStyle): { sql: stri
   eq('caller_lookup', q.callerLookup);
   eq('did', q.did);
   eq('flow_id', q.flowId);
+  eq('language', q.language);
   eq('outcome', q.outcome);
   eq('marketing', q.marketing);
   eq('recording', q.recording);

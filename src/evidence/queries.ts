@@ -19,6 +19,8 @@ export interface CallSearch {
   /** The peppered HMAC of the caller's E.164 number: the raw number never reaches a query. */
   readonly callerLookup?: string;
   readonly flowId?: string;
+  /** The language the call was served in (calls.language). */
+  readonly language?: string;
   readonly outcome?: Outcome;
   readonly marketing?: 'yes' | 'no' | 'none';
   readonly recording?: 'yes' | 'no';

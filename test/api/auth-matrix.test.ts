@@ -19,6 +19,7 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'GET /calls/:callId/proof': { role: 'auditor', req: () => ({ url: '/calls/c-01/proof' }) },
   'GET /ledger/verify': { role: 'auditor', req: () => ({ url: '/ledger/verify' }) },
   'GET /checkpoints/latest': { role: 'auditor', req: () => ({ url: '/checkpoints/latest' }) },
+  'GET /checkpoints': { role: 'auditor', req: () => ({ url: '/checkpoints?limit=1' }) },
   'POST /checkpoints': { role: 'admin', req: () => ({ method: 'POST', url: '/checkpoints' }) },
   'GET /checkpoints/public-key': { role: 'auditor', req: () => ({ url: '/checkpoints/public-key' }) },
   'GET /checkpoints/consistency': { role: 'auditor', req: (n) => ({ url: `/checkpoints/consistency?from=1&to=${n}` }) },

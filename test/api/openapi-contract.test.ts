@@ -43,6 +43,7 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'GET /recordings/{recordingId}/audio': (ids) => ({ url: `/recordings/${ids.recordingId}/audio?reason=contract`, status: 200 }),
   'GET /ledger/verify': () => ({ url: '/ledger/verify', status: 200 }),
   'GET /checkpoints/latest': () => ({ url: '/checkpoints/latest', status: 200 }),
+  'GET /checkpoints': () => ({ url: '/checkpoints?afterTreeSize=0&limit=1', status: 200 }),
   'GET /checkpoints/public-key': () => ({ url: '/checkpoints/public-key', status: 200 }),
   'GET /checkpoints/consistency': (ids) => ({ url: `/checkpoints/consistency?fromTreeSize=1&toTreeSize=${ids.treeSize}`, status: 200 }),
   'GET /proofs/events/{seq}': () => ({ url: '/proofs/events/1', status: 200 }),

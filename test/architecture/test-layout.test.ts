@@ -15,6 +15,7 @@ const SUITES: Readonly<Record<string, string>> = {
   'test/contract': 'one contract per store or port, run on SQLite and PostgreSQL alike',
   'test/asterisk': 'the same scenarios on a real Asterisk (project asterisk)',
   'test/recordings/s3': 'recordings and retention against a real S3 (project recordings-s3)',
+  'test/console/browser': 'the console in a real Chromium against a demo service (project console-browser)',
   'test/startup': 'the composition root: main.ts and server.ts starting, logging and stopping',
   'test/metrics': 'the composition root: service-metrics.ts, and the metrics of a live service',
   'test/emulators': 'the ARI and AMI emulators the other tests drive',

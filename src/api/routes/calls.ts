@@ -39,6 +39,7 @@ const filters = {
   did: z.string().regex(/^\+?[0-9]{2,20}$/, 'must be a phone number (digits, optional +)').optional(),
   flow: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be a flow id').optional(),
   outcome: z.enum(['continued', 'objected', 'abandoned', 'failed']).optional(),
+  language: z.string().regex(/^[a-z]{2}(_[A-Z]{2})?$/, 'must be a language code like "pl" or "en"').optional(),
   marketing: z.enum(['yes', 'no', 'none']).optional(),
   recording: z.enum(['yes', 'no']).optional(),
   limit: z.coerce.number().int().min(1).max(500).default(50),
@@ -49,7 +50,7 @@ const filters = {
 const filtersSchema = z.strictObject(filters);
 type Filters = z.output<typeof filtersSchema>;
 
-const FILTER_NAMES = ['from', 'to', 'did', 'flow', 'outcome', 'marketing', 'recording'] as const;
+const FILTER_NAMES = ['from', 'to', 'did', 'flow', 'language', 'outcome', 'marketing', 'recording'] as const;
 
 function toSearch(f: Filters, callerLookup?: string): CallSearch {
   return {
@@ -58,6 +59,7 @@ function toSearch(f: Filters, callerLookup?: string): CallSearch {
     ...(f.did === undefined ? {} : { did: f.did }),
     ...(f.flow === undefined ? {} : { flowId: f.flow }),
     ...(f.outcome === undefined ? {} : { outcome: f.outcome }),
+    ...(f.language === undefined ? {} : { language: f.language }),
     ...(f.marketing === undefined ? {} : { marketing: f.marketing }),
     ...(f.recording === undefined ? {} : { recording: f.recording }),
     ...(callerLookup === undefined ? {} : { callerLookup }),

@@ -90,6 +90,32 @@ export function checkpointRoutes(deps: EvidenceApiDeps) {
       },
     );
 
+    app.get(
+      '/checkpoints',
+      {
+        config: { role: 'auditor' },
+        schema: {
+          summary: 'Signed checkpoints, oldest first, in pages (e.g. to pick two for a consistency check)',
+          tags: ['checkpoints'],
+          querystring: z.strictObject({
+            afterTreeSize: z.coerce.number().int().min(0).max(Number.MAX_SAFE_INTEGER).default(0).describe('only checkpoints over more events than this'),
+            limit: z.coerce.number().int().min(1).max(500).default(100),
+          }),
+          response: {
+            200: z
+              .object({ checkpoints: z.array(checkpointSchema), nextAfterTreeSize: z.number().int().nullable().describe('pass as afterTreeSize for the next page; null on the last') })
+              .describe('a page of checkpoints'),
+          },
+        },
+      },
+      async (request) => {
+        const { afterTreeSize, limit } = request.query;
+        const page = await deps.checkpoints.page({ treeSize: afterTreeSize, id: Number.MAX_SAFE_INTEGER }, limit + 1);
+        const shown = page.slice(0, limit);
+        return { checkpoints: shown.map(checkpointView), nextAfterTreeSize: page.length > limit ? shown[shown.length - 1]!.treeSize : null };
+      },
+    );
+
     app.post(
       '/checkpoints',
       {

@@ -38,6 +38,8 @@ const INTEGER_RECORDING_COLUMNS = new Set(['attempts', 'legal_hold_mirrored']);
  */
 const SERVICE_TABLES: CopiedTables = {
   api_tokens: { cols: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at', 'subject'], types: text(7) },
+  // Console sign-ins go along (after their tokens), so nobody is signed out by the move.
+  console_sessions: { cols: ['id_hash', 'token_id', 'csrf', 'created_at', 'last_seen_at', 'ended_at'], types: text(6) },
   recordings: {
     cols: [...RECORDING_COLUMNS],
     types: RECORDING_COLUMNS.map((c) => (BIGINT_RECORDING_COLUMNS.has(c) ? 'bigint' : INTEGER_RECORDING_COLUMNS.has(c) ? 'integer' : 'text')),
