@@ -8,6 +8,7 @@ import { marketingApiRoutes } from './api/routes/marketing.js';
 import { withdrawalApiRoutes } from './api/routes/withdrawals.js';
 import { ConsentWithdrawals } from './retention/withdrawal.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
+import { recordingControlRoutes } from './api/routes/recording-control.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import type { ApiInstance } from './api/types.js';
 import type { ComponentStatus } from './api/routes/health.js';
@@ -215,7 +216,10 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         store: recordings?.store ?? retentionStore!,
         envelope: retentionEnvelope,
         access: new AccessLog(timedWriter(store, metrics)),
+        callEvents: (callId) => store.callEvents(callId),
       }),
+      // Pause and resume of a live recording (agent-desktop): the AMI watcher's control, 503 without one.
+      recordingControlRoutes({ control: recordings?.control ?? null, pepper: pepper.value }),
     ],
     readiness,
   });
