@@ -13,16 +13,15 @@ import { SqliteTokenStore, type Role } from '../../src/api/tokens.js';
 import type { ApiInstance } from '../../src/api/types.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { AccessLog } from '../../src/evidence/access-log.js';
-import { CheckpointService, loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
-import { SqliteCheckpointRepo, SqliteLedgerTree } from '../../src/evidence/checkpoint-sqlite.js';
-import { SqliteEvidenceQueries } from '../../src/evidence/queries-sqlite.js';
+import { loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
+import { openSqliteReadSide, readSideCheckpoints } from '../../src/evidence/open-read-side.js';
 import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { createSubject } from '../../src/evidence/subject.js';
 import type { Outcome, StoredEvent } from '../../src/evidence/types.js';
 import { createMetrics } from '../../src/shared/metrics.js';
 import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope } from '../../src/recordings/crypto/index.js';
 import { RecordingRepo } from '../../src/recordings/pipeline/repo.js';
-import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
+import { LocalObjectStore } from '../../src/recordings/storage/index.js';
 import { resolvePolicies } from '../../src/retention/policy.js';
 import { SqliteRetentionRepo } from '../../src/retention/repo-sqlite.js';
 import { RetentionService } from '../../src/retention/service.js';
@@ -30,7 +29,6 @@ import { logSink } from './helpers.js';
 import { marketingApiRoutes } from '../../src/api/routes/marketing.js';
 import { withdrawalApiRoutes } from '../../src/api/routes/withdrawals.js';
 import { ConsentWithdrawals } from '../../src/retention/withdrawal.js';
-import { SqliteMarketingRegistry } from '../../src/evidence/marketing-sqlite.js';
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 export const ORIGIN = 'consentline.test/ledger';
@@ -69,15 +67,11 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   const store = await openSqliteEvidenceStore({ path, clock });
   const { db } = openSqlite({ path });
   const tokens = new SqliteTokenStore(db);
-  const queries = new SqliteEvidenceQueries(db);
+  // The API's read side as the service opens it (its own connection).
+  const side = openSqliteReadSide(path);
+  const { queries } = side;
   const { signer } = loadOrCreateSigner(join(dir, 'secrets', 'checkpoint.pem'), ORIGIN);
-  const checkpoints = new CheckpointService({
-    tree: new SqliteLedgerTree(db),
-    repo: new SqliteCheckpointRepo(db),
-    signer,
-    verifyRange: (r) => queries.verifyLedger(r),
-    clock,
-  });
+  const checkpoints = readSideCheckpoints(side, { signer, clock });
   const faults = { accessLog: false };
   const access = new AccessLog({
     append: (event, effects) => (faults.accessLog ? Promise.reject(new Error('ledger write failed (test fault)')) : store.append(event, effects)),
@@ -124,7 +118,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
       ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access, callEvents: (id) => store.callEvents(id) }),
       recordingControlRoutes({ control: ledgerOnlyControl(store), pepper: PEPPER }),
-      ...marketingApiRoutes({ registry: new SqliteMarketingRegistry(db), access: deps.access, pepper: PEPPER, defaultCountryCode: '48' }),
+      ...marketingApiRoutes({ registry: side.marketing, access: deps.access, pepper: PEPPER, defaultCountryCode: '48' }),
       ...withdrawalApiRoutes({ withdrawals: new ConsentWithdrawals({ repo: new SqliteRetentionRepo(db), evidence: store, pepper: PEPPER, clock }), defaultCountryCode: '48' }),
     ].map((routes) => async (scope: ApiInstance) => {
       scope.addHook('onRoute', (r) => {
@@ -140,10 +134,11 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   const close = async () => {
     await app.close();
     await store.close();
+    await side.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close };
+  return { app, store, db, path, dir, tokens, side, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

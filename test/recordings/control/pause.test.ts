@@ -193,7 +193,7 @@ describe('recording control: pause and resume over AMI', () => {
 describe('AMI emulator answers MixMonitorMute as app_mixmonitor.c', () => {
   test('errors in Asterisk order, then a bare Success and the MixMonitorMute event', async () => {
     const x = (w = await world());
-    const { RawAmiClient } = await import('../../ami/helpers.js');
+    const { RawAmiClient } = await import('../ami/helpers.js');
     const raw = await RawAmiClient.connect(x.emu.port);
     const login = raw.send([['Action', 'Login'], ['Username', 'consentline'], ['Secret', 'ami-s3cret']]);
     await waitFor(() => raw.response(login), 'login');
