@@ -11,6 +11,7 @@ import { withdrawalApiRoutes } from './api/routes/withdrawals.js';
 import { ConsentWithdrawals } from './retention/withdrawal.js';
 import { outboundGuard, registryState } from './telephony/outbound-guard.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
+import { recordingControlRoutes } from './api/routes/recording-control.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import type { ApiInstance } from './api/types.js';
 import type { ComponentStatus } from './api/routes/health.js';
@@ -231,7 +232,10 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         store: recordings?.store ?? retentionStore!,
         envelope: retentionEnvelope,
         access: new AccessLog(timedWriter(store, metrics)),
+        callEvents: (callId) => store.callEvents(callId),
       }),
+      // Pause and resume of a live recording (agent-desktop): the AMI watcher's control, 503 without one.
+      recordingControlRoutes({ control: recordings?.control ?? null, pepper: pepper.value }),
       // The auditor/DPO console under /console: pages that read through the routes above.
       ...(config.console.enabled ? [consoleRoutes({ tokens: database.tokens, sessions: consoleSessions })] : []),
     ],

@@ -208,6 +208,13 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.doNotRecord': 'E.164 numbers never to record; only their HMAC look-up keys are used at run time.',
   'recordings.maxFileMB':
     'A recording file larger than this (MiB) is quarantined as `too_large`, never kept. 256 MiB is 4.6 hours of MixMonitor\'s 8 kHz 16-bit mono WAV. Files that are no WAV, have a broken header, or hold more audio than their call lasted (plus 30 s) are quarantined too (docs/data-protection.md).',
+  'recordings.control':
+    'Pause and resume of a call\'s recording (PCI): `POST /calls/{callId}/recording/pause` and `/resume` (role `agent-desktop`) or the dialplan\'s `UserEvent(ConsentLineRecording)`; the service mutes MixMonitor over AMI (`MixMonitorMute`, both directions). Needs the AMI watcher (`recordings.ami.secret`).',
+  'recordings.control.confirmTimeoutMs':
+    'How long Asterisk may take to answer a MixMonitorMute and publish its MixMonitorMute event. Past it the recording is stopped for the rest of the call (StopMixMonitor), fail closed, with `recording.stopped` (reason `mute_not_confirmed`) in the ledger.',
+  'recordings.control.maxPauseSeconds': 'A pause longer than this ends per `onMaxPause`; the ledger and the log say so.',
+  'recordings.control.onMaxPause':
+    '`stay_paused` (default: a forgotten resume never records card data; the ledger gets `recording.paused` with `stillPaused: true`) or `resume` (the service resumes, `recording.resumed` with reason `max_pause_reached`).',
   'recordings.verify': '`read-back`: re-read each stored object and hash it; `head`: trust its size and SHA-256 metadata.',
   'recordings.worker': 'The upload worker.',
   'recordings.worker.concurrency': 'Recordings processed at once.',

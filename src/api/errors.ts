@@ -14,6 +14,10 @@ export const API_ERRORS = {
   recording_unreadable: { status: 500, message: 'the stored recording failed decryption or authentication; nothing was served' },
   // Consent receipts (GET /calls/:callId/receipt).
   controller_incomplete: { status: 409, message: 'the controller details a standard receipt requires are not configured' },
+  // Recording control (POST /calls/:callId/recording/pause|resume).
+  not_recording: { status: 409, message: 'no recording of this call is running' },
+  recording_stopped: { status: 409, message: 'this recording was stopped for the rest of the call and cannot be resumed' },
+  recording_control_failed: { status: 503, message: 'Asterisk confirmed neither the pause nor a stop: treat the call as recorded and take no card details' },
   unavailable: { status: 503, message: 'a dependency is unavailable' },
   internal: { status: 500, message: 'internal error' },
 } as const;

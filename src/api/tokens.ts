@@ -1,18 +1,24 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import type { SqliteDatabase } from '../db/sqlite.js';
 
-export const ROLES = ['auditor', 'dpo', 'admin', 'dialer'] as const;
+export const ROLES = ['auditor', 'dpo', 'admin', 'dialer', 'agent-desktop'] as const;
 export type Role = (typeof ROLES)[number];
 const RANKED: readonly Role[] = ['auditor', 'dpo', 'admin'];
+
+/** Roles that stand apart from the ranks: each may do only what needs it. */
+const APART: ReadonlySet<Role> = new Set(['dialer', 'agent-desktop']);
 
 /**
  * auditor ⊂ dpo ⊂ admin: each role may do everything the ones before it may. `dialer` stands
  * apart (least privilege for outbound dialers): it may do only what needs `dialer` (marketing
- * consent look-ups), which a dpo or admin may do too, an auditor not.
+ * consent look-ups), which a dpo or admin may do too, an auditor not. `agent-desktop` stands apart
+ * too (agent desktops, payment IVRs): pausing and resuming a call's recording, which only an
+ * admin may do besides; a dpo or auditor reads evidence and never steers a live recording.
  */
 export function roleAllows(held: Role, needed: Role): boolean {
   if (needed === 'dialer') return held === 'dialer' || held === 'dpo' || held === 'admin';
-  if (held === 'dialer') return false;
+  if (needed === 'agent-desktop') return held === 'agent-desktop' || held === 'admin';
+  if (APART.has(held)) return false;
   return RANKED.indexOf(held) >= RANKED.indexOf(needed);
 }
 

@@ -53,6 +53,19 @@ const KeysSchema = z.discriminatedUnion('mode', [
   z.strictObject({ mode: z.literal('kms'), keyArn: z.string().regex(/^arn:aws[a-z-]*:kms:/, 'must be a KMS key or alias ARN') }),
 ]);
 
+/**
+ * `recordings.control`: pause and resume of a call's recording (PCI) over AMI (MixMonitorMute),
+ * from the API (role agent-desktop) or the dialplan (UserEvent ConsentLineRecording).
+ */
+export const RecordingControlSchema = z.strictObject({
+  /** How long Asterisk may take to answer and publish a mute; past it the recording is stopped for the rest of the call. */
+  confirmTimeoutMs: z.number().int().min(100).max(30_000).default(2_000),
+  /** A pause longer than this ends per `onMaxPause` (and the ledger says so). */
+  maxPauseSeconds: z.number().min(1).max(86_400).default(600),
+  /** `stay_paused` (default: card data is never recorded by a forgotten resume) or `resume`. */
+  onMaxPause: z.enum(['stay_paused', 'resume']).default('stay_paused'),
+});
+
 const KMS_REGION = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/;
 
 /**
@@ -110,6 +123,7 @@ export const RecordingsConfigSchema = z
         encryptionThreads: z.number().int().min(0).max(16).default(1),
       })
       .default({ concurrency: 2, initialBackoffSeconds: 2, maxBackoffSeconds: 300, pollSeconds: 1, encryptionThreads: 1 }),
+    control: RecordingControlSchema.default({ confirmTimeoutMs: 2_000, maxPauseSeconds: 600, onMaxPause: 'stay_paused' }),
     spoolScan: z
       .strictObject({
         intervalSeconds: z.number().min(0.05).max(3600).default(60),

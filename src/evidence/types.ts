@@ -25,6 +25,8 @@ export const EVENT_KINDS = [
   'recording.started',
   'recording.start_failed',
   'recording.stopped',
+  'recording.paused',
+  'recording.resumed',
   'recording.quarantined',
   'recording.stored',
   'recording.upload_failed',

@@ -63,14 +63,15 @@ describe('manager.conf', () => {
     expect(value(conf, 'general', 'webenabled')).toBe('no');
   });
 
-  it('gives the user write = call exactly, and read = call plus dialplan for the VarSet filter only', () => {
+  it('gives the user write = call exactly, and read = call plus dialplan and user for the filtered VarSet and UserEvent only', () => {
     expect(sections(conf)).toEqual(['general', user]);
     expect(classes(value(conf, user, 'write'))).toEqual(new Set(['call']));
     const read = classes(value(conf, user, 'read'));
     expect(read.has('call')).toBe(true);
     // "dialplan" is allowed only because VarSet is a dialplan-class event; every filter must
     // be an include so no other dialplan event passes.
-    expect([...read].filter((c) => c !== 'call')).toEqual(['dialplan']);
+    // "user" only for the pause/resume UserEvent (issue 23), filtered by its name below.
+    expect([...read].filter((c) => c !== 'call')).toEqual(['dialplan', 'user']);
   });
 
   it('denies everything, then permits 127.0.0.1 only', () => {
@@ -78,7 +79,7 @@ describe('manager.conf', () => {
     expect(acl.map((l) => `${l.key}=${l.value}`)).toEqual(['deny=0.0.0.0/0.0.0.0', 'permit=127.0.0.1/255.255.255.255']);
   });
 
-  it('filters events to MixMonitorStart, MixMonitorStop, VarSet of MIXMONITOR_FILENAME and Hangup', () => {
+  it('filters events to MixMonitorStart, MixMonitorStop, MixMonitorMute, VarSet of MIXMONITOR_FILENAME, Hangup and UserEvent ConsentLineRecording', () => {
     const filters = conf.filter((l) => l.section === user && l.key.startsWith('eventfilter'));
     const parsed = filters.map((f) => {
       const crit = /^eventfilter\((.*)\)$/.exec(f.key)?.[1] ?? '';
@@ -86,12 +87,13 @@ describe('manager.conf', () => {
       return { action: get('action') ?? 'include', name: get('name'), header: get('header'), method: get('method'), expr: f.value };
     });
     expect(parsed.every((p) => p.action === 'include')).toBe(true);
-    expect(parsed.map((p) => p.name).sort()).toEqual(['Hangup', 'MixMonitorStart', 'MixMonitorStop', 'VarSet']);
+    expect(parsed.map((p) => p.name).sort()).toEqual(['Hangup', 'MixMonitorMute', 'MixMonitorStart', 'MixMonitorStop', 'UserEvent', 'VarSet']);
     expect(parsed.find((p) => p.name === 'VarSet')).toMatchObject({ header: 'Variable', method: 'exact', expr: 'MIXMONITOR_FILENAME' });
+    expect(parsed.find((p) => p.name === 'UserEvent')).toMatchObject({ header: 'UserEvent', method: 'exact', expr: 'ConsentLineRecording' });
   });
 });
 
-const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext, DEFAULTS.outboundContext, DEFAULTS.outboundDialContext];
+const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext, DEFAULTS.outboundContext, DEFAULTS.outboundDialContext, 'consentline-recording-control'];
 /** Destinations outside the snippet that a FreePBX system provides. */
 const FREEPBX_CONTEXTS = new Set(['ext-queues', 'from-did-direct', 'from-internal']);
 
@@ -104,7 +106,7 @@ describe.each([
   const inContext = (c: string) => dp.filter((p) => p.context === c);
   const mixmonitors = dp.filter((p) => p.app === 'MixMonitor');
 
-  it('defines the shared contexts and nothing else', () => {
+  it('defines the shared contexts and the recording-control subroutine, nothing else', () => {
     expect([...new Set(dp.map((p) => p.context))].sort()).toEqual([...CONTEXTS].sort());
   });
 

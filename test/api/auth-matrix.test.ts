@@ -39,6 +39,8 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'GET /calls/:callId/recordings': { role: 'dpo', req: () => ({ url: `/calls/${matrixRecording.callId}/recordings` }) },
   'POST /marketing-consents/lookup': { role: 'dialer', req: () => ({ method: 'POST', url: '/marketing-consents/lookup', payload: { numbers: ['+48600123456'], purpose: 'auth matrix' } }) },
   'POST /consents/withdrawals': { role: 'dpo', req: () => ({ method: 'POST', url: '/consents/withdrawals', payload: { callerNumber: '+48609999998', consent: 'marketing', channel: 'letter', reference: 'matrix' } }) },
+  'POST /calls/:callId/recording/pause': { role: 'agent-desktop', req: () => ({ method: 'POST', url: '/calls/c-01/recording/pause' }) },
+  'POST /calls/:callId/recording/resume': { role: 'agent-desktop', req: () => ({ method: 'POST', url: '/calls/c-01/recording/resume' }) },
   'GET /recordings/:recordingId/audio': { role: 'dpo', req: () => ({ url: `/recordings/${matrixRecording.id}/audio?reason=auth%20matrix` }) },
 };
 let matrixHold = '';
@@ -76,6 +78,11 @@ describe('auth matrix over every registered route', () => {
   it('dialer may do nothing but the marketing look-up; dpo and admin may do it too, an auditor not', () => {
     for (const [route, { role }] of Object.entries(MATRIX)) expect(roleAllows('dialer', role), route).toBe(route === 'POST /marketing-consents/lookup');
     expect(ROLES.filter((r) => roleAllows(r, 'dialer'))).toEqual(['dpo', 'admin', 'dialer']);
+  });
+
+  it('agent-desktop may do nothing but pause and resume a recording; only admin may do that too', () => {
+    for (const [route, { role }] of Object.entries(MATRIX)) expect(roleAllows('agent-desktop', role), route).toBe(/^POST \/calls\/:callId\/recording\/(pause|resume)$/.test(route));
+    expect(ROLES.filter((r) => roleAllows(r, 'agent-desktop'))).toEqual(['admin', 'agent-desktop']);
   });
 
   for (const [route, { role, req }] of Object.entries(MATRIX)) {

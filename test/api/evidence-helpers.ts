@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildApp } from '../../src/api/app.js';
 import { evidenceRoutes, type EvidenceApiDeps } from '../../src/api/routes/evidence.js';
+import { recordingControlRoutes } from '../../src/api/routes/recording-control.js';
+import type { RecordingController } from '../../src/recordings/control/port.js';
 import { recordingApiRoutes } from '../../src/api/routes/recordings.js';
 import { retentionApiRoutes } from '../../src/api/routes/retention.js';
 import { SqliteTokenStore, type Role } from '../../src/api/tokens.js';
@@ -114,7 +116,8 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
       ...evidenceRoutes(deps),
       outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: 3660 }),
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
-      ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access }),
+      ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access, callEvents: (id) => store.callEvents(id) }),
+      recordingControlRoutes({ control: ledgerOnlyControl(store), pepper: PEPPER }),
       ...marketingApiRoutes({ registry: side.marketing, access: deps.access, pepper: PEPPER, defaultCountryCode: '48' }),
       ...withdrawalApiRoutes({ withdrawals: new ConsentWithdrawals({ repo: new SqliteRetentionRepo(db), evidence: store, pepper: PEPPER, clock }), defaultCountryCode: '48' }),
     ].map((routes) => async (scope: ApiInstance) => {
@@ -139,6 +142,20 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;
+
+/**
+ * A recording controller with no Asterisk behind it (the route and auth tests): a call the ledger
+ * knows is paused or resumed at once; the AMI side is tested in test/recordings/control.
+ */
+function ledgerOnlyControl(store: SqliteEvidenceStore): RecordingController {
+  const known = async (callId: string) => (await store.getCall(callId)) !== null;
+  const done = (state: 'paused' | 'recording' | 'stopped') => ({ status: 'done' as const, state, changed: true, at: new Date().toISOString() });
+  return {
+    pause: async (callId) => ((await known(callId)) ? done('paused') : { status: 'unknown_call' }),
+    resume: async (callId) => ((await known(callId)) ? done('recording') : { status: 'unknown_call' }),
+    stopRecordingForRestOfCall: async (callId) => ((await known(callId)) ? done('stopped') : { status: 'unknown_call' }),
+  };
+}
 
 export interface SeedCall {
   readonly callId: string;

@@ -40,6 +40,8 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'GET /calls/{callId}/receipt': () => ({ url: '/calls/c-01/receipt', status: 200 }),
   'GET /calls/{callId}/proof': () => ({ url: '/calls/c-01/proof', status: 200 }),
   'GET /calls/{callId}/recordings': () => ({ url: '/calls/c-01/recordings', status: 200 }),
+  'POST /calls/{callId}/recording/pause': () => ({ url: '/calls/c-01/recording/pause', body: { reason: 'payment_card' }, status: 200 }),
+  'POST /calls/{callId}/recording/resume': () => ({ url: '/calls/c-01/recording/resume', status: 200 }),
   'GET /recordings/{recordingId}/audio': (ids) => ({ url: `/recordings/${ids.recordingId}/audio?reason=contract`, status: 200 }),
   'GET /ledger/verify': () => ({ url: '/ledger/verify', status: 200 }),
   'GET /checkpoints/latest': () => ({ url: '/checkpoints/latest', status: 200 }),
@@ -103,7 +105,7 @@ function conforms(op: Operation, key: string, r: { statusCode: number; headers: 
 }
 
 const neededRole = (op: Operation): Role | null => {
-  const m = /^Role: (\w+)/.exec(op.description ?? '');
+  const m = /^Role: ([\w-]+)/.exec(op.description ?? '');
   return m ? (m[1] as Role) : null;
 };
 

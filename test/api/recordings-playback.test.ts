@@ -51,6 +51,7 @@ describe('GET /calls/:callId/recordings', () => {
       startedAt: a.row.started_at,
       stoppedAt: a.row.stopped_at,
       createdAt: a.row.created_at,
+      pausedIntervals: [],
     });
     expect(byId.get(q.row.id)).toMatchObject({ quarantined: true, quarantineReason: 'id_mismatch', playable: false });
     expect(r.body).not.toContain('600700800');

@@ -6,6 +6,7 @@ import { appendFileSync, cpSync, mkdtempSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, onTestFinished } from 'vitest';
+import { ROLES, type Role } from '../../src/api/tokens.js';
 import { DbError } from '../../src/db/errors.js';
 import { loadMigrations } from '../../src/db/migrations.js';
 import { GENESIS_HASH, hashEvent } from '../../src/evidence/chain.js';
@@ -411,6 +412,27 @@ function tokens(engine: Engine): void {
         { id: 't1', subject: 'dana' },
         { id: 't2', subject: 'eve' },
       ]);
+    });
+
+    it('every role can be issued (agent-desktop: migration 0060), tokens from before it keep their subject, and an unknown role is refused', async () => {
+      const t = await (await engine.ledger()).tokens();
+      for (const role of ROLES) expect((await t.create(`t-${role}`, role, `${role}@example.org`)).info.role).toBe(role);
+      const desk = (await t.list()).find((i) => i.role === 'agent-desktop');
+      expect(desk).toMatchObject({ subject: 'agent-desktop@example.org' });
+      await expect(t.create('bogus', 'superuser' as Role)).rejects.toThrow();
+
+      const dir = mkdtempSync(join(tmpdir(), 'consentline-contract-mig-'));
+      onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+      cpSync(engine.migrationsDir, dir, { recursive: true });
+      const later = loadMigrations(dir).filter((f) => f.id >= '0060');
+      for (const f of later) rmSync(join(dir, f.name));
+      const target = await engine.migrationTarget();
+      await target.migrate(dir);
+      await target.query("INSERT INTO api_tokens (id, name, role, token_hash, created_at, subject) VALUES ('t1', 'desk', 'dialer', 'h1', '2026-01-01T00:00:00Z', 'dana')");
+      cpSync(engine.migrationsDir, dir, { recursive: true });
+      expect((await target.migrate(dir)).applied).toEqual(later.map((f) => f.name));
+      expect(await target.query('SELECT id, role, subject FROM api_tokens')).toEqual([{ id: 't1', role: 'dialer', subject: 'dana' }]);
+      await target.query("INSERT INTO api_tokens (id, name, role, token_hash, created_at, subject) VALUES ('t2', 'desk 2', 'agent-desktop', 'h2', '2026-01-01T00:00:00Z', 'eve')");
     });
   });
 }

@@ -3,6 +3,8 @@ import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import type { AccessLog } from '../../evidence/access-log.js';
+import type { StoredEvent } from '../../evidence/types.js';
+import { intervalsInRecording, pausedIntervals } from '../../recordings/control/intervals.js';
 import type { RecordingEnvelope } from '../../recordings/crypto/envelope.js';
 import { CryptoError } from '../../recordings/crypto/errors.js';
 import type { RecordingRepository, RecordingRow } from '../../recordings/pipeline/repo.js';
@@ -26,6 +28,8 @@ export interface RecordingApiDeps {
   readonly envelope: Pick<RecordingEnvelope, 'canDecrypt' | 'decryptStream'> | null;
   /** Every listing and playback goes into the ledger first. */
   readonly access: AccessLog;
+  /** The call's ledger events: the listing shows each recording's paused intervals (PCI) from them. */
+  readonly callEvents?: (callId: string) => Promise<readonly StoredEvent[]>;
 }
 
 /** Stored and verified in the object store: the only states a recording is played from. */
@@ -79,7 +83,8 @@ export function recordingRoutes(deps: RecordingApiDeps) {
         const { callId } = request.params;
         const rows = await deps.recordings.ofCall(callId);
         await logAccess(deps, request, { callIds: [callId], recordingIds: rows.map((r) => r.id), reason: request.query.reason });
-        return { callId, recordings: rows.map(recordingView) };
+        const paused = deps.callEvents && rows.length > 0 ? pausedIntervals(await deps.callEvents(callId)) : [];
+        return { callId, recordings: rows.map((r) => ({ ...recordingView(r), pausedIntervals: intervalsInRecording(paused, r.started_at, r.stopped_at) })) };
       },
     );
 

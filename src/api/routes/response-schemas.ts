@@ -99,6 +99,18 @@ export const recordingViewSchema = z.object({
   startedAt: z.string(),
   stoppedAt: nullableString,
   createdAt: z.string(),
+  pausedIntervals: z
+    .array(
+      z.object({
+        from: z.string(),
+        to: nullableString.describe('null while the pause goes on'),
+        endedBy: z.enum(['resumed', 'max_pause_resumed', 'stopped', 'recording_ended']).nullable(),
+        fromSecond: z.number().nullable().describe('seconds from the recording start'),
+        toSecond: z.number().nullable(),
+      }),
+    )
+    .describe('where the recording was paused (PCI): from recording.paused to recording.resumed, the stop, or the recording end')
+    .optional(),
 });
 
 /** The audio of a playback (a stream: Fastify sends it as is). */

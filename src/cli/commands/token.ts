@@ -9,7 +9,7 @@ const withTokens = <T>(values: { db?: string | undefined }, io: CliIo, fn: (toke
 export const tokenCreate: Command = {
   name: 'token create',
   summary: 'create an API token (printed once; only its SHA-256 is stored)',
-  usage: 'consentline token create --role auditor|dpo|admin|dialer --name <name> [--subject <person>] [--db path]   (--subject required for dpo and admin)',
+  usage: 'consentline token create --role auditor|dpo|admin|dialer|agent-desktop --name <name> [--subject <person>] [--db path]   (--subject required for dpo and admin)',
   async run(argv, io): Promise<ExitCode> {
     const { values, positionals } = parseArgs({
       args: [...argv],

@@ -50,7 +50,32 @@ export interface ConsentVar {
   readonly value: string;
 }
 
+/** Asterisk published a MixMonitor mute or unmute on a channel (the confirmation of MixMonitorMute). */
+export interface MixMonitorMuted {
+  readonly channel: string;
+  readonly uniqueid: string;
+  readonly linkedid: string;
+  readonly muted: boolean;
+  /** `read`, `write` or `both`, as the action asked. */
+  readonly direction: string;
+}
+
+/** The dialplan asked to pause or resume the call's recording (UserEvent ConsentLineRecording). */
+export interface RecordingControlRequest {
+  readonly channel: string;
+  readonly uniqueid: string;
+  readonly linkedid: string;
+  /** `pause`, `resume`, or anything else (refused). */
+  readonly action: string;
+  /** What the dialplan says raised it, e.g. `feature-code` or `ivr`. */
+  readonly source: string;
+  /** CONSENT_ID known for the call (its recording channel), if any. */
+  readonly consentId?: string;
+}
+
 export interface AmiWatcherEvents {
+  mixMonitorMuted: MixMonitorMuted;
+  recordingControl: RecordingControlRequest;
   recordingStarted: RecordingStarted;
   recordingFileKnown: RecordingFileKnown;
   recordingStopped: RecordingStopped;

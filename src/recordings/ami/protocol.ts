@@ -20,7 +20,14 @@ export type AmiMessage =
   | { readonly kind: 'consentVar'; readonly ref: ChannelRef; readonly name: string; readonly value: string }
   | { readonly kind: 'monitorStart'; readonly ref: ChannelRef }
   | { readonly kind: 'monitorStop'; readonly uniqueid: string }
-  | { readonly kind: 'hangup'; readonly uniqueid: string };
+  | { readonly kind: 'hangup'; readonly uniqueid: string }
+  /** `MixMonitorMute`: Asterisk published a mute (State 1) or unmute (State 0) on the channel. */
+  | { readonly kind: 'mute'; readonly ref: ChannelRef; readonly muted: boolean; readonly direction: string }
+  /** `UserEvent` named {@link CONTROL_USER_EVENT}: the dialplan asks to pause or resume (asterisk/extensions.conf). */
+  | { readonly kind: 'control'; readonly ref: ChannelRef; readonly action: string; readonly source: string };
+
+/** The UserEvent the sample dialplan's recording-control subroutine raises. */
+export const CONTROL_USER_EVENT = 'ConsentLineRecording';
 
 export const FILENAME_VAR = 'MIXMONITOR_FILENAME';
 const CONSENT_PREFIX = 'CONSENT_';
@@ -56,6 +63,11 @@ export function translateAmiEvent(ev: AmiFields): AmiMessage | null {
       return uniqueid ? { kind: 'monitorStop', uniqueid } : null;
     case 'hangup':
       return uniqueid ? { kind: 'hangup', uniqueid } : null;
+    case 'mixmonitormute':
+      return uniqueid ? { kind: 'mute', ref: refOf(ev, uniqueid), muted: ev['state'] === '1', direction: ev['direction'] ?? '' } : null;
+    case 'userevent':
+      if (!uniqueid || (ev['userevent'] ?? '') !== CONTROL_USER_EVENT) return null;
+      return { kind: 'control', ref: refOf(ev, uniqueid), action: (ev['action'] ?? '').toLowerCase(), source: ev['source'] ?? '' };
     default:
       return null;
   }

@@ -78,6 +78,16 @@ export class RecordingTracker {
         this.#forget(t);
         return;
       }
+      case 'mute':
+        this.#p.emit('mixMonitorMuted', { channel: m.ref.channel ?? '', uniqueid: m.ref.uniqueid, linkedid: m.ref.linkedid, muted: m.muted, direction: m.direction });
+        return;
+      case 'control': {
+        // The channel that asked (an agent's, a payment IVR's) shares the call's linkedid.
+        const consentId = this.#calls.get(m.ref.linkedid)?.consent.get('CONSENT_ID') ?? this.#channels.get(m.ref.uniqueid)?.consent.get('CONSENT_ID');
+        const { uniqueid, linkedid } = m.ref;
+        this.#p.emit('recordingControl', { channel: m.ref.channel ?? '', uniqueid, linkedid, action: m.action, source: m.source, ...(consentId !== undefined ? { consentId } : {}) });
+        return;
+      }
     }
   }
 

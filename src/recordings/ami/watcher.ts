@@ -24,7 +24,7 @@ import type { Logger } from '../../shared/log.js';
 import type { TlsClientOptions } from '../../config/tls.js';
 import type { AmiWatcherEventName, AmiWatcherEvents } from './events.js';
 import { createManagerConnector } from './manager-connector.js';
-import type { AmiConnector, AmiFields, AmiSession } from './port.js';
+import type { ActionOutcome, AmiConnector, AmiFields, AmiSession } from './port.js';
 import { getVarAction, mixMonitorAction, mixMonitorRefusal, toGetVarOutcome, toMixMonitorOutcome, translateAmiEvent, type GetVarOutcome, type MixMonitorOutcome } from './protocol.js';
 import { RecordingTracker, type ActiveRecording } from './recording-tracker.js';
 
@@ -84,6 +84,8 @@ export interface AmiWatcher {
   getVar(channel: string, name: string): Promise<GetVarOutcome>;
   /** Recordings started and not yet ended, as the watcher knows them. */
   activeRecordings(): readonly ActiveRecording[];
+  /** Any other action on the current session (recording control: MixMonitorMute, StopMixMonitor, Setvar). */
+  send(fields: Readonly<Record<string, string>>, timeoutMs?: number): Promise<ActionOutcome>;
 }
 
 /**
@@ -281,6 +283,9 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
     getVar,
     activeRecordings() {
       return tracker.active();
+    },
+    async send(fields, timeoutMs = opts.actionTimeoutMs) {
+      return session ? session.action(fields, timeoutMs) : { status: 'not-connected' };
     },
   };
 }

@@ -14,7 +14,9 @@ import { createRecordingKeyring, type RecordingKeyConfig } from '../crypto/keyri
 import { LocalObjectStore } from '../storage/local-store.js';
 import type { ObjectStore } from '../storage/port.js';
 import { S3ObjectStore } from '../storage/s3-store.js';
+import { followDialplanRequests, RecordingControl } from '../control/index.js';
 import { doNotRecordLookup } from './do-not-record.js';
+import { asCallId } from './names.js';
 import { RecordingPipeline, type RecordingPipelineOptions } from './pipeline.js';
 import { RecordingRepo, type RecordingRepository } from './repo.js';
 import { AriSource, SpoolSource } from './source.js';
@@ -92,6 +94,8 @@ export function openRecordingStore(rc: RecordingsConfig, dataDir: string, log?: 
 export interface RecordingsRuntime {
   readonly pipeline: RecordingPipeline;
   readonly watcher: AmiWatcher | null;
+  /** Pause, resume and stop of a call's recording over AMI; null without an AMI watcher. */
+  readonly control: RecordingControl | null;
   readonly store: ObjectStore;
   /** Why there is no AMI watcher, when there is none. */
   readonly amiProblem: string | null;
@@ -174,9 +178,12 @@ export async function createRecordingsRuntime(
       ...(deps.clock ? { clock: deps.clock } : {}),
     },
   );
+  const control = watcher ? controlOf(config, watcher, deps) : null;
+  const stopDialplanRequests = control && watcher ? followDialplanRequests({ watcher, control, callIdOf: asCallId, log, actionTimeoutMs: rc.control.confirmTimeoutMs }) : null;
   return {
     pipeline,
     watcher,
+    control,
     store: opened.store,
     amiProblem,
     start() {
@@ -196,6 +203,8 @@ export async function createRecordingsRuntime(
       };
     },
     async close() {
+      stopDialplanRequests?.();
+      await control?.close();
       await watcher?.stop();
       await pipeline.stop();
       await envelope.close();
@@ -203,4 +212,16 @@ export async function createRecordingsRuntime(
       ari?.close();
     },
   };
+}
+
+function controlOf(config: Readonly<Config>, watcher: AmiWatcher, deps: { evidence: Pick<EvidenceStore, 'append' | 'getCall'>; log: Logger; clock?: Clock }): RecordingControl {
+  const c = config.recordings.control;
+  return new RecordingControl({
+    watcher,
+    evidence: deps.evidence,
+    log: deps.log,
+    callIdOf: asCallId,
+    options: { confirmTimeoutMs: c.confirmTimeoutMs, maxPauseMs: c.maxPauseSeconds * 1000, onMaxPause: c.onMaxPause },
+    ...(deps.clock ? { clock: deps.clock } : {}),
+  });
 }

@@ -96,6 +96,11 @@ export interface ChannelInit {
 interface ActiveRecording {
   readonly path: string;
   readonly audio: RecordingAudio;
+  /** Mute flags of the MixMonitor audiohook (MixMonitorMute), and when each mute began (ms). */
+  muted: { read: boolean; write: boolean };
+  /** Muted spans, ms since the recording started: written as silence into a tone recording. */
+  readonly mutedSpans: Array<{ from: number; to: number | null }>;
+  readonly startedAt: number;
 }
 
 /** A channel the emulator knows. Tests mutate the dialplan location with {@link AmiEmulator.goto}. */
@@ -211,6 +216,8 @@ const ACTION_AUTHORITY: Readonly<Record<string, readonly AmiClass[]>> = {
   hangup: ['system', 'call'],
   mixmonitor: ['system'],
   stopmixmonitor: ['system', 'call'],
+  // app_mixmonitor.c: ast_manager_register_xml("MixMonitorMute", EVENT_FLAG_SYSTEM | EVENT_FLAG_CALL, …)
+  mixmonitormute: ['system', 'call'],
   playdtmf: ['call'],
   // pbx.c: ast_manager_register_xml_core("ShowDialPlan", EVENT_FLAG_CONFIG | EVENT_FLAG_REPORTING, …)
   showdialplan: ['config', 'reporting'],
@@ -288,6 +295,10 @@ export class AmiEmulator {
   #localSeq = 0x0d;
   /** Actions (lower case) whose next arrival cuts every session instead of an answer. */
   readonly #dropOn = new Set<string>();
+  /** Actions (lower case) that are received and never answered (Asterisk stuck on a channel lock). */
+  readonly #unanswered = new Set<string>();
+  /** MixMonitorMute is answered Success but its MixMonitorMute event is never published. */
+  #muteEventsLost = false;
   /** The running dialplan ShowDialPlan answers from (see {@link reloadDialplan}). */
   #dialplan: readonly DialplanEntry[] = [];
 
@@ -376,6 +387,21 @@ export class AmiEmulator {
    */
   dropOnNextAction(action: string): void {
     this.#dropOn.add(action.toLowerCase());
+  }
+
+  /** Every later `action` is taken and never answered, until {@link answerActions}. */
+  leaveUnanswered(action: string): void {
+    this.#unanswered.add(action.toLowerCase());
+  }
+
+  answerActions(): void {
+    this.#unanswered.clear();
+    this.#muteEventsLost = false;
+  }
+
+  /** MixMonitorMute answers Success, but no MixMonitorMute event follows (lost on the way). */
+  loseMuteEvents(): void {
+    this.#muteEventsLost = true;
   }
 
   /** Simulates an Asterisk restart: drop everyone, refuse for `downMs`, then listen again. */
@@ -501,7 +527,7 @@ export class AmiEmulator {
    */
   startMixMonitor(ch: EmuChannel, file: string, audio: RecordingAudio = 'none'): string {
     const full = path.isAbsolute(file) ? file : path.posix.join(this.monitorDir, file);
-    ch.recording = { path: full, audio };
+    ch.recording = { path: full, audio, muted: { read: false, write: false }, mutedSpans: [], startedAt: Date.now() };
     if (audio !== 'none') this.#write(full, silentWav());
     this.setVar(ch, 'MIXMONITOR_FILENAME', full);
     this.#emitChannel('call', 'MixMonitorStart', ch);
@@ -547,7 +573,10 @@ export class AmiEmulator {
     if (!rec) return;
     ch.recording = null;
     if (rec.audio === 'none') return;
-    this.#write(rec.path, rec.audio === 'silent' ? silentWav() : toneWav(rec.audio.seconds));
+    const last = rec.mutedSpans.at(-1);
+    if (last && last.to === null) last.to = Date.now() - rec.startedAt;
+    const spans = rec.mutedSpans.map((m) => ({ from: m.from / 1000, to: (m.to ?? 0) / 1000 }));
+    this.#write(rec.path, rec.audio === 'silent' ? silentWav() : toneWav(rec.audio.seconds, spans));
   }
 
   #write(file: string, data: Buffer): void {
@@ -652,6 +681,7 @@ export class AmiEmulator {
       this.dropConnections();
       return;
     }
+    if (this.#unanswered.has(key)) return;
     if (key === 'login') {
       this.#login(s, packet);
       return;
@@ -698,6 +728,9 @@ export class AmiEmulator {
         return;
       case 'stopmixmonitor':
         this.#stopMixMonitorAction(s, packet);
+        return;
+      case 'mixmonitormute':
+        this.#muteAction(s, packet);
         return;
       case 'playdtmf':
         this.#playDtmfAction(s, packet);
@@ -906,6 +939,39 @@ export class AmiEmulator {
     const duration = durationHeader && /^\d+$/.test(durationHeader) ? Number(durationHeader) : 100;
     this.#ack(s, packet, 'DTMF successfully queued');
     this.dtmf(ch.peer ?? ch, digit.charAt(0), duration);
+  }
+
+  /**
+   * app_mixmonitor.c manager_mute_mixmonitor: Direction first (missing or not read/write/both is an
+   * error), then Channel, then State; `Cannot set mute flag` when the channel has no audiohooks.
+   * A bare Success, then the MixMonitorMute event (class call) with Direction and State 1|0.
+   */
+  #muteAction(s: Session, packet: AmiPacket): void {
+    const direction = headerOf(packet, 'Direction') ?? '';
+    if (direction === '') return this.#error(s, packet, 'No direction specified. Must be read, write or both');
+    const dir = direction.toLowerCase();
+    if (dir !== 'read' && dir !== 'write' && dir !== 'both') return this.#error(s, packet, 'Invalid direction specified. Must be read, write or both');
+    if ((headerOf(packet, 'Channel') ?? '') === '') return this.#error(s, packet, 'No channel specified');
+    const state = headerOf(packet, 'State') ?? '';
+    if (state === '') return this.#error(s, packet, 'No state specified');
+    const ch = this.#channelFor(s, packet);
+    if (!ch) return;
+    const rec = ch.recording;
+    if (!rec) return this.#error(s, packet, 'Cannot set mute flag');
+    const on = /^(1|yes|true|y|t|on)$/i.test(state);
+    const wasMuted = rec.muted.read && rec.muted.write;
+    if (dir !== 'write') rec.muted.read = on;
+    if (dir !== 'read') rec.muted.write = on;
+    const nowMuted = rec.muted.read && rec.muted.write;
+    const at = Date.now() - rec.startedAt;
+    if (nowMuted && !wasMuted) rec.mutedSpans.push({ from: at, to: null });
+    if (!nowMuted && wasMuted) rec.mutedSpans.at(-1)!.to = at;
+    this.#reply(s, packet, 'Success', []);
+    if (this.#muteEventsLost) return;
+    this.#emitChannel('call', 'MixMonitorMute', ch, [
+      ['Direction', direction],
+      ['State', on ? '1' : '0'],
+    ]);
   }
 
   #stopMixMonitorAction(s: Session, packet: AmiPacket): void {

@@ -24,11 +24,16 @@ export function wavHeader(dataBytes: number): Buffer {
   return h;
 }
 
-/** A 440 Hz tone of `seconds`, so "the file really holds sound" checks have something to find. */
-export function toneWav(seconds: number): Buffer {
+/**
+ * A 440 Hz tone of `seconds`, so "the file really holds sound" checks have something to find;
+ * silent (zero samples) within `muted` spans (seconds from the start), as a muted MixMonitor writes.
+ */
+export function toneWav(seconds: number, muted: ReadonlyArray<{ from: number; to: number }> = []): Buffer {
   const samples = Math.max(0, Math.round(seconds * RATE));
   const data = Buffer.alloc(samples * 2);
   for (let i = 0; i < samples; i++) {
+    const t = i / RATE;
+    if (muted.some((m) => t >= m.from && t < m.to)) continue;
     data.writeInt16LE(Math.round(8000 * Math.sin((2 * Math.PI * 440 * i) / RATE)), i * 2);
   }
   return Buffer.concat([wavHeader(data.length), data]);

@@ -82,7 +82,7 @@ export interface PipelineOpts {
  * `amiWrite`: the AMI user's write classes (default call and system, as capture mode `ami` needs);
  * `actionAudio`: what recordings started by the AMI MixMonitor action write.
  */
-export async function world(opts: { amiWrite?: readonly AmiClass[]; actionAudio?: RecordingAudio } = {}): Promise<World> {
+export async function world(opts: { amiWrite?: readonly AmiClass[]; amiRead?: readonly AmiClass[]; actionAudio?: RecordingAudio } = {}): Promise<World> {
   const dir = mkdtempSync(join(tmpdir(), 'cl-pipe-'));
   const spoolDir = join(dir, 'spool');
   const dataDir = join(dir, 'data');
@@ -96,7 +96,7 @@ export async function world(opts: { amiWrite?: readonly AmiClass[]; actionAudio?
   const keyConfig = { mode: 'local', keyFile: join(dataDir, 'secrets', 'recording.key') } as const;
   const envelope = withEncryptionThreads(createRecordingEnvelope(await createRecordingKeyring(keyConfig)), keyConfig, { threads: 1 });
   const objects = new LocalObjectStore({ root: join(dataDir, 'recordings', 'store') });
-  const user = { ...AMI_USER, write: opts.amiWrite ?? AMI_USER.write };
+  const user = { ...AMI_USER, write: opts.amiWrite ?? AMI_USER.write, read: opts.amiRead ?? AMI_USER.read };
   const emu = await AmiEmulator.start({
     users: [user],
     monitorDir: spoolDir,
