@@ -67,10 +67,21 @@ const MOVED = {
     cols: ['lookup_key', 'state', 'since', 'seq', 'call_id', 'how', 'controller', 'channels', 'text_version'],
     types: [...text(3), 'bigint', ...text(5)],
   },
+  // Recording assurance (migration 0080): Asterisk's CEL records, the runs and their findings.
+  asterisk_cel: {
+    cols: ['id', 'received_at', 'event_time', 'event_name', 'uniqueid', 'linkedid', 'channel_tech', 'context', 'application', 'app_arg'],
+    types: ['bigint', ...text(9)],
+  },
+  assurance_runs: { cols: ['id', 'started_at', 'finished_at', 'window_from', 'window_to', 'trigger', 'status', 'summary'], types: text(8) },
+  assurance_findings: {
+    cols: ['id', 'kind', 'subject', 'call_id', 'recording_id', 'occurred_at', 'detail', 'status', 'first_run', 'last_run', 'first_seen_at',
+      'last_seen_at', 'acknowledged_by', 'acknowledged_at', 'ack_reason'],
+    types: text(15),
+  },
 } as const satisfies Record<string, { cols: readonly string[]; types: readonly string[] }>;
 type Moved = keyof typeof MOVED;
 /** Tables keyed by an integer (paged from below every integer); the rest by text. */
-const INTEGER_KEYED = new Set<Moved>(['events', 'checkpoints']);
+const INTEGER_KEYED = new Set<Moved>(['events', 'checkpoints', 'asterisk_cel']);
 
 /** SQLite bookkeeping that is not data to move; a sweep lease ends with the old install. */
 const IGNORED = new Set(['schema_migrations', 'retention_leases']);
@@ -157,7 +168,9 @@ export const migrateStore: Command = {
               io.err(`migrate-store: ${table}: ${done - left} rows${left ? ` (${left} left out: a second checkpoint of a tree size already moved)` : ''}`);
             }
             // Copied ids keep their values: the identity goes on after the highest.
-            await client.query(`SELECT setval(pg_get_serial_sequence('checkpoints', 'id'), GREATEST((SELECT max(id) FROM checkpoints), 1), (SELECT count(*) > 0 FROM checkpoints))`);
+            for (const t of ['checkpoints', 'asterisk_cel']) {
+              await client.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), GREATEST((SELECT max(id) FROM ${t}), 1), (SELECT count(*) > 0 FROM ${t}))`);
+            }
             const progress = progressReporter(io, { label: 'migrate-store: verifying target events', total: before.checked });
             const after = await verifyPgChain(client, batch, (checked) => progress.update(checked));
             progress.finish();
