@@ -14,6 +14,8 @@ export const API_ERRORS = {
   recording_unreadable: { status: 500, message: 'the stored recording failed decryption or authentication; nothing was served' },
   // Consent receipts (GET /calls/:callId/receipt).
   controller_incomplete: { status: 409, message: 'the controller details a standard receipt requires are not configured' },
+  // Recording assurance (POST /assurance/findings/:findingId/acknowledge).
+  finding_not_open: { status: 409, message: 'this finding is not open: it was acknowledged already or resolved by a later run' },
   unavailable: { status: 503, message: 'a dependency is unavailable' },
   internal: { status: 500, message: 'internal error' },
 } as const;

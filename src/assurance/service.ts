@@ -39,8 +39,8 @@ export interface AssuranceServiceDeps {
   readonly evidence: EvidenceWriter;
   readonly clock: Clock;
   readonly log: Logger;
-  /** After each run (null: it failed) and acknowledgement: the metrics read the counts again. */
-  readonly onChange?: (r: RunReport | null) => void;
+  /** After each run, for the metrics. */
+  readonly onRun?: (result: 'done' | 'failed') => void;
 }
 
 export class AssuranceService {
@@ -53,10 +53,10 @@ export class AssuranceService {
   async run(window: { from: string; to: string }, trigger: RunTrigger, onStage?: (stage: RunStage, done: number) => void): Promise<RunReport> {
     try {
       const report = await this.#d.runner.run(window, trigger, onStage);
-      this.#d.onChange?.(report);
+      this.#d.onRun?.('done');
       return report;
     } catch (err) {
-      this.#d.onChange?.(null);
+      this.#d.onRun?.('failed');
       throw err;
     }
   }
@@ -78,7 +78,6 @@ export class AssuranceService {
       data: { findingId: id, kind: finding.kind, subject: finding.subject, reason, by: who, tokenId: by.tokenId, role: by.role },
     });
     if (!(await this.#d.repo.acknowledge(id, who, reason, at))) return { status: 'not_open', finding: (await this.#d.repo.finding(id))! };
-    this.#d.onChange?.(null);
     return { status: 'acknowledged', finding: (await this.#d.repo.finding(id))! };
   }
 

@@ -4,6 +4,7 @@ import { parseVerifierKey } from '../shared/note-keys.js';
 import { LOG_FORMATS } from '../shared/log-pretty.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
+import { AssuranceConfigSchema } from './assurance-schema.js';
 import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
 import { AriListenSchema, TlsClientSchema } from './tls-schema.js';
 
@@ -232,5 +233,6 @@ export const ConfigSchema = z.strictObject({
   flows: z.array(FlowSchema).min(1),
   recordings: RecordingsConfigSchema.default(() => RecordingsConfigSchema.parse({})),
   retention: RetentionConfigSchema.default(() => RetentionConfigSchema.parse({})),
+  assurance: AssuranceConfigSchema.default(() => AssuranceConfigSchema.parse({})),
 });
 export type Config = z.infer<typeof ConfigSchema>;

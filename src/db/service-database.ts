@@ -1,4 +1,8 @@
 import type { TokenStore } from '../api/tokens.js';
+import { AssuranceRepo } from '../assurance/repo.js';
+import { pgExec } from '../assurance/sql-pg.js';
+import { sqliteExec } from '../assurance/sql-sqlite.js';
+import { pgAssuranceLedger, sqliteAssuranceLedger, type AssuranceLedger } from '../evidence/assurance-ledger.js';
 import { SqliteTokenStore } from '../api/tokens.js';
 import { PgTokenStore } from '../api/tokens-pg.js';
 import type { Config } from '../config/schema.js';
@@ -34,6 +38,8 @@ export interface ServiceDatabase {
   /** The recordings table as the API reads it. */
   readonly recordingsRead: RecordingRepository;
   readonly retention: RetentionRepo;
+  /** Recording assurance's tables and its questions to the ledger. */
+  readonly assurance: { readonly repo: AssuranceRepo; readonly ledger: AssuranceLedger };
   /** Closes everything, the store last. */
   close(): Promise<void>;
 }
@@ -65,6 +71,7 @@ export async function openServiceDatabase(config: Readonly<Config>, opts: { read
         recordings: new RecordingRepo(connection()),
         recordingsRead: new RecordingRepo(apiDb),
         retention: new SqliteRetentionRepo(connection()),
+        assurance: sqliteAssurance(connection()),
         close: closeAll,
       };
     }
@@ -82,10 +89,16 @@ export async function openServiceDatabase(config: Readonly<Config>, opts: { read
       recordings,
       recordingsRead: recordings,
       retention: new PgRetentionRepo(pool),
+      assurance: { repo: new AssuranceRepo(pgExec(pool)), ledger: pgAssuranceLedger(pool) },
       close: closeAll,
     };
   } catch (err) {
     await closeAll();
     throw err;
   }
+}
+
+/** Assurance's repository and ledger questions on one SQLite connection. */
+export function sqliteAssurance(db: SqliteDatabase): { readonly repo: AssuranceRepo; readonly ledger: AssuranceLedger } {
+  return { repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) };
 }

@@ -1,3 +1,7 @@
+import { assuranceRoutes } from '../../src/api/routes/assurance.js';
+import { AssuranceRunner } from '../../src/assurance/runner.js';
+import { AssuranceService } from '../../src/assurance/service.js';
+import { sqliteAssurance } from '../../src/db/service-database.js';
 import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -110,6 +114,14 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   });
   const registered: RegisteredRoute[] = [];
   const sink = logSink();
+  const assuranceDb = sqliteAssurance(db);
+  const assurance = new AssuranceService({
+    ...assuranceDb,
+    runner: new AssuranceRunner({ ...assuranceDb, evidence: store, store: objects, clock, stasisApp: 'consentline', stuckAfterMinutes: 60 }),
+    evidence: store,
+    clock,
+    log: sink.log,
+  });
   const app: ApiInstance = await buildApp({
     log: sink.log,
     tokens,
@@ -119,6 +131,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     routes: [
       ...evidenceRoutes(deps),
       outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: 3660 }),
+      assuranceRoutes({ assurance }),
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
       ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access }),
       ...marketingApiRoutes({ registry: new SqliteMarketingRegistry(db), access: deps.access, pepper: PEPPER, defaultCountryCode: '48' }),
@@ -140,7 +153,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close };
+  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close, assurance, assuranceRepo: assuranceDb.repo };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

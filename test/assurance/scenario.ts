@@ -130,7 +130,7 @@ export async function assuranceScenario(e: Engine): Promise<void> {
   const clock = { now: () => NOW + tick++ * 1000 };
   const runner = new AssuranceRunner({ repo, ledger: e.ledger, evidence: store, store: objects, clock, stasisApp: 'consentline', stuckAfterMinutes: 60 });
   const changes: unknown[] = [];
-  const service = new AssuranceService({ repo, runner, evidence: store, clock, log, onChange: (r) => changes.push(r) });
+  const service = new AssuranceService({ repo, runner, evidence: store, clock, log, onRun: (r) => changes.push(r) });
 
   const first = await service.run(WINDOW, 'cli');
   const subjects = first.findings.map((f) => `${f.kind} ${f.subject}`).sort();
