@@ -1,5 +1,8 @@
 import { existsSync } from 'node:fs';
 import { SqliteTokenStore } from '../api/tokens.js';
+import { AssuranceRepo } from '../assurance/repo.js';
+import { sqliteExec } from '../assurance/sql-sqlite.js';
+import { sqliteAssuranceLedger } from '../evidence/assurance-ledger.js';
 import { openSqliteEvidence } from '../evidence/open-store.js';
 import { openSqliteReadSide } from '../evidence/open-read-side.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
@@ -7,7 +10,7 @@ import { RecordingRepo } from '../recordings/pipeline/repo.js';
 import { SqliteRetentionRepo } from '../retention/repo-sqlite.js';
 import type { Engine } from './engine-port.js';
 import { describeDatabaseTarget } from './pg-url.js';
-import { openSqlite } from './sqlite.js';
+import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
 /** The stores on the SQLite file at `path`: one connection per opened thing. */
 export function sqliteEngine(path: string): Engine {
@@ -36,10 +39,28 @@ export function sqliteEngine(path: string): Engine {
         },
       };
     },
+    async openAssuranceDatabase() {
+      const evidence = await openSqliteEvidenceStore({ path, mustExist: true });
+      const { db } = openSqlite({ path });
+      return {
+        ...sqliteAssurance(db),
+        evidence,
+        tokens: new SqliteTokenStore(db),
+        async close() {
+          await evidence.close();
+          db.close();
+        },
+      };
+    },
     openRecordingDb() {
       if (!existsSync(path)) return null;
       const { db } = openSqlite({ path, mustExist: true });
       return { recordings: new RecordingRepo(db), tokens: new SqliteTokenStore(db), close: async () => void db.close() };
     },
   };
+}
+
+/** Assurance's repository and ledger questions on one SQLite connection. */
+export function sqliteAssurance(db: SqliteDatabase) {
+  return { repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) };
 }

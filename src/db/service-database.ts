@@ -1,8 +1,8 @@
 import type { TokenStore } from '../api/tokens.js';
 import { AssuranceRepo } from '../assurance/repo.js';
 import { pgExec } from '../assurance/sql-pg.js';
-import { sqliteExec } from '../assurance/sql-sqlite.js';
-import { pgAssuranceLedger, sqliteAssuranceLedger, type AssuranceLedger } from '../evidence/assurance-ledger.js';
+import { pgAssuranceLedger, type AssuranceLedger } from '../evidence/assurance-ledger.js';
+import { sqliteAssurance } from './engine-sqlite.js';
 import { SqliteTokenStore } from '../api/tokens.js';
 import { PgTokenStore } from '../api/tokens-pg.js';
 import type { Config } from '../config/schema.js';
@@ -96,9 +96,4 @@ export async function openServiceDatabase(config: Readonly<Config>, opts: { read
     await closeAll();
     throw err;
   }
-}
-
-/** Assurance's repository and ledger questions on one SQLite connection. */
-export function sqliteAssurance(db: SqliteDatabase): { readonly repo: AssuranceRepo; readonly ledger: AssuranceLedger } {
-  return { repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) };
 }

@@ -1,7 +1,7 @@
 import { assuranceRoutes } from '../../src/api/routes/assurance.js';
 import { AssuranceRunner } from '../../src/assurance/runner.js';
 import { AssuranceService } from '../../src/assurance/service.js';
-import { sqliteAssurance } from '../../src/db/service-database.js';
+import { sqliteAssurance } from '../../src/db/engine-sqlite.js';
 import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
