@@ -1,6 +1,6 @@
 /**
  * npm run bench:calls — concurrent scripted calls through the ARI emulator (its own process)
- * into the real service (ari-client adapter, flow, SQLite ledger with synchronous=FULL).
+ * into the real service (ARI adapter, flow, SQLite ledger with synchronous=FULL).
  *
  * Prints StasisStart → first play request latency p50/p99, evidence events/s and peak RSS for
  * N = 100, 500, 1000, 2000 concurrent calls; the highest new-call rate at which p99 stays
@@ -68,7 +68,7 @@ async function runBatch(service: Service, controlPort: number, count: number, ra
 }
 
 /**
- * The same emulator and the same ari-client adapter driven by a bare app that plays at once
+ * The same emulator and the same ARI adapter driven by a bare app that plays at once
  * on StasisStart and continues when the playback ends: no flow, no ledger. The difference
  * to ConsentLine's figures is what the service itself adds.
  */
@@ -100,7 +100,7 @@ async function main() {
   console.log(`bench:calls — ${info.cpu}, ${info.cores} cores, Node ${info.node}, SQLite ${info.sqlite}, load ${info.loadAvg1m}`);
   const emu = await startEmulator();
   const REPEATS = quick ? 1 : 3;
-  console.log('\nbaseline: bare ari-client app (play on StasisStart, no flow, no ledger), N concurrent, median of %d runs', REPEATS);
+  console.log('\nbaseline: bare app on the ARI adapter (play on StasisStart, no flow, no ledger), N concurrent, median of %d runs', REPEATS);
   const baselines: Record<number, { p50Ms: number; p99Ms: number }> = {};
   for (const n of SIZES) {
     const runs = [];

@@ -1,4 +1,4 @@
-// One ConsentLine instance for bench:scale's call set-up phase: the real service (ari-client
+// One ConsentLine instance for bench:scale's call set-up phase: the real service (ARI
 // adapter, flow, evidence store on the engine given) against one ARI emulator. Prints "ready"
 // once its ARI link is up, stops on the line "stop" (or stdin closing).
 //

@@ -9,6 +9,7 @@ import { createAssurance } from './assurance/build.js';
 import { marketingApiRoutes } from './api/routes/marketing.js';
 import { withdrawalApiRoutes } from './api/routes/withdrawals.js';
 import { ConsentWithdrawals } from './retention/withdrawal.js';
+import { outboundGuard, registryState } from './telephony/outbound-guard.js';
 import { recordingApiRoutes } from './api/routes/recordings.js';
 import { retentionApiRoutes } from './api/routes/retention.js';
 import type { ApiInstance } from './api/types.js';
@@ -42,7 +43,7 @@ export interface ServiceDeps {
   readonly config: Readonly<Config>;
   readonly log: Logger;
   readonly clock?: Clock;
-  /** Builds the ARI link; the real one is the ari-client adapter, tests may pass the same against an emulator. */
+  /** Builds the ARI link; the real one is the ARI adapter (src/telephony/ari), tests may pass the same against an emulator. */
   readonly createAri: (config: Readonly<Config>, log: Logger) => AriPort;
   readonly loadPrompts: (dir: string) => Promise<PromptLookup>;
   /** Overrides evidence.checkpoint.everyMinutes, in ms (0 = not by time). */
@@ -95,7 +96,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const metrics = createMetrics();
   const database = await openServiceDatabase(config, { clock });
   const { store } = database;
-  log.info({ database: database.description, engine: database.kind }, 'evidence database ready');
+  log.info({ database: database.description, engine: database.engine }, 'evidence database ready');
   const signing = checkpointSigning(config);
   const checkpointKeyPath = deps.checkpointKeyPath ?? signing.keyPath;
   const { origin } = signing;
@@ -162,6 +163,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     { ...database.assurance, evidence: timedWriter(store, metrics), store: recordings?.store ?? retentionStore, watcher: recordings?.watcher ?? null, clock, log, metrics },
   );
 
+  // Withdrawals: by letter or e-mail through the API, by phone through the call flow; one service.
+  const withdrawals = new ConsentWithdrawals({ repo: database.retention, evidence: store, pepper: pepper.value, clock, marketing: database.readSide.marketing });
   // Routes checked against the running dialplan (AMI ShowDialPlan) at start-up and on every reload.
   const routeMonitor = createRouteMonitor(config, log);
   const calls = new CallFleet({
@@ -176,6 +179,15 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     subjectFor,
     doNotRecord,
     routeMissing: (name) => routeMonitor.isMissing(name),
+    withdrawals: { onFile: (key) => withdrawals.onFile(key), withdraw: async (w) => void (await withdrawals.recordByPhone(w)) },
+    outboundGuard: outboundGuard({
+      outbound: config.outbound,
+      routes: config.routes,
+      evidence: timedWriter(store, metrics),
+      log,
+      normalize: (raw) => normalizeCallerId(raw, config.service.defaultCountryCode),
+      marketingState: (e164) => registryState(database.readSide.marketing, lookupKey(pepper.value, e164)),
+    }),
     instance: config.service.instanceId,
     ledger: { openCalls: (server) => queries.openCalls(server), callEvents: (id) => store.callEvents(id), getCall: (id) => store.getCall(id) },
     onCallEnded: ({ end }) => {
@@ -217,7 +229,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Marketing consent look-ups for outbound dialers (role dialer): the registry on the read side.
       ...marketingApiRoutes({ registry: database.readSide.marketing, access: new AccessLog(timedWriter(store, metrics)), pepper: pepper.value, defaultCountryCode: config.service.defaultCountryCode }),
-      ...withdrawalApiRoutes({ withdrawals: new ConsentWithdrawals({ repo: database.retention, evidence: store, pepper: pepper.value, clock }), defaultCountryCode: config.service.defaultCountryCode }),
+      ...withdrawalApiRoutes({ withdrawals, defaultCountryCode: config.service.defaultCountryCode }),
       // Recordings of a call and playback (dpo): the same store and key as retention; the table read on the API's connection.
       ...recordingApiRoutes({
         recordings: database.recordingsRead,

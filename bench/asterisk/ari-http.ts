@@ -1,6 +1,6 @@
 /**
  * A small ARI client for the bench (node:http with a bounded keep-alive pool, and ws for events),
- * so neither the minimal app nor the driver pays for ari-client, and the pool stays far below
+ * so neither the minimal app nor the driver pays for a general client, and the pool stays far below
  * Asterisk's http.conf sessionlimit (100) beside ConsentLine's own pool.
  */
 import { Agent, request } from 'node:http';

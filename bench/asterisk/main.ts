@@ -47,7 +47,7 @@ try {
         `${String(rate).padStart(4)} calls/s  ${app.name.padEnd(11)} completed ${((100 * r.completed) / r.offered).toFixed(1).padStart(5)} % (${r.completed}/${r.offered}, originate failures ${r.originateFailures}, fallback ${r.fellBack})` +
           `  Stasis→first playback p50 ${percentile(r.latenciesMs, 50).toFixed(0)} ms p99 ${percentile(r.latenciesMs, 99).toFixed(0)} ms` +
           `  CPU/call ${cpuPerCall(r).toFixed(2)} ms  Asterisk CPU ${(r.asteriskCpuMs / 1000).toFixed(1)} s (${(r.asteriskCpuMs / r.offered).toFixed(2)} ms/call)` +
-          `  seen per call: answer ${q.answer.toFixed(1)} play ${q.play.toFixed(1)} setvar ${q.variable.toFixed(1)} continue 1`,
+          `  seen per call: answer ${q.answer.toFixed(1)} play ${q.play.toFixed(1)} variables set ${q.variable.toFixed(1)} continue 1`,
       );
       await new Promise((r) => setTimeout(r, 2000));
     }

@@ -123,11 +123,18 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'flows[].answer':
     'Answer the channel (ARI `answer`) before the first prompt, unless it is already up. `false` for sites that must not answer early: the prompts then play as early media on a ringing channel, which only works where the trunk passes early media (some do not: the caller hears silence), and many carriers cut an unanswered call after about 30 s, so a caller who listens to the clause may be cut off. The evidence says which (`answer` in `call.started`).',
   'flows[].noticeBargeIn': 'Whether a key may cut the notice short. Off: the notice is heard in full.',
-  'flows[].menu': 'Menu keys. Must offer a `clause` key and an `objection` key (checked at load).',
+  'flows[].menu': 'Menu keys. Must offer a `clause` key and an `objection` key (checked at load); a dedicated withdrawal line (`withdrawal.dedicated`) has none.',
   'flows[].menu.<digit>': 'What one key does.',
   'flows[].menu.<digit>.action':
-    '`route`: continue to a route; `clause`: play the information clause, then the menu again; `objection`: object to recording, continue unrecorded; `repeat`: play the menu again.',
+    '`route`: continue to a route; `clause`: play the information clause, then the menu again; `objection`: object to recording, continue unrecorded; `repeat`: play the menu again; `withdraw`: withdrawal by phone (the consents on file, each withdrawn by key), then the menu again.',
   'flows[].menu.<digit>.route': 'Route to continue to (for `objection` optional: default `defaultRoute`).',
+  'flows[].withdrawal':
+    'Withdrawal by phone (GDPR Art. 7(3)): a menu key with `action: withdraw`, or the whole flow as a line of its own. The caller, known by the look-up key of their number, hears the consents on file and withdraws each with a key (see docs/data-protection.md).',
+  'flows[].withdrawal.dedicated':
+    'The flow is the withdrawal line itself, on its own DID: no notice or menu, the consents on file at once, then `goodbye` and the `defaultRoute`, never recorded. Such a flow must not ask for marketing consent.',
+  'flows[].withdrawal.confirmDigit': 'Key that withdraws the consent just described.',
+  'flows[].withdrawal.keepDigit': 'Key that keeps it. Silence or other keys after the retries change nothing.',
+  'flows[].withdrawal.timeZone': 'IANA time zone in which the dates of consents are said (prerecorded day, month and year prompts).',
   'flows[].recordingConsent': 'Keys of the explicit recording-consent question (`legalBasis: explicit_consent`).',
   'flows[].recordingConsent.agreeDigit': 'Key that grants consent.',
   'flows[].recordingConsent.refuseDigit': 'Key that refuses it. Silence or other keys after the retries count as no answer: not recorded.',
@@ -227,4 +234,15 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'retention.objectLock': 'How retention treats S3 Object Lock.',
   'retention.objectLock.bypassGovernanceForErasure':
     'Let erasure requests delete GOVERNANCE-locked recordings before their retain-until date (needs `s3:BypassGovernanceRetention`). Never used by the scheduled sweep; COMPLIANCE locks cannot be bypassed.',
+  outbound:
+    'The outbound guard: a dialer places campaign calls through the dialplan context `consentline-outbound`, which hands each to ConsentLine before any Dial. The decision goes to the ledger (`outbound.checked`) and the log; a refused call is never dialled.',
+  'outbound.dialRoute': 'Route an allowed call continues to (the dialplan dials the number there, only on `CONSENT_OUTBOUND=allowed`).',
+  'outbound.refusedRoute': 'Route a refused call continues to: never a Dial (the sample hangs up with cause 21 and logs `CONSENT_OUTBOUND_REASON`).',
+  'outbound.campaigns': 'The campaigns a dialer may name (`CONSENTLINE_CAMPAIGN`); an unknown campaign is refused.',
+  'outbound.campaigns[].id': 'The campaign as the dialer names it.',
+  'outbound.campaigns[].purpose':
+    '`marketing`: only numbers whose marketing consent in the registry is given for `channel` are called (PKE art. 398); `service`: any valid number.',
+  'outbound.campaigns[].channel': 'For marketing: the consent channel the call needs.',
+  'outbound.campaigns[].flow':
+    'The flow answered calls are handed to for the notice (through `consentline-inbound` with one of its DIDs). A marketing campaign whose flow asks for marketing consent is refused at load (exit 78): asking for consent by a marketing call is itself marketing.',
 };

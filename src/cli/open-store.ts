@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { TokenStore } from '../api/tokens.js';
 import type { Config } from '../config/schema.js';
-import { engineFor } from '../db/engine.js';
+import { engineFor, type Engine } from '../db/engine.js';
 import { parseDatabaseUrl, withResolvedPath, type DatabaseTarget } from '../db/pg-url.js';
 import { databaseTarget } from '../evidence/open-store.js';
 import type { EvidenceStore } from '../evidence/store.js';
@@ -28,6 +28,11 @@ export function dbTargetFromArgs(args: { readonly db?: string | undefined }, env
     return parsed.target;
   }
   return { kind: 'sqlite', path: given ?? env.CONSENTLINE_DB ?? DEFAULT_DB_PATH };
+}
+
+/** The engine of the database a CLI command works on (`--db` and the environment, as {@link dbTargetFromArgs}). */
+export function engineFromArgs(args: { readonly db?: string | undefined }, env: Env): Engine {
+  return engineFor(dbTargetFromArgs(args, env));
 }
 
 /** For commands that read the configuration: `--db` when given, else the configured database. */

@@ -3,8 +3,7 @@ import { dirname, join, resolve } from 'node:path';
 import { loadConfig } from '../config/load.js';
 import type { Config } from '../config/schema.js';
 import { ConfigError, type CliIo } from './command.js';
-import { sqliteFileOf } from '../db/pg-url.js';
-import { dbTargetFromArgs } from './open-store.js';
+import { engineFromArgs } from './open-store.js';
 
 /**
  * The configuration a recording, retention, hold or subject command works with: --config, else
@@ -28,8 +27,7 @@ export function recordingToolConfig(values: { config?: string | undefined; db?: 
 
 function dataDirOfDb(db: string | undefined, fromFile: boolean, io: CliIo): string | null {
   if (db === undefined || io.env.CONSENTLINE_DATA_DIR !== undefined) return null;
-  const target = dbTargetFromArgs({ db }, {});
-  const file = sqliteFileOf(target);
+  const { file } = engineFromArgs({ db }, {});
   if (file === undefined || !existsSync(file)) return null;
   const dir = dirname(resolve(file));
   return !fromFile || existsSync(join(dir, 'secrets')) ? dir : null;

@@ -6,8 +6,8 @@ export interface ConfigProblem {
 }
 
 /**
- * HTTP sessions of Asterisk left for everything but the REST pool: ari-client loading the API
- * documents on each (re)connect, the events WebSocket's upgrade, the recordings' ARI fetch,
+ * HTTP sessions of Asterisk left for everything but the REST pool: the probe on each
+ * (re)connect, the events WebSocket's upgrade, the recordings' ARI fetch,
  * the CLI, other ARI users, and connections Asterisk still counts after the client gave up on them.
  */
 export const ARI_SESSION_HEADROOM = 16;
@@ -77,7 +77,12 @@ export function crossCheck(config: Loose<Config>): ConfigProblem[] {
     for (const key of ['defaultRoute', 'fallbackRoute'] as const) {
       if (unknownRoute(flow[key])) add(at(key), `unknown route "${flow[key]}"`);
     }
-    if (flow.menu) checkMenu(flow.menu, at, add, unknownRoute);
+    const dedicated = flow.withdrawal?.dedicated === true;
+    if (flow.menu && !dedicated) checkMenu(flow.menu, at, add, unknownRoute);
+    const w = flow.withdrawal;
+    if (w?.confirmDigit !== undefined && w.confirmDigit === w.keepDigit) add(at('withdrawal', 'keepDigit'), 'must differ from confirmDigit');
+    if (dedicated && flow.marketing?.enabled) add(at('marketing', 'enabled'), 'a dedicated withdrawal line never asks for marketing consent: set marketing.enabled to false or remove marketing');
+    if (dedicated && Object.values(flow.menu ?? {}).some((e) => e?.action !== undefined)) add(at('menu'), 'a dedicated withdrawal line has no menu: remove it');
 
     const { languages } = flow;
     if (languages?.offered && languages.default !== undefined && !languages.offered.includes(languages.default)) {
@@ -97,7 +102,32 @@ export function crossCheck(config: Loose<Config>): ConfigProblem[] {
       add(at('marketing', 'noDigit'), 'must differ from yesDigit');
     }
   });
+  checkOutbound(config, add, unknownRoute);
   return problems;
+}
+
+/**
+ * Outbound campaigns: known routes and flows, unique ids, and no marketing campaign whose flow
+ * asks for marketing consent (PKE art. 398: asking for consent by a marketing call is itself
+ * marketing, which needs the consent first).
+ */
+function checkOutbound(config: Loose<Config>, add: (path: (string | number)[], message: string) => void, unknownRoute: (route: string | undefined) => boolean): void {
+  const o = config.outbound;
+  if (!o) return;
+  for (const key of ['dialRoute', 'refusedRoute'] as const) if (unknownRoute(o[key])) add(['outbound', key], `unknown route "${o[key]}"`);
+  const flows = config.flows ?? [];
+  const ids = new Set<string>();
+  o.campaigns?.forEach((c, i) => {
+    if (!c) return;
+    if (c.id !== undefined && ids.has(c.id)) add(['outbound', 'campaigns', i, 'id'], `duplicate campaign id "${c.id}"`);
+    if (c.id !== undefined) ids.add(c.id);
+    if (c.flow === undefined || flows.some((f) => f?.id === undefined)) return;
+    const flow = flows.find((f) => f?.id === c.flow);
+    if (!flow) add(['outbound', 'campaigns', i, 'flow'], `unknown flow "${c.flow}"`);
+    else if (c.purpose === 'marketing' && flow.marketing?.enabled) {
+      add(['outbound', 'campaigns', i, 'flow'], `flow "${c.flow}" asks for marketing consent: a marketing call must not ask for it, since asking is itself marketing (PKE art. 398); set marketing.enabled to false in that flow or use another`);
+    }
+  });
 }
 
 function checkMenu(

@@ -16,6 +16,12 @@ export const DEFAULTS = {
   afterContext: 'consentline-after',
   /** Context reached on any internal fault: served, never recorded. */
   fallbackContext: 'consentline-fallback',
+  /** A dialer's campaign calls enter here: Stasis(consentline,outbound,<campaign>,<number>) before any Dial. */
+  outboundContext: 'consentline-outbound',
+  /** The outbound guard continues here: "dial" (dials only on CONSENT_OUTBOUND=allowed) or "refused" (never dials). */
+  outboundDialContext: 'consentline-outbound-dial',
+  /** The first Stasis argument that marks a campaign call for the outbound guard. */
+  outboundStasisArg: 'outbound',
   apiHost: '127.0.0.1',
   apiPort: 8480,
   /** The ops listener: /health, /ready and /metrics without a token. */
@@ -34,10 +40,13 @@ export const CHANNEL_VARS = {
   recording: 'CONSENT_RECORDING',
   marketing: 'CONSENT_MARKETING',
   language: 'CONSENT_LANG',
+  /** Outbound guard: `allowed` or `refused`; the dial route dials only on `allowed`. */
+  outbound: 'CONSENT_OUTBOUND',
+  /** Outbound guard: why (marketing_consent_given, no_marketing_consent, …). */
+  outboundReason: 'CONSENT_OUTBOUND_REASON',
 } as const;
 
-/** Prompt ids every language must provide (audio-prompts/<lang>.yaml). */
-export const PROMPT_IDS = [
+const FLOW_PROMPT_IDS = [
   'lang-choice',
   'notice',
   'menu',
@@ -48,4 +57,46 @@ export const PROMPT_IDS = [
   'invalid',
   'goodbye',
 ] as const;
-export type PromptId = (typeof PROMPT_IDS)[number];
+
+/** The withdrawal line's sentences (telephony/flow/steps/withdrawal.ts), by what they say. */
+export const WITHDRAWAL_PROMPTS = {
+  intro: 'withdraw-intro',
+  noNumber: 'withdraw-no-number',
+  nothing: 'withdraw-nothing',
+  marketingGiven: 'withdraw-marketing-given',
+  channels: 'withdraw-channels',
+  marketingConfirm: 'withdraw-marketing-confirm',
+  marketingDone: 'withdraw-marketing-done',
+  recordingsOnConsent: 'withdraw-recordings-consent',
+  recordingsOnInterest: 'withdraw-recordings-interest',
+  recordingConfirm: 'withdraw-recording-confirm',
+  recordingDone: 'withdraw-recording-done',
+  objectionNoted: 'withdraw-objection-noted',
+  kept: 'withdraw-kept',
+  otherWays: 'withdraw-other-ways',
+} as const;
+
+const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Years the withdrawal line can say; a date outside them is said without its year. */
+export const SPOKEN_YEARS = { from: 2025, to: 2045 } as const;
+/** Counts said as whole phrases ("three recordings": the noun's form depends on the number); more: `count-many`. */
+export const SPOKEN_COUNT_MAX = 9;
+
+/**
+ * Prerecorded pieces the withdrawal line joins to say a date (day, month, year), a number of
+ * recordings and the channels of a consent: each a prompt of its own, in the manifest, hashed
+ * and recorded as played like every other (docs/data-protection.md, "Withdrawal by phone").
+ */
+export const SPOKEN_PIECE_IDS: readonly string[] = [
+  ...['phone', 'sms', 'email'].map((c) => `channel-${c}`),
+  ...range(1, 31).map((d) => `date-day-${d}`),
+  ...range(1, 12).map((m) => `date-month-${m}`),
+  ...range(SPOKEN_YEARS.from, SPOKEN_YEARS.to).map((y) => `date-year-${y}`),
+  ...range(1, SPOKEN_COUNT_MAX).map((n) => `count-recordings-${n}`),
+  'count-recordings-many',
+];
+
+/** Prompt ids every language must provide (audio-prompts/<lang>.yaml). */
+export const PROMPT_IDS: readonly string[] = [...FLOW_PROMPT_IDS, ...Object.values(WITHDRAWAL_PROMPTS), ...SPOKEN_PIECE_IDS];
+export type PromptId = string;

@@ -9,6 +9,9 @@ import { ConfigSchema, type Config } from './schema.js';
 import { salvage } from './schema-walk.js';
 import { parseYaml, readConfigText } from './yaml-source.js';
 
+/** The configuration the service runs with when no file is found (before the environment). */
+export { BUILTIN_CONFIG };
+
 export type ConfigSource = { readonly kind: 'file'; readonly path: string } | { readonly kind: 'builtin' };
 
 export type LoadResult =

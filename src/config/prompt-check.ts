@@ -1,3 +1,4 @@
+import { SPOKEN_PIECE_IDS, WITHDRAWAL_PROMPTS } from './defaults.js';
 import type { Config } from './schema.js';
 
 /** The prompt library as far as the check needs it (telephony's PromptLookup fits). */
@@ -19,6 +20,7 @@ export function missingPrompts(config: Config, prompts: PromptLookup): string[] 
       if (key === 'marketingConsent') return flow.marketing?.enabled === true;
       return true;
     });
+    const withdrawal = flow.withdrawal?.dedicated || Object.values(flow.menu).some((e) => e.action === 'withdraw');
     for (const lang of flow.languages.offered) {
       for (const [key, id] of used) {
         try {
@@ -27,7 +29,19 @@ export function missingPrompts(config: Config, prompts: PromptLookup): string[] 
           problems.push(`flows[${i}].prompts.${key}: prompt "${id}" has no audio for language "${lang}"`);
         }
       }
+      // The withdrawal line's sentences and the pieces it says dates and counts with.
+      const missing = withdrawal ? [...Object.values(WITHDRAWAL_PROMPTS), ...SPOKEN_PIECE_IDS].filter((id) => !has(prompts, id, lang)) : [];
+      if (missing.length) problems.push(`flows[${i}].withdrawal: ${missing.length} prompt(s) of the withdrawal line have no audio for language "${lang}" (first: "${missing[0]}")`);
     }
   });
   return problems;
+}
+
+function has(prompts: PromptLookup, id: string, lang: string): boolean {
+  try {
+    prompts.get(id, lang);
+    return true;
+  } catch {
+    return false;
+  }
 }

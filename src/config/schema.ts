@@ -5,6 +5,7 @@ import { LOG_FORMATS } from '../shared/log-pretty.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
 import { AssuranceConfigSchema } from './assurance-schema.js';
+import { OutboundConfigSchema } from './outbound-schema.js';
 import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
 import { AriListenSchema, TlsClientSchema } from './tls-schema.js';
 
@@ -35,7 +36,30 @@ const MenuEntrySchema = z.discriminatedUnion('action', [
   z.strictObject({ action: z.literal('clause') }),
   z.strictObject({ action: z.literal('objection'), route: name.optional() }),
   z.strictObject({ action: z.literal('repeat') }),
+  /** Withdrawal by phone: the consents on file for the caller's number, each withdrawn with a key; then back to the menu. */
+  z.strictObject({ action: z.literal('withdraw') }),
 ]);
+
+const knownTimeZone = (tz: string) => {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+/** Withdrawal by phone (GDPR Art. 7(3)): a menu key with action "withdraw", or a dedicated number. */
+const WithdrawalSchema = z.strictObject({
+  /** The flow is the withdrawal line itself (its own number): no notice or menu, the consents on file at once, then goodbye and the default route, never recorded. */
+  dedicated: z.boolean().default(false),
+  /** Withdraws the consent just described. */
+  confirmDigit: digit.default('1'),
+  /** Keeps it. */
+  keepDigit: digit.default('2'),
+  /** IANA time zone the dates of consents are said in. */
+  timeZone: z.string().refine(knownTimeZone, 'must be an IANA time zone like "Europe/Warsaw"').default('Europe/Warsaw'),
+});
 export type MenuEntry = z.infer<typeof MenuEntrySchema>;
 
 const PromptsSchema = z.strictObject({
@@ -70,7 +94,9 @@ const FlowSchema = z.strictObject({
   answer: z.boolean().default(true),
   /** Whether a key press may cut the notice short. Off by default: the notice is heard in full. */
   noticeBargeIn: z.boolean().default(false),
-  menu: z.record(digit, MenuEntrySchema),
+  /** Required, with an objection and a clause key, unless the flow is a dedicated withdrawal line. */
+  menu: z.record(digit, MenuEntrySchema).default({}),
+  withdrawal: WithdrawalSchema.optional(),
   /** Digits of the explicit recording consent question (legalBasis explicit_consent only). */
   recordingConsent: z
     .strictObject({ agreeDigit: digit.default('1'), refuseDigit: digit.default('2') })
@@ -234,5 +260,7 @@ export const ConfigSchema = z.strictObject({
   recordings: RecordingsConfigSchema.default(() => RecordingsConfigSchema.parse({})),
   retention: RetentionConfigSchema.default(() => RetentionConfigSchema.parse({})),
   assurance: AssuranceConfigSchema.default(() => AssuranceConfigSchema.parse({})),
+  /** Campaign calls a dialer places through the dialplan: checked against the marketing registry before the Dial. */
+  outbound: OutboundConfigSchema.optional(),
 });
 export type Config = z.infer<typeof ConfigSchema>;

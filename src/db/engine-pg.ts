@@ -8,6 +8,7 @@ import { openPgEvidenceStore, PgEvidenceStore } from '../evidence/pg-store.js';
 import { PgRecordingRepo } from '../recordings/pipeline/repo-pg.js';
 import { PgRetentionRepo } from '../retention/repo-pg.js';
 import type { Engine } from './engine-port.js';
+import { assembleServiceDatabase } from './engine-service.js';
 import { createPgPool, openPg } from './pg.js';
 import { describeDatabaseTarget } from './pg-url.js';
 
@@ -16,10 +17,36 @@ const CLI_APPLICATION = 'consentline-cli';
 /** The stores on the PostgreSQL database at `url`: one pool per opened thing. */
 export function pgEngine(url: string): Engine {
   const target = { kind: 'postgres', url } as const;
+  const description = describeDatabaseTarget(target);
   return {
     target,
-    description: describeDatabaseTarget(target),
+    description,
+    file: undefined,
     exists: () => true,
+    /**
+     * The store's pool (which the tokens share), a read-side pool, and one pool for the
+     * recordings and retention work tables, where claims and leases let instances share the work.
+     */
+    async openService(opts = {}) {
+      const { store, pool: storePool } = await openPgEvidence(url, opts.clock ? { clock: opts.clock } : {});
+      return assembleServiceDatabase(store, async (onClose) => {
+        const readSide = await openPgReadSide(url);
+        onClose(() => readSide.close());
+        const { pool } = await openPg({ url, max: 4, applicationName: 'consentline-work' });
+        onClose(() => pool.end());
+        const recordings = new PgRecordingRepo(pool);
+        return {
+          engine: 'postgres',
+          description,
+          tokens: new PgTokenStore(storePool),
+          readSide,
+          recordings,
+          recordingsRead: recordings,
+          retention: new PgRetentionRepo(pool),
+          assurance: { repo: new AssuranceRepo(pgExec(pool)), ledger: pgAssuranceLedger(pool) },
+        };
+      });
+    },
     openEvidenceStore: (opts = {}) => openPgEvidence(url, opts),
     openStore: () => openPgEvidenceStore({ url, max: 2 }),
     openReadSide: (opts = {}) => openPgReadSide(url, opts),

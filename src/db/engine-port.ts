@@ -6,6 +6,8 @@ import type { OpenReadSideOptions, ReadSide } from '../evidence/open-read-side.j
 import type { EvidenceStore } from '../evidence/store.js';
 import type { RecordingRepository } from '../recordings/pipeline/repo.js';
 import type { RetentionRepo } from '../retention/repo.js';
+import type { Clock } from '../shared/clock.js';
+import type { ServiceDatabase } from './engine-service.js';
 import type { DatabaseTarget } from './pg-url.js';
 
 /** What the retention, hold, subject and marketing commands read and write. */
@@ -34,16 +36,23 @@ export interface RecordingDb {
 }
 
 /**
- * One database engine with the stores built on it: the only place (with the service's
- * composition, src/db/service-database.ts) that picks SQLite or PostgreSQL. Building one opens
+ * One database engine with the stores built on it, like kysely's SqliteDialect/PostgresDialect:
+ * `engineFor` (src/db/engine.ts) picks one, once; no other code asks which it is. Building one opens
  * nothing; each `open…` opens its own connection or pool, which the result's `close` ends.
  */
 export interface Engine {
   readonly target: DatabaseTarget;
   /** The file path or the URL without its password, for logs. */
   readonly description: string;
+  /**
+   * The database file when the database is a local file (SQLite), whose directory holds the
+   * install's keys and data in the service's layout; undefined for a database server.
+   */
+  readonly file: string | undefined;
   /** False when the target is a SQLite file that is not there (a typo must not create one). */
   exists(): boolean;
+  /** Every table the service uses, with the connections the engine needs for them (see each engine). */
+  openService(opts?: { readonly clock?: Clock }): Promise<ServiceDatabase>;
   /** The evidence store, migrated and ready (the service's writer). */
   openEvidenceStore(opts?: OpenEvidenceStoreOptions): Promise<OpenedEvidenceStore>;
   /** The evidence store for a CLI run; it must exist already. */

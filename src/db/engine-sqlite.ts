@@ -9,16 +9,46 @@ import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
 import { RecordingRepo } from '../recordings/pipeline/repo.js';
 import { SqliteRetentionRepo } from '../retention/repo-sqlite.js';
 import type { Engine } from './engine-port.js';
+import { assembleServiceDatabase } from './engine-service.js';
 import { describeDatabaseTarget } from './pg-url.js';
 import { openSqlite, type SqliteDatabase } from './sqlite.js';
 
 /** The stores on the SQLite file at `path`: one connection per opened thing. */
 export function sqliteEngine(path: string): Engine {
   const target = { kind: 'sqlite', path } as const;
+  const description = describeDatabaseTarget(target);
   return {
     target,
-    description: describeDatabaseTarget(target),
+    description,
+    file: path,
     exists: () => existsSync(path),
+    /**
+     * The store on its own writer thread, and one connection each for the API (tokens, queries,
+     * checkpoints, recordings read), the recordings pipeline and retention.
+     */
+    async openService(opts = {}) {
+      const { store } = await openSqliteEvidence(path, opts.clock ? { clock: opts.clock } : {});
+      return assembleServiceDatabase(store, async (onClose) => {
+        const connection = (): SqliteDatabase => {
+          const { db } = openSqlite({ path });
+          onClose(async () => void db.close());
+          return db;
+        };
+        const apiDb = connection();
+        const readSide = openSqliteReadSide(path);
+        onClose(() => readSide.close());
+        return {
+          engine: 'sqlite',
+          description,
+          tokens: new SqliteTokenStore(apiDb),
+          readSide,
+          recordings: new RecordingRepo(connection()),
+          recordingsRead: new RecordingRepo(apiDb),
+          retention: new SqliteRetentionRepo(connection()),
+          assurance: sqliteAssurance(connection()),
+        };
+      });
+    },
     openEvidenceStore: (opts = {}) => openSqliteEvidence(path, opts),
     openStore: () => openSqliteEvidenceStore({ path, mustExist: true }),
     openReadSide: async (opts = {}) => openSqliteReadSide(path, opts),

@@ -4,6 +4,7 @@ import { openPg } from '../db/pg.js';
 import { describeDatabaseTarget, parseDatabaseUrl, withResolvedPath, type DatabaseTarget } from '../db/pg-url.js';
 import type { Config } from '../config/schema.js';
 import type { Clock } from '../shared/clock.js';
+import type { EvidenceStore } from './store.js';
 import { PgEvidenceStore } from './pg-store.js';
 import { openSqliteEvidenceStore, type SqliteEvidenceStore } from './sqlite-store.js';
 
@@ -30,15 +31,10 @@ export function databaseTarget(config: DatabaseConfig): DatabaseTarget {
 /** The target for logs: the file path, or the URL without its password. */
 export const describeTarget: (target: DatabaseTarget) => string = describeDatabaseTarget;
 
-export type OpenedEvidenceStore =
-  | { readonly kind: 'sqlite'; readonly path: string; readonly store: SqliteEvidenceStore }
-  | {
-      readonly kind: 'postgres';
-      readonly url: string;
-      readonly store: PgEvidenceStore;
-      /** The store's pool, which the API tokens share (the store owns and closes it). */
-      readonly pool: Pool;
-    };
+/** An opened evidence store; the caller closes `store`. */
+export interface OpenedEvidenceStore {
+  readonly store: EvidenceStore;
+}
 
 export interface OpenEvidenceStoreOptions {
   readonly clock?: Clock;
@@ -59,17 +55,20 @@ function storeOptions(opts: StoreOptions): StoreOptions {
 }
 
 /** The evidence store in the SQLite file at `path`, migrated and ready; the caller closes it. */
-export async function openSqliteEvidence(path: string, opts: OpenEvidenceStoreOptions = {}): Promise<OpenedEvidenceStore> {
+export async function openSqliteEvidence(path: string, opts: OpenEvidenceStoreOptions = {}): Promise<{ readonly store: SqliteEvidenceStore }> {
   const store = await openSqliteEvidenceStore({ path, ...storeOptions(opts), ...(opts.mustExist ? { mustExist: true } : {}) });
-  return { kind: 'sqlite', path, store };
+  return { store };
 }
 
-/** The evidence store in the PostgreSQL database at `url`, on its own pool (the store closes it). */
-export async function openPgEvidence(url: string, opts: OpenEvidenceStoreOptions = {}): Promise<OpenedEvidenceStore> {
+/**
+ * The evidence store in the PostgreSQL database at `url`, on its own pool (the store closes it);
+ * `pool` is that pool, which the service's API tokens share.
+ */
+export async function openPgEvidence(url: string, opts: OpenEvidenceStoreOptions = {}): Promise<{ readonly store: PgEvidenceStore; readonly pool: Pool }> {
   const { pool } = await openPg({ url, ...(opts.poolSize === undefined ? {} : { max: opts.poolSize }) });
   try {
     const store = await PgEvidenceStore.create(pool, { ...storeOptions(opts), ownsPool: true });
-    return { kind: 'postgres', url, store, pool };
+    return { store, pool };
   } catch (err) {
     await pool.end().catch(() => undefined);
     throw err;

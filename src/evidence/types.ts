@@ -17,6 +17,7 @@ export const EVENT_KINDS = [
   'consent.recording',
   'consent.marketing',
   'consent.withdrawn',
+  'outbound.checked',
   'call.continued',
   'call.abandoned',
   'call.failed',

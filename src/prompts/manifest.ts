@@ -121,6 +121,8 @@ export interface PromptEntry {
   readonly media: string;
   /** SHA-256 of the .wav file. */
   readonly audioSha256: string;
+  /** Length of the audio, from the manifest's file sizes (8 kHz: µ-law 8 bytes/ms, the .wav 16 bytes/ms after its header). */
+  readonly durationMs: number;
   readonly textSha256: string;
   readonly origin: string;
   readonly samplePlaceholders: boolean;
@@ -240,6 +242,11 @@ export async function loadPromptCatalog(dir: string, opts: LoadPromptCatalogOpti
   return buildCatalog(root, manifest);
 }
 
+function durationMs(files: PromptManifest['prompts'][number]['files']): number {
+  if (files.ulaw) return Math.floor(files.ulaw.bytes / 8);
+  return Math.max(0, Math.floor((files.wav.bytes - 44) / 16));
+}
+
 function buildCatalog(root: string, manifest: PromptManifest): PromptCatalog {
   const byKey = new Map<string, PromptEntry>();
   for (const e of manifest.prompts) {
@@ -256,6 +263,7 @@ function buildCatalog(root: string, manifest: PromptManifest): PromptCatalog {
         version: e.version,
         media: mediaFor(e.id),
         audioSha256: e.files.wav.sha256,
+        durationMs: durationMs(e.files),
         textSha256: e.textSha256,
         origin: e.origin,
         samplePlaceholders: e.samplePlaceholders,

@@ -104,7 +104,12 @@ export function dueEvidenceQuery(policies: Policies, now: number, after: string,
   const params: unknown[] = [after];
   const cut = cutoffCase(cutoffs(policies, 'evidenceDays', now), params);
   params.push(limit);
-  const sql = `SELECT c.call_id, c.flow_id, c.started_at, ${HELD} AS held FROM calls c
+  // A call whose consent event is what the marketing registry's entry for its caller rests on
+  // keeps its caller data: it is the proof of that consent (Art. 7(1)) or of its withdrawal, and
+  // erasing it would let the registry fall back to an older event (or none) on the next rebuild.
+  const sql = `SELECT c.call_id, c.flow_id, c.started_at, ${HELD} AS held,
+      CASE WHEN EXISTS (SELECT 1 FROM marketing_consents m WHERE m.call_id = c.call_id) THEN 1 ELSE 0 END AS backs_consent
+    FROM calls c
     WHERE c.call_id > ? AND c.started_at <= ${cut}
       AND (c.caller_lookup IS NOT NULL OR c.caller_masked IS NOT NULL OR EXISTS (SELECT 1 FROM subjects s WHERE s.call_id = c.call_id))
     ORDER BY c.call_id LIMIT ?`;

@@ -64,6 +64,8 @@ export interface EvidenceCandidate {
   readonly flow_id: string;
   readonly started_at: string;
   readonly held: 0 | 1;
+  /** 1 when the caller's entry in the marketing registry rests on this call's consent event. */
+  readonly backs_consent: 0 | 1;
 }
 
 /** A call of one caller, as erasure and access requests find it. */

@@ -42,6 +42,9 @@ export interface EvidenceOutcome {
   erased: number;
   held: number;
   heldCallIds: string[];
+  /** Calls kept because the caller's marketing registry entry rests on their consent event (the proof of it). */
+  consentKept: number;
+  consentKeptCallIds: string[];
 }
 
 export type SweepReport =

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { dueAt, policyFor } from './policy.js';
 import { Lease, LEASE_NAME, LeaseLostError } from './lease.js';
 import { removeRecordings, type RemoverDeps } from './remove-recordings.js';
-import type { Candidate } from './repo.js';
+import type { Candidate, EvidenceCandidate } from './repo.js';
 import { emptyRecordingsOutcome, LIST_CAP, type EvidenceOutcome, type RecordingsOutcome, type SweepReport } from './sweep-report.js';
 
 export type { EvidenceOutcome, FailedItem, HeldItem, LockedItem, RecordingsOutcome, SweepReport } from './sweep-report.js';
@@ -30,7 +30,7 @@ export class RetentionSweeper {
     const startNow = d.clock.now();
     const startedAt = new Date(startNow).toISOString();
     const recordings = emptyRecordingsOutcome();
-    const evidence: EvidenceOutcome = { due: 0, erased: 0, held: 0, heldCallIds: [] };
+    const evidence: EvidenceOutcome = { due: 0, erased: 0, held: 0, heldCallIds: [], consentKept: 0, consentKeptCallIds: [] };
     if (opts.dryRun) {
       await this.#dryRun(startNow, recordings, evidence);
       return { status: 'done', runId, dryRun: true, startedAt, finishedAt: new Date(d.clock.now()).toISOString(), recordings, evidence };
@@ -77,12 +77,7 @@ export class RetentionSweeper {
         if (page.length === 0) break;
         after = page[page.length - 1]!.call_id;
         evidence.due += page.length;
-        const free = page.filter((c) => {
-          if (!c.held) return true;
-          evidence.held++;
-          if (evidence.heldCallIds.length < LIST_CAP) evidence.heldCallIds.push(c.call_id);
-          return false;
-        });
+        const free = page.filter((c) => keptBack(c, evidence) === null);
         if (free.length === 0) continue;
         await lease.check();
         await Promise.all(
@@ -148,11 +143,27 @@ export class RetentionSweeper {
       after = page[page.length - 1]!.call_id;
       for (const c of page) {
         evidence.due++;
-        if (c.held) {
-          evidence.held++;
-          if (evidence.heldCallIds.length < LIST_CAP) evidence.heldCallIds.push(c.call_id);
-        } else evidence.erased++;
+        if (keptBack(c, evidence) === null) evidence.erased++;
       }
     }
   }
+}
+
+/**
+ * Why a call due for erasure keeps its caller data, counted in the report: a legal hold, or the
+ * caller's marketing registry entry rests on its consent event (erasing that would lose the proof
+ * of the consent or of its withdrawal, and --check would then find the entry without its event).
+ */
+function keptBack(c: EvidenceCandidate, out: EvidenceOutcome): 'held' | 'consent' | null {
+  if (c.held) {
+    out.held++;
+    if (out.heldCallIds.length < LIST_CAP) out.heldCallIds.push(c.call_id);
+    return 'held';
+  }
+  if (c.backs_consent) {
+    out.consentKept++;
+    if (out.consentKeptCallIds.length < LIST_CAP) out.consentKeptCallIds.push(c.call_id);
+    return 'consent';
+  }
+  return null;
 }

@@ -5,6 +5,7 @@ import type { OpenCall } from '../evidence/outcomes.js';
 import { callPosition, closeGoneCall, planReconcile, type CallLedger } from './call-reconcile.js';
 import { CallSession, type SessionDeps, type SessionEnd } from './call-session.js';
 import { flowSelector, type FlowSelection } from './flow-select.js';
+import { isOutboundCall, type OutboundGuard } from './outbound-guard.js';
 
 /** How long a listed channel may wait for its StasisStart before it counts as an orphan. */
 const ORPHAN_GRACE_MS = 500;
@@ -15,6 +16,8 @@ export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
   readonly onCallEnded?: (end: SessionEnd, session: CallSession) => void;
   /** The ledger's open calls: without it a restart cannot resume calls under their ids nor close the gone ones. */
   readonly ledger?: CallLedger;
+  /** Checks a dialer's campaign call (Stasis args `outbound,<campaign>,<number>`) before its Dial. */
+  readonly outboundGuard?: OutboundGuard;
 }
 
 /**
@@ -23,6 +26,7 @@ export interface CallManagerDeps extends Omit<SessionDeps, 'ops'> {
  */
 export class CallManager implements AriAppEvents {
   readonly #sessions = new Map<string, CallSession>();
+  readonly #guarding = new Set<string>();
   readonly #selectFlow: (stasisArgs: readonly string[], exten: string) => FlowSelection;
   #warnedNoDid = false;
   readonly #log: Logger;
@@ -86,7 +90,7 @@ export class CallManager implements AriAppEvents {
       if (!session.finished) session.events.push(heldSet.has(channelId) ? { type: 'LinkLost' } : { type: 'StasisEnd' });
     }
     const settled = open ? await this.#settleLedger(open, heldSet) : new Set<string>();
-    const unknown = held.filter((id) => !this.#sessions.has(id) && !settled.has(id));
+    const unknown = held.filter((id) => !this.#sessions.has(id) && !settled.has(id) && !this.#guarding.has(id));
     if (unknown.length === 0) return;
     // A channel that entered just now may have its StasisStart still in flight on the socket.
     await new Promise((resolve) => setTimeout(resolve, ORPHAN_GRACE_MS));
@@ -162,6 +166,8 @@ export class CallManager implements AriAppEvents {
   }
 
   #start(channel: ChannelInfo, run: (s: CallSession) => Promise<SessionEnd>, resumed?: { flow: FlowConfig | undefined; callId: string }): void {
+    // A dialer's campaign call (also one found waiting after a restart) is checked, never run as an inbound flow.
+    if (!resumed && isOutboundCall(channel.args)) return this.#guard(channel);
     const chosen = this.#selectFlow(channel.args, channel.dialedExten);
     // A resumed call keeps the flow the ledger gave it; the selection still says where the DID came from.
     const selection: FlowSelection = resumed?.flow ? { ...chosen, flow: resumed.flow } : chosen;
@@ -181,6 +187,17 @@ export class CallManager implements AriAppEvents {
         .then((end) => this.d.onCallEnded?.(end, session))
         .catch((err: unknown) => this.#log.error({ err, channel: channel.id }, 'session crashed'))
         .finally(() => this.#sessions.delete(channel.id)),
+    );
+  }
+
+  #guard(channel: ChannelInfo): void {
+    // Checked once: a reconcile while the check runs must not take the channel for an orphan.
+    if (this.#guarding.has(channel.id)) return;
+    this.#guarding.add(channel.id);
+    const guard = this.d.outboundGuard;
+    const checked = guard ? guard(channel, this.d.ari) : this.d.ari.hangup(channel.id);
+    this.#track(
+      checked.catch((err: unknown) => this.#log.error({ err, channel: channel.id }, 'outbound guard failed')).finally(() => this.#guarding.delete(channel.id)),
     );
   }
 

@@ -10,9 +10,11 @@ import { ChannelPrompter } from './channel-prompter.js';
 import { callStartedEvent } from './call-started.js';
 import { answerIfAsked, faultReason, setConsentVars, type AnswerState } from './session-channel.js';
 import type { FlowSelection } from './flow-select.js';
+import { startingDecisions } from './flow/decisions.js';
 import { runFlow } from './flow/machine.js';
 import type { FlowContext, FlowEnd, StepName } from './flow/types.js';
-import type { PromptLookup } from './prompter.js';
+import type { PromptLookup, PromptResult } from './prompter.js';
+import { withdrawalDesk, type PhoneWithdrawals } from './withdrawal-desk.js';
 
 export interface SessionDeps {
   readonly ops: ChannelOps;
@@ -32,6 +34,8 @@ export interface SessionDeps {
   readonly instance: string;
   /** Hears how long each flow step took (seconds), for the step-duration histogram. */
   readonly onStepTimed?: (step: StepName, seconds: number) => void;
+  /** Withdrawal by phone; without it a withdrawal option fails over like any other fault. */
+  readonly withdrawals?: PhoneWithdrawals;
 }
 
 export interface SessionEnd {
@@ -39,11 +43,8 @@ export interface SessionEnd {
   readonly end: FlowEnd;
 }
 
-/**
- * One call: binds the flow to one channel, writes the evidence, enforces the absolute time
- * limit, and always lets the caller go on — to the chosen route, or on any fault to the
- * flow's fallback route with recording off.
- */
+/** One call: binds the flow to one channel, writes the evidence, enforces the absolute time limit,
+ * and always lets the caller go on — to the chosen route, or on a fault to the fallback, unrecorded. */
 export class CallSession {
   readonly events = new ChannelEventQueue();
   readonly callId: string;
@@ -86,7 +87,7 @@ export class CallSession {
       this.#log.error({ err }, 'evidence store refused call.started');
       this.abort('evidence_unavailable');
     });
-    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.selection.did) ?? false, opened);
+    const ctx = this.#context(lang, this.d.doNotRecord?.(subject?.lookupKey ?? null, this.selection.did) ?? false, opened, subject);
     const limitMs = this.flow.timeouts.callSeconds * 1000;
     let timer: NodeJS.Timeout | undefined;
     const timeLimit = new Promise<FlowEnd>((resolve) => {
@@ -152,7 +153,7 @@ export class CallSession {
     await this.d.evidence.append(...callStartedEvent({ callId, at, flow, selection, answer, channelId: this.channel.id, server: this.d.server, instance: this.d.instance, lang, subject }));
   }
 
-  #context(lang: string, doNotRecord: boolean, opened: Promise<void>): FlowContext {
+  #context(lang: string, doNotRecord: boolean, opened: Promise<void>, subject: SubjectRecord | null): FlowContext {
     const prompter = (this.#prompter = new ChannelPrompter({
       channelId: this.channel.id,
       playbackPrefix: this.callId,
@@ -167,26 +168,31 @@ export class CallSession {
       flow: this.flow,
       lang,
       doNotRecord,
-      decisions: {
-        route: null,
-        noticeCompleted: false,
-        recording: null,
-        marketing: 'none',
-        menuAttemptsLeft: this.flow.retries.menu,
-      },
+      decisions: startingDecisions(this.flow.retries.menu),
+      withdrawals: withdrawalDesk(this.d.withdrawals, this.callId, subject, async () => {
+        this.#assertLive();
+        await opened;
+      }),
       prompt: async (promptId, opts) => {
         this.#assertLive();
         const r = await prompter.play(promptId, ctx.lang, opts);
         // A fail-over stops the playing prompt; what follows its outcome is not evidence of the call.
         this.#assertLive();
         await opened;
-        await this.#record('prompt.played', {
-          ...r.evidence,
-          step: this.#step,
-          ...(r.digit === undefined ? {} : { digit: r.digit }),
-          ...(r.ignoredDigits.length ? { ignoredDigits: [...r.ignoredDigits] } : {}),
-        });
+        this.#assertLive();
+        await this.#recordPlayed(r, this.#step);
         return r;
+      },
+      promptList: async (items) => {
+        this.#assertLive();
+        // A fault or the time limit while a later prompt plays names that prompt's step.
+        const results = await prompter.playList(items, ctx.lang, (i) => (this.#step = items[i]!.step));
+        this.#assertLive();
+        await opened;
+        this.#assertLive();
+        // Handed over in one tick: they commit together, in order, and a fail-over cannot come between.
+        await Promise.all(results.map((r, i) => this.#recordPlayed(r, items[i]!.step)));
+        return results;
       },
       record: async (kind, data) => {
         this.#assertLive();
@@ -195,6 +201,15 @@ export class CallSession {
       },
     };
     return ctx;
+  }
+
+  async #recordPlayed(r: PromptResult, step: StepName): Promise<void> {
+    await this.#record('prompt.played', {
+      ...r.evidence,
+      step,
+      ...(r.digit === undefined ? {} : { digit: r.digit }),
+      ...(r.ignoredDigits.length ? { ignoredDigits: [...r.ignoredDigits] } : {}),
+    });
   }
 
   /** After the time limit fired the flow may still be awaiting; it must not act any more. */

@@ -27,6 +27,8 @@ export interface PlaybackEvidence {
   readonly endedAt: string;
   /** How the playback itself ended. */
   readonly playback: 'completed' | 'interrupted' | 'hangup' | 'failed' | 'link_lost';
+  /** Its place in a list played as one playback (same `playbackId`); absent for a prompt alone. */
+  readonly mediaIndex?: number;
 }
 
 export interface PromptResult {
@@ -44,8 +46,22 @@ export interface PromptOptions {
   readonly waitDigitMs: number;
 }
 
+/** One prompt of a list played back to back (see {@link Prompter.playList}). */
+export interface PromptItem {
+  readonly promptId: string;
+  readonly opts: PromptOptions;
+}
+
 export interface Prompter {
   play(promptId: string, lang: string, opts: PromptOptions): Promise<PromptResult>;
+  /**
+   * Plays prompts back to back as one playback (one ARI `play` with a list of media). Each keeps
+   * its own options: a key during a prompt that may not be interrupted is ignored, a key during one
+   * that may stops the rest. Only the last may wait for a key. Returns a result for each prompt
+   * reached, in order; every one but the last `finished`. `onNext` hears each prompt after the
+   * first as it starts.
+   */
+  playList(items: readonly PromptItem[], lang: string, onNext?: (index: number) => void): Promise<PromptResult[]>;
 }
 
 /** What the service knows about one prompt's audio (from audio-prompts/manifest.json). */
@@ -53,6 +69,8 @@ export interface PromptAudio {
   readonly media: string;
   readonly version: string;
   readonly audioSha256: string;
+  /** Its length; a prompt inside a list counts as played only if it took a good part of that. */
+  readonly durationMs: number;
 }
 
 export interface PromptLookup {

@@ -28,19 +28,22 @@ export async function answerIfAsked(
   }
 }
 
-/** The consent variables the dialplan reads after `continue`. */
+/**
+ * The consent variables the dialplan reads after `continue`, in one request (ARRAY()).
+ * CONSENT_RECORDING goes last: were the values ever split over several requests, a partial
+ * failure leaves it unset, which the dialplan reads as "no".
+ */
 export async function setConsentVars(
   ops: ChannelOps,
   channelId: string,
   v: { id: string; recording: 'yes' | 'no'; marketing: string; lang: string },
 ): Promise<void> {
-  // CONSENT_RECORDING goes last: a partial failure leaves it unset, which the dialplan reads as "no".
-  await Promise.all([
-    ops.setVariable(channelId, CHANNEL_VARS.consentId, v.id),
-    ops.setVariable(channelId, CHANNEL_VARS.marketing, v.marketing),
-    ops.setVariable(channelId, CHANNEL_VARS.language, v.lang),
+  await ops.setVariables(channelId, [
+    [CHANNEL_VARS.consentId, v.id],
+    [CHANNEL_VARS.marketing, v.marketing],
+    [CHANNEL_VARS.language, v.lang],
+    [CHANNEL_VARS.recording, v.recording],
   ]);
-  await ops.setVariable(channelId, CHANNEL_VARS.recording, v.recording);
 }
 
 export function faultReason(err: unknown): string {

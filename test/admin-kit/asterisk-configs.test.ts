@@ -101,9 +101,9 @@ describe('cel.conf', () => {
   });
 });
 
-const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext];
+const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext, DEFAULTS.outboundContext, DEFAULTS.outboundDialContext];
 /** Destinations outside the snippet that a FreePBX system provides. */
-const FREEPBX_CONTEXTS = new Set(['ext-queues', 'from-did-direct']);
+const FREEPBX_CONTEXTS = new Set(['ext-queues', 'from-did-direct', 'from-internal']);
 
 describe.each([
   ['extensions.conf', 'extensions.conf'],
@@ -114,7 +114,7 @@ describe.each([
   const inContext = (c: string) => dp.filter((p) => p.context === c);
   const mixmonitors = dp.filter((p) => p.app === 'MixMonitor');
 
-  it('defines the three shared contexts and nothing else', () => {
+  it('defines the shared contexts and nothing else', () => {
     expect([...new Set(dp.map((p) => p.context))].sort()).toEqual([...CONTEXTS].sort());
   });
 
@@ -229,6 +229,29 @@ describe.each([
         expect(dp.some((p) => p.context === ctx && (p.exten === exten || matches(p.exten, exten))), `${t.join(',')}`).toBe(true);
       }
     }
+  });
+
+  it('asks ConsentLine before any outbound Dial; dials only behind CONSENT_OUTBOUND = "allowed"; a refused or unchecked call is never dialled', () => {
+    const outbound = inContext(DEFAULTS.outboundContext);
+    const stasis = outbound.filter((p) => p.app === 'Stasis');
+    expect(stasis).toHaveLength(1);
+    expect(splitArgs(stasis[0]!.args)).toEqual([DEFAULTS.ariApp, DEFAULTS.outboundStasisArg, '${CONSENTLINE_CAMPAIGN}', '${CONSENTLINE_DIAL}']);
+    // Past Stasis without a decision: a hang-up, nothing dialled.
+    const after = outbound.slice(outbound.indexOf(stasis[0]!) + 1);
+    expect(after.some((p) => p.app === 'Dial' || p.app === 'Goto')).toBe(false);
+    expect(after.at(-1)).toMatchObject({ app: 'Hangup' });
+    const dialCtx = inContext(DEFAULTS.outboundDialContext);
+    // The campaign's number is dialled (or handed to the PBX's outbound routes) in one place only.
+    const dials = dp.filter((p) => (p.app === 'Dial' || p.app === 'Goto') && p.args.includes('${CONSENTLINE_DIAL}'));
+    expect(dials).toHaveLength(1);
+    expect(dials.every((p) => p.context === DEFAULTS.outboundDialContext && p.exten === 'dial')).toBe(true);
+    const dialExt = dialCtx.filter((p) => p.exten === 'dial');
+    const gate = dialExt[0]!;
+    expect(gate.app).toBe('GotoIf');
+    expect(gate.args).toContain(`"\${${CHANNEL_VARS.outbound}}" = "allowed"`);
+    expect(parseGotoIf(gate.args).ifFalse).toBe('refused,1');
+    const refused = dialCtx.filter((p) => p.exten === 'refused');
+    expect(refused.map((p) => p.app)).toEqual(['Log', 'Hangup']);
   });
 
   it("has the routes of the built-in config", () => {

@@ -1,7 +1,10 @@
 import { assuranceRoutes } from '../../src/api/routes/assurance.js';
 import { AssuranceRunner } from '../../src/assurance/runner.js';
 import { AssuranceService } from '../../src/assurance/service.js';
-import { sqliteAssurance } from '../../src/db/engine-sqlite.js';
+import { AssuranceRepo } from '../../src/assurance/repo.js';
+import { sqliteExec } from '../../src/assurance/sql-sqlite.js';
+import { sqliteAssuranceLedger } from '../../src/evidence/assurance-ledger.js';
+import type { SqliteDatabase } from '../../src/db/sqlite.js';
 import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -15,16 +18,15 @@ import { SqliteTokenStore, type Role } from '../../src/api/tokens.js';
 import type { ApiInstance } from '../../src/api/types.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { AccessLog } from '../../src/evidence/access-log.js';
-import { CheckpointService, loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
-import { SqliteCheckpointRepo, SqliteLedgerTree } from '../../src/evidence/checkpoint-sqlite.js';
-import { SqliteEvidenceQueries } from '../../src/evidence/queries-sqlite.js';
+import { loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
+import { openSqliteReadSide, readSideCheckpoints } from '../../src/evidence/open-read-side.js';
 import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { createSubject } from '../../src/evidence/subject.js';
 import type { Outcome, StoredEvent } from '../../src/evidence/types.js';
 import { createMetrics } from '../../src/shared/metrics.js';
 import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope } from '../../src/recordings/crypto/index.js';
 import { RecordingRepo } from '../../src/recordings/pipeline/repo.js';
-import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
+import { LocalObjectStore } from '../../src/recordings/storage/index.js';
 import { resolvePolicies } from '../../src/retention/policy.js';
 import { SqliteRetentionRepo } from '../../src/retention/repo-sqlite.js';
 import { RetentionService } from '../../src/retention/service.js';
@@ -32,7 +34,9 @@ import { logSink } from './helpers.js';
 import { marketingApiRoutes } from '../../src/api/routes/marketing.js';
 import { withdrawalApiRoutes } from '../../src/api/routes/withdrawals.js';
 import { ConsentWithdrawals } from '../../src/retention/withdrawal.js';
-import { SqliteMarketingRegistry } from '../../src/evidence/marketing-sqlite.js';
+
+/** Assurance's repository and ledger questions on one SQLite connection, as the SQLite engine builds them. */
+const sqliteAssuranceOf = (db: SqliteDatabase) => ({ repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) });
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 export const ORIGIN = 'consentline.test/ledger';
@@ -71,15 +75,11 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   const store = await openSqliteEvidenceStore({ path, clock });
   const { db } = openSqlite({ path });
   const tokens = new SqliteTokenStore(db);
-  const queries = new SqliteEvidenceQueries(db);
+  // The API's read side as the service opens it (its own connection).
+  const side = openSqliteReadSide(path);
+  const { queries } = side;
   const { signer } = loadOrCreateSigner(join(dir, 'secrets', 'checkpoint.pem'), ORIGIN);
-  const checkpoints = new CheckpointService({
-    tree: new SqliteLedgerTree(db),
-    repo: new SqliteCheckpointRepo(db),
-    signer,
-    verifyRange: (r) => queries.verifyLedger(r),
-    clock,
-  });
+  const checkpoints = readSideCheckpoints(side, { signer, clock });
   const faults = { accessLog: false };
   const access = new AccessLog({
     append: (event, effects) => (faults.accessLog ? Promise.reject(new Error('ledger write failed (test fault)')) : store.append(event, effects)),
@@ -114,7 +114,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   });
   const registered: RegisteredRoute[] = [];
   const sink = logSink();
-  const assuranceDb = sqliteAssurance(db);
+  const assuranceDb = sqliteAssuranceOf(db);
   const assurance = new AssuranceService({
     ...assuranceDb,
     runner: new AssuranceRunner({ ...assuranceDb, evidence: store, store: objects, clock, stasisApp: 'consentline', stuckAfterMinutes: 60 }),
@@ -134,7 +134,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
       assuranceRoutes({ assurance }),
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
       ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access }),
-      ...marketingApiRoutes({ registry: new SqliteMarketingRegistry(db), access: deps.access, pepper: PEPPER, defaultCountryCode: '48' }),
+      ...marketingApiRoutes({ registry: side.marketing, access: deps.access, pepper: PEPPER, defaultCountryCode: '48' }),
       ...withdrawalApiRoutes({ withdrawals: new ConsentWithdrawals({ repo: new SqliteRetentionRepo(db), evidence: store, pepper: PEPPER, clock }), defaultCountryCode: '48' }),
     ].map((routes) => async (scope: ApiInstance) => {
       scope.addHook('onRoute', (r) => {
@@ -150,10 +150,11 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   const close = async () => {
     await app.close();
     await store.close();
+    await side.close();
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close, assurance, assuranceRepo: assuranceDb.repo };
+  return { app, store, db, path, dir, tokens, side, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close, assurance, assuranceRepo: assuranceDb.repo };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

@@ -4,12 +4,11 @@ import { describe, expect, it, onTestFinished } from 'vitest';
 import { buildApp } from '../../src/api/app.js';
 import { checkpointRoutes } from '../../src/api/routes/checkpoints.js';
 import type { EvidenceApiDeps } from '../../src/api/routes/evidence-deps.js';
-import { DEFAULT_CHECKPOINT_ORIGIN } from '../../src/cli/commands/checkpoint.js';
 import { loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
 import { readSideCheckpoints } from '../../src/evidence/open-read-side.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { createMetrics } from '../../src/shared/metrics.js';
-import { appendEvents, flipSignatureBit, pgAuditLedger, rewriteFrom, sqliteAuditLedger, type AuditLedger } from '../contract/ledger-audit-engines.js';
+import { appendEvents, flipSignatureBit, LEDGER_ORIGIN, pgAuditLedger, rewriteFrom, sqliteAuditLedger, type AuditLedger } from '../contract/ledger-audit-engines.js';
 import { bearer } from './evidence-helpers.js';
 import { logSink } from './helpers.js';
 
@@ -20,7 +19,7 @@ import { logSink } from './helpers.js';
 async function api(ledger: AuditLedger, opts: { keyPath?: string; former?: string[] } = {}) {
   const side = await ledger.readSide();
   const tokens = await ledger.tokens();
-  const { signer } = loadOrCreateSigner(opts.keyPath ?? ledger.keyPath, DEFAULT_CHECKPOINT_ORIGIN);
+  const { signer } = loadOrCreateSigner(opts.keyPath ?? ledger.keyPath, LEDGER_ORIGIN);
   const checkpoints = readSideCheckpoints(side, { signer });
   // The verification and checkpoint routes read only these.
   const deps = { queries: side.queries, checkpoints, ...(opts.former ? { formerVerifierKeys: opts.former } : {}) } as unknown as EvidenceApiDeps;
@@ -111,7 +110,7 @@ describe('checkpoints signed with a former key', () => {
     const ledger = sqliteAuditLedger();
     const before = await api(ledger);
     await before.grow([3]);
-    const formerKey = loadOrCreateSigner(ledger.keyPath, DEFAULT_CHECKPOINT_ORIGIN).signer.verifierKey;
+    const formerKey = loadOrCreateSigner(ledger.keyPath, LEDGER_ORIGIN).signer.verifierKey;
     const newKeyPath = join(ledger.keyPath, '..', 'new-key.pem');
     const rotated = await api(ledger, { keyPath: newKeyPath });
     await rotated.grow([2]);
@@ -121,7 +120,7 @@ describe('checkpoints signed with a former key', () => {
   });
 
   it('evidence.checkpointVerifierKeys takes verifier keys only', () => {
-    const { signer } = loadOrCreateSigner(sqliteAuditLedger().keyPath, DEFAULT_CHECKPOINT_ORIGIN);
+    const { signer } = loadOrCreateSigner(sqliteAuditLedger().keyPath, LEDGER_ORIGIN);
     // The rest of the file is left out: only the problems under `evidence` count here.
     const evidenceIssues = (keys: string[]) =>
       (ConfigSchema.safeParse({ evidence: { checkpointVerifierKeys: keys } }).error?.issues ?? []).filter((i) => i.path[0] === 'evidence');

@@ -3,7 +3,7 @@ import { createWriteStream, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { quarantineObjectKey } from '../../src/recordings/pipeline/names.js';
+import { quarantineObjectKey } from '../../src/recordings/pipeline/index.js';
 import type { QuarantineReason, RecordingRow, RecordingState } from '../../src/recordings/pipeline/repo.js';
 import { recordingObjectKey } from '../../src/recordings/storage/keys.js';
 import type { ObjectStore } from '../../src/recordings/storage/port.js';

@@ -5,8 +5,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
 import type { TestCall } from './harness/observer.js';
+import { HeldFile } from './harness/held-file.js';
 import { decryptRecording, DID, rigForFile, until } from './setup.js';
 
 const TRUNK = 'consentline-test-trunk';
@@ -26,6 +27,9 @@ describe.sequential('real Asterisk: capture mode ami', () => {
     await menuKey(call, '1');
     await call.reaches(AMI_ROUTE, 'Queue', 20_000);
     const set = await call.waitFor('MIXMONITOR_FILENAME', (e) => e.type === 'ChannelVarset' && e.variable === 'MIXMONITOR_FILENAME', 20_000);
+    // The bytes MixMonitor writes, read through its inode after the service took the file (harness/held-file.ts).
+    const held = await HeldFile.when(set.value!, 20_000);
+    onTestFinished(() => held.close());
     await call.gone(30_000);
     const ended = await rig.ledger.ended(call.ivrId);
     expect(ended).toMatchObject({ outcome: 'continued', recording: 'yes' });
@@ -40,6 +44,8 @@ describe.sequential('real Asterisk: capture mode ami', () => {
     const wav = await decryptRecording(rig, recs[0]!.id, out, 'asterisk suite ami capture');
     expect(wav.subarray(0, 4).toString()).toBe('RIFF');
     expect(wav.length).toBeGreaterThan(44 + 8000);
+    expect(await held.links()).toBe(0);
+    expect(wav.equals(await held.bytes())).toBe(true);
 
     const log = await readFile(rig.service.logFile, 'utf8');
     expect(log).toContain(`"callId":"${ended.callId}","msg":"MixMonitor started over AMI"`);

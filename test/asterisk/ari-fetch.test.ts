@@ -6,7 +6,8 @@
 import { existsSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, onTestFinished } from 'vitest';
+import { HeldFile } from './harness/held-file.js';
 import { decryptRecording, DID, rigForFile, until } from './setup.js';
 
 const TRUNK = 'consentline-test-trunk';
@@ -22,6 +23,9 @@ describe.sequential('real Asterisk: recordings fetched over ARI (no shared spool
     await call.press('1');
     await call.reaches(ROUTE, 'MixMonitor', 20_000);
     const set = await call.waitFor('MIXMONITOR_FILENAME', (e) => e.type === 'ChannelVarset' && e.variable === 'MIXMONITOR_FILENAME', 20_000);
+    // The bytes MixMonitor writes, read through its inode after the service took the file (harness/held-file.ts).
+    const held = await HeldFile.when(set.value!, 20_000);
+    onTestFinished(() => held.close());
     const recordingDir = join(rig.asterisk.dir, 'spool/recording');
     expect(set.value!.startsWith(recordingDir)).toBe(true);
     await call.gone(30_000);
@@ -37,6 +41,8 @@ describe.sequential('real Asterisk: recordings fetched over ARI (no shared spool
     const wav = await decryptRecording(rig, rec!.id, out, 'asterisk suite ari fetch');
     expect(wav.subarray(0, 4).toString()).toBe('RIFF');
     expect(wav.length).toBeGreaterThan(44 + 8000);
+    expect(await held.links()).toBe(0);
+    expect(wav.equals(await held.bytes())).toBe(true);
     // Deleted on Asterisk after the verified upload, through ARI.
     expect(existsSync(set.value!)).toBe(false);
     expect((await rig.observer.request('GET', `/recordings/stored/${encodeURIComponent(name)}`)).status).toBe(404);

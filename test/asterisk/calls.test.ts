@@ -4,12 +4,14 @@
  * seen from Asterisk by the observer app (prompts played, where the call lands, the CONSENT_*
  * variables there, MixMonitor), and what the ledger says.
  */
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TestCall } from './harness/observer.js';
 import { consentlineCli } from './harness/consentline.js';
+import { HeldFile } from './harness/held-file.js';
 import { DID, startRig, until, type Rig } from './setup.js';
 
 let rig: Rig;
@@ -121,32 +123,43 @@ describe.sequential('real Asterisk, shipped dialplan', () => {
 });
 
 describe.sequential('real Asterisk: recordings', () => {
-  it('round trip: the MixMonitor file goes through AMI and the encrypted store and decrypts to a WAV with audio', async () => {
+  it('round trip: the MixMonitor file goes through AMI and the encrypted store, and `recording decrypt` gives back the bytes MixMonitor wrote', async () => {
     const call = await rig.observer.call(DID.hotline, TRUNK);
     await heard(call, 'menu');
     await call.press('1');
     const set = await call.waitFor('MIXMONITOR_FILENAME', (e) => e.type === 'ChannelVarset' && e.variable === 'MIXMONITOR_FILENAME', 20_000);
-    await call.gone(30_000);
-    const { callId } = await rig.ledger.ended(call.ivrId);
-    // (A second hard link to compare bytes is refused by the pipeline on purpose: link count > 1.)
-    await until(() => rig.ledger.recordings(callId).some((r) => r.state === 'done'), 60_000, `recording of ${callId} to be stored`);
-    const [rec] = rig.ledger.recordings(callId);
-    expect(set.value!.endsWith(rec!.sourceName)).toBe(true);
-    const out = join(rig.dir, 'decrypted.wav');
-    const r = await consentlineCli(
-      ['recording', 'decrypt', rec!.id, '--reason', 'asterisk suite round trip', '--out', out, '--config', rig.service.configFile, '--db', rig.service.dbPath],
-      rig.service.env,
-    );
-    expect(r.code, r.stderr).toBe(0);
-    const wav = await readFile(out);
-    expect(wav.subarray(0, 4).toString()).toBe('RIFF');
-    expect(wav.subarray(8, 12).toString()).toBe('WAVE');
-    expect(wav.length).toBeGreaterThan(44 + 8000); // more than a header: the agent's audio
-    expect(existsSync(set.value!)).toBe(false);
-    // The shipped manager.conf hides the CONSENT_* VarSets; the watcher reads them, so the start is not taken for unconsented.
-    const log = await readFile(rig.service.logFile, 'utf8');
-    expect(log).toMatch(new RegExp(`"uniqueid":"[^"]*","consentId":"${callId}","fileKnown":true,"msg":"recording started"`));
-    expect(log).not.toContain('without CONSENT_RECORDING=yes');
+    // Held open from the moment MixMonitor creates it: after the pipeline took and deleted it, the
+    // inode still holds what MixMonitor wrote (a second hard link is refused by the pipeline).
+    const held = await HeldFile.when(set.value!, 20_000);
+    try {
+      await call.gone(30_000);
+      const { callId } = await rig.ledger.ended(call.ivrId);
+      await until(() => rig.ledger.recordings(callId).some((r) => r.state === 'done'), 60_000, `recording of ${callId} to be stored`);
+      const [rec] = rig.ledger.recordings(callId);
+      expect(set.value!.endsWith(rec!.sourceName)).toBe(true);
+      expect(await held.links()).toBe(0); // the very file the pipeline took, and deleted
+      const written = await held.bytes();
+      expect(written.length).toBeGreaterThan(44 + 8000); // more than a header: the agent's audio
+      const out = join(rig.dir, 'decrypted.wav');
+      const r = await consentlineCli(
+        ['recording', 'decrypt', rec!.id, '--reason', 'asterisk suite round trip', '--out', out, '--config', rig.service.configFile, '--db', rig.service.dbPath],
+        rig.service.env,
+      );
+      expect(r.code, r.stderr).toBe(0);
+      const wav = await readFile(out);
+      expect(wav.subarray(0, 4).toString()).toBe('RIFF');
+      expect(wav.length).toBe(written.length);
+      expect(wav.equals(written)).toBe(true);
+      const stored = rig.ledger.events(callId).find((e) => e.kind === 'recording.stored');
+      expect(stored?.data).toMatchObject({ plaintextSha256: createHash('sha256').update(written).digest('hex'), plaintextBytes: written.length });
+      expect(existsSync(set.value!)).toBe(false);
+      // The shipped manager.conf hides the CONSENT_* VarSets; the watcher reads them, so the start is not taken for unconsented.
+      const log = await readFile(rig.service.logFile, 'utf8');
+      expect(log).toMatch(new RegExp(`"uniqueid":"[^"]*","consentId":"${callId}","fileKnown":true,"msg":"recording started"`));
+      expect(log).not.toContain('without CONSENT_RECORDING=yes');
+    } finally {
+      await held.close();
+    }
   });
 
   it('an objecting caller leaves no file and no recording', async () => {

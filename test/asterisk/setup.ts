@@ -97,6 +97,8 @@ export interface RigOptions {
   readonly amiCapture?: boolean;
   /** recordings.source: ari (no shared spool: fetched over ARI) and a route whose MixMonitor writes there. */
   readonly ariFetch?: boolean;
+  /** manager.conf as its comments say for checking routes against the dialplan. */
+  readonly routeCheck?: boolean;
 }
 
 function ariFetchConfig(config: Record<string, unknown>, a: AsteriskInstance, dir: string): Record<string, unknown> {
@@ -120,7 +122,7 @@ function siteConfig(options: RigOptions, a: AsteriskInstance, dir: string): Reco
 
 export async function startRig(o: RigOptions = {}): Promise<Rig> {
   const dir = await mkdtemp(join(tmpdir(), 'consentline-asterisk-'));
-  const asterisk = await startAsterisk(join(dir, 'asterisk'), { amiCapture: o.amiCapture, customize: o.customize });
+  const asterisk = await startAsterisk(join(dir, 'asterisk'), { amiCapture: o.amiCapture, routeCheck: o.routeCheck, customize: o.customize });
   try {
     const promptsDir = join(dir, 'prompts');
     await renderTestPrompts(promptsDir, o.noticeText);

@@ -1,7 +1,7 @@
 import { appendFileSync, cpSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { defaultMigrationsDir } from '../../src/db/migrations.js';
 import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { seed, openTestStore, tamper, tempDbPath, tempDir } from '../evidence/helpers.js';
 import { cli, cliProcess } from './helpers.js';
@@ -37,7 +37,7 @@ describe('consentline (process)', () => {
 describe('a changed migration', () => {
   it('stops the store with a one-line coded message, not a stack trace', async () => {
     const dir = join(tempDir(), 'migrations');
-    cpSync(defaultMigrationsDir('sqlite'), dir, { recursive: true });
+    cpSync(fileURLToPath(new URL('../../migrations/sqlite', import.meta.url)), dir, { recursive: true });
     const path = tempDbPath();
     await (await openSqliteEvidenceStore({ path, migrationsDir: dir })).close();
     appendFileSync(join(dir, '0001_ledger.sql'), '\nCREATE TABLE sneaky (x INTEGER);\n');

@@ -29,3 +29,12 @@ flows:
     defaultRoute: agents
     fallbackRoute: fallback
 `;
+
+/** A YAML alias bomb: 10^6 strings from a few hundred bytes. */
+export const BOMB = `a: &a ["x","x","x","x","x","x","x","x","x","x"]
+b: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a,*a]
+c: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b,*b]
+d: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c,*c]
+e: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d,*d]
+f: [*e,*e,*e,*e,*e,*e,*e,*e,*e,*e]
+`;

@@ -25,6 +25,9 @@ import type { StoredEvent } from '../../src/evidence/types.js';
 import { tamper as sqliteAttacker } from '../evidence/helpers.js';
 import { PG_SERVER } from './pg-helpers.js';
 
+/** The origin the ledgers below are signed with: the CLI's default, as `consentline checkpoint create` signs. */
+export const LEDGER_ORIGIN = DEFAULT_CHECKPOINT_ORIGIN;
+
 export interface AuditLedger {
   readonly engine: 'sqlite' | 'postgres';
   /** `--db` for the CLI. */

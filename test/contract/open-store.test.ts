@@ -2,11 +2,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PgTokenStore } from '../../src/api/tokens-pg.js';
 import { loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { parseDatabaseUrl, redactDatabaseUrl } from '../../src/db/pg-url.js';
 import { openEvidenceStore } from '../../src/db/engine.js';
+import { openServiceDatabase } from '../../src/db/service-database.js';
+import { PgEvidenceStore } from '../../src/evidence/pg-store.js';
+import { SqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { databaseTarget, describeTarget } from '../../src/evidence/open-store.js';
 import { testDatabase } from './pg-helpers.js';
 
@@ -62,22 +64,35 @@ describe('database.url', () => {
 
   it('openEvidenceStore opens the engine the configuration names', async () => {
     const sqlite = await openEvidenceStore({ service: { dataDir: dir }, database: { url: `sqlite:${join(dir, 'a.sqlite')}` } });
-    expect(sqlite.kind).toBe('sqlite');
+    expect(sqlite.store).toBeInstanceOf(SqliteEvidenceStore);
     await sqlite.store.append({ callId: 'c1', kind: 'call.started', data: {} });
     await sqlite.store.close();
 
     const pg = await openEvidenceStore({ service: { dataDir: dir }, database: { url: dbUrl() } });
     try {
-      expect(pg.kind).toBe('postgres');
+      expect(pg.store).toBeInstanceOf(PgEvidenceStore);
       expect(await pg.store.append({ callId: 'c1', kind: 'call.started', data: {} })).toMatchObject({ seq: 1 });
-      if (pg.kind === 'postgres') {
-        // The tokens live on the store's pool (src/db/service-database.ts builds them so).
-        const tokens = new PgTokenStore(pg.pool);
-        const { token } = await tokens.create('ops', 'admin');
-        expect(await tokens.authenticate(token)).toMatchObject({ role: 'admin' });
-      }
     } finally {
       await pg.store.close();
+    }
+  });
+
+  it('openServiceDatabase hands out every store on the engine the configuration names, closed together', async () => {
+    for (const url of [`sqlite:${join(dir, 'service.sqlite')}`, dbUrl()]) {
+      const config = ConfigSchema.parse({ ...configObject(), service: { dataDir: dir }, database: { url } });
+      const database = await openServiceDatabase(config);
+      try {
+        expect(database.engine, url).toBe(url.startsWith('sqlite:') ? 'sqlite' : 'postgres');
+        await database.store.append({ callId: 'svc-1', kind: 'call.started', data: {} });
+        const { token } = await database.tokens.create('ops', 'admin');
+        expect(await database.tokens.authenticate(token), url).toMatchObject({ role: 'admin' });
+        expect((await database.readSide.queries.timeline('svc-1'))?.events.map((e) => e.kind), url).toEqual(['call.started']);
+        expect(await database.recordingsRead.get('no-such-recording'), url).toBeNull();
+      } finally {
+        await database.close();
+      }
+      // Closed means closed: the store takes no more appends.
+      await expect(database.store.append({ callId: 'svc-2', kind: 'call.started', data: {} }), url).rejects.toThrow();
     }
   });
 });

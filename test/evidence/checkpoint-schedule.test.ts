@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Checkpoint, CreateCheckpointResult } from '../../src/evidence/checkpoint.js';
 import { startCheckpointSchedule, type SchedulableCheckpoints } from '../../src/evidence/checkpoint-schedule.js';
-import { captureLogger } from '../ari/helpers.js';
+import { captureLogger } from '../telephony/ari/helpers.js';
 
 /** A ledger of `head` events whose create() signs at the head, on a hand-moved clock. */
 function fakeLedger(start = Date.parse('2026-03-01T09:00:00Z')) {

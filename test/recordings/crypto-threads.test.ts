@@ -18,7 +18,7 @@ import {
   type RecordingEnvelope,
   type RecordingKeyConfig,
 } from '../../src/recordings/crypto/index.js';
-import { logSink } from '../ami/helpers.js';
+import { logSink } from './ami/helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-crypto-threads-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -8,7 +8,7 @@ import { RETENTION_DEFAULTS, type RetentionConfig } from '../../src/config/reten
 import { openSqlite, type SqliteDatabase } from '../../src/db/sqlite.js';
 import { loadOrCreateSigner } from '../../src/evidence/checkpoint.js';
 import { openSqliteEvidenceStore, type SqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
-import { LocalObjectStore } from '../../src/recordings/storage/local-store.js';
+import { LocalObjectStore } from '../../src/recordings/storage/index.js';
 import type { ObjectStore } from '../../src/recordings/storage/port.js';
 import { resolvePolicies } from '../../src/retention/policy.js';
 import { SqliteRetentionRepo } from '../../src/retention/repo-sqlite.js';

@@ -1,7 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { ObjectStoreError } from '../../src/recordings/storage/errors.js';
 import type { ObjectStore } from '../../src/recordings/storage/port.js';
-import { DAY, deletionEvents, dpo, recordingState, retentionWorld, type RetentionWorld } from './helpers.js';
+import type { MarketingRegistryRepo } from '../../src/evidence/marketing-rows.js';
+import { openSqliteReadSide } from '../../src/evidence/open-read-side.js';
+import { lookupKey } from '../../src/evidence/subject.js';
+import { DAY, deletionEvents, dpo, PEPPER, recordingState, retentionWorld, type RetentionWorld } from './helpers.js';
 
 let w: RetentionWorld | null = null;
 afterEach(async () => {
@@ -286,5 +289,58 @@ describe('retention sweep: evidence', () => {
     const r2 = await w.service().sweep();
     if (r2.status === 'busy') throw new Error();
     expect(r2.evidence.due).toBe(0);
+  });
+});
+
+describe('retention sweep and the marketing registry', () => {
+  // The registry as the API reads it: the read side on its own connection.
+  const withRegistry = async <T>(fn: (registry: MarketingRegistryRepo) => Promise<T>): Promise<T> => {
+    const side = openSqliteReadSide(w!.path);
+    try {
+      return await fn(side.marketing);
+    } finally {
+      await side.close();
+    }
+  };
+  const subjectsOf = (callId: string) => (w!.db.prepare('SELECT count(*) AS n FROM subjects WHERE call_id = ?').get(callId) as { n: number }).n;
+  const stateOf = async (number: string) => (await withRegistry((r) => r.lookup([lookupKey(PEPPER, number)]))).get(lookupKey(PEPPER, number));
+
+  it('keeps the call an entry rests on (given or withdrawn), erases the calls it no longer rests on; --check stays clean', async () => {
+    w = await retentionWorld(); // main: evidence 30 days; sales: the default (6 years)
+    const given = await w.addCall({ startedAt: T0, number: '+48600000001', marketing: 'yes' }, { recording: false });
+    const later = await w.addCall({ startedAt: at(DAY), number: '+48600000001', flowId: 'sales' }, { recording: false }); // same caller, no question
+    const olderYes = await w.addCall({ startedAt: T0, number: '+48600000002', flowId: 'sales', marketing: 'yes' }, { recording: false });
+    const refused = await w.addCall({ startedAt: at(DAY), number: '+48600000002', marketing: 'no' }, { recording: false });
+    const superseded = await w.addCall({ startedAt: T0, number: '+48600000003', marketing: 'yes' }, { recording: false });
+    const current = await w.addCall({ startedAt: at(DAY), number: '+48600000003', flowId: 'sales', marketing: 'no' }, { recording: false });
+    w.clock.t = Date.parse(T0) + 40 * DAY;
+    const dry = await w.service().sweep({ dryRun: true });
+    if (dry.status === 'busy') throw new Error();
+    expect(dry.evidence).toMatchObject({ due: 3, erased: 1, consentKept: 2 });
+    const r = await w.service().sweep();
+    if (r.status === 'busy') throw new Error();
+    expect(r.evidence).toMatchObject({ due: 3, erased: 1, held: 0, consentKept: 2 });
+    expect(new Set(r.evidence.consentKeptCallIds)).toEqual(new Set([given.callId, refused.callId]));
+    expect(subjectsOf(given.callId)).toBe(1);
+    expect(subjectsOf(refused.callId)).toBe(1);
+    expect(subjectsOf(superseded.callId)).toBe(0); // the entry rests on the later refusal
+    for (const c of [later, olderYes, current]) expect(subjectsOf(c.callId)).toBe(1);
+    expect(await stateOf('+48600000001')).toMatchObject({ state: 'given', callId: given.callId });
+    expect(await stateOf('+48600000002')).toMatchObject({ state: 'withdrawn', callId: refused.callId });
+    expect(await stateOf('+48600000003')).toMatchObject({ state: 'withdrawn', callId: current.callId });
+    expect(await withRegistry((r) => r.check())).toEqual({ entries: 3, differences: [] });
+    expect(await w.evidence.verify()).toMatchObject({ ok: true });
+  });
+
+  it('a held call behind an entry is reported as held; a full erasure still forgets the caller (state none)', async () => {
+    w = await retentionWorld();
+    const given = await w.addCall({ startedAt: T0, number: '+48600000004', marketing: 'yes' }, { recording: false });
+    const svc = w.service();
+    await svc.setHold({ scope: 'call', callId: given.callId }, 'complaint', dpo('t1'));
+    w.clock.t = Date.parse(T0) + 40 * DAY;
+    const r = await svc.sweep();
+    if (r.status === 'busy') throw new Error();
+    expect(r.evidence).toMatchObject({ due: 1, held: 1, consentKept: 0, erased: 0 });
+    expect(await withRegistry((r) => r.check())).toEqual({ entries: 1, differences: [] });
   });
 });

@@ -12,7 +12,7 @@ afterAll(async () => s.stop());
 const N = 'consentline/notice';
 const MENU = 'consentline/menu';
 
-describe('calls through the real ari-client and the ARI emulator', () => {
+describe('calls through the real ARI adapter and the ARI emulator', () => {
   it('notice then continue: variables, route, exact evidence, chain verifies', async () => {
     const r = await s.call({ script: [pressAfter(MENU, '1', 50)] });
     expect(r.outcome).toEqual({ kind: 'continued', target: { context: 'consentline-after', extension: 'sales', priority: 1 }, dropped: false });

@@ -35,9 +35,13 @@ describe('fail open for the caller, fail closed for recording', () => {
     expect(r.events.at(-1)!.data).toMatchObject({ reason: 'ari_unreachable' });
   });
 
-  it('a prompt Asterisk cannot find (201, then failed) → fallback: the notice was never heard', async () => {
+  it('a prompt Asterisk cannot find (201, then PlaybackContinuing at once: it goes on to the menu) → fallback: the notice was never heard', async () => {
     s = await startScenario({ emulator: { knownSounds: ['consentline/menu'] } });
     const r = await s.call();
+    // Notice and menu are one playback; Asterisk skips the missing notice with the same event a played one gets.
+    const pb = s.emu.events.filter((e) => e.channelId === r.handle.id && String(e.event.type).startsWith('Playback')).map((e) => e.event.type);
+    expect(pb.slice(0, 2)).toEqual(['PlaybackStarted', 'PlaybackContinuing']);
+    expect(s.emu.requests.filter((q) => q.path.endsWith('/play')).map((q) => q.query.media)).toEqual(['sound:consentline/notice,sound:consentline/menu']);
     expect(r.outcome).toMatchObject({ kind: 'continued', target: FALLBACK });
     expect(promptsPlayed(r.events)).toEqual(['notice:failed']);
     expect(r.events.at(-1)!.data).toMatchObject({ reason: 'prompt_failed:notice', recording: 'no' });

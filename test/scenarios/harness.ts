@@ -8,7 +8,7 @@ import { loadPromptCatalog } from '../../src/prompts/manifest.js';
 import { startService, type Service } from '../../src/server.js';
 import type { StoredEvent } from '../../src/evidence/types.js';
 import { AriEmulator, type AriEmulatorOptions, type CallHandle, type OriginateOptions } from '../emulators/ari/emulator.js';
-import { captureLogger } from '../ari/helpers.js';
+import { captureLogger } from '../telephony/ari/helpers.js';
 import { databaseTarget } from '../../src/evidence/open-store.js';
 import { outcomeFindings } from './outcome-check.js';
 
@@ -48,7 +48,7 @@ export function scenarioConfigInput(flow: Record<string, unknown> = {}, top: Rec
   };
 }
 
-/** The service on its real parts (ari-client adapter, SQLite file, prompt catalogue) against the ARI emulator. */
+/** The service on its real parts (ARI adapter, SQLite file, prompt catalogue) against the ARI emulator. */
 export async function startScenario(
   opts: {
     flow?: Record<string, unknown>;

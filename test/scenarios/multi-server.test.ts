@@ -6,7 +6,7 @@ import { realAri } from '../../src/main-ari.js';
 import { loadPromptCatalog } from '../../src/prompts/manifest.js';
 import { startService, type Service } from '../../src/server.js';
 import { AriEmulator, pressAfter } from '../emulators/ari/emulator.js';
-import { captureLogger } from '../ari/helpers.js';
+import { captureLogger } from '../telephony/ari/helpers.js';
 import { eventsOfChannel, scenarioConfig } from './harness.js';
 
 const MENU = 'consentline/menu';

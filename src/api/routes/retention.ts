@@ -25,7 +25,7 @@ const sweepReportSchema = z.object({
   startedAt: z.string(),
   finishedAt: z.string(),
   recordings: z.looseObject({ due: count, deleted: count, alreadyAbsent: count, resumed: count, busy: count, held: count, locked: count, failed: count }),
-  evidence: z.object({ due: count, erased: count, held: count, heldCallIds: z.array(z.string()) }),
+  evidence: z.object({ due: count, erased: count, held: count, heldCallIds: z.array(z.string()), consentKept: count, consentKeptCallIds: z.array(z.string()) }),
 });
 
 /** The policies in force, and a sweep on demand. */

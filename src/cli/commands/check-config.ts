@@ -35,7 +35,7 @@ export const checkConfig: Command = {
       return EXIT.config;
     }
     const { flows, routes } = loaded.config;
-    io.out(`${where}: OK — ${flows.length} flow(s) (${flows.map((f) => `${f.id}: ${f.legalBasis}`).join(', ')}), ${Object.keys(routes).length} route(s)`);
+    io.out(`${where}: OK — ${flows.length} flow(s) (${flows.map((f) => `${f.id}: ${f.withdrawal?.dedicated ? 'withdrawal line' : f.legalBasis}`).join(', ')}), ${Object.keys(routes).length} route(s)`);
     if (!parsed.values.live) return EXIT.ok;
     // Missing routes are a configuration problem (78); a check that could not run is a failure (1).
     const live = await checkRoutesLive(loaded.config);

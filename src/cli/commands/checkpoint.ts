@@ -1,11 +1,9 @@
 import { dirname, join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadOrCreateSigner } from '../../evidence/checkpoint.js';
-import { openReadSide } from '../../db/engine.js';
-import { sqliteFileOf } from '../../db/pg-url.js';
 import { readSideCheckpoints } from '../../evidence/open-read-side.js';
 import { EXIT, UsageError, type Command, type ExitCode } from '../command.js';
-import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
+import { DB_OPTION, engineFromArgs } from '../open-store.js';
 import { progressReporter } from '../progress.js';
 
 /** Where the service keeps the key when the data directory holds the database (the default layout). */
@@ -27,14 +25,15 @@ export const checkpointCreate: Command = {
       strict: true,
     });
     if (positionals.length) throw new UsageError('unexpected argument(s)');
-    const target = dbTargetFromArgs(values, io.env);
-    if (sqliteFileOf(target) === undefined && !values.key) throw new UsageError('--key is required with a PostgreSQL --db (the key of the instance that signs)');
+    const engine = engineFromArgs(values, io.env);
+    // The default key sits beside a database file; a database server has no "beside".
+    if (engine.file === undefined && !values.key) throw new UsageError('--key is required with a PostgreSQL --db (the key of the instance that signs)');
     // The database first: a mistyped --db must not leave a new key beside it.
-    const side = await openReadSide(target, { mustExist: true });
+    const side = await engine.openReadSide({ mustExist: true });
     try {
       let signer;
       try {
-        signer = loadOrCreateSigner(values.key ?? defaultCheckpointKeyPath(sqliteFileOf(target) ?? ''), values.origin ?? DEFAULT_CHECKPOINT_ORIGIN).signer;
+        signer = loadOrCreateSigner(values.key ?? defaultCheckpointKeyPath(engine.file ?? ''), values.origin ?? DEFAULT_CHECKPOINT_ORIGIN).signer;
       } catch (err) {
         throw new UsageError(`checkpoint key: ${(err as Error).message}`);
       }

@@ -3,10 +3,9 @@ import { parseArgs } from 'node:util';
 import { parseVerifierKey, type NoteVerifier } from '../../evidence/checkpoint.js';
 import { publicKeyFromPemFile, type TrustedKeys } from '../../evidence/checkpoint-check.js';
 import { auditLedger } from '../../evidence/ledger-audit.js';
-import { openReadSide } from '../../db/engine.js';
-import { sqliteFileOf, type DatabaseTarget } from '../../db/pg-url.js';
+import type { Engine } from '../../db/engine.js';
 import { EXIT, positiveInt, UsageError, type CliIo, type Command, type ExitCode } from '../command.js';
-import { DB_OPTION, dbTargetFromArgs } from '../open-store.js';
+import { DB_OPTION, engineFromArgs } from '../open-store.js';
 import { defaultCheckpointKeyPath } from './checkpoint.js';
 import { reportAudit } from './ledger-verify-report.js';
 import { progressReporter } from '../progress.js';
@@ -31,10 +30,10 @@ export const ledgerVerify: Command = {
     const fromSeq = seqOption(values, 'from', io);
     const toSeq = seqOption(values, 'to', io);
     if (fromSeq !== undefined && toSeq !== undefined && toSeq < fromSeq) throw new UsageError('--to-seq must not be below --from-seq');
-    const target = dbTargetFromArgs(values, io.env);
-    const keys = trustedKeys(values.key ?? [], target);
+    const engine = engineFromArgs(values, io.env);
+    const keys = trustedKeys(values.key ?? [], engine);
 
-    const side = await openReadSide(target, { mustExist: true, poolSize: 2 });
+    const side = await engine.openReadSide({ mustExist: true, poolSize: 2 });
     try {
       const head = await side.tree.size();
       const last = Math.min(toSeq ?? Infinity, head);
@@ -62,7 +61,7 @@ export const ledgerVerify: Command = {
  * (`name+hash+base64key`, as /checkpoints/public-key gives it) or a PEM file holding the
  * key; without one, the signing key beside a SQLite database, if there is one.
  */
-function trustedKeys(given: readonly string[], target: DatabaseTarget): TrustedKeys {
+function trustedKeys(given: readonly string[], engine: Pick<Engine, 'file'>): TrustedKeys {
   const verifiers: NoteVerifier[] = [];
   const publicKeys: Buffer[] = [];
   for (const key of given) {
@@ -70,7 +69,7 @@ function trustedKeys(given: readonly string[], target: DatabaseTarget): TrustedK
     if (verifier) verifiers.push(verifier);
     else publicKeys.push(pemKey(key));
   }
-  const file = sqliteFileOf(target);
+  const { file } = engine;
   if (given.length === 0 && file !== undefined) {
     const beside = defaultCheckpointKeyPath(file);
     if (existsSync(beside)) publicKeys.push(pemKey(beside));

@@ -1,14 +1,13 @@
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import type pg from 'pg';
 import { openPg } from '../../db/pg.js';
 import { withPgTransaction } from '../../db/pg-transaction.js';
 import { parseDatabaseUrl, postgresUrlOf, redactDatabaseUrl, sqliteFileOf } from '../../db/pg-url.js';
+import { copyTable, nonEmptyTargetTables, sourceRowCount, type CopiedTable, type CopiedTables } from '../../db/table-copy.js';
+import { copyLedgerToPg, LEDGER_CACHES, LEDGER_TABLES, lockPgLedger } from '../../evidence/ledger-copy.js';
 import { GENESIS_ANCHOR } from '../../evidence/chain.js';
 import { pgLedgerHead, verifyPgChain } from '../../evidence/pg-chain-check.js';
-import { ledgerLockName } from '../../evidence/pg-store.js';
 import { openSqliteEvidenceStore } from '../../evidence/sqlite-store.js';
-import { EVENT_COLUMNS } from '../../evidence/sqlite-rows.js';
 import type { VerifyResult } from '../../evidence/types.js';
 import { verifyStoreRange } from '../../evidence/verify.js';
 import { EXIT, positiveInt, UsageError, type Command, type ExitCode } from '../command.js';
@@ -33,21 +32,12 @@ const BIGINT_RECORDING_COLUMNS = new Set(['plaintext_bytes', 'ciphertext_bytes']
 const INTEGER_RECORDING_COLUMNS = new Set(['attempts', 'legal_hold_mirrored']);
 
 /**
- * Tables this command moves, in order, with their PostgreSQL column types; each has a
- * PostgreSQL migration. The first column is the key the copy pages by.
+ * The service's tables other than the ledger's (src/evidence/ledger-copy.ts names those), moved
+ * after them in this order, with their PostgreSQL column types; each has a PostgreSQL migration.
+ * The first column is the key the copy pages by.
  */
-const MOVED = {
-  events: { cols: EVENT_COLUMNS.split(', '), types: ['bigint', 'text', 'text', 'text', 'json', 'text', 'text'] },
-  calls: {
-    cols: ['call_id', 'started_at', 'flow_id', 'did', 'caller_lookup', 'caller_masked', 'language', 'legal_basis', 'outcome', 'recording', 'marketing', 'ended_at', 'server'],
-    types: text(13),
-  },
-  subjects: { cols: ['commitment', 'lookup_key', 'masked', 'e164', 'salt', 'call_id'], types: text(6) },
+const SERVICE_TABLES: CopiedTables = {
   api_tokens: { cols: ['id', 'name', 'role', 'token_hash', 'created_at', 'revoked_at', 'subject'], types: text(7) },
-  checkpoints: {
-    cols: ['id', 'tree_size', 'root_hash', 'origin', 'key_id', 'note', 'created_at'],
-    types: ['bigint', 'bigint', ...text(5)],
-  },
   recordings: {
     cols: [...RECORDING_COLUMNS],
     types: RECORDING_COLUMNS.map((c) => (BIGINT_RECORDING_COLUMNS.has(c) ? 'bigint' : INTEGER_RECORDING_COLUMNS.has(c) ? 'integer' : 'text')),
@@ -62,15 +52,12 @@ const MOVED = {
     types: [...text(7), 'integer', ...text(4)],
   },
   erasure_requests: { cols: ['id', 'requested_by', 'requested_at', 'done_at', 'certificate'], types: text(5) },
-  // Copied as it is (events go in before subjects, so the target's triggers add nothing meanwhile).
-  marketing_consents: {
-    cols: ['lookup_key', 'state', 'since', 'seq', 'call_id', 'how', 'controller', 'channels', 'text_version'],
-    types: [...text(3), 'bigint', ...text(5)],
-  },
   // Recording assurance (migration 0080): Asterisk's CEL records, the runs and their findings.
   asterisk_cel: {
     cols: ['id', 'received_at', 'event_time', 'event_name', 'uniqueid', 'linkedid', 'channel_tech', 'context', 'application', 'app_arg'],
     types: ['bigint', ...text(9)],
+    integerKey: true,
+    serialId: true,
   },
   assurance_runs: { cols: ['id', 'started_at', 'finished_at', 'window_from', 'window_to', 'trigger', 'status', 'summary'], types: text(8) },
   assurance_findings: {
@@ -78,15 +65,11 @@ const MOVED = {
       'last_seen_at', 'acknowledged_by', 'acknowledged_at', 'ack_reason'],
     types: text(15),
   },
-} as const satisfies Record<string, { cols: readonly string[]; types: readonly string[] }>;
-type Moved = keyof typeof MOVED;
-/** Tables keyed by an integer (paged from below every integer); the rest by text. */
-const INTEGER_KEYED = new Set<Moved>(['events', 'checkpoints', 'asterisk_cel']);
+};
+const MOVED: CopiedTables = { ...LEDGER_TABLES, ...SERVICE_TABLES };
 
 /** SQLite bookkeeping that is not data to move; a sweep lease ends with the old install. */
 const IGNORED = new Set(['schema_migrations', 'retention_leases']);
-/** Caches rebuilt from events on first use: safe to leave behind. */
-const REBUILDABLE = new Set(['merkle_nodes', 'call_facts']);
 
 export const migrateStore: Command = {
   name: 'migrate-store',
@@ -128,10 +111,10 @@ export const migrateStore: Command = {
 
     const db = new Database(source, { readonly: true, fileMustExist: true });
     try {
-      const count = (table: string) => db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number;
+      const count = (table: string) => sourceRowCount(db, table);
       // 2. Tables with no PostgreSQL port yet: refuse to leave data behind unless told to.
       const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name").pluck().all() as string[];
-      const unported = tables.filter((t) => !(t in MOVED) && !IGNORED.has(t) && !REBUILDABLE.has(t)).map((t) => ({ t, n: count(t) })).filter((x) => x.n > 0);
+      const unported = tables.filter((t) => !(t in MOVED) && !IGNORED.has(t) && !LEDGER_CACHES.includes(t)).map((t) => ({ t, n: count(t) })).filter((x) => x.n > 0);
       if (unported.length) {
         const list = unported.map((x) => `${x.t} (${x.n} rows)`).join(', ');
         if (!values['skip-unported']) {
@@ -147,30 +130,20 @@ export const migrateStore: Command = {
       try {
         try {
           await withPgTransaction(pool, async (client) => {
-            await client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [ledgerLockName(undefined)]);
-            for (const table of Object.keys(MOVED) as Moved[]) {
-              const n = Number((await client.query<{ n: string }>(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n);
-              if (n > 0) {
-                io.out(`target ${redactDatabaseUrl(targetUrl)} is not empty (${table}: ${n} rows): nothing moved`);
-                throw new RolledBack(EXIT.failed);
-              }
+            await lockPgLedger(client);
+            const [occupied] = await nonEmptyTargetTables(client, MOVED);
+            if (occupied) {
+              io.out(`target ${redactDatabaseUrl(targetUrl)} is not empty (${occupied.table}: ${occupied.rows} rows): nothing moved`);
+              throw new RolledBack(EXIT.failed);
             }
-            for (const table of Object.keys(MOVED) as Moved[]) {
+            const copyOne = async (table: string, spec: CopiedTable) => {
               const progress = progressReporter(io, { label: `migrate-store: ${table}`, total: count(table) });
-              let done = 0;
-              let left = 0;
-              for (const rows of pages(db, table, batch)) {
-                left += await insertRows(client, table, rows);
-                done += rows.length;
-                progress.update(done);
-              }
+              const { read, leftOut } = await copyTable(db, client, table, spec, batch, (done) => progress.update(done));
               progress.finish();
-              io.err(`migrate-store: ${table}: ${done - left} rows${left ? ` (${left} left out: a second checkpoint of a tree size already moved)` : ''}`);
-            }
-            // Copied ids keep their values: the identity goes on after the highest.
-            for (const t of ['checkpoints', 'asterisk_cel']) {
-              await client.query(`SELECT setval(pg_get_serial_sequence('${t}', 'id'), GREATEST((SELECT max(id) FROM ${t}), 1), (SELECT count(*) > 0 FROM ${t}))`);
-            }
+              io.err(`migrate-store: ${table}: ${read - leftOut} rows${leftOut ? ` (${leftOut} left out: a second checkpoint of a tree size already moved)` : ''}`);
+            };
+            await copyLedgerToPg(client, copyOne);
+            for (const [table, spec] of Object.entries(SERVICE_TABLES)) await copyOne(table, spec);
             const progress = progressReporter(io, { label: 'migrate-store: verifying target events', total: before.checked });
             const after = await verifyPgChain(client, batch, (checked) => progress.update(checked));
             progress.finish();
@@ -200,30 +173,3 @@ export const migrateStore: Command = {
     return EXIT.ok;
   },
 };
-
-/** Rows of `table` in pages of `size`, in key order, values exactly as stored. */
-function* pages(db: Database.Database, table: Moved, size: number): Generator<unknown[][]> {
-  const { cols } = MOVED[table];
-  const key = cols[0];
-  const stmt = db.prepare(`SELECT ${cols.join(', ')} FROM ${table} WHERE ${key} > ? ORDER BY ${key} LIMIT ?`).raw(true);
-  let after: unknown = INTEGER_KEYED.has(table) ? Number.MIN_SAFE_INTEGER : '';
-  for (;;) {
-    const rows = stmt.all(after, size) as unknown[][];
-    if (rows.length === 0) return;
-    yield rows;
-    after = rows[rows.length - 1]![0];
-    if (rows.length < size) return;
-  }
-}
-
-/** Inserts one page; returns how many rows were left out (a second checkpoint of a tree size). */
-async function insertRows(client: pg.PoolClient, table: Moved, rows: readonly unknown[][]): Promise<number> {
-  const { cols, types } = MOVED[table];
-  const arrays = cols.map((_, i) => rows.map((r) => r[i] ?? null));
-  const unnest = types.map((t, i) => `$${i + 1}::${t}[]`).join(', ');
-  // SQLite allows two checkpoints of one size (the CLI and the service signing at once);
-  // PostgreSQL keeps one per size, as several instances sign there: the first one stays.
-  const conflict = table === 'checkpoints' ? ' ON CONFLICT (tree_size) DO NOTHING' : '';
-  const r = await client.query(`INSERT INTO ${table} (${cols.join(', ')}) SELECT * FROM unnest(${unnest})${conflict}`, arrays);
-  return rows.length - (r.rowCount ?? rows.length);
-}

@@ -120,7 +120,7 @@ export function printSweep(r: SweepReport, io: CliIo, json: boolean): void {
   if (x.locked > x.lockedItems.length) io.out(`locked: ${x.locked - x.lockedItems.length} more`);
   for (const f of x.failedItems) io.out(`FAILED: ${f.recordingId} after ${f.attempts} attempt(s): ${f.detail}`);
   if (x.busy) io.out(`being worked on by the recordings pipeline: ${x.busy} (next run)`);
-  io.out(`caller data behind evidence: ${r.dryRun ? 'would erase' : 'erased'} ${r.evidence.erased} call(s) of ${r.evidence.due} due; held ${r.evidence.held}`);
+  io.out(`caller data behind evidence: ${r.dryRun ? 'would erase' : 'erased'} ${r.evidence.erased} call(s) of ${r.evidence.due} due; held ${r.evidence.held}; kept as proof of a marketing consent or withdrawal ${r.evidence.consentKept}`);
   if (r.status === 'lease_lost') io.out('STOPPED: the lease was lost to another instance; the rest is left to the next run');
 }
 

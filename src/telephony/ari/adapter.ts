@@ -1,7 +1,7 @@
 import type { AriListenConfig } from '../../config/tls-schema.js';
 import type { Logger } from '../../shared/log.js';
 import type { TlsClientOptions } from '../../config/tls.js';
-import { AriLink, ariClientConnect, type AriClientConnector, type AriLinkHooks } from './connection.js';
+import { AriLink, type AriEventsConnector, type AriLinkHooks } from './connection.js';
 import { channelInfo, translateEvent } from './events.js';
 import { AriOutboundServer } from './outbound.js';
 import { AriRequestError, type AriAppEvents, type AriPort, type ChannelInfo } from './port.js';
@@ -29,9 +29,9 @@ export interface AriAdapterOptions {
    * from `initialDelayMs` doubling to `maxDelayMs`; default 60 s, 100 ms to 2 s.
    */
   readonly continueRetry?: { readonly windowMs?: number; readonly initialDelayMs?: number; readonly maxDelayMs?: number };
-  /** How to make an ari-client Client; ari-client's `connect` by default (tests wrap it). */
-  readonly connectClient?: AriClientConnector;
-  /** Certificate checks for an `https://` url; its events WebSocket then goes over `ws` (wss://), not ari-client. */
+  /** How to make the events WebSocket client; ws-events.ts by default (tests wrap it). */
+  readonly connectClient?: AriEventsConnector;
+  /** Certificate checks for an `https://` url (REST and the wss:// events WebSocket). */
   readonly tls?: TlsClientOptions;
   /** Outbound mode: listen for Asterisk's WebSocket instead of connecting; `url` is then not used. */
   readonly listen?: AriListenConfig;
@@ -50,10 +50,13 @@ interface AriEventSource {
 }
 
 const enc = encodeURIComponent;
+/** Names and values ARRAY() takes as they are (no separator, quote, escape or blank to mangle). */
+const PLAIN_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const PLAIN_VALUE = /^[A-Za-z0-9_.:+@-]*$/;
 
 /**
- * {@link AriPort} over Asterisk ARI: events through ari-client's WebSocket, commands over
- * keep-alive HTTP. Nothing of ari-client leaks out.
+ * {@link AriPort} over Asterisk ARI: events through one WebSocket (`ws`, ws-events.ts), commands
+ * over keep-alive HTTP (rest.ts); no API documents are loaded, no swagger client is built.
  *
  * @example
  * const ari = new AriAdapter({ url: 'http://127.0.0.1:8088', username: 'consentline', password, app: 'consentline', logger });
@@ -95,7 +98,7 @@ export class AriAdapter implements AriPort {
       password: opts.password,
       app: opts.app,
       logger: this.#log,
-      connect: opts.connectClient ?? (baseUrl.startsWith('https:') ? wsEventsConnector(opts.tls) : ariClientConnect),
+      connect: opts.connectClient ?? wsEventsConnector(opts.tls),
       probe: async () => {
         await rest.call({ operation: 'api-docs', method: 'GET', path: '/api-docs/resources.json', idempotent: true });
       },
@@ -144,6 +147,21 @@ export class AriAdapter implements AriPort {
       { variable: name, value },
       true,
     );
+  }
+
+  /**
+   * One `setChannelVar` request naming `ARRAY(A,B,…)` with the value `a,b,…`: Asterisk writes a
+   * variable name ending in `)` through the dialplan function (pbx_builtin_setvar_helper), and
+   * ARRAY sets each variable in order, so the dialplan sees the same variables (and the same
+   * ChannelVarset events) as from one request each, on every Asterisk since 1.4. Values that
+   * ARRAY would split or unquote (comma, quote, backslash, blank) go one request each, in order.
+   */
+  async setVariables(channelId: string, vars: ReadonlyArray<readonly [name: string, value: string]>): Promise<void> {
+    if (vars.length > 1 && vars.every(([name, value]) => PLAIN_NAME.test(name) && PLAIN_VALUE.test(value))) {
+      await this.setVariable(channelId, `ARRAY(${vars.map(([n]) => n).join(',')})`, vars.map(([, v]) => v).join(','));
+      return;
+    }
+    for (const [name, value] of vars) await this.setVariable(channelId, name, value);
   }
 
   /**

@@ -1,38 +1,20 @@
-import { createRequire } from 'node:module';
 import type { Logger } from '../../shared/log.js';
 import type { RawAriEvent } from './events.js';
 
-/** The subset of an ari-client Client the connection uses. */
-export interface AriClientLike {
+/**
+ * One events WebSocket (`/ari/events?app=…`) as the link drives it: `*` per event,
+ * `WebSocketConnected` once open, `WebSocketReconnecting` / `WebSocketMaxRetries` when lost
+ * (see ws-events.ts, the one in use; tests wrap it).
+ */
+export interface AriEventsClient {
   on(event: string, listener: (...args: any[]) => void): unknown;
   removeAllListeners(event?: string): unknown;
   start(app: string): PromiseLike<unknown>;
   stop(): void;
 }
 
-/** Makes a client: loads the API documents and attaches them (ari-client's `connect`). */
-export type AriClientConnector = (url: string, username: string, password: string) => PromiseLike<AriClientLike>;
-
-const require = createRequire(import.meta.url);
-
-const SWAGGER_NOISE = 'deprecated version of Swagger';
-
-/**
- * ari-client's own `connect`. Its bundled swagger-client prints a notice about Asterisk's
- * Swagger 1.1 documents with console.log on every connect, which would land between the
- * service's JSON log lines on stdout; that one message is dropped while the documents load.
- */
-export const ariClientConnect: AriClientConnector = async (url, username, password) => {
-  const log = console.log;
-  console.log = (...args: unknown[]) => {
-    if (!JSON.stringify(args).includes(SWAGGER_NOISE)) log(...args);
-  };
-  try {
-    return await (require('ari-client') as { connect: AriClientConnector }).connect(url, username, password);
-  } finally {
-    console.log = log;
-  }
-};
+/** Makes an events client for the ARI base url. */
+export type AriEventsConnector = (url: string, username: string, password: string) => PromiseLike<AriEventsClient>;
 
 export interface AriLinkOptions {
   readonly url: string;
@@ -40,11 +22,10 @@ export interface AriLinkOptions {
   readonly password: string;
   readonly app: string;
   readonly logger: Logger;
-  readonly connect: AriClientConnector;
+  readonly connect: AriEventsConnector;
   /**
-   * Checks that Asterisk serves the API documents to us. swagger-client (inside ari-client)
-   * throws from an HTTP callback when a document answers non-2xx, which would take the
-   * process down, so a 401 or 404 must be caught here first.
+   * Checks over REST that Asterisk answers and takes our credentials, so a 401 is reported as
+   * wrong credentials rather than as a refused WebSocket upgrade.
    */
   readonly probe: () => Promise<void>;
   readonly initialDelayMs: number;
@@ -68,14 +49,15 @@ function describe(err: unknown): string {
 }
 
 /**
- * Keeps the events WebSocket of one Stasis app open. ari-client reconnects a dropped socket
- * itself (WebSocketReconnecting/Connected); once it gives up (WebSocketMaxRetries), or while
- * Asterisk does not answer at all, this starts over with a fresh client and backoff.
+ * Keeps the events WebSocket of one Stasis app open. A client may reconnect a dropped socket
+ * itself (WebSocketReconnecting/Connected); once it gives up (WebSocketMaxRetries; the ws client
+ * does at once), or while Asterisk does not answer at all, this starts over with a fresh client
+ * and backoff.
  */
 export class AriLink {
   readonly #o: AriLinkOptions;
   #hooks: AriLinkHooks | null = null;
-  #client: AriClientLike | null = null;
+  #client: AriEventsClient | null = null;
   #up = false;
   #everUp = false;
   #closed = false;
@@ -150,7 +132,7 @@ export class AriLink {
     }
   }
 
-  async #connectClient(): Promise<AriClientLike> {
+  async #connectClient(): Promise<AriEventsClient> {
     const pending = Promise.resolve(this.#o.connect(this.#o.url, this.#o.username, this.#o.password));
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
@@ -168,7 +150,7 @@ export class AriLink {
   }
 
   /** Wires a loaded client; the promise settles with a reason once the client is of no more use. */
-  #attach(client: AriClientLike): Promise<string> {
+  #attach(client: AriEventsClient): Promise<string> {
     const log = this.#o.logger;
     this.#client = client;
     return new Promise<string>((resolve) => {
@@ -191,7 +173,7 @@ export class AriLink {
       });
       client.on('WebSocketReconnecting', (err?: Error) => {
         const reason = err ? describe(err) : 'WebSocket closed';
-        log.warn({ reason }, 'ARI: events WebSocket lost, ari-client reconnecting');
+        log.warn({ reason }, 'ARI: events WebSocket lost, client reconnecting');
         if (this.#up) {
           this.#up = false;
           this.#hooks?.onDown(reason);
@@ -234,8 +216,8 @@ export class AriLink {
   }
 }
 
-/** Stops a client for good, including a reconnect ari-client may already have scheduled. */
-function dispose(client: AriClientLike): void {
+/** Stops a client for good, including a reconnect it may already have scheduled. */
+function dispose(client: AriEventsClient): void {
   for (const e of ['*', 'WebSocketConnected', 'WebSocketReconnecting', 'WebSocketMaxRetries']) {
     client.removeAllListeners(e);
   }

@@ -54,20 +54,28 @@ export function translateEvent(raw: RawAriEvent): TranslatedEvent | null {
     case 'ChannelHangupRequest':
       return channelEvent(raw, { type: 'HangupRequest', cause: typeof raw.cause === 'number' ? raw.cause : 0 });
     case 'PlaybackStarted':
+    case 'PlaybackContinuing':
     case 'PlaybackFinished': {
       const pb = obj(raw.playback);
       const channelId = playbackTarget(pb);
       if (!channelId) return null;
       const playbackId = str(pb.id);
       const event: ChannelEvent =
-        raw.type === 'PlaybackStarted'
-          ? { type: 'PlaybackStarted', playbackId }
-          : { type: 'PlaybackFinished', playbackId, state: str(pb.state) };
+        raw.type === 'PlaybackFinished'
+          ? { type: 'PlaybackFinished', playbackId, state: str(pb.state) }
+          : { type: raw.type, playbackId, at: asteriskTime(raw.timestamp) };
       return { kind: 'channel', channelId, event };
     }
     default:
       return null;
   }
+}
+
+/** Asterisk's event time, `2026-12-07T14:50:00.123+0000`, in ms since the epoch; 0 when absent or unreadable. */
+export function asteriskTime(v: unknown): number {
+  if (typeof v !== 'string') return 0;
+  const ms = Date.parse(v.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
+  return Number.isFinite(ms) ? ms : 0;
 }
 
 function channelEvent(raw: RawAriEvent, event: ChannelEvent): TranslatedEvent | null {

@@ -1,6 +1,6 @@
 /**
  * The narrow surface of ARI the call flow needs. Nothing outside src/telephony/ari
- * sees ari-client's types: the adapter translates them into these.
+ * sees ARI's wire types: the adapter translates them into these.
  */
 
 /** The caller-side facts a call starts with, taken from the StasisStart channel. */
@@ -19,7 +19,21 @@ export interface ChannelInfo {
 
 /** Events for one channel, already filtered to that channel by the adapter. */
 export type ChannelEvent =
-  | { readonly type: 'PlaybackStarted'; readonly playbackId: string }
+  | {
+      readonly type: 'PlaybackStarted';
+      readonly playbackId: string;
+      /** Asterisk's clock (the event's `timestamp`, ms since the epoch); 0 when absent. */
+      readonly at: number;
+    }
+  | {
+      /**
+       * One media of a list ended and the next is to start. Asterisk sends it whether the media
+       * played or failed (a missing sound): only the time since its PlaybackStarted tells.
+       */
+      readonly type: 'PlaybackContinuing';
+      readonly playbackId: string;
+      readonly at: number;
+    }
   | {
       readonly type: 'PlaybackFinished';
       readonly playbackId: string;
@@ -33,10 +47,19 @@ export type ChannelEvent =
 /** Commands on one channel in the application. Every call may reject with an {@link AriRequestError}. */
 export interface ChannelOps {
   answer(channelId: string): Promise<void>;
-  /** Starts a playback with a client-chosen id; resolves once Asterisk accepted it (201). */
+  /**
+   * Starts a playback with a client-chosen id; resolves once Asterisk accepted it (201). Several
+   * media (comma-separated) play back to back as one playback: PlaybackStarted for each,
+   * PlaybackContinuing between them, one PlaybackFinished; stopping it stops the rest.
+   */
   play(channelId: string, playbackId: string, media: string, lang: string): Promise<void>;
   stopPlayback(playbackId: string): Promise<void>;
   setVariable(channelId: string, name: string, value: string): Promise<void>;
+  /**
+   * Sets several variables, in the order given, in as few requests as the values allow (one when
+   * they are plain tokens: Asterisk's ARRAY() function writes them all; else one per variable).
+   */
+  setVariables(channelId: string, vars: ReadonlyArray<readonly [name: string, value: string]>): Promise<void>;
   continueInDialplan(
     channelId: string,
     target: { context: string; extension: string; priority: number },

@@ -44,9 +44,9 @@ class TransportError extends Error {
 }
 
 /**
- * ARI REST over node's http with a keep-alive agent. ari-client's own REST path (swagger-client
+ * ARI REST over node's http with a keep-alive agent. ari-client's REST path (swagger-client
  * over shred) cost ~3.5× the CPU per request in a 2,000-call measurement, has no timeout and
- * drops the HTTP status from its errors, so only its WebSocket side is used.
+ * drops the HTTP status from its errors; ari-client is not used at all any more (events: ws-events.ts).
  */
 export class AriRest {
   readonly #agent: Agent;

@@ -1,20 +1,20 @@
 import { EventEmitter } from 'node:events';
 import WebSocket from 'ws';
 import type { TlsClientOptions } from '../../config/tls.js';
-import type { AriClientConnector, AriClientLike } from './connection.js';
+import type { AriEventsConnector, AriEventsClient } from './connection.js';
 
 /**
- * The events WebSocket (`/ari/events?app=…`) over `ws`, for `https://` ARI urls. ari-client
- * passes no TLS options to its `request` and `ws` calls, so it cannot trust a private CA; the
- * connection only needs its events anyway (REST goes through AriRest). It speaks the part of
- * ari-client's client the link uses: `*` per event, `WebSocketConnected`, and
+ * The events WebSocket (`/ari/events?app=…`) over `ws`, ws:// or wss:// (with the TLS options).
+ * It replaced ari-client, which loaded the API documents through swagger-client on every connect,
+ * rebuilt resource objects with every operation bound for each event, and passed no TLS options.
+ * It emits what the link uses: `*` per event (the parsed JSON), `WebSocketConnected`, and
  * `WebSocketMaxRetries` once the socket is gone (the link then starts over with backoff).
  */
-export function wsEventsConnector(tls: TlsClientOptions | undefined, handshakeTimeoutMs = 10_000): AriClientConnector {
+export function wsEventsConnector(tls: TlsClientOptions | undefined, handshakeTimeoutMs = 10_000): AriEventsConnector {
   return async (url, username, password) => new WsEventsClient(url, username, password, tls, handshakeTimeoutMs);
 }
 
-class WsEventsClient extends EventEmitter implements AriClientLike {
+class WsEventsClient extends EventEmitter implements AriEventsClient {
   #ws: WebSocket | null = null;
 
   constructor(

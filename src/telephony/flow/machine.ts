@@ -2,13 +2,16 @@ import { language } from './steps/language.js';
 import { notice } from './steps/notice.js';
 import { clause, menu, objection } from './steps/menu.js';
 import { marketing, recordingConsent } from './steps/consent.js';
+import { withdrawal } from './steps/withdrawal.js';
 import type { FlowContext, FlowEnd, Step, StepName, Transition } from './types.js';
 
 /**
  * The call flow as a state machine:
  *
  *   language? → notice → menu ⇄ clause → recordingConsent → marketing? → continued
- *                          └→ objection → objected
+ *                          ├→ objection → objected
+ *                          └→ withdrawal → menu            (a menu key with action "withdraw")
+ *   language? → withdrawal → continued, unrecorded          (a dedicated withdrawal line)
  *
  * Any step may end the call as `abandoned` (hang-up) or `failed` (fault). Each step is a
  * small function that plays prompts, records evidence and names the next state.
@@ -21,6 +24,7 @@ export const STEPS: Readonly<Record<StepName, Step>> = {
   objection,
   recordingConsent,
   marketing,
+  withdrawal,
 };
 
 /** Upper bound on transitions, so a misconfigured loop can never keep a caller forever. */

@@ -6,6 +6,7 @@
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readFile, readdir, symlink, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -14,7 +15,9 @@ import { freeTcpPort, freeUdpPort } from './ports.js';
 const run = promisify(execFile);
 export const REPO = resolve(import.meta.dirname, '../../..');
 const STUBS = join(REPO, 'test/asterisk/stubs');
-const DEBIAN_SOUNDS = '/usr/share/asterisk/sounds/en';
+// asterisk-core-sounds-en-wav installs en_US_f_Allison; the `en` link comes from the alternatives
+// of asterisk-core-sounds-en, which --no-install-recommends leaves out.
+const DEBIAN_SOUNDS = ['/usr/share/asterisk/sounds/en', '/usr/share/asterisk/sounds/en_US_f_Allison'].find((d) => existsSync(d)) ?? '/usr/share/asterisk/sounds/en';
 const DEBIAN_MOH = '/usr/share/asterisk/moh';
 
 export interface AsteriskInstance {
@@ -61,6 +64,11 @@ export interface AsteriskOptions {
    * the CONSENT_ID and CONSENT_RECORDING VarSet filters uncommented), nothing else.
    */
   readonly amiCapture?: boolean;
+  /**
+   * Routes checked against the dialplan: the edits the shipped manager.conf's comments prescribe
+   * (write = call,reporting for ShowDialPlan; read adds system for the Reload event; its filter uncommented).
+   */
+  readonly routeCheck?: boolean;
   /** Test-only additions to the configs, written before Asterisk starts. */
   readonly customize?: (etc: string) => Promise<void>;
 }
@@ -74,6 +82,12 @@ function amiCaptureEdits(manager: string): string {
   return text;
 }
 
+function routeCheckEdits(manager: string): string {
+  let text = substitute(manager, 'manager.conf', /^write = call$/, 'write = call,reporting');
+  text = substitute(text, 'manager.conf', /^read = call,dialplan$/, 'read = call,dialplan,system');
+  return substitute(text, 'manager.conf', /^;eventfilter\(action\(include\),name\(Reload\)\) =$/, 'eventfilter(action(include),name(Reload)) =');
+}
+
 async function shippedConfigs(etc: string, a: { httpPort: number; amiPort: number; ariPassword: string; amiSecret: string }, o: AsteriskOptions) {
   const shipped = (f: string) => readFile(join(REPO, 'asterisk', f), 'utf8');
   const { stdout: hash } = await run('openssl', ['passwd', '-6', '-salt', randomBytes(6).toString('hex'), a.ariPassword]);
@@ -82,6 +96,7 @@ async function shippedConfigs(etc: string, a: { httpPort: number; amiPort: numbe
   let manager = substitute(await shipped('manager.conf'), 'manager.conf', /^port = 5038$/, `port = ${a.amiPort}`);
   manager = substitute(manager, 'manager.conf', /^secret = .*$/, `secret = ${a.amiSecret}`);
   if (o.amiCapture) manager = amiCaptureEdits(manager);
+  if (o.routeCheck) manager = routeCheckEdits(manager);
   await writeFile(join(etc, 'manager.conf'), manager);
   // Recording assurance: CEL over AMI (cel_manager), as shipped.
   await copyFile(join(REPO, 'asterisk/cel.conf'), join(etc, 'cel.conf'));
@@ -138,7 +153,7 @@ export async function startAsterisk(dir: string, options: AsteriskOptions = {}):
   await mkdir(join(dir, 'data/sounds/pl'), { recursive: true });
   await symlink(DEBIAN_MOH, join(dir, 'data/moh'));
   // The build's own data: XML documentation (config types without it fail to register, and Stasis
-  // then refuses to start) and the ARI API documents ari-client loads at connect.
+  // then refuses to start) and the ARI API documents (GET /ari/api-docs, the service's connect probe).
   for (const sub of ['documentation', 'rest-api']) await symlink(join(prefix, 'var/lib/asterisk', sub), join(dir, 'data', sub));
 
   const bin = join(prefix, 'sbin/asterisk');

@@ -6,8 +6,10 @@
  */
 import Database from 'better-sqlite3';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
-import { createWriteStream } from 'node:fs';
+import { cp, mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { createWriteStream, existsSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { stringify } from 'yaml';
@@ -39,14 +41,25 @@ export async function consentlineCli(args: readonly string[], env: NodeJS.Proces
  * `noticeText` replaces the notice's word (a long notice for scenarios that act while it plays).
  */
 export async function renderTestPrompts(dir: string, noticeText?: string): Promise<void> {
-  await mkdir(dir, { recursive: true });
   const src = join(REPO, 'test/asterisk/prompts');
-  for (const f of await readdir(src)) {
+  const sources: Array<[string, string]> = [];
+  for (const f of (await readdir(src)).sort()) {
     if (!f.endsWith('.yaml')) continue;
     const text = await readFile(join(src, f), 'utf8');
-    await writeFile(join(dir, f), noticeText === undefined ? text : text.replace('text: notice }', `text: "${noticeText}" }`));
+    sources.push([f, noticeText === undefined ? text : text.replace('text: notice }', `text: "${noticeText}" }`)]);
   }
-  await run(TSX, [join(REPO, 'scripts/prompts/render.ts'), '--dir', dir], { cwd: REPO, timeout: 120_000 });
+  // Rendered once per set of texts (two hundred prompts take a while on a busy machine), then copied.
+  const key = createHash('sha256').update(JSON.stringify(sources)).digest('hex').slice(0, 16);
+  const cached = join(homedir(), '.cache/consentline/test-prompts', key);
+  if (!existsSync(join(cached, 'manifest.json'))) {
+    const work = `${cached}.${process.pid}-${randomBytes(4).toString('hex')}`;
+    await mkdir(work, { recursive: true });
+    for (const [f, text] of sources) await writeFile(join(work, f), text);
+    await run(TSX, [join(REPO, 'scripts/prompts/render.ts'), '--dir', work], { cwd: REPO, timeout: 600_000 });
+    // Another file may have rendered the same texts meanwhile: theirs is as good as ours.
+    await rename(work, cached).catch(() => rm(work, { recursive: true, force: true }));
+  }
+  await cp(cached, dir, { recursive: true });
 }
 
 export interface ServiceOptions {
@@ -183,6 +196,16 @@ export class Ledger {
     return (this.#db.prepare(`SELECT kind, data FROM events WHERE call_id = ? ORDER BY seq`).all(callId) as { kind: string; data: string }[]).map(
       (r) => ({ kind: r.kind, data: JSON.parse(r.data) as Record<string, unknown> }),
     );
+  }
+  /** Events of one kind that belong to no call (access.logged, outbound.checked, withdrawals by letter), in order. */
+  callless(kind: string): LedgerEvent[] {
+    return (this.#db.prepare(`SELECT kind, data FROM events WHERE call_id IS NULL AND kind = ? ORDER BY seq`).all(kind) as { kind: string; data: string }[]).map(
+      (r) => ({ kind: r.kind, data: JSON.parse(r.data) as Record<string, unknown> }),
+    );
+  }
+  /** The marketing registry's state for one look-up key (null: none). */
+  marketingState(lookupKey: string): { state: string; how: string; callId: string | null } | null {
+    return (this.#db.prepare('SELECT state, how, call_id AS callId FROM marketing_consents WHERE lookup_key = ?').get(lookupKey) as { state: string; how: string; callId: string | null } | undefined) ?? null;
   }
   /** Waits until the call of this channel has an outcome in the ledger. */
   async ended(channelId: string, timeoutMs = 30_000): Promise<LedgerCall> {

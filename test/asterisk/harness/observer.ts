@@ -154,10 +154,17 @@ export class TestCall {
     return this.waitFor(`start #${nth} of ${uri}`, (e) => e.type === 'PlaybackStarted' && e.playback?.media_uri === uri && ++seen === nth, timeoutMs);
   }
 
-  /** Waits for the playback that `started` began to finish. */
+  /**
+   * Waits for the media that `started` began to end: PlaybackFinished, or, for a media of a list
+   * that is not the last, the PlaybackContinuing naming it.
+   */
   finished(started: AriEvent, timeoutMs?: number): Promise<AriEvent> {
-    const id = started.playback?.id;
-    return this.waitFor(`end of playback ${id}`, (e) => e.type === 'PlaybackFinished' && e.playback?.id === id, timeoutMs);
+    const { id, media_uri: media } = started.playback ?? {};
+    return this.waitFor(
+      `end of ${media} in playback ${id}`,
+      (e) => e.playback?.id === id && (e.type === 'PlaybackFinished' || (e.type === 'PlaybackContinuing' && e.playback?.media_uri === media)),
+      timeoutMs,
+    );
   }
 
   /** Waits for the IVR half to run `app` in `context`. */

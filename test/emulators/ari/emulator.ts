@@ -1,6 +1,6 @@
 /**
- * An ARI emulator for tests: HTTP + WebSocket on loopback, spoken to by the real
- * ari-client, behaving like Asterisk 22 (see /work/shared/design/ASTERISK-NOTES.md).
+ * An ARI emulator for tests: HTTP + WebSocket on loopback, spoken to by the service's real
+ * ARI adapter, behaving like Asterisk 22 (see /work/shared/design/ASTERISK-NOTES.md).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
@@ -220,7 +220,7 @@ export class AriEmulator {
     return this.#port;
   }
 
-  /** Base URL for ari-client: `http://127.0.0.1:PORT` (`https://` with `tls`). */
+  /** Base URL for the ARI adapter: `http://127.0.0.1:PORT` (`https://` with `tls`). */
   get url(): string {
     return `${this.#opts.tls ? 'https' : 'http'}://127.0.0.1:${this.#port}`;
   }

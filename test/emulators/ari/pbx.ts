@@ -418,8 +418,18 @@ export class Pbx {
     }
   }
 
-  /** Without a value Asterisk unsets the variable, and raises no ChannelVarset. */
+  /**
+   * Without a value Asterisk unsets the variable, and raises no ChannelVarset. A name ending in
+   * `)` is a dialplan function write; of those the emulator knows ARRAY(A,B,…), which sets each
+   * named variable in order from the comma-separated value ('' for missing ones), as func_strings.c does.
+   */
   setVariable(ch: Channel, name: string, value: string | undefined): void {
+    const array = /^ARRAY\((.*)\)$/.exec(name);
+    if (array) {
+      const values = (value ?? '').split(',');
+      array[1]!.split(',').forEach((n, i) => this.setVariable(ch, n.trim(), values[i] ?? ''));
+      return;
+    }
     if (value === undefined) {
       ch.vars.delete(name);
       return;
@@ -463,7 +473,10 @@ export class Pbx {
     if (ch.current !== pb) return; // the script reacted by hanging up
     const uri = pb.media[pb.index] ?? '';
     if (!this.#soundKnown(uri)) {
-      this.#finish(pb, 'failed');
+      // As res_stasis_playback.c: a failed media ends the playback only when it is the last;
+      // else Asterisk goes on to the next with the same PlaybackContinuing a played one gets.
+      if (pb.index + 1 < pb.media.length) this.#advance(pb);
+      else this.#finish(pb, 'failed');
       return;
     }
     pb.timer = this.schedule(() => this.#advance(pb), this.#durationOf(uri));

@@ -35,7 +35,7 @@ export function pressDuring(media: string, digits: string, ms = 0): CallerStep {
   return { when: { on: 'PlaybackStarted', media }, afterMs: ms, do: { dtmf: digits } };
 }
 
-/** Caller presses `digits` `ms` after the playback of `media` finished. */
+/** Caller presses `digits` `ms` after the playback of `media` finished (or, in a list, moved on). */
 export function pressAfter(media: string, digits: string, ms = 0): CallerStep {
   return { when: { on: 'PlaybackFinished', media }, afterMs: ms, do: { dtmf: digits } };
 }
@@ -71,8 +71,10 @@ export class ScriptRunner {
   /** Called for every event the emulator raises on the channel, delivered to the app or not. */
   observe(type: string, mediaUri = ''): void {
     if (this.#pending.length === 0) return;
+    // One media of a list ending (PlaybackContinuing) is, for the caller, that media finished.
+    const on = type === 'PlaybackContinuing' ? 'PlaybackFinished' : type;
     for (const step of [...this.#pending]) {
-      if (step.when.on !== type) continue;
+      if (step.when.on !== on) continue;
       if (step.when.on !== 'StasisStart' && !mediaMatches(step.when.media, mediaUri)) continue;
       this.#pending.splice(this.#pending.indexOf(step), 1);
       this.#fire(step);

@@ -1,6 +1,6 @@
 /**
  * The part of ARI the emulator implements, described compactly and rendered into the
- * Swagger 1.1 documents ari-client loads at connect time. The conformance test checks
+ * Swagger 1.1 documents Asterisk serves at /ari/api-docs. The conformance test checks
  * every operation, parameter and model property here against Asterisk's own definitions.
  */
 

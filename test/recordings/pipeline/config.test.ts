@@ -2,8 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { BUILTIN_CONFIG } from '../../../src/config/builtin.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { BUILTIN_CONFIG, loadConfig } from '../../../src/config/load.js';
 import { RECORDINGS_DEFAULTS } from '../../../src/config/recordings-schema.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-rec-config-'));

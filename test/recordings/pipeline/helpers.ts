@@ -17,7 +17,7 @@ import type { ObjectStore } from '../../../src/recordings/storage/port.js';
 import type { Clock } from '../../../src/shared/clock.js';
 import { createMetrics, type Metrics } from '../../../src/shared/metrics.js';
 import { AmiEmulator, type AmiClass, type RecordingAudio } from '../../emulators/ami/index.js';
-import { logSink } from '../../ami/helpers.js';
+import { logSink } from '../ami/helpers.js';
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789';
 export const AMI_USER = { username: 'consentline', secret: 'ami-s3cret', read: ['call', 'dialplan'], write: ['call', 'system'] } as const;

@@ -6,12 +6,11 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, test } from 'vitest';
-import { BUILTIN_CONFIG } from '../../../src/config/builtin.js';
-import { loadConfig } from '../../../src/config/load.js';
+import { BUILTIN_CONFIG, loadConfig } from '../../../src/config/load.js';
 import { openSqlite } from '../../../src/db/sqlite.js';
 import { openSqliteEvidenceStore } from '../../../src/evidence/sqlite-store.js';
 import { createRecordingsRuntime, RecordingRepo } from '../../../src/recordings/pipeline/index.js';
-import { logSink } from '../../ami/helpers.js';
+import { logSink } from '../ami/helpers.js';
 import { toneWav } from '../../emulators/ami/index.js';
 import { PEPPER, waitFor } from './helpers.js';
 

@@ -13,7 +13,7 @@ import type { StoredEvent } from '../../../src/evidence/types.js';
 import { createRecordingEnvelope, createRecordingKeyring, type RecordingEnvelope } from '../../../src/recordings/crypto/index.js';
 import { PgRecordingRepo, RecordingPipeline, SpoolSource, type RecordingRow } from '../../../src/recordings/pipeline/index.js';
 import { S3ObjectStore } from '../../../src/recordings/storage/index.js';
-import { logSink } from '../../ami/helpers.js';
+import { logSink } from '../ami/helpers.js';
 import { readAll, sha256 } from '../pipeline/helpers.js';
 import { rgw, s3Client, storeConfig } from './rgw.js';
 

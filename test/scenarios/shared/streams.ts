@@ -21,7 +21,8 @@ export const FIELDS_READ: Readonly<Record<string, readonly string[]>> = {
   StasisEnd: ['application', 'channel.id'],
   ChannelDtmfReceived: ['application', 'channel.id', 'digit', 'duration_ms'],
   ChannelHangupRequest: ['application', 'channel.id', 'cause'],
-  PlaybackStarted: ['application', 'playback.id', 'playback.target_uri'],
+  PlaybackStarted: ['application', 'playback.id', 'playback.target_uri', 'timestamp'],
+  PlaybackContinuing: ['application', 'playback.id', 'playback.target_uri', 'timestamp'],
   PlaybackFinished: ['application', 'playback.id', 'playback.target_uri', 'playback.state'],
 };
 

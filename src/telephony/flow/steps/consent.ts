@@ -22,6 +22,11 @@ async function ask(ctx: FlowContext, promptId: string, yes: string, no: string, 
  */
 export async function recordingConsent(ctx: FlowContext): Promise<Transition> {
   const { flow, decisions } = ctx;
+  if (decisions.withdrawn.recording) {
+    decisions.recording = false;
+    await ctx.record('consent.recording', { decision: 'refused', legalBasis: flow.legalBasis, how: 'withdrawn_in_call' });
+    return { next: 'marketing' };
+  }
   if (ctx.doNotRecord) {
     decisions.recording = false;
     await ctx.record('consent.recording', { decision: 'refused', legalBasis: flow.legalBasis, how: 'do_not_record_list' });
@@ -53,7 +58,9 @@ export async function recordingConsent(ctx: FlowContext): Promise<Transition> {
 export async function marketing(ctx: FlowContext): Promise<Transition> {
   const { flow, decisions } = ctx;
   const m = flow.marketing;
-  if (m?.enabled) {
+  // Withdrawn a moment ago in this call: not asked again.
+  if (decisions.withdrawn.marketing) decisions.marketing = 'no';
+  else if (m?.enabled) {
     const answer = await ask(ctx, flow.prompts.marketingConsent, m.yesDigit, m.noDigit, 'marketing');
     if ('next' in answer || 'end' in answer) return answer;
     decisions.marketing = answer.kind;

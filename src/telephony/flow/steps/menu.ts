@@ -12,11 +12,15 @@ export async function menu(ctx: FlowContext): Promise<Transition> {
   // A key pressed while another prompt played (the clause, the "invalid key" prompt) answers the menu.
   let carried = decisions.pendingMenuKey;
   decisions.pendingMenuKey = undefined;
+  // The menu prompt the notice step already played (same playback as the notice), if any.
+  let played = decisions.playedMenu;
+  decisions.playedMenu = undefined;
   for (;;) {
     let digit: string | undefined = carried;
     carried = undefined;
     if (digit === undefined) {
-      const r = await ctx.prompt(flow.prompts.menu, { interruptible: true, waitDigitMs: waitMs(ctx) });
+      const r = played ?? (await ctx.prompt(flow.prompts.menu, { interruptible: true, waitDigitMs: waitMs(ctx) }));
+      played = undefined;
       const stop = abandonedOrFailed(r, 'menu');
       if (stop) return stop;
       if (r.status === 'link_lost') continue;
@@ -33,6 +37,7 @@ export async function menu(ctx: FlowContext): Promise<Transition> {
       decisions.route = entry.route ?? flow.defaultRoute;
       return { next: 'objection' };
     }
+    if (entry?.action === 'withdraw') return { next: 'withdrawal' };
     if (entry?.action === 'repeat') continue;
 
     const timedOut = digit === undefined;

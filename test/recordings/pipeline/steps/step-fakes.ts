@@ -10,7 +10,7 @@ import type { RecordingPatch, RecordingRow, RecordingState, RowIn } from '../../
 import type { StepPorts } from '../../../../src/recordings/pipeline/steps/ports.js';
 import { WorkFiles } from '../../../../src/recordings/pipeline/work-files.js';
 import { LocalObjectStore } from '../../../../src/recordings/storage/local-store.js';
-import { logSink } from '../../../ami/helpers.js';
+import { logSink } from '../../ami/helpers.js';
 
 export const T0 = Date.parse('2026-03-01T10:00:00.000Z');
 export const CALL_ID = '0b8f6f1e-3c7a-4d2b-9e61-5a4f2c1d0e9b';
