@@ -6,6 +6,8 @@ import { buildApp } from './api/app.js';
 import { buildOpsApp } from './api/ops-app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
 import { outcomeCheckRoutes } from './api/routes/outcome-check.js';
+import { assuranceRoutes } from './api/routes/assurance.js';
+import { createAssurance } from './assurance/build.js';
 import { marketingApiRoutes } from './api/routes/marketing.js';
 import { withdrawalApiRoutes } from './api/routes/withdrawals.js';
 import { ConsentWithdrawals } from './retention/withdrawal.js';
@@ -158,6 +160,12 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     envelope: retentionEnvelope,
   });
 
+  // Recording assurance: CEL over the recordings AMI link; the ledger and the stored recordings.
+  const assurance = createAssurance(
+    { assurance: config.assurance, stasisApp: config.ari.app },
+    { ...database.assurance, evidence: timedWriter(store, metrics), store: recordings?.store ?? retentionStore, watcher: recordings?.watcher ?? null, clock, log, metrics },
+  );
+
   // Withdrawals: by letter or e-mail through the API, by phone through the call flow; one service.
   const withdrawals = new ConsentWithdrawals({ repo: database.retention, evidence: store, pepper: pepper.value, clock, marketing: database.readSide.marketing });
   // Routes checked against the running dialplan (AMI ShowDialPlan) at start-up and on every reload.
@@ -222,6 +230,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
         onLedgerAudited: countAuditFailures(metrics),
       }),
       outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: inProgressGraceSeconds(config.flows) }),
+      assuranceRoutes({ assurance: assurance.service }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Marketing consent look-ups for outbound dialers (role dialer): the registry on the read side.
       ...marketingApiRoutes({ registry: database.readSide.marketing, access: new AccessLog(timedWriter(store, metrics)), pepper: pepper.value, defaultCountryCode: config.service.defaultCountryCode }),
@@ -259,6 +268,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const schedule = everyMs > 0 || everyEvents > 0 ? startCheckpointSchedule(checkpoints, { everyMs, everyEvents, clock }, log) : null;
   const stopCheckpoints = async () => schedule?.stop();
   const stopSweep = config.retention.enabled ? retention.schedule(config.retention.schedule) : () => undefined;
+  assurance.start();
 
   let stopped = false;
   return {
@@ -275,6 +285,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       log.info({ activeCalls: calls.activeCalls }, 'stopping');
       await stopCheckpoints();
       stopSweep();
+      await assurance.stop();
       routeMonitor.stop();
       await api.close();
       await ops?.close();

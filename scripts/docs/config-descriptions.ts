@@ -228,6 +228,13 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.spoolScan.settleSeconds': 'A file nobody reported is taken only once unchanged this long (MixMonitor writes while audio flows).',
 
   retention: 'Retention: how long each kind of data is kept, and the sweep that deletes it. Due dates are computed at sweep time from the policy in force, from each item’s capture time.',
+  assurance: 'Recording assurance: Asterisk’s CEL records (over the recordings AMI link), the ledger and the stored recordings reconciled (auditor guide, section 8).',
+  'assurance.enabled': 'Run the reconciliation on `schedule`. On-demand runs (`consentline assurance`, `POST /assurance/runs`) work either way.',
+  'assurance.schedule': 'When it runs: a cron expression in UTC (five or six fields).',
+  'assurance.windowHours': 'Hours each scheduled run covers, ending `settleMinutes` before it starts.',
+  'assurance.settleMinutes': 'Calls and recordings younger than this are left to the next run (calls in progress, uploads under way).',
+  'assurance.stuckAfterMinutes': 'A recording still in the pipeline this long after it was found is a `recording_stuck` finding.',
+  'assurance.asteriskRecordDays': 'Days Asterisk’s CEL records (ids only, no caller data) are kept.',
   'retention.enabled': 'Run the sweep on `schedule`. On-demand runs work either way.',
   'retention.schedule': 'When the sweep runs: a cron expression in UTC (five or six fields).',
   'retention.default': 'The global policy; each flow may override any part with `flows[].retention`.',

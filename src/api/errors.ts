@@ -18,6 +18,8 @@ export const API_ERRORS = {
   not_recording: { status: 409, message: 'no recording of this call is running' },
   recording_stopped: { status: 409, message: 'this recording was stopped for the rest of the call and cannot be resumed' },
   recording_control_failed: { status: 503, message: 'Asterisk confirmed neither the pause nor a stop: treat the call as recorded and take no card details' },
+  // Recording assurance (POST /assurance/findings/:findingId/acknowledge).
+  finding_not_open: { status: 409, message: 'this finding is not open: it was acknowledged already or resolved by a later run' },
   unavailable: { status: 503, message: 'a dependency is unavailable' },
   internal: { status: 500, message: 'internal error' },
 } as const;

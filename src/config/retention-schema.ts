@@ -20,7 +20,7 @@ export const RetentionPolicySchema = z.strictObject({
 });
 export type RetentionPolicyOverride = z.infer<typeof RetentionPolicySchema>;
 
-const cron = z.string().superRefine((pattern, ctx) => {
+export const cron = z.string().superRefine((pattern, ctx) => {
   try {
     new Cron(pattern, { paused: true, timezone: 'UTC' }).stop();
   } catch (err) {

@@ -4,6 +4,7 @@ import { parseVerifierKey } from '../shared/note-keys.js';
 import { LOG_FORMATS } from '../shared/log-pretty.js';
 import { DEFAULTS } from './defaults.js';
 import { RecordingsConfigSchema } from './recordings-schema.js';
+import { AssuranceConfigSchema } from './assurance-schema.js';
 import { OutboundConfigSchema } from './outbound-schema.js';
 import { RetentionConfigSchema, RetentionPolicySchema } from './retention-schema.js';
 import { AriListenSchema, TlsClientSchema } from './tls-schema.js';
@@ -270,6 +271,7 @@ export const ConfigSchema = z.strictObject({
   flows: z.array(FlowSchema).min(1),
   recordings: RecordingsConfigSchema.default(() => RecordingsConfigSchema.parse({})),
   retention: RetentionConfigSchema.default(() => RetentionConfigSchema.parse({})),
+  assurance: AssuranceConfigSchema.default(() => AssuranceConfigSchema.parse({})),
   /** Campaign calls a dialer places through the dialplan: checked against the marketing registry before the Dial. */
   outbound: OutboundConfigSchema.optional(),
 });

@@ -1,3 +1,6 @@
+import { AssuranceRepo } from '../assurance/repo.js';
+import { pgExec } from '../assurance/sql-pg.js';
+import { pgAssuranceLedger } from '../evidence/assurance-ledger.js';
 import { PgTokenStore } from '../api/tokens-pg.js';
 import { PgSessionStore } from '../console/sessions-pg.js';
 import { openPgEvidence } from '../evidence/open-store.js';
@@ -42,6 +45,7 @@ export function pgEngine(url: string): Engine {
           recordings,
           recordingsRead: recordings,
           retention: new PgRetentionRepo(pool),
+          assurance: { repo: new AssuranceRepo(pgExec(pool)), ledger: pgAssuranceLedger(pool) },
         };
       });
     },
@@ -57,6 +61,16 @@ export function pgEngine(url: string): Engine {
       try {
         const evidence = await PgEvidenceStore.create(pool, { ownsPool: true });
         return { evidence, tokens: new PgTokenStore(pool), repo: new PgRetentionRepo(pool), close: () => evidence.close() };
+      } catch (err) {
+        await pool.end().catch(() => undefined);
+        throw err;
+      }
+    },
+    async openAssuranceDatabase() {
+      const { pool } = await openPg({ url, max: 3, applicationName: CLI_APPLICATION });
+      try {
+        const evidence = await PgEvidenceStore.create(pool, { ownsPool: true });
+        return { repo: new AssuranceRepo(pgExec(pool)), ledger: pgAssuranceLedger(pool), evidence, tokens: new PgTokenStore(pool), close: () => evidence.close() };
       } catch (err) {
         await pool.end().catch(() => undefined);
         throw err;

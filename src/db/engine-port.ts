@@ -1,4 +1,6 @@
 import type { TokenStore } from '../api/tokens.js';
+import type { AssuranceRepo } from '../assurance/repo.js';
+import type { AssuranceLedger } from '../evidence/assurance-ledger.js';
 import type { OpenedEvidenceStore, OpenEvidenceStoreOptions } from '../evidence/open-store.js';
 import type { OpenReadSideOptions, ReadSide } from '../evidence/open-read-side.js';
 import type { EvidenceStore } from '../evidence/store.js';
@@ -14,6 +16,15 @@ export interface RetentionDatabase {
   /** Authenticates the DPO token a command is run with. */
   readonly tokens: TokenStore;
   readonly repo: RetentionRepo;
+  close(): Promise<void>;
+}
+
+/** What `consentline assurance` reads and writes: its tables, the ledger's answers, the store for `assurance.*` events, the tokens. */
+export interface AssuranceDatabase {
+  readonly repo: AssuranceRepo;
+  readonly ledger: AssuranceLedger;
+  readonly evidence: EvidenceStore;
+  readonly tokens: TokenStore;
   close(): Promise<void>;
 }
 
@@ -52,4 +63,6 @@ export interface Engine {
   openRetentionDatabase(): Promise<RetentionDatabase>;
   /** Null when the SQLite file is not there. */
   openRecordingDb(): RecordingDb | null;
+  /** Assurance's tables, the ledger and the tokens on one small connection set (CLI); the database must exist. */
+  openAssuranceDatabase(): Promise<AssuranceDatabase>;
 }

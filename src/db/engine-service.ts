@@ -1,5 +1,7 @@
 import type { TokenStore } from '../api/tokens.js';
 import type { ConsoleSessionStore } from '../console/sessions.js';
+import type { AssuranceRepo } from '../assurance/repo.js';
+import type { AssuranceLedger } from '../evidence/assurance-ledger.js';
 import type { ReadSide } from '../evidence/open-read-side.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import type { RecordingRepository } from '../recordings/pipeline/repo.js';
@@ -24,6 +26,8 @@ export interface ServiceDatabase {
   /** The recordings table as the API reads it. */
   readonly recordingsRead: RecordingRepository;
   readonly retention: RetentionRepo;
+  /** Recording assurance's tables and its questions to the ledger. */
+  readonly assurance: { readonly repo: AssuranceRepo; readonly ledger: AssuranceLedger };
   /** Closes everything, the store last. */
   close(): Promise<void>;
 }

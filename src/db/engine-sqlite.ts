@@ -1,6 +1,9 @@
 import { existsSync } from 'node:fs';
 import { SqliteTokenStore } from '../api/tokens.js';
 import { SqliteSessionStore } from '../console/sessions-sqlite.js';
+import { AssuranceRepo } from '../assurance/repo.js';
+import { sqliteExec } from '../assurance/sql-sqlite.js';
+import { sqliteAssuranceLedger } from '../evidence/assurance-ledger.js';
 import { openSqliteEvidence } from '../evidence/open-store.js';
 import { openSqliteReadSide } from '../evidence/open-read-side.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
@@ -44,6 +47,7 @@ export function sqliteEngine(path: string): Engine {
           recordings: new RecordingRepo(connection()),
           recordingsRead: new RecordingRepo(apiDb),
           retention: new SqliteRetentionRepo(connection()),
+          assurance: sqliteAssurance(connection()),
         };
       });
     },
@@ -67,10 +71,28 @@ export function sqliteEngine(path: string): Engine {
         },
       };
     },
+    async openAssuranceDatabase() {
+      const evidence = await openSqliteEvidenceStore({ path, mustExist: true });
+      const { db } = openSqlite({ path });
+      return {
+        ...sqliteAssurance(db),
+        evidence,
+        tokens: new SqliteTokenStore(db),
+        async close() {
+          await evidence.close();
+          db.close();
+        },
+      };
+    },
     openRecordingDb() {
       if (!existsSync(path)) return null;
       const { db } = openSqlite({ path, mustExist: true });
       return { recordings: new RecordingRepo(db), tokens: new SqliteTokenStore(db), close: async () => void db.close() };
     },
   };
+}
+
+/** Assurance's repository and ledger questions on one SQLite connection. */
+export function sqliteAssurance(db: SqliteDatabase) {
+  return { repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) };
 }

@@ -13,6 +13,8 @@ export interface CopiedTable {
   readonly integerKey?: boolean;
   /** Rows PostgreSQL keeps out (e.g. `ON CONFLICT (tree_size) DO NOTHING`), counted as left out. */
   readonly onConflict?: string;
+  /** The key is a serial id: copied ids keep their values, so the identity goes on after the highest. */
+  readonly serialId?: boolean;
 }
 
 export type CopiedTables = Readonly<Record<string, CopiedTable>>;
@@ -50,6 +52,10 @@ export async function copyTable(
     leftOut += await insertRows(client, table, spec, rows);
     read += rows.length;
     onPage(read);
+  }
+  if (spec.serialId) {
+    const key = spec.cols[0];
+    await client.query(`SELECT setval(pg_get_serial_sequence('${table}', '${key}'), GREATEST((SELECT max(${key}) FROM ${table}), 1), (SELECT count(*) > 0 FROM ${table}))`);
   }
   return { read, leftOut };
 }

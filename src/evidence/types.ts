@@ -36,6 +36,8 @@ export const EVENT_KINDS = [
   'hold.set',
   'hold.released',
   'erasure.done',
+  'assurance.run',
+  'assurance.acknowledged',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

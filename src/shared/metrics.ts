@@ -24,6 +24,8 @@ export function createMetrics() {
      * and the scrape still succeeds (readiness and the failure counters tell the outage).
      */
     checkpoint: async (): Promise<{ signedAtMs: number | null; eventsSince: number } | null> => ({ signedAtMs: null, eventsSince: 0 }),
+    /** Recording assurance: open findings per kind (a closed set) and when the last run finished (null: the database does not answer). */
+    assurance: async (): Promise<{ open: Record<string, number>; lastRunAtMs: number | null } | null> => null,
   };
   collectDefaultMetrics({ register: registry });
   // prom-client's totals of these three are gauges named like counters (promtool refuses them);
@@ -142,6 +144,31 @@ export function createMetrics() {
       labelNames: ['check'] as const,
       registers: [registry],
     }),
+    assuranceOpenFindings: new Gauge({
+      name: 'consentline_assurance_open_findings',
+      help: 'Recording assurance findings open (not acknowledged, not resolved), by kind',
+      labelNames: ['kind'] as const,
+      registers: [registry],
+      async collect() {
+        const a = await probes.assurance();
+        if (a) for (const [kind, n] of Object.entries(a.open)) this.set({ kind }, n);
+      },
+    }),
+    assuranceLastRun: new Gauge({
+      name: 'consentline_assurance_last_run_timestamp_seconds',
+      help: 'Unix time the last assurance run finished (0 until the first one)',
+      registers: [registry],
+      async collect() {
+        const a = await probes.assurance();
+        if (a) this.set((a.lastRunAtMs ?? 0) / 1000);
+      },
+    }),
+    assuranceRuns: new Counter({
+      name: 'consentline_assurance_runs_total',
+      help: 'Assurance runs this process made (scheduled and API), by result',
+      labelNames: ['result'] as const,
+      registers: [registry],
+    }),
     quarantined: new Counter({
       name: 'consentline_recordings_quarantined_total',
       help: 'Recordings quarantined: no recording consent for the call, or not a plausible recording of it',
@@ -151,6 +178,7 @@ export function createMetrics() {
   // Every series of a closed label set exists from the start, at 0, so the first event is an increase.
   for (const check of VERIFICATION_CHECKS) m.verificationFailures.inc({ check }, 0);
   for (const kind of FAILURE_KINDS) m.failures.inc({ kind }, 0);
+  for (const result of ['done', 'failed']) m.assuranceRuns.inc({ result }, 0);
   for (const outcome of CALL_OUTCOMES) for (const recording of ['yes', 'no']) m.calls.inc({ outcome, recording }, 0);
   return m;
 }

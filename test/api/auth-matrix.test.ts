@@ -42,7 +42,12 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'POST /calls/:callId/recording/pause': { role: 'agent-desktop', req: () => ({ method: 'POST', url: '/calls/c-01/recording/pause' }) },
   'POST /calls/:callId/recording/resume': { role: 'agent-desktop', req: () => ({ method: 'POST', url: '/calls/c-01/recording/resume' }) },
   'GET /recordings/:recordingId/audio': { role: 'dpo', req: () => ({ url: `/recordings/${matrixRecording.id}/audio?reason=auth%20matrix` }) },
+  'GET /assurance': { role: 'dpo', req: () => ({ url: '/assurance' }) },
+  'POST /assurance/runs': { role: 'dpo', req: () => ({ method: 'POST', url: '/assurance/runs', payload: { from: '2026-03-01', to: '2026-03-01' } }) },
+  // A finding can be acknowledged once: each request names the next one.
+  'POST /assurance/findings/:findingId/acknowledge': { role: 'dpo', req: () => ({ method: 'POST', url: `/assurance/findings/${matrixFindings.shift()}/acknowledge`, payload: { reason: 'auth matrix' } }) },
 };
+let matrixFindings: string[] = [];
 let matrixHold = '';
 let matrixRecording = { id: '', callId: '' };
 
@@ -61,6 +66,10 @@ beforeAll(async () => {
   const rec = await seedRecording(t, { wav: noiseWav(1_000) });
   matrixRecording = { id: rec.row.id, callId: rec.callId };
   matrixHold = (await t.retention.setHold({ scope: 'flow', flowId: 'matrix' }, 'auth matrix', { tokenId: 'setter', tokenName: 'setter', role: 'dpo' })).id;
+  // Asterisk's records of eight calls in the consent flow that the ledger does not have: eight findings.
+  const cel = { eventTime: '2026-03-01 10:00:00', channelTech: 'PJSIP', context: 'consentline-inbound', eventName: 'APP_START', application: 'Stasis', appArg: 'consentline' } as const;
+  await t.assuranceRepo.insertCel(Array.from({ length: 8 }, (_, i) => ({ receivedAt: '2026-03-01T10:00:00.000Z', cel: { ...cel, uniqueid: `1772359200.${i}`, linkedid: `1772359200.${i}` } })));
+  matrixFindings = (await t.assurance.run({ from: '2026-03-01T00:00:00.000Z', to: '2026-03-02T00:00:00.000Z' }, 'cli')).findings.map((f) => f.id);
   const gone = await t.tokens.create('gone', 'admin');
   await t.tokens.revoke(gone.info.id);
   revoked = gone.token;

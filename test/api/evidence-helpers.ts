@@ -1,3 +1,10 @@
+import { assuranceRoutes } from '../../src/api/routes/assurance.js';
+import { AssuranceRunner } from '../../src/assurance/runner.js';
+import { AssuranceService } from '../../src/assurance/service.js';
+import { AssuranceRepo } from '../../src/assurance/repo.js';
+import { sqliteExec } from '../../src/assurance/sql-sqlite.js';
+import { sqliteAssuranceLedger } from '../../src/evidence/assurance-ledger.js';
+import type { SqliteDatabase } from '../../src/db/sqlite.js';
 import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -29,6 +36,9 @@ import { logSink } from './helpers.js';
 import { marketingApiRoutes } from '../../src/api/routes/marketing.js';
 import { withdrawalApiRoutes } from '../../src/api/routes/withdrawals.js';
 import { ConsentWithdrawals } from '../../src/retention/withdrawal.js';
+
+/** Assurance's repository and ledger questions on one SQLite connection, as the SQLite engine builds them. */
+const sqliteAssuranceOf = (db: SqliteDatabase) => ({ repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) });
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 export const ORIGIN = 'consentline.test/ledger';
@@ -106,6 +116,14 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   });
   const registered: RegisteredRoute[] = [];
   const sink = logSink();
+  const assuranceDb = sqliteAssuranceOf(db);
+  const assurance = new AssuranceService({
+    ...assuranceDb,
+    runner: new AssuranceRunner({ ...assuranceDb, evidence: store, store: objects, clock, stasisApp: 'consentline', stuckAfterMinutes: 60 }),
+    evidence: store,
+    clock,
+    log: sink.log,
+  });
   const app: ApiInstance = await buildApp({
     log: sink.log,
     tokens,
@@ -115,6 +133,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     routes: [
       ...evidenceRoutes(deps),
       outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: 3660 }),
+      assuranceRoutes({ assurance }),
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
       ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access, callEvents: (id) => store.callEvents(id) }),
       recordingControlRoutes({ control: ledgerOnlyControl(store), pepper: PEPPER }),
@@ -138,7 +157,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, side, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close };
+  return { app, store, db, path, dir, tokens, side, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close, assurance, assuranceRepo: assuranceDb.repo };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

@@ -27,7 +27,7 @@ interface Case {
   readonly body?: unknown;
   readonly status: number;
 }
-type Ids = { holdId: string; recordingId: string; treeSize: number };
+type Ids = { holdId: string; recordingId: string; treeSize: number; findingId: string };
 const CASES: Record<string, (ids: Ids) => Case> = {
   'GET /health': () => ({ url: '/health', status: 200 }),
   'GET /ready': () => ({ url: '/ready', status: 200 }),
@@ -56,6 +56,9 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'POST /retention/sweeps': () => ({ url: '/retention/sweeps', body: { dryRun: true }, status: 200 }),
   'POST /marketing-consents/lookup': () => ({ url: '/marketing-consents/lookup', body: { numbers: ['600 123 456', 'x'], purpose: 'contract test' }, status: 200 }),
   'POST /consents/withdrawals': () => ({ url: '/consents/withdrawals', body: { callerNumber: '600 123 456', consent: 'marketing', channel: 'letter', reference: 'L-1' }, status: 201 }),
+  'GET /assurance': () => ({ url: '/assurance?status=all', status: 200 }),
+  'POST /assurance/runs': () => ({ url: '/assurance/runs', body: { from: '2026-03-01', to: '2026-03-02' }, status: 201 }),
+  'POST /assurance/findings/{findingId}/acknowledge': (ids) => ({ url: `/assurance/findings/${ids.findingId}/acknowledge`, body: { reason: 'contract test' }, status: 200 }),
   'POST /holds': () => ({ url: '/holds', body: { scope: 'call', callId: 'c-04', reason: 'contract test' }, status: 201 }),
   'GET /holds': () => ({ url: '/holds', status: 200 }),
   'GET /holds/{holdId}': (ids) => ({ url: `/holds/${ids.holdId}`, status: 200 }),
@@ -70,6 +73,7 @@ const UNKNOWN: Record<string, string> = {
   callId: 'c-unknown',
   seq: '999999',
   holdId: '00000000-0000-4000-8000-000000000000',
+  findingId: 'af-000000000000000000000000',
   recordingId: '00000000-0000-4000-8000-000000000000',
 };
 
@@ -79,7 +83,7 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 let t: EvidenceApp;
 let spec: Spec;
 const tokens = {} as Record<Role, string>;
-const ids: Ids = { holdId: '', recordingId: '', treeSize: 0 };
+const ids: Ids = { holdId: '', recordingId: '', treeSize: 0, findingId: '' };
 
 function operations(): Array<{ key: string; path: string; method: string; op: Operation }> {
   return Object.entries(spec.paths).flatMap(([path, item]) =>
@@ -114,6 +118,9 @@ beforeAll(async () => {
   await seedSample(t.store);
   for (const role of ROLES) tokens[role] = await t.issue(role);
   ids.recordingId = (await seedRecording(t)).row.id;
+  // Asterisk's record of a call in the consent flow that the ledger does not have: one finding to acknowledge.
+  const cel = { eventTime: '2026-03-01 10:00:00', uniqueid: '1772359200.1', linkedid: '1772359200.1', channelTech: 'PJSIP', context: 'consentline-inbound' };
+  await t.assuranceRepo.insertCel([{ receivedAt: '2026-03-01T10:00:00.000Z', cel: { ...cel, eventName: 'APP_START', application: 'Stasis', appArg: 'consentline' } }]);
   await t.app.ready();
   spec = t.app.swagger() as unknown as Spec;
 }, 60_000);
@@ -169,6 +176,7 @@ describe('the OpenAPI description', () => {
       const r = await call(ok, role ? tokens[role] : null);
       expect(r.statusCode, `${key}: ${r.body.slice(0, 300)}`).toBe(ok.status);
       if (key === 'POST /holds') ids.holdId = r.json<{ id: string }>().id;
+      if (key === 'POST /assurance/runs') ids.findingId = r.json<{ findings: Array<{ id: string }> }>().findings[0]!.id;
       if (key === 'POST /checkpoints') ids.treeSize = r.json<{ checkpoint: { treeSize: number } }>().checkpoint.treeSize;
       checked.push(`${key} ${ok.status}`);
 

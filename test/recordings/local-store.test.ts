@@ -81,3 +81,18 @@ describe('local directory store', () => {
     await expect(store.checkLocation()).resolves.toEqual({ ok: true, location: `local:${join(dir, 'store')}` });
   });
 });
+
+describe('LocalObjectStore.list (recording assurance)', () => {
+  it('lists the keys under a prefix, without metadata sidecars or temp files; nothing for a prefix not there', async () => {
+    const store = new LocalObjectStore({ root: join(dir, 'list') });
+    const body = Buffer.from('ciphertext');
+    const a = key();
+    const b = key();
+    for (const k of [a, b]) await store.put(k, Readable.from([body]), { bytes: body.length, sha256: sha(body) });
+    expect((await store.list('recordings/2026/11/28/')).sort()).toEqual([a, b].sort());
+    expect(await store.list('recordings/2026/11/29/')).toEqual([]);
+    expect(readdirSync(join(dir, 'list', 'recordings/2026/11/28', CALL)).some((f) => f.endsWith('.meta.json'))).toBe(true);
+    await expect(store.list('recordings')).rejects.toMatchObject({ code: 'INVALID' });
+    await expect(store.list('../')).rejects.toMatchObject({ code: 'INVALID' });
+  });
+});

@@ -16,6 +16,7 @@ import { holdList, holdRelease, holdSet } from './hold.js';
 import { subjectAccess, subjectErase } from './subject.js';
 import { marketingLookup, marketingRebuild } from './marketing.js';
 import { consentWithdraw } from './consent.js';
+import { assurance } from './assurance.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
 export const COMMANDS: readonly Command[] = [
@@ -38,6 +39,7 @@ export const COMMANDS: readonly Command[] = [
   subjectErase,
   subjectAccess,
   migrateStore,
+  assurance,
   callsCheckOutcomes,
   marketingLookup,
   marketingRebuild,

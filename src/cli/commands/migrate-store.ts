@@ -54,6 +54,19 @@ const SERVICE_TABLES: CopiedTables = {
     types: [...text(7), 'integer', ...text(4)],
   },
   erasure_requests: { cols: ['id', 'requested_by', 'requested_at', 'done_at', 'certificate'], types: text(5) },
+  // Recording assurance (migration 0080): Asterisk's CEL records, the runs and their findings.
+  asterisk_cel: {
+    cols: ['id', 'received_at', 'event_time', 'event_name', 'uniqueid', 'linkedid', 'channel_tech', 'context', 'application', 'app_arg'],
+    types: ['bigint', ...text(9)],
+    integerKey: true,
+    serialId: true,
+  },
+  assurance_runs: { cols: ['id', 'started_at', 'finished_at', 'window_from', 'window_to', 'trigger', 'status', 'summary'], types: text(8) },
+  assurance_findings: {
+    cols: ['id', 'kind', 'subject', 'call_id', 'recording_id', 'occurred_at', 'detail', 'status', 'first_run', 'last_run', 'first_seen_at',
+      'last_seen_at', 'acknowledged_by', 'acknowledged_at', 'ack_reason'],
+    types: text(15),
+  },
 };
 const MOVED: CopiedTables = { ...LEDGER_TABLES, ...SERVICE_TABLES };
 

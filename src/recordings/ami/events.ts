@@ -1,3 +1,5 @@
+import type { CelRecord } from './cel.js';
+
 /**
  * Domain events of the AMI watcher. Ids: `uniqueid` names one channel, `linkedid` the whole call
  * (all channels of a call share the first channel's uniqueid as linkedid).
@@ -76,6 +78,8 @@ export interface RecordingControlRequest {
 export interface AmiWatcherEvents {
   mixMonitorMuted: MixMonitorMuted;
   recordingControl: RecordingControlRequest;
+  /** A CEL record (cel_manager), reduced to what recording assurance keeps. */
+  cel: CelRecord;
   recordingStarted: RecordingStarted;
   recordingFileKnown: RecordingFileKnown;
   recordingStopped: RecordingStopped;

@@ -20,3 +20,4 @@ export {
   type SpoolPathRejection,
   type SpoolPathOptions,
 } from './spool-path.js';
+export { translateCel, CEL_EVENT_NAMES, type CelRecord, type CelEventName } from './cel.js';

@@ -23,6 +23,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../shared/log.js';
 import type { TlsClientOptions } from '../../config/tls.js';
 import type { AmiWatcherEventName, AmiWatcherEvents } from './events.js';
+import { translateCel } from './cel.js';
 import { createManagerConnector } from './manager-connector.js';
 import type { ActionOutcome, AmiConnector, AmiFields, AmiSession } from './port.js';
 import { getVarAction, mixMonitorAction, mixMonitorRefusal, toGetVarOutcome, toMixMonitorOutcome, translateAmiEvent, type GetVarOutcome, type MixMonitorOutcome } from './protocol.js';
@@ -236,6 +237,8 @@ export function createAmiWatcher(config: AmiWatcherConfig, deps: AmiWatcherDeps)
   }
 
   function onEvent(ev: AmiFields): void {
+    const cel = translateCel(ev);
+    if (cel) return emit('cel', cel);
     const message = translateAmiEvent(ev);
     if (message) tracker.handle(message);
   }

@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { access, link, mkdir, open, readFile, rename, rm, stat, unlink, constants as fsc } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { access, link, mkdir, open, readdir, readFile, rename, rm, stat, unlink, constants as fsc } from 'node:fs/promises';
+import { dirname, join, relative, sep } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { systemClock, type Clock } from '../../shared/clock.js';
@@ -167,6 +167,22 @@ export class LocalObjectStore implements ObjectStore {
       }
     }
     return out;
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    if (!prefix.endsWith('/')) throw new ObjectStoreError('INVALID', 'a list prefix ends with "/"');
+    assertValidKey(prefix.slice(0, -1));
+    let entries;
+    try {
+      entries = await readdir(join(this.#root, prefix), { recursive: true, withFileTypes: true });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+      throw new ObjectStoreError('UNAVAILABLE', `list ${prefix}: ${(e as Error).message}`, { cause: e });
+    }
+    return entries
+      .filter((d) => d.isFile() && !d.name.endsWith(SIDECAR))
+      .map((d) => relative(this.#root, join(d.parentPath, d.name)).split(sep).join('/'))
+      .filter((key) => key.split('/')[0] !== TMP_DIR);
   }
 
   async checkLocation(): Promise<LocationCheck> {

@@ -63,6 +63,11 @@ export interface ObjectStore {
    * stores that have one implement it.
    */
   setLegalHold?(target: { readonly key: string; readonly versionId?: string | null }, on: boolean): Promise<'set' | 'absent'>;
+  /**
+   * The keys under `prefix` (a "/"-ended key prefix), in no particular order. Recording
+   * assurance uses it to find objects that no pipeline row put there.
+   */
+  list?(prefix: string): Promise<string[]>;
   /** Start-up check that the store is where the configuration says (S3: bucket region). */
   checkLocation(): Promise<LocationCheck>;
   close(): Promise<void>;

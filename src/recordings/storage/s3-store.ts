@@ -4,6 +4,7 @@ import {
   GetBucketLocationCommand,
   GetObjectCommand,
   HeadObjectCommand,
+  ListObjectsV2Command,
   PutObjectCommand,
   PutObjectLegalHoldCommand,
   type PutObjectCommandInput,
@@ -149,6 +150,23 @@ export class S3ObjectStore implements ObjectStore {
       if (err.code === 'NOT_FOUND' && err.awsCode !== 'NoSuchBucket') return 'absent';
       throw err;
     }
+  }
+
+  async list(prefix: string): Promise<string[]> {
+    if (!prefix.endsWith('/')) throw new ObjectStoreError('INVALID', 'a list prefix ends with "/"');
+    assertValidKey(prefix.slice(0, -1));
+    const keys: string[] = [];
+    let token: string | undefined;
+    try {
+      do {
+        const res = await this.#s3.send(new ListObjectsV2Command({ Bucket: this.#cfg.bucket, Prefix: prefix, ...(token ? { ContinuationToken: token } : {}) }));
+        for (const o of res.Contents ?? []) if (o.Key) keys.push(o.Key);
+        token = res.IsTruncated ? res.NextContinuationToken : undefined;
+      } while (token);
+    } catch (e) {
+      throw toStoreError(e, `list ${prefix}`);
+    }
+    return keys;
   }
 
   async head(key: string): Promise<HeadResult | null> {

@@ -98,6 +98,8 @@ async function shippedConfigs(etc: string, a: { httpPort: number; amiPort: numbe
   if (o.amiCapture) manager = amiCaptureEdits(manager);
   if (o.routeCheck) manager = routeCheckEdits(manager);
   await writeFile(join(etc, 'manager.conf'), manager);
+  // Recording assurance: CEL over AMI (cel_manager), as shipped.
+  await copyFile(join(REPO, 'asterisk/cel.conf'), join(etc, 'cel.conf'));
   // README §4: the shipped dialplan goes in as consentline.conf, included from extensions.conf.
   await copyFile(join(REPO, 'asterisk/extensions.conf'), join(etc, 'consentline.conf'));
 }

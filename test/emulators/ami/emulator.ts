@@ -62,6 +62,11 @@ export interface AmiEmulatorOptions {
   readonly actionAudio?: RecordingAudio;
   /** Speak AMI over TLS with this PEM certificate and key (manager.conf `tlsenable`). */
   readonly tls?: { readonly cert: string; readonly key: string };
+  /**
+   * CEL over AMI (asterisk/cel.conf with cel_manager): `Event: CEL` (class call) for channel starts
+   * and ends, answers, hang-ups and MixMonitor, as Asterisk 22 sends them; {@link AmiEmulator.cel} for the rest.
+   */
+  readonly cel?: boolean;
 }
 
 export const CHANNEL_STATES = {
@@ -301,6 +306,7 @@ export class AmiEmulator {
   #muteEventsLost = false;
   /** The running dialplan ShowDialPlan answers from (see {@link reloadDialplan}). */
   #dialplan: readonly DialplanEntry[] = [];
+  readonly #cel: boolean;
 
   private constructor(opts: AmiEmulatorOptions) {
     this.#users = opts.users ?? [
@@ -311,6 +317,7 @@ export class AmiEmulator {
     this.#authFailDelayMs = opts.authFailDelayMs ?? 1000;
     this.#actionAudio = opts.actionAudio ?? 'none';
     this.#tls = opts.tls;
+    this.#cel = opts.cel === true;
   }
 
   /** Starts listening on 127.0.0.1, port 0 (an ephemeral port). */
@@ -431,6 +438,7 @@ export class AmiEmulator {
   addChannel(init: ChannelInit): EmuChannel {
     const ch = new EmuChannel(init);
     this.#channels.push(ch);
+    this.cel(ch, 'CHAN_START');
     return ch;
   }
 
@@ -489,9 +497,46 @@ export class AmiEmulator {
     if (where.priority !== undefined) ch.priority = where.priority;
   }
 
-  /** Changes the channel state (Newstate is left out, as in the transcripts). */
+  /** Changes the channel state (Newstate is left out, as in the transcripts); with `cel`, Up is a CEL ANSWER. */
   setState(ch: EmuChannel, state: ChannelStateDesc): void {
+    const answered = state === 'Up' && ch.state !== 'Up';
     ch.state = state;
+    if (answered && this.#cel) this.cel(ch, 'ANSWER');
+  }
+
+  /**
+   * One CEL record as cel_manager sends it (cel/cel_manager.c `manager_log`: keys in that order,
+   * EventTime as Asterisk's local "%Y-%m-%d %T"). Sent only with the `cel` option.
+   */
+  cel(ch: EmuChannel, eventName: string, o: { application?: string; appData?: string; peer?: string; extra?: string } = {}): void {
+    if (!this.#cel) return;
+    const d = new Date();
+    const p2 = (n: number) => String(n).padStart(2, '0');
+    const time = `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+    this.#broadcast('call', [
+      ['Event', 'CEL'],
+      ['Privilege', 'call,all'],
+      ['EventName', eventName],
+      ['AccountCode', ch.accountCode],
+      ['CallerIDnum', ch.callerIdNum === '<unknown>' ? '' : ch.callerIdNum],
+      ['CallerIDname', ch.callerIdName === '<unknown>' ? '' : ch.callerIdName],
+      ['CallerIDani', ch.callerIdNum === '<unknown>' ? '' : ch.callerIdNum],
+      ['CallerIDrdnis', ''],
+      ['CallerIDdnid', ''],
+      ['Exten', ch.exten],
+      ['Context', ch.context],
+      ['Channel', ch.name],
+      ['Application', o.application ?? ''],
+      ['AppData', o.appData ?? ''],
+      ['EventTime', time],
+      ['AMAFlags', 'DOCUMENTATION'],
+      ['UniqueID', ch.uniqueid],
+      ['LinkedID', ch.linkedid],
+      ['Userfield', ''],
+      ['Peer', o.peer ?? ''],
+      ['PeerAccount', ''],
+      ['Extra', o.extra ?? ''],
+    ]);
   }
 
   /** Sets a channel variable and emits VarSet (class dialplan), as Set() or ARI would. */
@@ -529,6 +574,7 @@ export class AmiEmulator {
     const full = path.isAbsolute(file) ? file : path.posix.join(this.monitorDir, file);
     ch.recording = { path: full, audio, muted: { read: false, write: false }, mutedSpans: [], startedAt: Date.now() };
     if (audio !== 'none') this.#write(full, silentWav());
+    this.cel(ch, 'APP_START', { application: 'MixMonitor', appData: `${file},b` });
     this.setVar(ch, 'MIXMONITOR_FILENAME', full);
     this.#emitChannel('call', 'MixMonitorStart', ch);
     return full;
@@ -566,6 +612,9 @@ export class AmiEmulator {
       ['Cause', String(cause)],
       ['Cause-txt', HANGUP_CAUSE_TEXT[cause] ?? 'Unknown'],
     ]);
+    this.cel(ch, 'HANGUP', { extra: JSON.stringify({ hangupcause: cause, hangupsource: '', dialstatus: '' }) });
+    this.cel(ch, 'CHAN_END');
+    if (!this.#channels.some((c) => c.alive && c.linkedid === ch.linkedid)) this.cel(ch, 'LINKEDID_END');
   }
 
   #closeRecording(ch: EmuChannel): void {
