@@ -39,7 +39,8 @@ describe('marketing consent and language choice', () => {
     const r = await s.call({ script: [pressAfter('consentline/lang-choice', '2', 10), pressAfter(MENU, '9', 10)] });
     expect(r.vars).toMatchObject({ CONSENT_LANG: 'en', CONSENT_RECORDING: 'no' });
     const plays = s.emu.requests.filter((q) => q.path === `/channels/${r.handle.id}/play`).map((q) => q.query.lang);
-    expect(plays).toEqual(['pl', 'en', 'en', 'en']);
+    // The language question, then the notice and the menu as one playback, then the objection's confirmation.
+    expect(plays).toEqual(['pl', 'en', 'en']);
     expect(r.events.find((e) => e.kind === 'language.chosen')!.data).toEqual({ lang: 'en', how: 'dtmf', digit: '2' });
     const notice = r.events.find((e) => e.kind === 'prompt.played' && e.data.promptId === 'notice')!;
     expect(notice.data.lang).toBe('en');
