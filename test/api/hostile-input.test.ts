@@ -102,6 +102,12 @@ const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/recordings/{x}/audio', fields: ['reason'] },
   { method: 'POST', path: '/marketing-consents/lookup', fields: ['numbers', 'purpose'] },
   { method: 'POST', path: '/consents/withdrawals', fields: ['callerNumber', 'consent', 'channel', 'reference'] },
+  { method: 'GET', path: '/checkpoints', fields: ['limit', 'before'] },
+  { method: 'POST', path: '/calls/{x}/recording/pause', fields: ['reason'] },
+  { method: 'POST', path: '/calls/{x}/recording/resume', fields: ['reason'] },
+  { method: 'GET', path: '/assurance', fields: ['status', 'kind', 'limit'] },
+  { method: 'POST', path: '/assurance/runs', fields: ['from', 'to'] },
+  { method: 'POST', path: '/assurance/findings/{x}/acknowledge', fields: ['reason'] },
 ];
 
 /** The path parameter each shape's `{x}` stands for. */
@@ -109,6 +115,7 @@ const PARAM: ReadonlyArray<[string, string]> = [
   ['/proofs/', ':seq'],
   ['/holds/', ':holdId'],
   ['/recordings/', ':recordingId'],
+  ['/assurance/findings/', ':findingId'],
 ];
 const paramOf = (path: string) => PARAM.find(([prefix]) => path.startsWith(prefix))?.[1] ?? ':callId';
 
