@@ -107,8 +107,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   log.info({ checkpointKey: checkpointKeyPath, verifierKey: signer.verifierKey }, keyCreated ? 'generated a new checkpoint signing key' : 'checkpoint signing key ready');
   const latestCheckpoint = await database.readSide.checkpointRepo.latest();
   if (latestCheckpoint && (latestCheckpoint.keyId !== signer.keyHash.toString('hex') || latestCheckpoint.origin !== origin)) {
-    // Several instances on one ledger must sign alike, or an auditor holding one verifier key
-    // cannot check the checkpoints the others signed.
+    // Instances on one ledger must sign alike: an auditor holds one verifier key.
     log.warn(
       { latest: { treeSize: latestCheckpoint.treeSize, origin: latestCheckpoint.origin, keyId: latestCheckpoint.keyId }, ours: { origin, keyId: signer.keyHash.toString('hex') } },
       'the latest checkpoint was signed with another key or origin: instances sharing a ledger need the same evidence.checkpointKeyFile and evidence.checkpointOrigin',
@@ -121,8 +120,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     ? await createRecordingsRuntime(config, { repo: database.recordings, evidence: store, log, pepper: pepper.value, dataDir, metrics, clock })
     : null;
   if (recordings) {
-    // The store must be where the configuration says (S3: bucket region in the allow-list). An
-    // unreachable store is no reason not to start: recordings wait in the queue.
+    // The store must be where the config says (S3: region allow-list); unreachable is fine: recordings queue.
     const location = await recordings.store.checkLocation().catch((err: unknown) => {
       log.warn({ err }, 'recordings store not reachable at start-up; recordings will queue until it is');
       return null;
@@ -144,20 +142,13 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     return e164 ? createSubject(e164, pepper.value) : null;
   };
 
-  // Retention, holds and data-subject requests: their own connection; the pipeline's object store
-  // when it runs, else one opened here. The decrypting key is optional (access exports and
-  // playback only; a capture host with the RSA public key alone answers playback with no_decrypt_key).
+  // Retention, holds, data-subject requests: own connection; the pipeline's object store or one opened here.
+  // The decrypting key is optional (exports and playback; without it playback answers no_decrypt_key).
   const retentionStore = recordings ? null : openRecordingStore(config.recordings, dataDir, log).store;
   const retentionEnvelope = await openRecordingEnvelope(config.recordings, dataDir, { generate: false }).catch(() => null);
   const retention = createRetentionService(config, {
-    repo: database.retention,
-    evidence: store,
-    objectStore: recordings?.store ?? retentionStore!,
-    signer,
-    pepper: pepper.value,
-    clock,
-    log,
-    envelope: retentionEnvelope,
+    repo: database.retention, evidence: store, objectStore: recordings?.store ?? retentionStore!,
+    signer, pepper: pepper.value, clock, log, envelope: retentionEnvelope,
   });
 
   // Recording assurance: CEL over the recordings AMI link; the ledger and the stored recordings.
@@ -258,8 +249,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const ops = config.api.ops.enabled ? await buildOpsApp({ log, metrics, readiness }) : null;
   const opsUrl = ops ? await ops.listen({ host: config.api.ops.host, port: config.api.ops.port }) : null;
   if (opsUrl) log.info({ ops: opsUrl }, 'ops listener (/health, /ready, /metrics without a token) listening');
-  // Not awaited: while no Asterisk answers, the link keeps retrying in the background and the
-  // service (API, recordings, shutdown) runs meanwhile.
+  // Not awaited: the link retries in the background while the API, recordings and shutdown run.
   calls.start();
   routeMonitor.start();
   recordings?.start();
