@@ -84,7 +84,7 @@ function amiCaptureEdits(manager: string): string {
 
 function routeCheckEdits(manager: string): string {
   let text = substitute(manager, 'manager.conf', /^write = call$/, 'write = call,reporting');
-  text = substitute(text, 'manager.conf', /^read = call,dialplan$/, 'read = call,dialplan,system');
+  text = substitute(text, 'manager.conf', /^read = call,dialplan,user$/, 'read = call,dialplan,user,system');
   return substitute(text, 'manager.conf', /^;eventfilter\(action\(include\),name\(Reload\)\) =$/, 'eventfilter(action(include),name(Reload)) =');
 }
 
