@@ -124,7 +124,7 @@ describe('hostile configuration files', () => {
   });
 
   it('relative paths must not climb out of the working directory', () => {
-    const problems = problemsOf(`${GOOD}\nservice: { dataDir: "../../.." }\nprompts: { dir: "audio/../../x" }\nrecordings: { spoolDir: "/var/spool/asterisk/monitor", keys: { mode: local, keyFile: "../key" } }\n`);
+    const problems = problemsOf(`${GOOD}\nservice: { dataDir: "../../.." }\nprompts: { dir: "audio/../../x" }\nrecordings: { spoolDir: "/srv/pbx/monitor", keys: { mode: local, keyFile: "../key" } }\n`);
     expect(problems).toEqual([
       'service.dataDir: expected an absolute path or a relative one inside the working directory, found "../../.." (climbs out of it)',
       'prompts.dir: expected an absolute path or a relative one inside the working directory, found "audio/../../x" (climbs out of it)',

@@ -16,10 +16,10 @@ test('normalizeAmiMessage flattens the library shapes: variable object, repeated
     normalizeAmiMessage({
       event: 'VarSet',
       variable: { MIXMONITOR_FILENAME: '' },
-      value: '/var/spool/asterisk/monitor/a.wav',
+      value: '/srv/pbx/monitor/a.wav',
       uniqueid: ['u1', 'u2'],
     }),
-  ).toEqual({ event: 'VarSet', variable: 'MIXMONITOR_FILENAME', value: '/var/spool/asterisk/monitor/a.wav', uniqueid: 'u1' });
+  ).toEqual({ event: 'VarSet', variable: 'MIXMONITOR_FILENAME', value: '/srv/pbx/monitor/a.wav', uniqueid: 'u1' });
   expect(normalizeAmiMessage({ variable: { A: 'b=c' } })).toEqual({ variable: 'A=b=c' });
   expect(normalizeAmiMessage(undefined)).toEqual({});
 });

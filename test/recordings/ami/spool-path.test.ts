@@ -38,8 +38,8 @@ describe('resolveSpoolPath accepts', () => {
   });
 
   test("a path in Asterisk's own view of the monitor dir when it is mounted elsewhere", async () => {
-    const r = await resolveSpoolPath(spool, '/var/spool/asterisk/monitor/ok-1700000000.123.wav', {
-      asteriskDir: '/var/spool/asterisk/monitor',
+    const r = await resolveSpoolPath(spool, '/srv/pbx/monitor/ok-1700000000.123.wav', {
+      asteriskDir: '/srv/pbx/monitor',
     });
     expect(r.status).toBe('ok');
   });

@@ -14,7 +14,7 @@ import { toneWav } from '../../emulators/ari/recordings.js';
 import { dialplanRecording, eventsOf, ledgerCall, readAll, rows, waitFor, waitState, world, type World } from './helpers.js';
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
-const REC_DIR = '/var/spool/asterisk/recording';
+const REC_DIR = '/srv/pbx/recording'; // Asterisk's view (the emulator's); never a host path
 
 let ari: AriEmulator | undefined;
 let client: AriRecordingsClient | undefined;

@@ -25,7 +25,7 @@ describe('recordings configuration', () => {
       enabled: true,
       capture: 'dialplan',
       source: 'spool',
-      spoolDir: '/var/spool/asterisk/monitor',
+      spoolDir: RECORDINGS_DEFAULTS.spoolDir,
       ami: { host: '127.0.0.1', port: 5038, username: 'consentline' },
       store: { type: 'local' },
       keys: { mode: 'local' },
