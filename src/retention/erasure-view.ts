@@ -15,7 +15,7 @@ export interface ErasureSummary {
   readonly doneAt: string | null;
   readonly subjectMasked: string | null;
   readonly erased: { readonly calls: number; readonly recordings: number; readonly subjectRecords: number } | null;
-  readonly notErased: { readonly heldCallIds: readonly string[]; readonly locked: number; readonly pending: number } | null;
+  readonly notErased: { readonly heldCallIds: string[]; readonly locked: number; readonly pending: number } | null;
 }
 
 /** The row's certificate, parsed; null while open (or if the stored text is not a certificate). */

@@ -59,7 +59,8 @@ export function retentionRoutes(deps: RetentionApiDeps) {
           response: { 200: z.object({ sweeps: z.array(sweepReportSchema) }).describe('the runs’ reports') },
         },
       },
-      async (request) => ({ sweeps: await deps.retention.sweeps(request.query.limit) }),
+      // A fresh object per report: the schema's loose `recordings` wants an open shape.
+      async (request) => ({ sweeps: (await deps.retention.sweeps(request.query.limit)).map((r) => ({ ...r, recordings: { ...r.recordings } })) }),
     );
 
     app.post(
