@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { numbered, type PgQueryable } from '../db/pg.js';
+import { pgCallFacts, type CallFacts } from '../evidence/call-facts.js';
 import { pgLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
+import { CallScopedReads } from './call-scope.js';
 import type { Policies } from './policy.js';
 import type {
   CallerCall,
@@ -18,7 +20,7 @@ import type {
   Person,
   RetentionRepo,
 } from './repo.js';
-import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, SQL, type Query } from './repo-sql.js';
+import { CALL_RECORDING_COLUMNS, leaseAcquireParams, SQL } from './repo-sql.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -67,11 +69,6 @@ const MARK_PENDING = `INSERT INTO retention_deletions (recording_id, call_id, ob
   ON CONFLICT (recording_id) DO UPDATE SET reason = 'erasure', detail = excluded.detail
   WHERE retention_deletions.state <> 'deleted'`;
 
-const ERASE_SUBJECTS = `WITH erased AS (DELETE FROM subjects WHERE call_id = ANY($1) RETURNING 1),
-    cleared AS (UPDATE calls SET caller_lookup = NULL, caller_masked = NULL WHERE call_id = ANY($1))
-  SELECT count(*)::int AS n FROM erased`;
-
-
 /**
  * {@link RetentionRepo} on the PostgreSQL evidence database (migrations/postgres 0001, 0020,
  * 0030), shared by several instances. Every write is one statement (data-modifying CTEs over
@@ -81,10 +78,14 @@ const ERASE_SUBJECTS = `WITH erased AS (DELETE FROM subjects WHERE call_id = ANY
 export class PgRetentionRepo implements RetentionRepo {
   readonly #db: PgQueryable;
   readonly #ledger: LedgerLookups;
+  readonly #calls: CallFacts;
+  readonly #scoped: CallScopedReads;
 
   constructor(db: PgQueryable) {
     this.#db = db;
     this.#ledger = pgLedgerLookups(db);
+    this.#calls = pgCallFacts(db);
+    this.#scoped = new CallScopedReads(<R>(sql: string, params: unknown[]) => this.#rows(sql, params) as Promise<R[]>, this.#calls);
   }
 
   async #rows<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
@@ -93,10 +94,6 @@ export class PgRetentionRepo implements RetentionRepo {
 
   async #count(sql: string, params: unknown[]): Promise<number> {
     return (await this.#db.query(numbered(sql), params)).rowCount ?? 0;
-  }
-
-  #all<R extends pg.QueryResultRow>(q: Query): Promise<R[]> {
-    return this.#rows<R>(q.sql, q.params);
   }
 
   // ---- lease ------------------------------------------------------------------------
@@ -125,11 +122,11 @@ export class PgRetentionRepo implements RetentionRepo {
   }
 
   unfinished(limit: number): Promise<Candidate[]> {
-    return this.#rows<Candidate>(SQL.unfinished, [limit]);
+    return this.#scoped.unfinished(limit);
   }
 
   dueRecordings(policies: Policies, now: number, after: string, limit: number): Promise<Candidate[]> {
-    return this.#all<Candidate>(dueRecordingsQuery(policies, now, after, limit));
+    return this.#scoped.dueRecordings(policies, now, after, limit);
   }
 
   async recordingsOfCalls(callIds: readonly string[]): Promise<CallRecording[]> {
@@ -186,20 +183,19 @@ export class PgRetentionRepo implements RetentionRepo {
   // ---- evidence (personal data behind the chain) --------------------------------------
 
   dueEvidence(policies: Policies, now: number, after: string, limit: number): Promise<EvidenceCandidate[]> {
-    return this.#all<EvidenceCandidate>(dueEvidenceQuery(policies, now, after, limit));
+    return this.#scoped.dueEvidence(policies, now, after, limit);
   }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
     return this.#ledger.hasCallEvent(callId, kind);
   }
 
-  async eraseCallSubjects(callIds: readonly string[]): Promise<number> {
-    if (callIds.length === 0) return 0;
-    return (await this.#db.query<{ n: number }>(ERASE_SUBJECTS, [callIds])).rows[0]!.n;
+  eraseCallSubjects(callIds: readonly string[]): Promise<number> {
+    return this.#calls.eraseCallerData(callIds);
   }
 
   callsOfCaller(lookupKey: string): Promise<CallerCall[]> {
-    return this.#rows<CallerCall>(SQL.callsOfCaller, [lookupKey, lookupKey]);
+    return this.#scoped.callsOfCaller(lookupKey);
   }
 
   // ---- holds --------------------------------------------------------------------------
@@ -224,16 +220,16 @@ export class PgRetentionRepo implements RetentionRepo {
     return (await this.#count(SQL.holdApprove, [by.id, by.name, now, id, by.id, by.subject ?? by.id])) === 1;
   }
 
-  async callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
-    return (await this.#all<{ call_id: string }>(callsCoveredByQuery(scope, target, limit))).map((r) => r.call_id);
+  callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
+    return this.#calls.callsWhere(scope, target, limit);
   }
 
-  async holdsOnCall(callId: string): Promise<string[]> {
-    return (await this.#rows<{ id: string }>(SQL.holdsOnCall, [callId])).map((r) => r.id);
+  holdsOnCall(callId: string): Promise<string[]> {
+    return this.#scoped.holdsOnCall(callId);
   }
 
   holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
-    return this.#rows<HoldMirrorItem>(SQL.holdMirrorDue, [after, limit]);
+    return this.#scoped.holdMirrorDue(after, limit);
   }
 
   async holdMirrored(id: string, on: boolean): Promise<void> {

@@ -1,6 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
+import { sqliteCallFacts, type CallFacts } from '../evidence/call-facts.js';
 import { sqliteLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
+import { CallScopedReads } from './call-scope.js';
 import type { Policies } from './policy.js';
 import type {
   CallerCall,
@@ -18,7 +20,7 @@ import type {
   Person,
   RetentionRepo,
 } from './repo.js';
-import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, SQL } from './repo-sql.js';
+import { CALL_RECORDING_COLUMNS, leaseAcquireParams, SQL } from './repo-sql.js';
 
 /**
  * {@link RetentionRepo} on the service's SQLite file (better-sqlite3, synchronous underneath):
@@ -29,11 +31,17 @@ export class SqliteRetentionRepo implements RetentionRepo {
   readonly #db: SqliteDatabase;
   readonly #st: ReturnType<typeof prepare>;
   readonly #ledger: LedgerLookups;
+  readonly #calls: CallFacts;
+  readonly #scoped: CallScopedReads;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
     this.#st = prepare(db);
     this.#ledger = sqliteLedgerLookups(db);
+    this.#calls = sqliteCallFacts(db);
+    const cached = new Map<string, Statement<unknown[]>>();
+    const statement = (sql: string) => cached.get(sql) ?? cached.set(sql, db.prepare(sql)).get(sql)!;
+    this.#scoped = new CallScopedReads(async <R>(sql: string, params: unknown[]) => statement(sql).all(...params) as R[], this.#calls);
   }
 
   // ---- lease ------------------------------------------------------------------------
@@ -60,13 +68,12 @@ export class SqliteRetentionRepo implements RetentionRepo {
     return this.#st.settleForeign.run(new Date(now).toISOString()).changes;
   }
 
-  async unfinished(limit: number): Promise<Candidate[]> {
-    return this.#st.unfinished.all(limit) as Candidate[];
+  unfinished(limit: number): Promise<Candidate[]> {
+    return this.#scoped.unfinished(limit);
   }
 
-  async dueRecordings(policies: Policies, now: number, after: string, limit: number): Promise<Candidate[]> {
-    const q = dueRecordingsQuery(policies, now, after, limit);
-    return this.#db.prepare(q.sql).all(...q.params) as Candidate[];
+  dueRecordings(policies: Policies, now: number, after: string, limit: number): Promise<Candidate[]> {
+    return this.#scoped.dueRecordings(policies, now, after, limit);
   }
 
   async recordingsOfCalls(callIds: readonly string[]): Promise<CallRecording[]> {
@@ -152,28 +159,20 @@ export class SqliteRetentionRepo implements RetentionRepo {
 
   // ---- evidence (personal data behind the chain) --------------------------------------
 
-  async dueEvidence(policies: Policies, now: number, after: string, limit: number): Promise<EvidenceCandidate[]> {
-    const q = dueEvidenceQuery(policies, now, after, limit);
-    return this.#db.prepare(q.sql).all(...q.params) as EvidenceCandidate[];
+  dueEvidence(policies: Policies, now: number, after: string, limit: number): Promise<EvidenceCandidate[]> {
+    return this.#scoped.dueEvidence(policies, now, after, limit);
   }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
     return this.#ledger.hasCallEvent(callId, kind);
   }
 
-  async eraseCallSubjects(callIds: readonly string[]): Promise<number> {
-    return this.#db.transaction(() => {
-      let n = 0;
-      for (const id of callIds) {
-        n += this.#st.deleteSubjects.run(id).changes;
-        this.#st.clearCaller.run(id);
-      }
-      return n;
-    }).immediate();
+  eraseCallSubjects(callIds: readonly string[]): Promise<number> {
+    return this.#calls.eraseCallerData(callIds);
   }
 
-  async callsOfCaller(lookupKey: string): Promise<CallerCall[]> {
-    return this.#st.callsOfCaller.all(lookupKey, lookupKey) as CallerCall[];
+  callsOfCaller(lookupKey: string): Promise<CallerCall[]> {
+    return this.#scoped.callsOfCaller(lookupKey);
   }
 
   // ---- holds --------------------------------------------------------------------------
@@ -198,17 +197,16 @@ export class SqliteRetentionRepo implements RetentionRepo {
     return this.#st.holdApprove.run(by.id, by.name, now, id, by.id, by.subject ?? by.id).changes === 1;
   }
 
-  async callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
-    const q = callsCoveredByQuery(scope, target, limit);
-    return (this.#db.prepare(q.sql).all(...q.params) as { call_id: string }[]).map((r) => r.call_id);
+  callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
+    return this.#calls.callsWhere(scope, target, limit);
   }
 
-  async holdsOnCall(callId: string): Promise<string[]> {
-    return (this.#st.holdsOnCall.all(callId) as { id: string }[]).map((r) => r.id);
+  holdsOnCall(callId: string): Promise<string[]> {
+    return this.#scoped.holdsOnCall(callId);
   }
 
-  async holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
-    return this.#st.holdMirrorDue.all(after, limit) as HoldMirrorItem[];
+  holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
+    return this.#scoped.holdMirrorDue(after, limit);
   }
 
   async holdMirrored(id: string, on: boolean): Promise<void> {
@@ -261,7 +259,5 @@ function prepare(db: SqliteDatabase) {
          updated_at = ? WHERE id = ?`,
     ),
     releaseClaim: db.prepare('UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ?'),
-    deleteSubjects: db.prepare('DELETE FROM subjects WHERE call_id = ?'),
-    clearCaller: db.prepare('UPDATE calls SET caller_lookup = NULL, caller_masked = NULL WHERE call_id = ?'),
   };
 }

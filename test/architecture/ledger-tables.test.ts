@@ -24,6 +24,17 @@ export function ledgerQueries(text: string): string[] {
     .map(({ line, n }) => `${n}: ${line.trim()}`);
 }
 
+/** SQL naming the ledger's projections: the calls, the caller data behind the chain, the marketing registry. */
+const PROJECTION_SQL = /\b(FROM|INTO|JOIN|UPDATE)\s+["`]?(calls|subjects|marketing_consents)\b(?![-\w.])/;
+
+export function projectionQueries(text: string): string[] {
+  return text
+    .split('\n')
+    .map((line, i) => ({ line, n: i + 1 }))
+    .filter(({ line }) => !/^\s*(\/\/|\*|\/\*)/.test(line) && PROJECTION_SQL.test(line))
+    .map(({ line, n }) => `${n}: ${line.trim()}`);
+}
+
 describe('the ledger table is queried only by src/evidence', () => {
   const touching = new Map(
     sourceFiles('src')
@@ -49,5 +60,29 @@ describe('the ledger table is queried only by src/evidence', () => {
     expect(ledgerQueries("label: 'verifying: events'")).toEqual([]);
     expect(ledgerQueries('/** Caches rebuilt from events on first use */')).toEqual([]);
     expect(ledgerQueries('// reads FROM events')).toEqual([]);
+  });
+});
+
+describe("the ledger's projections are queried only by src/evidence", () => {
+  // Retention asks evidence's CallFacts (src/evidence/call-facts.ts) for the calls of a flow
+  // before a cut-off, a caller's calls, the flow and caller of a recording's call, and erases
+  // caller data through it.
+  it('no file outside evidence and the migrations queries `calls`, `subjects` or `marketing_consents`', () => {
+    const touching = sourceFiles('src')
+      .filter((path) => !ALLOWED.some((re) => re.test(path)))
+      .map((path) => [path, projectionQueries(readSource(path))] as const)
+      .filter(([, hits]) => hits.length > 0);
+    expect(touching.map(([path, hits]) => `${path}\n  ${hits.join('\n  ')}`)).toEqual([]);
+  });
+
+  it('the grep finds a read, an erasure and a join of a projection, and skips prose and look-alikes', () => {
+    expect(projectionQueries('SELECT call_id FROM calls WHERE flow_id = ?')).toHaveLength(1);
+    expect(projectionQueries("db.prepare('DELETE FROM subjects WHERE call_id = ?')")).toHaveLength(1);
+    expect(projectionQueries('  UPDATE calls SET caller_lookup = NULL')).toHaveLength(1);
+    expect(projectionQueries('FROM recordings r LEFT JOIN calls c ON c.call_id = r.call_id')).toHaveLength(1);
+    expect(projectionQueries('EXISTS (SELECT 1 FROM marketing_consents m)')).toHaveLength(1);
+    expect(projectionQueries('SELECT * FROM calls_archive')).toEqual([]);
+    expect(projectionQueries("log.child({ component: 'calls' })")).toEqual([]);
+    expect(projectionQueries('// reads FROM calls')).toEqual([]);
   });
 });
