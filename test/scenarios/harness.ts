@@ -11,41 +11,17 @@ import { AriEmulator, type AriEmulatorOptions, type CallHandle, type OriginateOp
 import { captureLogger } from '../telephony/ari/helpers.js';
 import { databaseTarget } from '../../src/evidence/open-store.js';
 import { outcomeFindings } from './outcome-check.js';
+import { HOTLINE_ROUTES, hotlineConfigInput } from '../support/hotline-config.js';
 
-export const ROUTES = {
-  agents: { context: 'consentline-after', extension: 'agents', priority: 1 },
-  sales: { context: 'consentline-after', extension: 'sales', priority: 1 },
-  fallback: { context: 'consentline-fallback', extension: 's', priority: 1 },
-};
+export const ROUTES = HOTLINE_ROUTES;
 
 export function scenarioConfig(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
   return ConfigSchema.parse(scenarioConfigInput(flow, top));
 }
 
-/** The scenario configuration as a file would hold it (before defaults). */
+/** The scenario configuration as a file would hold it (before defaults): the hotline with short timeouts. */
 export function scenarioConfigInput(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
-  return {
-    routes: ROUTES,
-    flows: [
-      {
-        id: 'hotline',
-        default: true,
-        legalBasis: 'consent_by_conduct',
-        menu: {
-          '1': { action: 'route', route: 'sales' },
-          '8': { action: 'clause' },
-          '9': { action: 'objection' },
-          '0': { action: 'repeat' },
-        },
-        timeouts: { digitSeconds: 0.4, callSeconds: 30, promptSeconds: 10 },
-        retries: { menu: 1, question: 1 },
-        defaultRoute: 'agents',
-        fallbackRoute: 'fallback',
-        ...flow,
-      },
-    ],
-    ...top,
-  };
+  return hotlineConfigInput({ timeouts: { digitSeconds: 0.4, callSeconds: 30, promptSeconds: 10 }, retries: { menu: 1, question: 1 }, ...flow }, top);
 }
 
 /** The service on its real parts (ARI adapter, SQLite file, prompt catalogue) against the ARI emulator. */
