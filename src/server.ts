@@ -36,7 +36,7 @@ import type { SubjectRecord } from './evidence/types.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/log.js';
 import { createMetrics, type Metrics } from './shared/metrics.js';
-import { countAuditFailures, countCheckpointRefusals, timedWriter, wireMetricProbes } from './service-metrics.js';
+import { countAuditFailures, countCheckpointRefusals, countOutboundDecisions, timedWriter, wireMetricProbes } from './service-metrics.js';
 import type { AriPort } from './telephony/ari/port.js';
 import { CallFleet } from './telephony/call-fleet.js';
 import { createRouteMonitor } from './telephony/route-monitor.js';
@@ -181,6 +181,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       log,
       normalize: (raw) => normalizeCallerId(raw, config.service.defaultCountryCode),
       marketingState: (e164) => registryState(database.readSide.marketing, lookupKey(pepper.value, e164)),
+      onChecked: countOutboundDecisions(metrics),
     }),
     instance: config.service.instanceId,
     ledger: { openCalls: (server) => queries.openCalls(server), callEvents: (id) => store.callEvents(id), getCall: (id) => store.getCall(id) },
