@@ -5,7 +5,9 @@
 // in code, alike on both engines.
 import type { CallFacts } from '../evidence/call-facts.js';
 import { cutoffs, type Policies } from './policy.js';
-import type { CallerCall, Candidate, EvidenceCandidate, HoldMirrorItem } from './repo.js';
+import type { CallerCall, Candidate, EvidenceCandidate, HoldMirrorItem, HoldScope, RetentionRepo } from './repo.js';
+
+type CallScopedMethods = 'unfinished' | 'dueRecordings' | 'holdMirrorDue' | 'dueEvidence' | 'callsOfCaller' | 'callsCoveredBy' | 'eraseCallSubjects' | 'holdsOnCall';
 
 /** How an engine's repository runs one of retention's queries (`?` placeholders). */
 export type RunQuery = <R>(sql: string, params: unknown[]) => Promise<R[]>;
@@ -70,8 +72,13 @@ function cutFor(c: { flows: [string, string][]; fallback: string }): (flowId: st
 
 const latest = (c: { flows: [string, string][]; fallback: string }) => c.flows.reduce((max, [, at]) => (at > max ? at : max), c.fallback);
 
-export class CallScopedReads {
-  constructor(
+/**
+ * The part of a {@link RetentionRepo} that needs calls, one implementation for both engines:
+ * {@link SqliteRetentionRepo} and {@link PgRetentionRepo} extend it with how they run a query and
+ * their engine's {@link CallFacts}.
+ */
+export abstract class CallScopedRepo implements Pick<RetentionRepo, CallScopedMethods> {
+  protected constructor(
     private readonly run: RunQuery,
     private readonly calls: CallFacts,
   ) {}
@@ -147,6 +154,14 @@ export class CallScopedReads {
     if (calls.length === 0) return [];
     const holds = await this.#holds();
     return calls.map((c) => ({ call_id: c.call_id, flow_id: c.flow_id, started_at: c.started_at, held: holds.held(c) }));
+  }
+
+  callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
+    return this.calls.callsWhere(scope, target, limit);
+  }
+
+  eraseCallSubjects(callIds: readonly string[]): Promise<number> {
+    return this.calls.eraseCallerData(callIds);
   }
 
   async holdsOnCall(callId: string): Promise<string[]> {

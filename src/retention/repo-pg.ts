@@ -1,19 +1,14 @@
 import type pg from 'pg';
 import { numbered, type PgQueryable } from '../db/pg.js';
-import { pgCallFacts, type CallFacts } from '../evidence/call-facts.js';
+import { pgCallFacts } from '../evidence/call-facts.js';
 import { pgLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
-import { CallScopedReads } from './call-scope.js';
-import type { Policies } from './policy.js';
+import { CallScopedRepo } from './call-scope.js';
 import type {
-  CallerCall,
   CallRecording,
-  HoldMirrorItem,
   Candidate,
   DeletionReason,
   DeletionState,
-  EvidenceCandidate,
   HoldRow,
-  HoldScope,
   NewHold,
   NotDeleted,
   PendingErasure,
@@ -75,17 +70,14 @@ const MARK_PENDING = `INSERT INTO retention_deletions (recording_id, call_id, ob
  * array parameters), so it is atomic without a client-side transaction. Give it a pool from
  * `createPgPool({ url, schema })` (the schema is the pool's search_path); the caller owns it.
  */
-export class PgRetentionRepo implements RetentionRepo {
+export class PgRetentionRepo extends CallScopedRepo implements RetentionRepo {
   readonly #db: PgQueryable;
   readonly #ledger: LedgerLookups;
-  readonly #calls: CallFacts;
-  readonly #scoped: CallScopedReads;
 
   constructor(db: PgQueryable) {
+    super(async <R>(sql: string, params: unknown[]) => (await db.query(numbered(sql), params)).rows as R[], pgCallFacts(db));
     this.#db = db;
     this.#ledger = pgLedgerLookups(db);
-    this.#calls = pgCallFacts(db);
-    this.#scoped = new CallScopedReads(<R>(sql: string, params: unknown[]) => this.#rows(sql, params) as Promise<R[]>, this.#calls);
   }
 
   async #rows<R extends pg.QueryResultRow>(sql: string, params: unknown[]): Promise<R[]> {
@@ -121,13 +113,7 @@ export class PgRetentionRepo implements RetentionRepo {
     return this.#count(SQL.settleForeign, [iso(now)]);
   }
 
-  unfinished(limit: number): Promise<Candidate[]> {
-    return this.#scoped.unfinished(limit);
-  }
 
-  dueRecordings(policies: Policies, now: number, after: string, limit: number): Promise<Candidate[]> {
-    return this.#scoped.dueRecordings(policies, now, after, limit);
-  }
 
   async recordingsOfCalls(callIds: readonly string[]): Promise<CallRecording[]> {
     if (callIds.length === 0) return [];
@@ -182,21 +168,12 @@ export class PgRetentionRepo implements RetentionRepo {
 
   // ---- evidence (personal data behind the chain) --------------------------------------
 
-  dueEvidence(policies: Policies, now: number, after: string, limit: number): Promise<EvidenceCandidate[]> {
-    return this.#scoped.dueEvidence(policies, now, after, limit);
-  }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
     return this.#ledger.hasCallEvent(callId, kind);
   }
 
-  eraseCallSubjects(callIds: readonly string[]): Promise<number> {
-    return this.#calls.eraseCallerData(callIds);
-  }
 
-  callsOfCaller(lookupKey: string): Promise<CallerCall[]> {
-    return this.#scoped.callsOfCaller(lookupKey);
-  }
 
   // ---- holds --------------------------------------------------------------------------
 
@@ -220,17 +197,8 @@ export class PgRetentionRepo implements RetentionRepo {
     return (await this.#count(SQL.holdApprove, [by.id, by.name, now, id, by.id, by.subject ?? by.id])) === 1;
   }
 
-  callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
-    return this.#calls.callsWhere(scope, target, limit);
-  }
 
-  holdsOnCall(callId: string): Promise<string[]> {
-    return this.#scoped.holdsOnCall(callId);
-  }
 
-  holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
-    return this.#scoped.holdMirrorDue(after, limit);
-  }
 
   async holdMirrored(id: string, on: boolean): Promise<void> {
     await this.#count(SQL.holdMirrored, [on ? 1 : 0, id]);

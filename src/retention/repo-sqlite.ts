@@ -1,19 +1,14 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
-import { sqliteCallFacts, type CallFacts } from '../evidence/call-facts.js';
+import { sqliteCallFacts } from '../evidence/call-facts.js';
 import { sqliteLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
-import { CallScopedReads } from './call-scope.js';
-import type { Policies } from './policy.js';
+import { CallScopedRepo } from './call-scope.js';
 import type {
-  CallerCall,
   CallRecording,
-  HoldMirrorItem,
   Candidate,
   DeletionReason,
   DeletionState,
-  EvidenceCandidate,
   HoldRow,
-  HoldScope,
   NewHold,
   NotDeleted,
   PendingErasure,
@@ -27,21 +22,18 @@ import { CALL_RECORDING_COLUMNS, leaseAcquireParams, SQL } from './repo-sql.js';
  * multi-row writes are one IMMEDIATE transaction, so two connections never interleave them.
  * The caller owns `db`.
  */
-export class SqliteRetentionRepo implements RetentionRepo {
+export class SqliteRetentionRepo extends CallScopedRepo implements RetentionRepo {
   readonly #db: SqliteDatabase;
   readonly #st: ReturnType<typeof prepare>;
   readonly #ledger: LedgerLookups;
-  readonly #calls: CallFacts;
-  readonly #scoped: CallScopedReads;
 
   constructor(db: SqliteDatabase) {
+    const cached = new Map<string, Statement<unknown[]>>();
+    const statement = (sql: string) => cached.get(sql) ?? cached.set(sql, db.prepare(sql)).get(sql)!;
+    super(async <R>(sql: string, params: unknown[]) => statement(sql).all(...params) as R[], sqliteCallFacts(db));
     this.#db = db;
     this.#st = prepare(db);
     this.#ledger = sqliteLedgerLookups(db);
-    this.#calls = sqliteCallFacts(db);
-    const cached = new Map<string, Statement<unknown[]>>();
-    const statement = (sql: string) => cached.get(sql) ?? cached.set(sql, db.prepare(sql)).get(sql)!;
-    this.#scoped = new CallScopedReads(async <R>(sql: string, params: unknown[]) => statement(sql).all(...params) as R[], this.#calls);
   }
 
   // ---- lease ------------------------------------------------------------------------
@@ -68,13 +60,7 @@ export class SqliteRetentionRepo implements RetentionRepo {
     return this.#st.settleForeign.run(new Date(now).toISOString()).changes;
   }
 
-  unfinished(limit: number): Promise<Candidate[]> {
-    return this.#scoped.unfinished(limit);
-  }
 
-  dueRecordings(policies: Policies, now: number, after: string, limit: number): Promise<Candidate[]> {
-    return this.#scoped.dueRecordings(policies, now, after, limit);
-  }
 
   async recordingsOfCalls(callIds: readonly string[]): Promise<CallRecording[]> {
     const out: CallRecording[] = [];
@@ -159,21 +145,12 @@ export class SqliteRetentionRepo implements RetentionRepo {
 
   // ---- evidence (personal data behind the chain) --------------------------------------
 
-  dueEvidence(policies: Policies, now: number, after: string, limit: number): Promise<EvidenceCandidate[]> {
-    return this.#scoped.dueEvidence(policies, now, after, limit);
-  }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
     return this.#ledger.hasCallEvent(callId, kind);
   }
 
-  eraseCallSubjects(callIds: readonly string[]): Promise<number> {
-    return this.#calls.eraseCallerData(callIds);
-  }
 
-  callsOfCaller(lookupKey: string): Promise<CallerCall[]> {
-    return this.#scoped.callsOfCaller(lookupKey);
-  }
 
   // ---- holds --------------------------------------------------------------------------
 
@@ -197,17 +174,8 @@ export class SqliteRetentionRepo implements RetentionRepo {
     return this.#st.holdApprove.run(by.id, by.name, now, id, by.id, by.subject ?? by.id).changes === 1;
   }
 
-  callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
-    return this.#calls.callsWhere(scope, target, limit);
-  }
 
-  holdsOnCall(callId: string): Promise<string[]> {
-    return this.#scoped.holdsOnCall(callId);
-  }
 
-  holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
-    return this.#scoped.holdMirrorDue(after, limit);
-  }
 
   async holdMirrored(id: string, on: boolean): Promise<void> {
     this.#st.holdMirrored.run(on ? 1 : 0, id);

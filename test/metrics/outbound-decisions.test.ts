@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OUTBOUND_REASONS } from '../../src/telephony/outbound-decision.js';
-import { ROUTES, startScenario, type Scenario } from '../scenarios/harness.js';
+import { outboundTop, startScenario, type Scenario } from '../scenarios/harness.js';
 import { sampleValue } from './promtool.js';
 
 const METRIC = 'consentline_outbound_decisions_total';
@@ -13,21 +13,10 @@ const count = (text: string, decision: string, reason: string) => sampleValue(te
 let s: Scenario;
 beforeAll(async () => {
   s = await startScenario({
-    top: {
-      routes: {
-        ...ROUTES,
-        'outbound-dial': { context: 'consentline-outbound-dial', extension: 'dial' },
-        'outbound-refused': { context: 'consentline-outbound-dial', extension: 'refused' },
-      },
-      outbound: {
-        dialRoute: 'outbound-dial',
-        refusedRoute: 'outbound-refused',
-        campaigns: [
-          { id: 'spring', purpose: 'marketing' },
-          { id: 'delivery', purpose: 'service' },
-        ],
-      },
-    },
+    top: outboundTop([
+      { id: 'spring', purpose: 'marketing' },
+      { id: 'delivery', purpose: 'service' },
+    ]),
   });
 }, 60_000);
 afterAll(async () => s?.stop());
@@ -38,11 +27,9 @@ async function scrape(): Promise<string> {
   return res.text();
 }
 
-/** A dialer's campaign call: Stasis(consentline,outbound,<campaign>,<number>); where it went. */
+/** A dialer's campaign call; where it went. */
 async function dial(campaign: string, number: string): Promise<string | undefined> {
-  const handle = s.emu.originate({ exten: number, context: 'consentline-outbound', args: ['outbound', campaign, number], state: 'Down' as 'Ring' });
-  const outcome = await handle.outcome();
-  await s.service.calls.drain();
+  const { outcome } = await s.campaignCall(campaign, number);
   return outcome.kind === 'continued' ? outcome.target.extension : outcome.kind;
 }
 

@@ -24,6 +24,18 @@ export function scenarioConfigInput(flow: Record<string, unknown> = {}, top: Rec
   return hotlineConfigInput({ timeouts: { digitSeconds: 0.4, callSeconds: 30, promptSeconds: 10 }, retries: { menu: 1, question: 1 }, ...flow }, top);
 }
 
+/** The outbound guard's routes (as asterisk/extensions.conf names them) and section, for these campaigns: a scenario's `top`. */
+export function outboundTop(campaigns: ReadonlyArray<Record<string, unknown>>) {
+  return {
+    routes: {
+      ...ROUTES,
+      'outbound-dial': { context: 'consentline-outbound-dial', extension: 'dial' },
+      'outbound-refused': { context: 'consentline-outbound-dial', extension: 'refused' },
+    },
+    outbound: { dialRoute: 'outbound-dial', refusedRoute: 'outbound-refused', campaigns },
+  };
+}
+
 /** The service on its real parts (ARI adapter, SQLite file, prompt catalogue) against the ARI emulator. */
 export async function startScenario(
   opts: {
@@ -63,12 +75,21 @@ export async function startScenario(
     return { handle, outcome, vars: handle.variables(), events, kinds: events.map((e) => e.kind) };
   }
 
+  /** A dialer's campaign call, `Stasis(<app>,outbound,<campaign>,<number>)` from consentline-outbound; settled. */
+  async function campaignCall(campaign: string, number: string) {
+    const handle = emu.originate({ exten: number, context: 'consentline-outbound', args: ['outbound', campaign, number], state: 'Down' as 'Ring' });
+    const outcome = await handle.outcome();
+    await service.calls.drain();
+    return { handle, outcome };
+  }
+
   return {
     emu,
     service,
     config,
     logs: lines,
     call,
+    campaignCall,
     /** Calls of this scenario's ledger without exactly one outcome (see outcome-check.ts). */
     outcomeFindings: () => outcomeFindings(databaseTarget(config)),
     async stop() {
