@@ -129,7 +129,7 @@ async function main() {
   // The baseline: the same query on a plain Fastify route (no token, no schemas, no access log),
   // measured before and after the real route so that a change in the machine's load shows.
   const plain = Fastify();
-  plain.get<{ Params: { callId: string } }>('/plain/:callId/timeline', async (req) => queries.timeline(req.params.callId));
+  plain.get<{ Params: { callId: string } }>('/plain/calls/:callId/timeline', async (req) => queries.timeline(req.params.callId));
   const plainAddress = await plain.listen({ host: '127.0.0.1', port: 0 });
   const plainPaths = paths.map((p) => `/plain${p}`);
   const plainBefore = await loadInChild({ ...spec, url: plainAddress, paths: plainPaths });
