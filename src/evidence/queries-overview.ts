@@ -1,9 +1,9 @@
 // The overview's figures (the console's charts and their CSV): calls per UTC day, flow and
 // language with their outcomes, clause listens and marketing answers. One query for both
-// engines, on the calls projection and call_facts (indexed by started_at, flow or language):
-// a range scan of the period, never the events.
+// engines on call_day_stats (migration 0052: counters kept by triggers on calls and call_facts),
+// a range of its primary key: one row per day, flow and language of the period, whatever the
+// number of calls in it.
 import type { OverviewQuery, OverviewRow } from './queries.js';
-import { nextDay } from './queries-shared.js';
 import type { SearchSqlStyle } from './sql-style.js';
 
 export type { OverviewQuery, OverviewRow } from './queries.js';
@@ -22,32 +22,22 @@ export interface OverviewSqlRow {
   marketingNo: number | string | null;
 }
 
-const count = (column: string, value: string) => `sum(CASE WHEN c.${column} = '${value}' THEN 1 ELSE 0 END)`;
-
 export function overviewSql(q: OverviewQuery, style: SearchSqlStyle): { sql: string; values: unknown[] } {
-  const values: unknown[] = [q.fromDay, nextDay(q.toDay)];
-  const where = [`c.started_at >= ${style.placeholder(1)}`, `c.started_at < ${style.placeholder(2)}`];
+  const values: unknown[] = [q.fromDay, q.toDay];
+  const where = [`day >= ${style.placeholder(1)}`, `day <= ${style.placeholder(2)}`, 'calls > 0'];
   if (q.flowId !== undefined) {
     values.push(q.flowId);
-    where.push(`c.flow_id = ${style.placeholder(values.length)}`);
+    where.push(`flow_id = ${style.placeholder(values.length)}`);
   }
   if (q.language !== undefined) {
     values.push(q.language);
-    where.push(`c.language = ${style.placeholder(values.length)}`);
+    where.push(`language = ${style.placeholder(values.length)}`);
   }
-  const day = 'substr(c.started_at, 1, 10)';
-  const language = "coalesce(c.language, '')";
   const c = style.idCollation;
-  const sql = `SELECT ${day} AS day, c.flow_id AS "flowId", ${language} AS language,
-    count(*) AS calls,
-    ${count('outcome', 'continued')} AS continued, ${count('outcome', 'objected')} AS objected,
-    ${count('outcome', 'abandoned')} AS abandoned, ${count('outcome', 'failed')} AS failed,
-    coalesce(sum(f.clause_listens), 0) AS "clauseListens",
-    ${count('marketing', 'yes')} AS "marketingYes", ${count('marketing', 'no')} AS "marketingNo"
-  FROM calls c LEFT JOIN call_facts f ON f.call_id = c.call_id
-  WHERE ${where.join(' AND ')}
-  GROUP BY ${day}, c.flow_id, ${language}
-  ORDER BY ${day}${c}, c.flow_id${c}, ${language}${c}`;
+  const sql = `SELECT day, flow_id AS "flowId", language, calls, continued, objected, abandoned, failed,
+    clause_listens AS "clauseListens", marketing_yes AS "marketingYes", marketing_no AS "marketingNo"
+  FROM call_day_stats WHERE ${where.join(' AND ')}
+  ORDER BY day${c}, flow_id${c}, language${c}`;
   return { sql, values };
 }
 

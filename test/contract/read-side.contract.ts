@@ -342,6 +342,26 @@ function overview(engine: ReadSideEngine): void {
       expect(all.some((r) => r.language === null)).toBe(true);
       expect(all.reduce((sum, r) => sum + r.calls, 0)).toBe(calls.length);
     });
+
+    it('moves a call with its figures when its language, outcome or marketing answer comes later, clause listens included', async () => {
+      const ledger = await engine.ledger();
+      const store = await ledger.store();
+      const open: CallOpen = { callId: 'late', startedAt: `${DAY1}T10:00:00.000Z`, flowId: 'main', did: '+48221111111', legalBasis: 'x', server: null, language: null };
+      await store.append({ callId: 'late', kind: 'call.started', data: {} }, { callOpen: open });
+      await store.append({ callId: 'late', kind: 'clause.listened', data: {} });
+      const side = await ledger.readSide();
+      const row = async () => side.queries.overview({ fromDay: DAY1, toDay: DAY1 });
+      const zero = { continued: 0, objected: 0, abandoned: 0, failed: 0, open: 0, clauseListens: 0, marketingYes: 0, marketingNo: 0 };
+      expect(await row()).toEqual([{ ...zero, day: DAY1, flowId: 'main', language: null, calls: 1, open: 1, clauseListens: 1 }]);
+      await store.append({ callId: 'late', kind: 'prompt.played', data: { step: 'language' } }, { callPatch: { language: 'en' } });
+      await store.append({ callId: 'late', kind: 'clause.listened', data: {} });
+      expect(await row()).toEqual([{ ...zero, day: DAY1, flowId: 'main', language: 'en', calls: 1, open: 1, clauseListens: 2 }]);
+      await store.append({ callId: 'late', kind: 'call.continued', data: {} }, { callPatch: { outcome: 'continued', marketing: 'yes', recording: 'yes' } });
+      await store.append({ callId: 'late', kind: 'call.ended', data: {} }, { callPatch: { endedAt: `${DAY1}T10:05:00.000Z` } });
+      expect(await row()).toEqual([{ ...zero, day: DAY1, flowId: 'main', language: 'en', calls: 1, continued: 1, clauseListens: 2, marketingYes: 1 }]);
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY1, language: 'en' })).toHaveLength(1);
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY1, language: 'pl' })).toEqual([]);
+    });
   });
 }
 
