@@ -9,6 +9,7 @@ import type {
   Candidate,
   DeletionReason,
   DeletionState,
+  ErasureRow,
   EvidenceCandidate,
   HoldRow,
   HoldScope,
@@ -18,6 +19,7 @@ import type {
   Person,
   RetentionRepo,
 } from './repo.js';
+import type { FinishedSweep } from './sweep-report.js';
 import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, SQL, type Query } from './repo-sql.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -252,5 +254,23 @@ export class PgRetentionRepo implements RetentionRepo {
 
   async erasureCertificate(id: string): Promise<string | null> {
     return (await this.#rows<{ certificate: string | null }>(SQL.erasureGet, [id]))[0]?.certificate ?? null;
+  }
+
+  async erasure(id: string): Promise<ErasureRow | null> {
+    return (await this.#rows<ErasureRow>(SQL.erasureRow, [id]))[0] ?? null;
+  }
+
+  erasures(limit: number): Promise<ErasureRow[]> {
+    return this.#rows<ErasureRow>(SQL.erasureRows, [limit]);
+  }
+
+  // ---- sweep reports -------------------------------------------------------------------
+
+  async saveSweep(r: FinishedSweep): Promise<void> {
+    await this.#count(SQL.sweepInsert, [r.runId, r.startedAt, r.finishedAt, r.status, r.dryRun ? 1 : 0, JSON.stringify(r)]);
+  }
+
+  async sweeps(limit: number): Promise<FinishedSweep[]> {
+    return (await this.#rows<{ report: string }>(SQL.sweepRows, [limit])).map((row) => JSON.parse(row.report) as FinishedSweep);
   }
 }

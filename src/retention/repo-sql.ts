@@ -54,6 +54,10 @@ export const SQL = {
   erasureInsert: 'INSERT INTO erasure_requests (id, requested_by, requested_at) VALUES (?, ?, ?)',
   erasureFinish: 'UPDATE erasure_requests SET done_at = ?, certificate = ? WHERE id = ?',
   erasureGet: 'SELECT certificate FROM erasure_requests WHERE id = ?',
+  erasureRow: 'SELECT id, requested_by, requested_at, done_at, certificate FROM erasure_requests WHERE id = ?',
+  erasureRows: 'SELECT id, requested_by, requested_at, done_at, certificate FROM erasure_requests ORDER BY requested_at DESC, id DESC LIMIT ?',
+  sweepInsert: 'INSERT INTO retention_runs (id, started_at, finished_at, status, dry_run, report) VALUES (?, ?, ?, ?, ?, ?)',
+  sweepRows: 'SELECT report FROM retention_runs ORDER BY started_at DESC, id DESC LIMIT ?',
 } as const;
 
 export interface Query {

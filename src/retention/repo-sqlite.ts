@@ -9,6 +9,7 @@ import type {
   Candidate,
   DeletionReason,
   DeletionState,
+  ErasureRow,
   EvidenceCandidate,
   HoldRow,
   HoldScope,
@@ -18,6 +19,7 @@ import type {
   Person,
   RetentionRepo,
 } from './repo.js';
+import type { FinishedSweep } from './sweep-report.js';
 import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, SQL } from './repo-sql.js';
 
 /**
@@ -227,6 +229,24 @@ export class SqliteRetentionRepo implements RetentionRepo {
 
   async erasureCertificate(id: string): Promise<string | null> {
     return (this.#st.erasureGet.get(id) as { certificate: string | null } | undefined)?.certificate ?? null;
+  }
+
+  async erasure(id: string): Promise<ErasureRow | null> {
+    return (this.#st.erasureRow.get(id) as ErasureRow | undefined) ?? null;
+  }
+
+  async erasures(limit: number): Promise<ErasureRow[]> {
+    return this.#st.erasureRows.all(limit) as ErasureRow[];
+  }
+
+  // ---- sweep reports -------------------------------------------------------------------
+
+  async saveSweep(r: FinishedSweep): Promise<void> {
+    this.#st.sweepInsert.run(r.runId, r.startedAt, r.finishedAt, r.status, r.dryRun ? 1 : 0, JSON.stringify(r));
+  }
+
+  async sweeps(limit: number): Promise<FinishedSweep[]> {
+    return (this.#st.sweepRows.all(limit) as { report: string }[]).map((row) => JSON.parse(row.report) as FinishedSweep);
   }
 }
 

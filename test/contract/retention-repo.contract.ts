@@ -441,6 +441,50 @@ export function retentionRepoContract(engine: RetentionEngine): void {
           { requested_by: 't1', requested_at: '2026-02-01T00:00:00.000Z', done_at: '2026-02-01T00:00:05.000Z' },
         ]);
       });
+
+      it('erasure requests are read back one by id and listed newest first, open ones without a certificate', async () => {
+        const f = await engine.fixture();
+        const repo = await f.repo();
+        await repo.insertErasure('req-a', 't1', '2026-02-01T00:00:00.000Z');
+        await repo.insertErasure('req-b', 't2', '2026-02-03T00:00:00.000Z');
+        await repo.insertErasure('req-c', 't1', '2026-02-02T00:00:00.000Z');
+        await repo.finishErasure('req-a', '2026-02-01T00:00:05.000Z', '{"type":"cert"}');
+        expect(await repo.erasure('req-a')).toEqual({ id: 'req-a', requested_by: 't1', requested_at: '2026-02-01T00:00:00.000Z', done_at: '2026-02-01T00:00:05.000Z', certificate: '{"type":"cert"}' });
+        expect(await repo.erasure('req-b')).toEqual({ id: 'req-b', requested_by: 't2', requested_at: '2026-02-03T00:00:00.000Z', done_at: null, certificate: null });
+        expect(await repo.erasure('req-x')).toBeNull();
+        expect((await repo.erasures(10)).map((r) => r.id)).toEqual(['req-b', 'req-c', 'req-a']);
+        expect((await repo.erasures(2)).map((r) => r.id)).toEqual(['req-b', 'req-c']);
+      });
+    });
+
+    describe('sweep reports', () => {
+      it('a finished run is kept as it was reported and listed newest first; a run id twice is refused', async () => {
+        const f = await engine.fixture();
+        const repo = await f.repo();
+        const report = (runId: string, startedAt: string, dryRun: boolean) => ({
+          status: 'done' as const,
+          runId,
+          dryRun,
+          startedAt,
+          finishedAt: startedAt.replace(':00.000Z', ':09.000Z'),
+          recordings: { due: 2, deleted: 1, alreadyAbsent: 0, resumed: 0, busy: 0, held: 1, locked: 0, failed: 0, deletedIds: ['r1'], heldItems: [{ recordingId: 'r2', callId: 'c2' }], lockedItems: [], failedItems: [] },
+          evidence: { due: 1, erased: 0, held: 0, heldCallIds: [], consentKept: 1, consentKeptCallIds: ['c3'] },
+        });
+        expect(await repo.sweeps(5)).toEqual([]);
+        const first = report('run-1', '2026-02-01T03:00:00.000Z', false);
+        await repo.saveSweep(first);
+        await repo.saveSweep(report('run-3', '2026-02-03T03:00:00.000Z', true));
+        await repo.saveSweep({ ...report('run-2', '2026-02-02T03:00:00.000Z', false), status: 'lease_lost' });
+        expect((await repo.sweeps(5)).map((r) => [r.runId, r.status, r.dryRun])).toEqual([
+          ['run-3', 'done', true],
+          ['run-2', 'lease_lost', false],
+          ['run-1', 'done', false],
+        ]);
+        expect((await repo.sweeps(1)).map((r) => r.runId)).toEqual(['run-3']);
+        expect((await repo.sweeps(5))[2]).toEqual(first);
+        await expect(repo.saveSweep(first)).rejects.toThrow();
+        expect(await f.sql('SELECT dry_run FROM retention_runs ORDER BY started_at')).toEqual([{ dry_run: 0 }, { dry_run: 0 }, { dry_run: 1 }]);
+      });
     });
   });
 }
