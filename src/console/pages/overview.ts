@@ -87,7 +87,7 @@ ${horizontalBars({
     caption: t('overview.consents'),
     mode: 'count',
     rows: fig.segments.flatMap((s) => [
-      { label: segmentLabel(ctx, s), parts: [{ key: 'marketingYes', label: t('overview.marketingYes'), value: s.marketingYes }, { key: 'marketingNo', label: t('overview.marketingNo'), value: s.marketingNo }] },
+      { label: `${segmentLabel(ctx, s)} · ${t('overview.marketing')}`, parts: [{ key: 'marketingYes', label: t('overview.marketingYes'), value: s.marketingYes }, { key: 'marketingNo', label: t('overview.marketingNo'), value: s.marketingNo }] },
       { label: `${segmentLabel(ctx, s)} · ${t('overview.clauseListens')}`, parts: [{ key: 'clauseListens', label: t('overview.clauseListens'), value: s.clauseListens }] },
     ]),
   })}`;
