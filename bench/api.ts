@@ -11,21 +11,17 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
-import { buildApp } from '../src/api/app.js';
-import { evidenceRoutes } from '../src/api/routes/evidence.js';
 import { SqliteTokenStore } from '../src/api/tokens.js';
 import { consoleCookies, consoleRoutes } from '../src/console/index.js';
 import { SqliteSessionStore } from '../src/console/sessions-sqlite.js';
 import { ConsoleSessions } from '../src/console/sessions.js';
 import { openSqlite } from '../src/db/sqlite.js';
-import { AccessLog } from '../src/evidence/access-log.js';
 import { CheckpointService, loadOrCreateSigner } from '../src/evidence/checkpoint.js';
 import { SqliteCheckpointRepo, SqliteLedgerTree } from '../src/evidence/checkpoint-sqlite.js';
 import { SqliteEvidenceQueries } from '../src/evidence/queries-sqlite.js';
 import { openSqliteEvidenceStore } from '../src/evidence/sqlite-store.js';
 import { lookupKey } from '../src/evidence/subject.js';
-import { createLogger } from '../src/shared/log.js';
-import { createMetrics } from '../src/shared/metrics.js';
+import { evidenceApiApp } from './api-app.js';
 import { callerOf, callId, DIDS, generate, iso, N, PEPPER, startOf } from './api-generate.js';
 import { measureConsolePages } from './api-console.js';
 import { loadInChild } from './api-load.js';
@@ -73,29 +69,11 @@ async function main() {
   const checkpoints = new CheckpointService({ tree: new SqliteLedgerTree(db, { path }), repo: new SqliteCheckpointRepo(db), signer });
   const tokens = new SqliteTokenStore(db);
   const dpo = (await tokens.create('bench', 'dpo')).token;
+  // The console's pages too, read through the same routes with an auditor's session cookie.
   const sessions = new ConsoleSessions(new SqliteSessionStore(db), { idleMinutes: 30, absoluteHours: 12, secureCookie: 'auto' });
-  const app = await buildApp({
-    log: createLogger({ level: 'warn' }),
-    tokens,
-    cookies: consoleCookies(sessions),
-    metrics: createMetrics(),
-    readiness: async () => ({}),
-    rateLimitPerMinute: 100_000_000,
-    routes: [
-      ...evidenceRoutes({
-        queries,
-        access: new AccessLog(store),
-        checkpoints,
-        signer,
-        pepper: PEPPER,
-        defaultCountryCode: '48',
-        controller: { name: 'Bench', jurisdiction: 'PL' },
-        config: {},
-        clock: { now: () => Date.now() },
-      }),
-      // The console's pages, read through the routes above with an auditor's session cookie.
-      consoleRoutes({ tokens, sessions }),
-    ],
+  const app = await evidenceApiApp({
+    store, tokens, queries, checkpoints, signer, pepper: PEPPER, controllerName: 'Bench', logLevel: 'warn',
+    cookies: consoleCookies(sessions), extraRoutes: [consoleRoutes({ tokens, sessions })],
   });
   const auth = { authorization: `Bearer ${dpo}` };
   const day = (k: number) => iso(startOf(pick(k, N))).slice(0, 10);

@@ -141,6 +141,24 @@ export function retentionRepoContract(engine: RetentionEngine): void {
         expect(c).toMatchObject({ call_id: call, flow_id: 'main', started_at: T0, disposition: 'keep', mark_state: null, held: 0 });
       });
 
+      it("a page is filled past recordings their own flow keeps longer, and past objects whose legal hold is already right", async () => {
+        const f = await engine.fixture();
+        const repo = await f.repo();
+        const main = await openCall(f, { flowId: 'main' });
+        const sales = await openCall(f, { flowId: 'sales' });
+        // Ids in this order: the sales recordings (kept 90 days) come first in every page.
+        const kept = await Promise.all(['r-1', 'r-2', 'r-3'].map((id) => addRecording(f, { id, callId: sales, store: 's3' })));
+        const due = await Promise.all(['r-4', 'r-5'].map((id) => addRecording(f, { id, callId: main, store: 's3' })));
+        const now = at(T0, 20 * DAY); // main's 10 days are up, sales' 90 are not
+        expect((await repo.dueRecordings(policies, now, '', 2)).map((c) => c.id)).toEqual(due);
+        expect(await repo.dueRecordings(policies, now, 'r-5', 2)).toEqual([]);
+
+        await repo.insertHold({ id: 'fill-flow', scope: 'flow', target: 'main', reason: 'audit', set_by: 't1', set_by_name: 'dpo-1', set_at: T0 });
+        await repo.insertHold({ id: 'fill-call', scope: 'call', target: sales, reason: 'audit', set_by: 't1', set_by_name: 'dpo-1', set_at: T0 });
+        for (const id of kept) await repo.holdMirrored(id, true);
+        expect((await repo.holdMirrorDue('', 2)).map((x) => [x.id, Number(x.held)])).toEqual(due.map((id) => [id, 1]));
+      });
+
       it('caller data is due evidenceDays after capture, and not once erased', async () => {
         const f = await engine.fixture();
         const repo = await f.repo();
