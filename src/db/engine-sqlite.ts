@@ -4,6 +4,7 @@ import { SqliteSessionStore } from '../console/sessions-sqlite.js';
 import { AssuranceRepo } from '../assurance/repo.js';
 import { sqliteExec } from '../assurance/sql-sqlite.js';
 import { sqliteAssuranceLedger } from '../evidence/assurance-ledger.js';
+import { AgentRepo } from '../joiners/repo.js';
 import { openSqliteEvidence } from '../evidence/open-store.js';
 import { openSqliteReadSide } from '../evidence/open-read-side.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
@@ -48,6 +49,7 @@ export function sqliteEngine(path: string): Engine {
           recordingsRead: new RecordingRepo(apiDb),
           retention: new SqliteRetentionRepo(connection()),
           assurance: sqliteAssurance(connection()),
+          agents: new AgentRepo(sqliteExec(connection())),
         };
       });
     },
@@ -76,6 +78,19 @@ export function sqliteEngine(path: string): Engine {
       const { db } = openSqlite({ path });
       return {
         ...sqliteAssurance(db),
+        evidence,
+        tokens: new SqliteTokenStore(db),
+        async close() {
+          await evidence.close();
+          db.close();
+        },
+      };
+    },
+    async openAgentsDatabase() {
+      const evidence = await openSqliteEvidenceStore({ path, mustExist: true });
+      const { db } = openSqlite({ path });
+      return {
+        repo: new AgentRepo(sqliteExec(db)),
         evidence,
         tokens: new SqliteTokenStore(db),
         async close() {

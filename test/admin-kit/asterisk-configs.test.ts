@@ -103,7 +103,7 @@ describe('cel.conf', () => {
   });
 });
 
-const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext, DEFAULTS.outboundContext, DEFAULTS.outboundDialContext, 'consentline-recording-control'];
+const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext, DEFAULTS.outboundContext, DEFAULTS.outboundDialContext, 'consentline-recording-control', 'consentline-joiner'];
 /** Destinations outside the snippet that a FreePBX system provides. */
 const FREEPBX_CONTEXTS = new Set(['ext-queues', 'from-did-direct', 'from-internal']);
 
