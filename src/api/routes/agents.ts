@@ -97,11 +97,16 @@ export function agentRoutes(deps: { readonly agents: AgentRegistry; readonly pep
       '/agents/:agentId',
       {
         config: { role: 'dpo' },
-        schema: { summary: 'Remove an agent (recorded in the ledger); calls bridged to their interfaces are then not recorded', tags: ['agents'], params: agentIdParams, response: { 204: z.null(), ...errorResponses(NOT_FOUND) } },
+        schema: {
+          summary: 'Remove an agent (recorded in the ledger); calls bridged to their interfaces are then not recorded',
+          tags: ['agents'],
+          params: agentIdParams,
+          response: { 200: z.object({ agentId: z.string(), removed: z.literal(true) }), ...errorResponses(NOT_FOUND) },
+        },
       },
-      async (request, reply) => {
+      async (request) => {
         if (!(await deps.agents.remove(request.params.agentId, actor(request.principal)))) throw new ApiError('not_found', 'no such agent');
-        return reply.status(204).send(null);
+        return { agentId: request.params.agentId, removed: true as const };
       },
     );
   };
