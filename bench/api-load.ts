@@ -1,6 +1,7 @@
 // The load client of bench:api in a process of its own, so that the client's HTTP parsing does
-// not run on the event loop of the server it measures. Input: one JSON object in
-// CONSENTLINE_BENCH_LOAD ({ url, paths, headers, connections, seconds }); output: one JSON line.
+// not run on the event loop of the server it measures. Input: one JSON object on stdin
+// ({ url, paths, headers, connections, seconds }; thousands of paths are too long for an
+// environment variable: Linux caps one at 128 KiB, E2BIG); output: one JSON line.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
@@ -23,14 +24,18 @@ export interface LoadResult {
 /** Runs the client in a child process; the server stays on this process's event loop. */
 export async function loadInChild(spec: LoadSpec): Promise<LoadResult> {
   const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url)], {
-    env: { ...process.env, CONSENTLINE_BENCH_LOAD: JSON.stringify(spec) },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, CONSENTLINE_BENCH_LOAD: 'stdin' },
+    stdio: ['pipe', 'pipe', 'inherit'],
   });
+  child.stdin.end(JSON.stringify(spec));
   let out = '';
   child.stdout.on('data', (d: Buffer) => (out += d.toString()));
   const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
   if (code !== 0) throw new Error(`load client exited ${code}: ${out}`);
-  return JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+  const result = JSON.parse(out.trim().split('\n').at(-1)!) as LoadResult;
+  // A route answering 404 or 500 is fast and would make a meaningless baseline or figure.
+  if (result.non2xx > 0 || result.errors > 0) throw new Error(`load on ${spec.url}${spec.paths[0]} …: ${result.non2xx} non-2xx answers, ${result.errors} errors`);
+  return result;
 }
 
 async function run(spec: LoadSpec): Promise<LoadResult> {
@@ -47,6 +52,8 @@ async function run(spec: LoadSpec): Promise<LoadResult> {
   return { requestsPerSec: Math.round(r.requests.average), latencyP50: r.latency.p50, latencyP99: r.latency.p99, non2xx: r.non2xx, errors: r.errors };
 }
 
-if (process.env.CONSENTLINE_BENCH_LOAD && process.argv[1] === fileURLToPath(import.meta.url)) {
-  console.log(JSON.stringify(await run(JSON.parse(process.env.CONSENTLINE_BENCH_LOAD) as LoadSpec)));
+if (process.env.CONSENTLINE_BENCH_LOAD === 'stdin' && process.argv[1] === fileURLToPath(import.meta.url)) {
+  let input = '';
+  for await (const chunk of process.stdin) input += String(chunk);
+  console.log(JSON.stringify(await run(JSON.parse(input) as LoadSpec)));
 }

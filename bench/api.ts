@@ -11,18 +11,14 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
-import { buildApp } from '../src/api/app.js';
-import { evidenceRoutes } from '../src/api/routes/evidence.js';
 import { SqliteTokenStore } from '../src/api/tokens.js';
 import { openSqlite } from '../src/db/sqlite.js';
-import { AccessLog } from '../src/evidence/access-log.js';
 import { CheckpointService, loadOrCreateSigner } from '../src/evidence/checkpoint.js';
 import { SqliteCheckpointRepo, SqliteLedgerTree } from '../src/evidence/checkpoint-sqlite.js';
 import { SqliteEvidenceQueries } from '../src/evidence/queries-sqlite.js';
 import { openSqliteEvidenceStore } from '../src/evidence/sqlite-store.js';
 import { lookupKey } from '../src/evidence/subject.js';
-import { createLogger } from '../src/shared/log.js';
-import { createMetrics } from '../src/shared/metrics.js';
+import { evidenceApiApp } from './api-app.js';
 import { callerOf, callId, DIDS, generate, iso, N, PEPPER, startOf } from './api-generate.js';
 import { loadInChild } from './api-load.js';
 import { measureMarketingLookup } from './api-marketing.js';
@@ -69,24 +65,7 @@ async function main() {
   const checkpoints = new CheckpointService({ tree: new SqliteLedgerTree(db, { path }), repo: new SqliteCheckpointRepo(db), signer });
   const tokens = new SqliteTokenStore(db);
   const dpo = (await tokens.create('bench', 'dpo')).token;
-  const app = await buildApp({
-    log: createLogger({ level: 'warn' }),
-    tokens,
-    metrics: createMetrics(),
-    readiness: async () => ({}),
-    rateLimitPerMinute: 100_000_000,
-    routes: evidenceRoutes({
-      queries,
-      access: new AccessLog(store),
-      checkpoints,
-      signer,
-      pepper: PEPPER,
-      defaultCountryCode: '48',
-      controller: { name: 'Bench', jurisdiction: 'PL' },
-      config: {},
-      clock: { now: () => Date.now() },
-    }),
-  });
+  const app = await evidenceApiApp({ store, tokens, queries, checkpoints, signer, pepper: PEPPER, controllerName: 'Bench', logLevel: 'warn' });
   const auth = { authorization: `Bearer ${dpo}` };
   const day = (k: number) => iso(startOf(pick(k, N))).slice(0, 10);
   const nextDay = (d: string) => iso(Date.parse(`${d}T00:00:00Z`) + 86_400_000).slice(0, 10);
@@ -117,7 +96,7 @@ async function main() {
   // The baseline: the same query on a plain Fastify route (no token, no schemas, no access log),
   // measured before and after the real route so that a change in the machine's load shows.
   const plain = Fastify();
-  plain.get<{ Params: { callId: string } }>('/plain/:callId/timeline', async (req) => queries.timeline(req.params.callId));
+  plain.get<{ Params: { callId: string } }>('/plain/calls/:callId/timeline', async (req) => queries.timeline(req.params.callId));
   const plainAddress = await plain.listen({ host: '127.0.0.1', port: 0 });
   const plainPaths = paths.map((p) => `/plain${p}`);
   const plainBefore = await loadInChild({ ...spec, url: plainAddress, paths: plainPaths });

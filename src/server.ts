@@ -38,7 +38,7 @@ import type { SubjectRecord } from './evidence/types.js';
 import { systemClock, type Clock } from './shared/clock.js';
 import type { Logger } from './shared/log.js';
 import { createMetrics, type Metrics } from './shared/metrics.js';
-import { countAuditFailures, countCheckpointRefusals, timedWriter, wireMetricProbes } from './service-metrics.js';
+import { countAuditFailures, countCheckpointRefusals, countOutboundDecisions, timedWriter, wireMetricProbes } from './service-metrics.js';
 import type { AriPort } from './telephony/ari/port.js';
 import { CallFleet } from './telephony/call-fleet.js';
 import { createRouteMonitor } from './telephony/route-monitor.js';
@@ -184,6 +184,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       log,
       normalize: (raw) => normalizeCallerId(raw, config.service.defaultCountryCode),
       marketingState: (e164) => registryState(database.readSide.marketing, lookupKey(pepper.value, e164)),
+      onChecked: countOutboundDecisions(metrics),
     }),
     instance: config.service.instanceId,
     ledger: { openCalls: (server) => queries.openCalls(server), callEvents: (id) => store.callEvents(id), getCall: (id) => store.getCall(id) },
@@ -276,18 +277,18 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       if (stopped) return;
       stopped = true;
       log.info({ activeCalls: calls.activeCalls }, 'stopping');
-      await schedule?.stop();
-      stopSweep();
-      await assurance.stop();
-      joiners.close();
-      routeMonitor.stop();
-      await api.close();
-      await ops?.close();
-      await calls.shutdown();
-      await calls.close();
-      await recordings?.close();
-      await retentionStore?.close();
-      await database.close();
+      // In this order; each phase timed, so a slow stop says in its last line where the time went.
+      const took: Record<string, number> = {};
+      for (const [phase, run] of [
+        ['checkpoints', async () => schedule?.stop()], ['sweep', stopSweep], ['assurance', () => assurance.stop()], ['joiners', () => joiners.close()], ['routes', () => routeMonitor.stop()],
+        ['api', async () => { await api.close(); await ops?.close(); }], ['calls', () => calls.shutdown()], ['ari', () => calls.close()],
+        ['recordings', () => recordings?.close()], ['retention', () => retentionStore?.close()], ['database', () => database.close()],
+      ] as const) {
+        const t0 = performance.now();
+        await run();
+        took[phase] = Math.round(performance.now() - t0);
+      }
+      log.info({ ms: took }, 'stopped');
     },
   };
 }

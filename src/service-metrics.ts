@@ -4,6 +4,7 @@ import type { EvidenceStore, EvidenceWriter } from './evidence/store.js';
 import type { RecordingsRuntime } from './recordings/pipeline/build.js';
 import type { Metrics } from './shared/metrics.js';
 import type { CallFleet } from './telephony/call-fleet.js';
+import { OUTBOUND_REASONS, type OutboundDecision } from './telephony/outbound-decision.js';
 
 /** Points the scrape-time gauges at the live objects (composition root only). */
 export function wireMetricProbes(
@@ -52,6 +53,15 @@ export function countAuditFailures(metrics: Metrics): (audit: LedgerAudit) => vo
     if (audit.ok) return;
     metrics.verificationFailures.inc({ check: audit.chain.ok ? 'checkpoint' : 'ledger' });
   };
+}
+
+/**
+ * Counts the outbound guard's decisions, allowed or refused, by reason. Every pair of the closed
+ * sets is there at 0 from the start, so `increase()` sees the first refusal.
+ */
+export function countOutboundDecisions(metrics: Metrics): (decision: OutboundDecision) => void {
+  for (const decision of ['allowed', 'refused'] as const) for (const reason of OUTBOUND_REASONS[decision]) metrics.outboundDecisions.inc({ decision, reason }, 0);
+  return (d) => metrics.outboundDecisions.inc({ decision: d.allowed ? 'allowed' : 'refused', reason: d.reason });
 }
 
 /** The ledger as the call flow sees it, with the append latency and failures measured. */

@@ -1,6 +1,8 @@
 /**
  * npm run bench:asterisk — ConsentLine beside a minimal ARI app on the real Asterisk, same machine,
- * same run (issue 18.6). Env: BENCH_RATES (calls/s, default 40,80,120,160), BENCH_SECONDS (20).
+ * same run (issue 18.6). Env: BENCH_RATES (calls/s, default 40,80,120,160), BENCH_SECONDS (20),
+ * BENCH_WARMUP_SECONDS (5: both apps first take calls at 20/s, not counted, so JIT and first-use
+ * costs do not land in the first measured rate of one app only).
  * Prints per rate and app: completed %, p50/p99 Stasis→first playback, CPU per offered call, Asterisk's
  * CPU; then the conditions; the last line is one JSON object with ratio_rate and ratio_cpu_per_call.
  */
@@ -12,8 +14,9 @@ import { BENCH_DID, MINIMAL_APP, startBenchRig } from './rig.js';
 
 const rates = (process.env.BENCH_RATES ?? '40,80,120,160').split(',').map(Number);
 const seconds = Number(process.env.BENCH_SECONDS ?? '20');
-if (rates.some((r) => !(r > 0)) || !(seconds > 0)) {
-  console.error('usage: BENCH_RATES=<calls/s,...> BENCH_SECONDS=<s> npm run bench:asterisk');
+const warmupSeconds = Number(process.env.BENCH_WARMUP_SECONDS ?? '5');
+if (rates.some((r) => !(r > 0)) || !(seconds > 0) || !(warmupSeconds >= 0)) {
+  console.error('usage: BENCH_RATES=<calls/s,...> BENCH_SECONDS=<s> BENCH_WARMUP_SECONDS=<s> npm run bench:asterisk');
   process.exit(2);
 }
 
@@ -37,6 +40,13 @@ const apps = [
 const results = new Map<string, RunResult>();
 let totalCalls = 0;
 try {
+  if (warmupSeconds > 0) {
+    for (const app of apps) {
+      const w = await offerLoad(driver, watch, { label: `${app.name}-warmup`, endpoint: app.endpoint, rate: 20, seconds: warmupSeconds, appPid: app.pid, asteriskPid: rig.pids.asterisk });
+      console.log(`warm-up ${app.name}: ${w.completed}/${w.offered} calls at 20/s for ${warmupSeconds} s (not counted)`);
+      await new Promise((r) => setTimeout(r, 2000));
+    }
+  }
   for (const rate of rates) {
     for (const app of apps) {
       const r = await offerLoad(driver, watch, { label: `${app.name}-${rate}`, endpoint: app.endpoint, rate, seconds, appPid: app.pid, asteriskPid: rig.pids.asterisk });
@@ -56,7 +66,7 @@ try {
   const model = /^model name\s*:\s*(.*)$/m.exec(cpuInfo)?.[1] ?? 'unknown';
   const version = (await rig.asterisk.cli('core show version')).trim();
   console.log(`conditions: ${model}, ${cpus().length} cores, load average ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}, Node ${process.version}, ${version}`);
-  console.log(`conditions: ${seconds} s per rate, rates ${rates.join(', ')} calls/s, ${totalCalls} calls in all; flow notice + menu (one-word prompts, 0.2 s digit wait) vs answer + one play + one variable + continue`);
+  console.log(`conditions: ${seconds} s per rate after ${warmupSeconds} s of warm-up per app, rates ${rates.join(', ')} calls/s, ${totalCalls} calls in all; flow notice + menu (one-word prompts, 0.2 s digit wait) vs answer + one play + one variable + continue`);
 
   const best = (name: string) => Math.max(0, ...rates.filter((rate) => clean(results.get(`${name}@${rate}`)!)));
   const minimalBest = best('minimal');

@@ -1,4 +1,6 @@
 import type { SqliteDatabase } from '../db/sqlite.js';
+import { sqliteAssuranceLedger } from '../evidence/assurance-ledger.js';
+import { AssuranceRepo } from './repo.js';
 import type { SqlExec } from './sql.js';
 
 /**
@@ -22,4 +24,9 @@ export function sqliteExec(db: SqliteDatabase): SqlExec {
     },
   };
   return x;
+}
+
+/** Assurance's repository and its questions to the ledger, on one SQLite connection. */
+export function sqliteAssurance(db: SqliteDatabase) {
+  return { repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) };
 }

@@ -11,6 +11,7 @@ import { html } from './html.js';
 import { layout } from './layout.js';
 import { callPages } from './pages/calls.js';
 import { callPage } from './pages/call.js';
+import { dpoPages } from './pages/dpo.js';
 import { overviewPage } from './pages/overview.js';
 import { verifyPage } from './pages/verify.js';
 import { ConsoleSessions, parseCookies, sha256Hex, SESSION_COOKIE } from './sessions.js';
@@ -108,6 +109,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         callPages(app);
         callPage(app);
         verifyPage(app);
+        dpoPages(app);
         for (const pages of deps.pages ?? []) pages(app);
       },
       { prefix: '/console' },

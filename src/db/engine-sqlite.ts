@@ -1,9 +1,7 @@
 import { existsSync } from 'node:fs';
 import { SqliteTokenStore } from '../api/tokens.js';
 import { SqliteSessionStore } from '../console/sessions-sqlite.js';
-import { AssuranceRepo } from '../assurance/repo.js';
-import { sqliteExec } from '../assurance/sql-sqlite.js';
-import { sqliteAssuranceLedger } from '../evidence/assurance-ledger.js';
+import { sqliteAssurance, sqliteExec } from '../assurance/sql-sqlite.js';
 import { AgentRepo } from '../joiners/repo.js';
 import { openSqliteEvidence } from '../evidence/open-store.js';
 import { openSqliteReadSide } from '../evidence/open-read-side.js';
@@ -105,9 +103,4 @@ export function sqliteEngine(path: string): Engine {
       return { recordings: new RecordingRepo(db), tokens: new SqliteTokenStore(db), close: async () => void db.close() };
     },
   };
-}
-
-/** Assurance's repository and ledger questions on one SQLite connection. */
-export function sqliteAssurance(db: SqliteDatabase) {
-  return { repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) };
 }

@@ -1,24 +1,23 @@
 import type pg from 'pg';
 import { numbered, type PgQueryable } from '../db/pg.js';
+import { pgCallFacts } from '../evidence/call-facts.js';
 import { pgLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
-import type { Policies } from './policy.js';
+import { CallScopedRepo } from './call-scope.js';
 import type {
-  CallerCall,
   CallRecording,
-  HoldMirrorItem,
   Candidate,
   DeletionReason,
   DeletionState,
-  EvidenceCandidate,
+  ErasureRow,
   HoldRow,
-  HoldScope,
   NewHold,
   NotDeleted,
   PendingErasure,
   Person,
   RetentionRepo,
 } from './repo.js';
-import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, SQL, type Query } from './repo-sql.js';
+import type { FinishedSweep } from './sweep-report.js';
+import { CALL_RECORDING_COLUMNS, leaseAcquireParams, SQL } from './repo-sql.js';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -67,22 +66,18 @@ const MARK_PENDING = `INSERT INTO retention_deletions (recording_id, call_id, ob
   ON CONFLICT (recording_id) DO UPDATE SET reason = 'erasure', detail = excluded.detail
   WHERE retention_deletions.state <> 'deleted'`;
 
-const ERASE_SUBJECTS = `WITH erased AS (DELETE FROM subjects WHERE call_id = ANY($1) RETURNING 1),
-    cleared AS (UPDATE calls SET caller_lookup = NULL, caller_masked = NULL WHERE call_id = ANY($1))
-  SELECT count(*)::int AS n FROM erased`;
-
-
 /**
  * {@link RetentionRepo} on the PostgreSQL evidence database (migrations/postgres 0001, 0020,
  * 0030), shared by several instances. Every write is one statement (data-modifying CTEs over
  * array parameters), so it is atomic without a client-side transaction. Give it a pool from
  * `createPgPool({ url, schema })` (the schema is the pool's search_path); the caller owns it.
  */
-export class PgRetentionRepo implements RetentionRepo {
+export class PgRetentionRepo extends CallScopedRepo implements RetentionRepo {
   readonly #db: PgQueryable;
   readonly #ledger: LedgerLookups;
 
   constructor(db: PgQueryable) {
+    super(async <R>(sql: string, params: unknown[]) => (await db.query(numbered(sql), params)).rows as R[], pgCallFacts(db));
     this.#db = db;
     this.#ledger = pgLedgerLookups(db);
   }
@@ -93,10 +88,6 @@ export class PgRetentionRepo implements RetentionRepo {
 
   async #count(sql: string, params: unknown[]): Promise<number> {
     return (await this.#db.query(numbered(sql), params)).rowCount ?? 0;
-  }
-
-  #all<R extends pg.QueryResultRow>(q: Query): Promise<R[]> {
-    return this.#rows<R>(q.sql, q.params);
   }
 
   // ---- lease ------------------------------------------------------------------------
@@ -124,13 +115,7 @@ export class PgRetentionRepo implements RetentionRepo {
     return this.#count(SQL.settleForeign, [iso(now)]);
   }
 
-  unfinished(limit: number): Promise<Candidate[]> {
-    return this.#rows<Candidate>(SQL.unfinished, [limit]);
-  }
 
-  dueRecordings(policies: Policies, now: number, after: string, limit: number): Promise<Candidate[]> {
-    return this.#all<Candidate>(dueRecordingsQuery(policies, now, after, limit));
-  }
 
   async recordingsOfCalls(callIds: readonly string[]): Promise<CallRecording[]> {
     if (callIds.length === 0) return [];
@@ -185,22 +170,12 @@ export class PgRetentionRepo implements RetentionRepo {
 
   // ---- evidence (personal data behind the chain) --------------------------------------
 
-  dueEvidence(policies: Policies, now: number, after: string, limit: number): Promise<EvidenceCandidate[]> {
-    return this.#all<EvidenceCandidate>(dueEvidenceQuery(policies, now, after, limit));
-  }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
     return this.#ledger.hasCallEvent(callId, kind);
   }
 
-  async eraseCallSubjects(callIds: readonly string[]): Promise<number> {
-    if (callIds.length === 0) return 0;
-    return (await this.#db.query<{ n: number }>(ERASE_SUBJECTS, [callIds])).rows[0]!.n;
-  }
 
-  callsOfCaller(lookupKey: string): Promise<CallerCall[]> {
-    return this.#rows<CallerCall>(SQL.callsOfCaller, [lookupKey, lookupKey]);
-  }
 
   // ---- holds --------------------------------------------------------------------------
 
@@ -224,17 +199,8 @@ export class PgRetentionRepo implements RetentionRepo {
     return (await this.#count(SQL.holdApprove, [by.id, by.name, now, id, by.id, by.subject ?? by.id])) === 1;
   }
 
-  async callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
-    return (await this.#all<{ call_id: string }>(callsCoveredByQuery(scope, target, limit))).map((r) => r.call_id);
-  }
 
-  async holdsOnCall(callId: string): Promise<string[]> {
-    return (await this.#rows<{ id: string }>(SQL.holdsOnCall, [callId])).map((r) => r.id);
-  }
 
-  holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
-    return this.#rows<HoldMirrorItem>(SQL.holdMirrorDue, [after, limit]);
-  }
 
   async holdMirrored(id: string, on: boolean): Promise<void> {
     await this.#count(SQL.holdMirrored, [on ? 1 : 0, id]);
@@ -252,5 +218,23 @@ export class PgRetentionRepo implements RetentionRepo {
 
   async erasureCertificate(id: string): Promise<string | null> {
     return (await this.#rows<{ certificate: string | null }>(SQL.erasureGet, [id]))[0]?.certificate ?? null;
+  }
+
+  async erasure(id: string): Promise<ErasureRow | null> {
+    return (await this.#rows<ErasureRow>(SQL.erasureRow, [id]))[0] ?? null;
+  }
+
+  erasures(limit: number): Promise<ErasureRow[]> {
+    return this.#rows<ErasureRow>(SQL.erasureRows, [limit]);
+  }
+
+  // ---- sweep reports -------------------------------------------------------------------
+
+  async saveSweep(r: FinishedSweep): Promise<void> {
+    await this.#count(SQL.sweepInsert, [r.runId, r.startedAt, r.finishedAt, r.status, r.dryRun ? 1 : 0, JSON.stringify(r)]);
+  }
+
+  async sweeps(limit: number): Promise<FinishedSweep[]> {
+    return (await this.#rows<{ report: string }>(SQL.sweepRows, [limit])).map((row) => JSON.parse(row.report) as FinishedSweep);
   }
 }

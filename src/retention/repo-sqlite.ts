@@ -1,36 +1,38 @@
 import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
+import { sqliteCallFacts } from '../evidence/call-facts.js';
 import { sqliteLedgerLookups, type LedgerLookups } from '../evidence/ledger-lookups.js';
-import type { Policies } from './policy.js';
+import { CallScopedRepo } from './call-scope.js';
 import type {
-  CallerCall,
   CallRecording,
-  HoldMirrorItem,
   Candidate,
   DeletionReason,
   DeletionState,
-  EvidenceCandidate,
+  ErasureRow,
   HoldRow,
-  HoldScope,
   NewHold,
   NotDeleted,
   PendingErasure,
   Person,
   RetentionRepo,
 } from './repo.js';
-import { CALL_RECORDING_COLUMNS, callsCoveredByQuery, dueEvidenceQuery, dueRecordingsQuery, leaseAcquireParams, SQL } from './repo-sql.js';
+import type { FinishedSweep } from './sweep-report.js';
+import { CALL_RECORDING_COLUMNS, leaseAcquireParams, SQL } from './repo-sql.js';
 
 /**
  * {@link RetentionRepo} on the service's SQLite file (better-sqlite3, synchronous underneath):
  * multi-row writes are one IMMEDIATE transaction, so two connections never interleave them.
  * The caller owns `db`.
  */
-export class SqliteRetentionRepo implements RetentionRepo {
+export class SqliteRetentionRepo extends CallScopedRepo implements RetentionRepo {
   readonly #db: SqliteDatabase;
   readonly #st: ReturnType<typeof prepare>;
   readonly #ledger: LedgerLookups;
 
   constructor(db: SqliteDatabase) {
+    const cached = new Map<string, Statement<unknown[]>>();
+    const statement = (sql: string) => cached.get(sql) ?? cached.set(sql, db.prepare(sql)).get(sql)!;
+    super(async <R>(sql: string, params: unknown[]) => statement(sql).all(...params) as R[], sqliteCallFacts(db));
     this.#db = db;
     this.#st = prepare(db);
     this.#ledger = sqliteLedgerLookups(db);
@@ -60,14 +62,7 @@ export class SqliteRetentionRepo implements RetentionRepo {
     return this.#st.settleForeign.run(new Date(now).toISOString()).changes;
   }
 
-  async unfinished(limit: number): Promise<Candidate[]> {
-    return this.#st.unfinished.all(limit) as Candidate[];
-  }
 
-  async dueRecordings(policies: Policies, now: number, after: string, limit: number): Promise<Candidate[]> {
-    const q = dueRecordingsQuery(policies, now, after, limit);
-    return this.#db.prepare(q.sql).all(...q.params) as Candidate[];
-  }
 
   async recordingsOfCalls(callIds: readonly string[]): Promise<CallRecording[]> {
     const out: CallRecording[] = [];
@@ -152,29 +147,12 @@ export class SqliteRetentionRepo implements RetentionRepo {
 
   // ---- evidence (personal data behind the chain) --------------------------------------
 
-  async dueEvidence(policies: Policies, now: number, after: string, limit: number): Promise<EvidenceCandidate[]> {
-    const q = dueEvidenceQuery(policies, now, after, limit);
-    return this.#db.prepare(q.sql).all(...q.params) as EvidenceCandidate[];
-  }
 
   async hasEvidenceErasureEvent(callId: string, kind: 'retention.deleted' | 'erasure.done'): Promise<boolean> {
     return this.#ledger.hasCallEvent(callId, kind);
   }
 
-  async eraseCallSubjects(callIds: readonly string[]): Promise<number> {
-    return this.#db.transaction(() => {
-      let n = 0;
-      for (const id of callIds) {
-        n += this.#st.deleteSubjects.run(id).changes;
-        this.#st.clearCaller.run(id);
-      }
-      return n;
-    }).immediate();
-  }
 
-  async callsOfCaller(lookupKey: string): Promise<CallerCall[]> {
-    return this.#st.callsOfCaller.all(lookupKey, lookupKey) as CallerCall[];
-  }
 
   // ---- holds --------------------------------------------------------------------------
 
@@ -198,18 +176,8 @@ export class SqliteRetentionRepo implements RetentionRepo {
     return this.#st.holdApprove.run(by.id, by.name, now, id, by.id, by.subject ?? by.id).changes === 1;
   }
 
-  async callsCoveredBy(scope: HoldScope, target: string, limit = 1000): Promise<string[]> {
-    const q = callsCoveredByQuery(scope, target, limit);
-    return (this.#db.prepare(q.sql).all(...q.params) as { call_id: string }[]).map((r) => r.call_id);
-  }
 
-  async holdsOnCall(callId: string): Promise<string[]> {
-    return (this.#st.holdsOnCall.all(callId) as { id: string }[]).map((r) => r.id);
-  }
 
-  async holdMirrorDue(after: string, limit: number): Promise<HoldMirrorItem[]> {
-    return this.#st.holdMirrorDue.all(after, limit) as HoldMirrorItem[];
-  }
 
   async holdMirrored(id: string, on: boolean): Promise<void> {
     this.#st.holdMirrored.run(on ? 1 : 0, id);
@@ -227,6 +195,24 @@ export class SqliteRetentionRepo implements RetentionRepo {
 
   async erasureCertificate(id: string): Promise<string | null> {
     return (this.#st.erasureGet.get(id) as { certificate: string | null } | undefined)?.certificate ?? null;
+  }
+
+  async erasure(id: string): Promise<ErasureRow | null> {
+    return (this.#st.erasureRow.get(id) as ErasureRow | undefined) ?? null;
+  }
+
+  async erasures(limit: number): Promise<ErasureRow[]> {
+    return this.#st.erasureRows.all(limit) as ErasureRow[];
+  }
+
+  // ---- sweep reports -------------------------------------------------------------------
+
+  async saveSweep(r: FinishedSweep): Promise<void> {
+    this.#st.sweepInsert.run(r.runId, r.startedAt, r.finishedAt, r.status, r.dryRun ? 1 : 0, JSON.stringify(r));
+  }
+
+  async sweeps(limit: number): Promise<FinishedSweep[]> {
+    return (this.#st.sweepRows.all(limit) as { report: string }[]).map((row) => JSON.parse(row.report) as FinishedSweep);
   }
 }
 
@@ -261,7 +247,5 @@ function prepare(db: SqliteDatabase) {
          updated_at = ? WHERE id = ?`,
     ),
     releaseClaim: db.prepare('UPDATE recordings SET claimed_by = NULL, claimed_until = NULL WHERE id = ?'),
-    deleteSubjects: db.prepare('DELETE FROM subjects WHERE call_id = ?'),
-    clearCaller: db.prepare('UPDATE calls SET caller_lookup = NULL, caller_masked = NULL WHERE call_id = ?'),
   };
 }

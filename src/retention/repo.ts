@@ -1,4 +1,5 @@
 import type { Policies } from './policy.js';
+import type { FinishedSweep } from './sweep-report.js';
 
 export type HoldScope = 'call' | 'caller' | 'flow';
 
@@ -170,11 +171,30 @@ export interface HoldMirrorItem {
   readonly held: 0 | 1;
 }
 
+/** One row of `erasure_requests` (migration 0030); `certificate` is the signed JSON once done. */
+export interface ErasureRow {
+  readonly id: string;
+  readonly requested_by: string;
+  readonly requested_at: string;
+  readonly done_at: string | null;
+  readonly certificate: string | null;
+}
+
 /** Erasure requests (`erasure_requests`) and their certificates. */
 export interface ErasureStore {
   insertErasure(id: string, by: string, at: string): Promise<void>;
   finishErasure(id: string, at: string, certificate: string): Promise<void>;
   erasureCertificate(id: string): Promise<string | null>;
+  erasure(id: string): Promise<ErasureRow | null>;
+  /** The newest requests first. */
+  erasures(limit: number): Promise<ErasureRow[]>;
+}
+
+/** The sweep's finished reports (`retention_runs`, migration 0055). */
+export interface SweepRunStore {
+  saveSweep(report: FinishedSweep): Promise<void>;
+  /** The newest runs first. */
+  sweeps(limit: number): Promise<FinishedSweep[]>;
 }
 
 /**
@@ -183,4 +203,4 @@ export interface ErasureStore {
  * {@link PgRetentionRepo} (src/retention/repo-pg.ts). Every write is one statement or one
  * transaction, so a crash never leaves half of one.
  */
-export interface RetentionRepo extends LeaseStore, DeletionStore, SubjectStore, HoldStore, ErasureStore {}
+export interface RetentionRepo extends LeaseStore, DeletionStore, SubjectStore, HoldStore, ErasureStore, SweepRunStore {}

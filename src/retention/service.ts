@@ -9,7 +9,9 @@ import { HoldMirror, type MirrorReport } from './hold-mirror.js';
 import { holdView, releaseHold, setHold, type HoldTarget, type HoldView, type ReleaseResult } from './holds.js';
 import type { Policies } from './policy.js';
 import type { RetentionServiceDeps } from './service-deps.js';
-import type { SweepReport } from './sweep-report.js';
+import type { FinishedSweep, SweepReport } from './sweep-report.js';
+import type { ErasureCertificate } from './certificate.js';
+import { erasureCertificateOf, erasureSummary, type ErasureSummary } from './erasure-view.js';
 import { RetentionSweeper, type SweepProgress } from './sweep.js';
 
 export type { ErasureResult } from './erasure.js';
@@ -66,7 +68,15 @@ export class RetentionService {
    */
   async sweep(opts: { dryRun?: boolean; onProgress?: SweepProgress } = {}): Promise<SweepReport> {
     if (!opts.dryRun) await this.mirrorHolds();
-    return this.#sweeper.run(opts);
+    const report = await this.#sweeper.run(opts);
+    // Kept for the DPO's "last sweeps"; a failure to keep it does not undo the run.
+    if (report.status !== 'busy') await this.#d.repo.saveSweep(report).catch((err: unknown) => this.#d.log.error({ err, runId: report.runId }, 'keeping the sweep report failed'));
+    return report;
+  }
+
+  /** The last finished runs (real and dry), newest first. */
+  async sweeps(limit: number): Promise<FinishedSweep[]> {
+    return this.#d.repo.sweeps(limit);
   }
 
   /**
@@ -130,6 +140,24 @@ export class RetentionService {
   /** Erases what is held about one caller (Art. 17), with a signed certificate: erasure.ts. */
   async erase(e164: string, by: Accessor, reason?: string): Promise<ErasureResult> {
     return eraseCaller({ ...this.#d, deleter: this.#deleter }, e164, by, reason);
+  }
+
+  /** Erasure requests, newest first (erasure-view.ts). */
+  async erasures(limit: number): Promise<ErasureSummary[]> {
+    return (await this.#d.repo.erasures(limit)).map(erasureSummary);
+  }
+
+  /**
+   * One request with its certificate, and for each call an active hold kept from it the holds
+   * covering it now (empty once released: the next request would erase it).
+   */
+  async erasure(id: string): Promise<{ summary: ErasureSummary; certificate: ErasureCertificate | null; heldCalls: Array<{ callId: string; holdIds: string[] }> } | null> {
+    const row = await this.#d.repo.erasure(id);
+    if (!row) return null;
+    const summary = erasureSummary(row);
+    const held = (summary.notErased?.heldCallIds ?? []).slice(0, 200);
+    const heldCalls = await Promise.all(held.map(async (callId) => ({ callId, holdIds: await this.#d.repo.holdsOnCall(callId) })));
+    return { summary, certificate: erasureCertificateOf(row), heldCalls };
   }
 
   // ---- access (Art. 15) ------------------------------------------------------------------

@@ -59,6 +59,9 @@ export type SweepReport =
     }
   | { readonly status: 'busy'; readonly runId: string; readonly holder: string | null; readonly until: string | null };
 
+/** A run that got the lease (or a dry run): what `retention_runs` keeps. */
+export type FinishedSweep = Exclude<SweepReport, { readonly status: 'busy' }>;
+
 export function emptyRecordingsOutcome(): RecordingsOutcome {
   return { due: 0, deleted: 0, alreadyAbsent: 0, resumed: 0, busy: 0, held: 0, locked: 0, failed: 0, deletedIds: [], heldItems: [], lockedItems: [], failedItems: [] };
 }

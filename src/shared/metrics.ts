@@ -169,6 +169,12 @@ export function createMetrics() {
       labelNames: ['result'] as const,
       registers: [registry],
     }),
+    outboundDecisions: new Counter({
+      name: 'consentline_outbound_decisions_total',
+      help: 'Campaign calls the outbound guard checked, by decision (allowed, refused) and reason',
+      labelNames: ['decision', 'reason'] as const,
+      registers: [registry],
+    }),
     quarantined: new Counter({
       name: 'consentline_recordings_quarantined_total',
       help: 'Recordings quarantined: no recording consent for the call, or not a plausible recording of it',

@@ -8,16 +8,21 @@ export interface RegistryState {
   readonly seq: number;
 }
 
-export type OutboundReason =
-  | 'marketing_consent_given'
-  | 'not_marketing'
-  | 'no_marketing_consent'
-  | 'marketing_consent_withdrawn'
-  | 'channel_not_consented'
-  | 'unknown_campaign'
-  | 'invalid_number'
-  | 'registry_unavailable'
-  | 'evidence_unavailable';
+/** Why a campaign call was allowed or refused: two closed sets (the metric's labels, too). */
+export const OUTBOUND_REASONS = {
+  allowed: ['marketing_consent_given', 'not_marketing'],
+  refused: [
+    'no_marketing_consent',
+    'marketing_consent_withdrawn',
+    'channel_not_consented',
+    'unknown_campaign',
+    'invalid_number',
+    'registry_unavailable',
+    'evidence_unavailable',
+  ],
+} as const;
+
+export type OutboundReason = (typeof OUTBOUND_REASONS)[keyof typeof OUTBOUND_REASONS][number];
 
 export interface OutboundDecision {
   readonly allowed: boolean;

@@ -35,6 +35,9 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   // Four eyes: the dpo token asks (202), the admin token (a different one) approves (200).
   'POST /holds/:holdId/release': { role: 'dpo', req: () => ({ method: 'POST', url: `/holds/${matrixHold}/release`, payload: {} }) },
   'POST /subjects/erasure': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/erasure', payload: { callerNumber: '+48609999999' } }) },
+  'GET /subjects/erasures': { role: 'dpo', req: () => ({ url: '/subjects/erasures?limit=5' }) },
+  'GET /subjects/erasures/:requestId': { role: 'dpo', req: () => ({ url: `/subjects/erasures/${matrixErasure}` }) },
+  'GET /retention/sweeps': { role: 'dpo', req: () => ({ url: '/retention/sweeps?limit=5' }) },
   'POST /subjects/access': { role: 'dpo', req: () => ({ method: 'POST', url: '/subjects/access', payload: { callerNumber: '+48600123456', lang: 'en' } }) },
   'GET /calls/:callId/recordings': { role: 'dpo', req: () => ({ url: `/calls/${matrixRecording.callId}/recordings` }) },
   'POST /marketing-consents/lookup': { role: 'dialer', req: () => ({ method: 'POST', url: '/marketing-consents/lookup', payload: { numbers: ['+48600123456'], purpose: 'auth matrix' } }) },
@@ -55,6 +58,7 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
 let matrixAgents: string[] = [];
 let matrixFindings: string[] = [];
 let matrixHold = '';
+let matrixErasure = '';
 let matrixRecording = { id: '', callId: '' };
 
 let t: EvidenceApp;
@@ -71,6 +75,9 @@ beforeAll(async () => {
   for (const role of ROLES) tokens[role] = await t.issue(role);
   const rec = await seedRecording(t, { wav: noiseWav(1_000) });
   matrixRecording = { id: rec.row.id, callId: rec.callId };
+  const erased = await t.retention.erase('+48609999997', { tokenId: 'setter', tokenName: 'setter', role: 'dpo' }, 'auth matrix');
+  if (erased.status !== 'done') throw new Error('no erasure');
+  matrixErasure = erased.certificate.requestId;
   matrixHold = (await t.retention.setHold({ scope: 'flow', flowId: 'matrix' }, 'auth matrix', { tokenId: 'setter', tokenName: 'setter', role: 'dpo' })).id;
   // Asterisk's records of eight calls in the consent flow that the ledger does not have: eight findings.
   const cel = { eventTime: '2026-03-01 10:00:00', channelTech: 'PJSIP', context: 'consentline-inbound', eventName: 'APP_START', application: 'Stasis', appArg: 'consentline' } as const;

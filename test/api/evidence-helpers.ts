@@ -4,10 +4,7 @@ import { AgentRegistry } from '../../src/joiners/agents.js';
 import { AgentRepo } from '../../src/joiners/repo.js';
 import { AssuranceRunner } from '../../src/assurance/runner.js';
 import { AssuranceService } from '../../src/assurance/service.js';
-import { AssuranceRepo } from '../../src/assurance/repo.js';
-import { sqliteExec } from '../../src/assurance/sql-sqlite.js';
-import { sqliteAssuranceLedger } from '../../src/evidence/assurance-ledger.js';
-import type { SqliteDatabase } from '../../src/db/sqlite.js';
+import { sqliteAssurance, sqliteExec } from '../../src/assurance/sql-sqlite.js';
 import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -41,7 +38,6 @@ import { withdrawalApiRoutes } from '../../src/api/routes/withdrawals.js';
 import { ConsentWithdrawals } from '../../src/retention/withdrawal.js';
 
 /** Assurance's repository and ledger questions on one SQLite connection, as the SQLite engine builds them. */
-const sqliteAssuranceOf = (db: SqliteDatabase) => ({ repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) });
 
 export const PEPPER = 'test-pepper-0123456789abcdef0123456789abcdef';
 export const ORIGIN = 'consentline.test/ledger';
@@ -119,7 +115,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
   });
   const registered: RegisteredRoute[] = [];
   const sink = logSink();
-  const assuranceDb = sqliteAssuranceOf(db);
+  const assuranceDb = sqliteAssurance(db);
   const assurance = new AssuranceService({
     ...assuranceDb,
     runner: new AssuranceRunner({ ...assuranceDb, evidence: store, store: objects, clock, stasisApp: 'consentline', stuckAfterMinutes: 60 }),

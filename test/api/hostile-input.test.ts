@@ -98,6 +98,9 @@ const ROUTES: readonly RouteShape[] = [
   { method: 'POST', path: '/holds/{x}/release', fields: ['reason'] },
   { method: 'POST', path: '/subjects/erasure', fields: ['callerNumber', 'reason'] },
   { method: 'POST', path: '/subjects/access', fields: ['callerNumber', 'lang', 'format', 'reason'] },
+  { method: 'GET', path: '/subjects/erasures', fields: ['limit'] },
+  { method: 'GET', path: '/subjects/erasures/{x}', fields: [] },
+  { method: 'GET', path: '/retention/sweeps', fields: ['limit'] },
   { method: 'GET', path: '/calls/{x}/recordings', fields: ['reason'] },
   { method: 'GET', path: '/recordings/{x}/audio', fields: ['reason'] },
   { method: 'POST', path: '/marketing-consents/lookup', fields: ['numbers', 'purpose'] },
@@ -118,6 +121,7 @@ const ROUTES: readonly RouteShape[] = [
 const PARAM: ReadonlyArray<[string, string]> = [
   ['/proofs/', ':seq'],
   ['/holds/', ':holdId'],
+  ['/subjects/erasures/', ':requestId'],
   ['/recordings/', ':recordingId'],
   ['/assurance/findings/', ':findingId'],
   ['/agents/', ':agentId'],

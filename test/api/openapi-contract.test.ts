@@ -27,7 +27,7 @@ interface Case {
   readonly body?: unknown;
   readonly status: number;
 }
-type Ids = { holdId: string; recordingId: string; treeSize: number; findingId: string };
+type Ids = { holdId: string; recordingId: string; treeSize: number; findingId: string; requestId: string };
 const CASES: Record<string, (ids: Ids) => Case> = {
   'GET /health': () => ({ url: '/health', status: 200 }),
   'GET /ready': () => ({ url: '/ready', status: 200 }),
@@ -54,6 +54,7 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'GET /config': () => ({ url: '/config', status: 200 }),
   'GET /retention/policies': () => ({ url: '/retention/policies', status: 200 }),
   'POST /retention/sweeps': () => ({ url: '/retention/sweeps', body: { dryRun: true }, status: 200 }),
+  'GET /retention/sweeps': () => ({ url: '/retention/sweeps?limit=5', status: 200 }),
   'POST /marketing-consents/lookup': () => ({ url: '/marketing-consents/lookup', body: { numbers: ['600 123 456', 'x'], purpose: 'contract test' }, status: 200 }),
   'POST /consents/withdrawals': () => ({ url: '/consents/withdrawals', body: { callerNumber: '600 123 456', consent: 'marketing', channel: 'letter', reference: 'L-1' }, status: 201 }),
   'GET /assurance': () => ({ url: '/assurance?status=all', status: 200 }),
@@ -70,6 +71,9 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'DELETE /agents/{agentId}': () => ({ url: '/agents/agent-contract', status: 200 }),
   // Last: it erases the caller of c-03.
   'POST /subjects/erasure': () => ({ url: '/subjects/erasure', body: { callerNumber: '+48601000001', reason: 'Art. 17 request' }, status: 200 }),
+  // After it: the request it made, listed and read back with its certificate.
+  'GET /subjects/erasures': () => ({ url: '/subjects/erasures?limit=10', status: 200 }),
+  'GET /subjects/erasures/{requestId}': (ids) => ({ url: `/subjects/erasures/${ids.requestId}`, status: 200 }),
 };
 
 /** An id of the right form that names nothing, per path parameter. */
@@ -80,6 +84,7 @@ const UNKNOWN: Record<string, string> = {
   findingId: 'af-000000000000000000000000',
   agentId: 'agent-unknown',
   recordingId: '00000000-0000-4000-8000-000000000000',
+  requestId: '00000000-0000-4000-8000-000000000000',
 };
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;
@@ -88,7 +93,7 @@ const ajv = new Ajv({ strict: false, allErrors: true, validateFormats: false });
 let t: EvidenceApp;
 let spec: Spec;
 const tokens = {} as Record<Role, string>;
-const ids: Ids = { holdId: '', recordingId: '', treeSize: 0, findingId: '' };
+const ids: Ids = { holdId: '', recordingId: '', treeSize: 0, findingId: '', requestId: '' };
 
 function operations(): Array<{ key: string; path: string; method: string; op: Operation }> {
   return Object.entries(spec.paths).flatMap(([path, item]) =>
@@ -181,6 +186,7 @@ describe('the OpenAPI description', () => {
       const r = await call(ok, role ? tokens[role] : null);
       expect(r.statusCode, `${key}: ${r.body.slice(0, 300)}`).toBe(ok.status);
       if (key === 'POST /holds') ids.holdId = r.json<{ id: string }>().id;
+      if (key === 'POST /subjects/erasure') ids.requestId = r.json<{ certificate: { requestId: string } }>().certificate.requestId;
       if (key === 'POST /assurance/runs') ids.findingId = r.json<{ findings: Array<{ id: string }> }>().findings[0]!.id;
       if (key === 'POST /checkpoints') ids.treeSize = r.json<{ checkpoint: { treeSize: number } }>().checkpoint.treeSize;
       checked.push(`${key} ${ok.status}`);

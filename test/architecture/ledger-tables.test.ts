@@ -16,26 +16,35 @@ const LEDGER_SQL = /\b(FROM|INTO|JOIN|UPDATE)\s+["`]?events\b(?![-\w.])/;
 /** The table's name as a string, for SQL built from it (`FROM ${table}`, a table list to copy). */
 const LEDGER_NAME = /(['"`])events\1/;
 
-export function ledgerQueries(text: string): string[] {
+/** Lines of code (not comments) matching any of `patterns`, as `n: line`. */
+function linesMatching(text: string, patterns: readonly RegExp[]): string[] {
   return text
     .split('\n')
     .map((line, i) => ({ line, n: i + 1 }))
-    .filter(({ line }) => !/^\s*(\/\/|\*|\/\*)/.test(line) && (LEDGER_SQL.test(line) || LEDGER_NAME.test(line)))
+    .filter(({ line }) => !/^\s*(\/\/|\*|\/\*)/.test(line) && patterns.some((re) => re.test(line)))
     .map(({ line, n }) => `${n}: ${line.trim()}`);
 }
 
-describe('the ledger table is queried only by src/evidence', () => {
-  const touching = new Map(
-    sourceFiles('src')
-      .filter((path) => !ALLOWED.some((re) => re.test(path)))
-      .map((path) => [path, ledgerQueries(readSource(path))] as const)
-      .filter(([, hits]) => hits.length > 0),
-  );
+export const ledgerQueries = (text: string) => linesMatching(text, [LEDGER_SQL, LEDGER_NAME]);
 
+/** SQL naming the ledger's projections: the calls, the caller data behind the chain, the marketing registry. */
+const PROJECTION_SQL = /\b(FROM|INTO|JOIN|UPDATE)\s+["`]?(calls|subjects|marketing_consents)\b(?![-\w.])/;
+
+export const projectionQueries = (text: string) => linesMatching(text, [PROJECTION_SQL]);
+
+/** Files outside the allowed places and what `find` finds in them, as test failure text. */
+const offenders = (find: (text: string) => string[]) =>
+  sourceFiles('src')
+    .filter((path) => !ALLOWED.some((re) => re.test(path)))
+    .map((path) => [path, find(readSource(path))] as const)
+    .filter(([, hits]) => hits.length > 0)
+    .map(([path, hits]) => `${path}\n  ${hits.join('\n  ')}`);
+
+describe('the ledger table is queried only by src/evidence', () => {
   // No list of exceptions to shrink: it ended empty (migrate-store copies the ledger through
   // src/evidence/ledger-copy.ts, recordings and retention ask src/evidence/ledger-lookups.ts).
   it('no file outside evidence and the migrations queries `events` or names it for SQL', () => {
-    expect([...touching].map(([path, hits]) => `${path}\n  ${hits.join('\n  ')}`)).toEqual([]);
+    expect(offenders(ledgerQueries)).toEqual([]);
   });
 
   it('the grep finds the forms a query takes and skips prose', () => {
@@ -49,5 +58,25 @@ describe('the ledger table is queried only by src/evidence', () => {
     expect(ledgerQueries("label: 'verifying: events'")).toEqual([]);
     expect(ledgerQueries('/** Caches rebuilt from events on first use */')).toEqual([]);
     expect(ledgerQueries('// reads FROM events')).toEqual([]);
+  });
+});
+
+describe("the ledger's projections are queried only by src/evidence", () => {
+  // Retention asks evidence's CallFacts (src/evidence/call-facts.ts) for the calls of a flow
+  // before a cut-off, a caller's calls, the flow and caller of a recording's call, and erases
+  // caller data through it.
+  it('no file outside evidence and the migrations queries `calls`, `subjects` or `marketing_consents`', () => {
+    expect(offenders(projectionQueries)).toEqual([]);
+  });
+
+  it('the grep finds a read, an erasure and a join of a projection, and skips prose and look-alikes', () => {
+    expect(projectionQueries('SELECT call_id FROM calls WHERE flow_id = ?')).toHaveLength(1);
+    expect(projectionQueries("db.prepare('DELETE FROM subjects WHERE call_id = ?')")).toHaveLength(1);
+    expect(projectionQueries('  UPDATE calls SET caller_lookup = NULL')).toHaveLength(1);
+    expect(projectionQueries('FROM recordings r LEFT JOIN calls c ON c.call_id = r.call_id')).toHaveLength(1);
+    expect(projectionQueries('EXISTS (SELECT 1 FROM marketing_consents m)')).toHaveLength(1);
+    expect(projectionQueries('SELECT * FROM calls_archive')).toEqual([]);
+    expect(projectionQueries("log.child({ component: 'calls' })")).toEqual([]);
+    expect(projectionQueries('// reads FROM calls')).toEqual([]);
   });
 });

@@ -5,16 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqliteTokenStore } from '../../src/api/tokens.js';
-import { AssuranceRepo } from '../../src/assurance/repo.js';
-import { sqliteExec } from '../../src/assurance/sql-sqlite.js';
-import { sqliteAssuranceLedger } from '../../src/evidence/assurance-ledger.js';
-import type { SqliteDatabase } from '../../src/db/sqlite.js';
+import { sqliteAssurance } from '../../src/assurance/sql-sqlite.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { cli, fakeTty } from '../cli/helpers.js';
 
 /** Assurance's repository and ledger questions on one SQLite connection, as the SQLite engine builds them. */
-const sqliteAssuranceOf = (db: SqliteDatabase) => ({ repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) });
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-assurance-cli-'));
 const db = join(dir, 'consentline.db');
@@ -30,7 +26,7 @@ beforeAll(async () => {
   dpo = (await tokens.create('dpo-cli', 'dpo', 'anna')).token;
   auditor = (await tokens.create('aud-cli', 'auditor', 'olek')).token;
   // Asterisk says a call entered the consent flow; the ledger has no call for it.
-  await sqliteAssuranceOf(conn).repo.insertCel([
+  await sqliteAssurance(conn).repo.insertCel([
     { receivedAt: '2026-03-01T10:00:00.000Z', cel: { eventName: 'APP_START', eventTime: '2026-03-01 11:00:00', uniqueid: '1772359200.7', linkedid: '1772359200.7', channelTech: 'PJSIP', context: 'consentline-inbound', application: 'Stasis', appArg: 'consentline' } },
   ]);
   conn.close();

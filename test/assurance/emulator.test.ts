@@ -8,10 +8,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CelCollector } from '../../src/assurance/collector.js';
 import { AssuranceRunner } from '../../src/assurance/runner.js';
-import { AssuranceRepo } from '../../src/assurance/repo.js';
-import { sqliteExec } from '../../src/assurance/sql-sqlite.js';
-import { sqliteAssuranceLedger } from '../../src/evidence/assurance-ledger.js';
-import type { SqliteDatabase } from '../../src/db/sqlite.js';
+import { sqliteAssurance } from '../../src/assurance/sql-sqlite.js';
 import { openSqlite } from '../../src/db/sqlite.js';
 import { openSqliteEvidenceStore } from '../../src/evidence/sqlite-store.js';
 import { createAmiWatcher } from '../../src/recordings/ami/watcher.js';
@@ -19,7 +16,6 @@ import { createLogger } from '../../src/shared/log.js';
 import { AmiEmulator } from '../emulators/ami/emulator.js';
 
 /** Assurance's repository and ledger questions on one SQLite connection, as the SQLite engine builds them. */
-const sqliteAssuranceOf = (db: SqliteDatabase) => ({ repo: new AssuranceRepo(sqliteExec(db)), ledger: sqliteAssuranceLedger(db) });
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-assurance-emu-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -30,7 +26,7 @@ describe('assurance with CEL from the AMI emulator', () => {
     const path = join(dir, 'consentline.db');
     const store = await openSqliteEvidenceStore({ path, writerThread: false });
     const { db } = openSqlite({ path });
-    const { repo, ledger } = sqliteAssuranceOf(db);
+    const { repo, ledger } = sqliteAssurance(db);
     const log = createLogger({ level: 'silent' });
     const watcher = createAmiWatcher({ host: emu.host, port: emu.port, username: 'consentline', secret: 'ami-secret' }, { logger: log });
     const collector = new CelCollector({ repo, clock: { now: () => Date.now() }, log }, { retentionDays: 35 });

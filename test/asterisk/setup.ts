@@ -190,8 +190,13 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
         ledger.close();
         // Bounded: after the lifecycle file (route checks on) the stop's wait for Asterisk to see the
         // app gone did not end within 60 s although the tests passed; a SIGKILL then ends it (see the stop-28 note).
+        // The service's last log line ("stopped", with each phase's ms) says where a slow stop spent its time.
         const stopped = new Promise<void>((_, reject) => setTimeout(() => reject(new Error('stop timed out')), 20_000).unref());
-        await Promise.race([service.stop(), stopped]).catch(() => service.kill());
+        await Promise.race([service.stop(), stopped]).catch(async (err: unknown) => {
+          const tail = (await readFile(service.logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-3).join('\n');
+          process.stderr.write(`[asterisk rig] the service's stop failed (${String(err)}); SIGKILL. Its last log lines:\n${tail}\n`);
+          await service.kill();
+        });
         await asterisk.stop();
         if (!process.env.CONSENTLINE_KEEP_TEST_DIR) await rm(dir, { recursive: true, force: true });
       },

@@ -123,7 +123,7 @@ describe('consentline migrate-store', () => {
     await c.end();
   });
 
-  it('moves the work tables too: checkpoints, recordings, holds, deletions and erasures, value for value', async () => {
+  it('moves the work tables too: checkpoints, recordings, holds, deletions, erasures and sweep reports, value for value', async () => {
     const src = await install('work');
     const db = new Database(src.path);
     const h = 'a'.repeat(64);
@@ -141,8 +141,9 @@ describe('consentline migrate-store', () => {
         VALUES ('r9', 'c9', 'recordings/c9/r9.wav.enc', 'retention', 'locked', 'run-1', 2, 'object lock until 2027', '2026-01-05T00:00:00.000Z');
       INSERT INTO retention_leases (name, holder, expires_at, acquired_at) VALUES ('sweep', 'old-host', 1, '2026-01-05T00:00:00.000Z');
       INSERT INTO erasure_requests (id, requested_by, requested_at, done_at, certificate) VALUES ('e1', 'dpo-b', '2026-01-06T00:00:00.000Z', '2026-01-06T00:00:01.000Z', '{"signed":true}');
+      INSERT INTO retention_runs (id, started_at, finished_at, status, dry_run, report) VALUES ('run-7', '2026-01-07T03:00:00.000Z', '2026-01-07T03:00:09.000Z', 'done', 1, '{"runId":"run-7"}');
     `);
-    const tables: Record<string, string> = { checkpoints: 'id', recordings: 'id', legal_holds: 'id', retention_deletions: 'recording_id', erasure_requests: 'id' };
+    const tables: Record<string, string> = { checkpoints: 'id', recordings: 'id', legal_holds: 'id', retention_deletions: 'recording_id', erasure_requests: 'id', retention_runs: 'id' };
     const asText = (row: Record<string, unknown>) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, v === null ? null : String(v)]));
     const before = Object.fromEntries(
       Object.entries(tables).map(([t, key]) => [t, (db.prepare(`SELECT * FROM ${t} ORDER BY ${key}`).all() as Record<string, unknown>[]).map(asText)]),

@@ -141,6 +141,24 @@ export function retentionRepoContract(engine: RetentionEngine): void {
         expect(c).toMatchObject({ call_id: call, flow_id: 'main', started_at: T0, disposition: 'keep', mark_state: null, held: 0 });
       });
 
+      it("a page is filled past recordings their own flow keeps longer, and past objects whose legal hold is already right", async () => {
+        const f = await engine.fixture();
+        const repo = await f.repo();
+        const main = await openCall(f, { flowId: 'main' });
+        const sales = await openCall(f, { flowId: 'sales' });
+        // Ids in this order: the sales recordings (kept 90 days) come first in every page.
+        const kept = await Promise.all(['r-1', 'r-2', 'r-3'].map((id) => addRecording(f, { id, callId: sales, store: 's3' })));
+        const due = await Promise.all(['r-4', 'r-5'].map((id) => addRecording(f, { id, callId: main, store: 's3' })));
+        const now = at(T0, 20 * DAY); // main's 10 days are up, sales' 90 are not
+        expect((await repo.dueRecordings(policies, now, '', 2)).map((c) => c.id)).toEqual(due);
+        expect(await repo.dueRecordings(policies, now, 'r-5', 2)).toEqual([]);
+
+        await repo.insertHold({ id: 'fill-flow', scope: 'flow', target: 'main', reason: 'audit', set_by: 't1', set_by_name: 'dpo-1', set_at: T0 });
+        await repo.insertHold({ id: 'fill-call', scope: 'call', target: sales, reason: 'audit', set_by: 't1', set_by_name: 'dpo-1', set_at: T0 });
+        for (const id of kept) await repo.holdMirrored(id, true);
+        expect((await repo.holdMirrorDue('', 2)).map((x) => [x.id, Number(x.held)])).toEqual(due.map((id) => [id, 1]));
+      });
+
       it('caller data is due evidenceDays after capture, and not once erased', async () => {
         const f = await engine.fixture();
         const repo = await f.repo();
@@ -440,6 +458,50 @@ export function retentionRepoContract(engine: RetentionEngine): void {
         expect(await f.sql('SELECT requested_by, requested_at, done_at FROM erasure_requests')).toEqual([
           { requested_by: 't1', requested_at: '2026-02-01T00:00:00.000Z', done_at: '2026-02-01T00:00:05.000Z' },
         ]);
+      });
+
+      it('erasure requests are read back one by id and listed newest first, open ones without a certificate', async () => {
+        const f = await engine.fixture();
+        const repo = await f.repo();
+        await repo.insertErasure('req-a', 't1', '2026-02-01T00:00:00.000Z');
+        await repo.insertErasure('req-b', 't2', '2026-02-03T00:00:00.000Z');
+        await repo.insertErasure('req-c', 't1', '2026-02-02T00:00:00.000Z');
+        await repo.finishErasure('req-a', '2026-02-01T00:00:05.000Z', '{"type":"cert"}');
+        expect(await repo.erasure('req-a')).toEqual({ id: 'req-a', requested_by: 't1', requested_at: '2026-02-01T00:00:00.000Z', done_at: '2026-02-01T00:00:05.000Z', certificate: '{"type":"cert"}' });
+        expect(await repo.erasure('req-b')).toEqual({ id: 'req-b', requested_by: 't2', requested_at: '2026-02-03T00:00:00.000Z', done_at: null, certificate: null });
+        expect(await repo.erasure('req-x')).toBeNull();
+        expect((await repo.erasures(10)).map((r) => r.id)).toEqual(['req-b', 'req-c', 'req-a']);
+        expect((await repo.erasures(2)).map((r) => r.id)).toEqual(['req-b', 'req-c']);
+      });
+    });
+
+    describe('sweep reports', () => {
+      it('a finished run is kept as it was reported and listed newest first; a run id twice is refused', async () => {
+        const f = await engine.fixture();
+        const repo = await f.repo();
+        const report = (runId: string, startedAt: string, dryRun: boolean) => ({
+          status: 'done' as const,
+          runId,
+          dryRun,
+          startedAt,
+          finishedAt: startedAt.replace(':00.000Z', ':09.000Z'),
+          recordings: { due: 2, deleted: 1, alreadyAbsent: 0, resumed: 0, busy: 0, held: 1, locked: 0, failed: 0, deletedIds: ['r1'], heldItems: [{ recordingId: 'r2', callId: 'c2' }], lockedItems: [], failedItems: [] },
+          evidence: { due: 1, erased: 0, held: 0, heldCallIds: [], consentKept: 1, consentKeptCallIds: ['c3'] },
+        });
+        expect(await repo.sweeps(5)).toEqual([]);
+        const first = report('run-1', '2026-02-01T03:00:00.000Z', false);
+        await repo.saveSweep(first);
+        await repo.saveSweep(report('run-3', '2026-02-03T03:00:00.000Z', true));
+        await repo.saveSweep({ ...report('run-2', '2026-02-02T03:00:00.000Z', false), status: 'lease_lost' });
+        expect((await repo.sweeps(5)).map((r) => [r.runId, r.status, r.dryRun])).toEqual([
+          ['run-3', 'done', true],
+          ['run-2', 'lease_lost', false],
+          ['run-1', 'done', false],
+        ]);
+        expect((await repo.sweeps(1)).map((r) => r.runId)).toEqual(['run-3']);
+        expect((await repo.sweeps(5))[2]).toEqual(first);
+        await expect(repo.saveSweep(first)).rejects.toThrow();
+        expect(await f.sql('SELECT dry_run FROM retention_runs ORDER BY started_at')).toEqual([{ dry_run: 0 }, { dry_run: 0 }, { dry_run: 1 }]);
       });
     });
   });

@@ -135,4 +135,21 @@ describe('subject routes', () => {
     const p = await t.app.inject({ url: '/retention/policies', headers: bearer(dpo) });
     expect(p.json()).toMatchObject({ default: { recordingsDays: 90, evidenceDays: 2190, quarantineDays: 7 } });
   });
+
+  it('keeps each finished run: GET /retention/sweeps lists real and dry runs newest first, as they were reported', async () => {
+    const dpo = await t.issue('dpo');
+    const list = async (q = '') => (await t.app.inject({ url: `/retention/sweeps${q}`, headers: bearer(dpo) })).json() as { sweeps: Array<{ runId: string; dryRun: boolean }> };
+    expect((await list()).sweeps).toEqual([]);
+    const dry = (await post(dpo, '/retention/sweeps', { dryRun: true })).json() as { runId: string };
+    const real = (await post(dpo, '/retention/sweeps', {})).json() as { runId: string; status: string };
+    expect(real.status).toBe('done');
+    const { sweeps } = await list();
+    expect(sweeps.map((s) => [s.runId, s.dryRun])).toEqual([
+      [real.runId, false],
+      [dry.runId, true],
+    ]);
+    expect(sweeps[0]).toEqual(real);
+    expect((await list('?limit=1')).sweeps.map((s) => s.runId)).toEqual([real.runId]);
+    expect((await t.app.inject({ url: '/retention/sweeps?limit=500', headers: bearer(dpo) })).statusCode).toBe(400);
+  });
 });

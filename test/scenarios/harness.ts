@@ -11,40 +11,28 @@ import { AriEmulator, type AriEmulatorOptions, type CallHandle, type OriginateOp
 import { captureLogger } from '../telephony/ari/helpers.js';
 import { databaseTarget } from '../../src/evidence/open-store.js';
 import { outcomeFindings } from './outcome-check.js';
+import { HOTLINE_ROUTES, hotlineConfigInput } from '../support/hotline-config.js';
 
-export const ROUTES = {
-  agents: { context: 'consentline-after', extension: 'agents', priority: 1 },
-  sales: { context: 'consentline-after', extension: 'sales', priority: 1 },
-  fallback: { context: 'consentline-fallback', extension: 's', priority: 1 },
-};
+export const ROUTES = HOTLINE_ROUTES;
 
 export function scenarioConfig(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
   return ConfigSchema.parse(scenarioConfigInput(flow, top));
 }
 
-/** The scenario configuration as a file would hold it (before defaults). */
+/** The scenario configuration as a file would hold it (before defaults): the hotline with short timeouts. */
 export function scenarioConfigInput(flow: Record<string, unknown> = {}, top: Record<string, unknown> = {}) {
+  return hotlineConfigInput({ timeouts: { digitSeconds: 0.4, callSeconds: 30, promptSeconds: 10 }, retries: { menu: 1, question: 1 }, ...flow }, top);
+}
+
+/** The outbound guard's routes (as asterisk/extensions.conf names them) and section, for these campaigns: a scenario's `top`. */
+export function outboundTop(campaigns: ReadonlyArray<Record<string, unknown>>) {
   return {
-    routes: ROUTES,
-    flows: [
-      {
-        id: 'hotline',
-        default: true,
-        legalBasis: 'consent_by_conduct',
-        menu: {
-          '1': { action: 'route', route: 'sales' },
-          '8': { action: 'clause' },
-          '9': { action: 'objection' },
-          '0': { action: 'repeat' },
-        },
-        timeouts: { digitSeconds: 0.4, callSeconds: 30, promptSeconds: 10 },
-        retries: { menu: 1, question: 1 },
-        defaultRoute: 'agents',
-        fallbackRoute: 'fallback',
-        ...flow,
-      },
-    ],
-    ...top,
+    routes: {
+      ...ROUTES,
+      'outbound-dial': { context: 'consentline-outbound-dial', extension: 'dial' },
+      'outbound-refused': { context: 'consentline-outbound-dial', extension: 'refused' },
+    },
+    outbound: { dialRoute: 'outbound-dial', refusedRoute: 'outbound-refused', campaigns },
   };
 }
 
@@ -87,12 +75,21 @@ export async function startScenario(
     return { handle, outcome, vars: handle.variables(), events, kinds: events.map((e) => e.kind) };
   }
 
+  /** A dialer's campaign call, `Stasis(<app>,outbound,<campaign>,<number>)` from consentline-outbound; settled. */
+  async function campaignCall(campaign: string, number: string) {
+    const handle = emu.originate({ exten: number, context: 'consentline-outbound', args: ['outbound', campaign, number], state: 'Down' as 'Ring' });
+    const outcome = await handle.outcome();
+    await service.calls.drain();
+    return { handle, outcome };
+  }
+
   return {
     emu,
     service,
     config,
     logs: lines,
     call,
+    campaignCall,
     /** Calls of this scenario's ledger without exactly one outcome (see outcome-check.ts). */
     outcomeFindings: () => outcomeFindings(databaseTarget(config)),
     async stop() {

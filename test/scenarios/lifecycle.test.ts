@@ -5,7 +5,7 @@ import { openSqlite } from '../../src/db/sqlite.js';
 import { databaseTarget } from '../../src/evidence/open-store.js';
 import type { StoredEvent } from '../../src/evidence/types.js';
 import { pressAfter } from '../emulators/ari/emulator.js';
-import { promptsPlayed, ROUTES, startScenario, type Scenario } from './harness.js';
+import { outboundTop, promptsPlayed, startScenario, type Scenario } from './harness.js';
 
 // Issue 22: a marketing consent given in a call, withdrawn by DTMF on the withdrawal line, and the
 // outbound guard that honours it, on the ARI emulator with the service's real parts.
@@ -26,11 +26,11 @@ beforeAll(async () => {
   };
   s = await startScenario({
     top: {
-      routes: {
-        ...ROUTES,
-        'outbound-dial': { context: 'consentline-outbound-dial', extension: 'dial' },
-        'outbound-refused': { context: 'consentline-outbound-dial', extension: 'refused' },
-      },
+      ...outboundTop([
+        { id: 'spring', purpose: 'marketing' },
+        { id: 'sms-only', purpose: 'marketing', channel: 'email' },
+        { id: 'delivery', purpose: 'service' },
+      ]),
       flows: [
         {
           ...common,
@@ -41,15 +41,6 @@ beforeAll(async () => {
         },
         { ...common, id: 'withdrawals', dids: [`+${LINE}`], withdrawal: { dedicated: true } },
       ],
-      outbound: {
-        dialRoute: 'outbound-dial',
-        refusedRoute: 'outbound-refused',
-        campaigns: [
-          { id: 'spring', purpose: 'marketing' },
-          { id: 'sms-only', purpose: 'marketing', channel: 'email' },
-          { id: 'delivery', purpose: 'service' },
-        ],
-      },
     },
   });
 }, 60_000);
@@ -80,9 +71,7 @@ const entryOf = async (number: string) => {
 
 /** A dialer's campaign call: Stasis(consentline,outbound,<campaign>,<number>) from consentline-outbound. */
 async function dial(campaign: string, number: string) {
-  const handle = s.emu.originate({ exten: number, context: 'consentline-outbound', args: ['outbound', campaign, number], state: 'Down' as 'Ring' });
-  const outcome = await handle.outcome();
-  await s.service.calls.drain();
+  const { handle, outcome } = await s.campaignCall(campaign, number);
   let checked: StoredEvent | undefined;
   for await (const e of s.service.store.events()) if (e.kind === 'outbound.checked' && e.data.channelId === handle.id) checked = e;
   return { outcome, vars: handle.variables(), checked: checked! };

@@ -3,6 +3,7 @@ import { errorResponses } from '../openapi.js';
 import type { ApiInstance } from '../types.js';
 import { holdRoutes } from './holds.js';
 import type { RetentionApiDeps } from './retention-deps.js';
+import { erasureRoutes } from './erasures.js';
 import { subjectRoutes } from './subjects.js';
 
 export type { RetentionApiDeps } from './retention-deps.js';
@@ -12,7 +13,7 @@ export type { RetentionApiDeps } from './retention-deps.js';
  * `buildApp({ routes: [...evidenceRoutes(deps), ...retentionApiRoutes(rdeps)] })`.
  */
 export function retentionApiRoutes(deps: RetentionApiDeps): ReadonlyArray<(app: ApiInstance) => Promise<void>> {
-  return [retentionRoutes(deps), holdRoutes(deps), subjectRoutes(deps)];
+  return [retentionRoutes(deps), holdRoutes(deps), subjectRoutes(deps), erasureRoutes(deps)];
 }
 
 const policySchema = z.object({ recordingsDays: z.number().int(), evidenceDays: z.number().int(), quarantineDays: z.number().int() });
@@ -45,6 +46,21 @@ export function retentionRoutes(deps: RetentionApiDeps) {
         const p = deps.retention.policies;
         return { default: p.default, flows: Object.fromEntries(p.flows) };
       },
+    );
+
+    app.get(
+      '/retention/sweeps',
+      {
+        config: { role: 'dpo' },
+        schema: {
+          summary: 'The last finished sweeps (scheduled, on demand and dry runs), newest first: what each deleted and what it kept, and why',
+          tags: ['retention'],
+          querystring: z.strictObject({ limit: z.coerce.number().int().min(1).max(100).default(20) }),
+          response: { 200: z.object({ sweeps: z.array(sweepReportSchema) }).describe('the runs’ reports') },
+        },
+      },
+      // A fresh object per report: the schema's loose `recordings` wants an open shape.
+      async (request) => ({ sweeps: (await deps.retention.sweeps(request.query.limit)).map((r) => ({ ...r, recordings: { ...r.recordings } })) }),
     );
 
     app.post(

@@ -9,7 +9,7 @@ import type { RetentionApiDeps } from './retention-deps.js';
 
 const party = z.object({ name: z.string(), contact: z.string().optional() });
 /** The signed erasure certificate (`consentline erasure verify` checks it). */
-const certificateSchema = z.object({
+export const certificateSchema = z.object({
   type: z.literal('consentline-erasure-certificate-v1'),
   requestId: z.string(),
   issuedAt: z.string(),

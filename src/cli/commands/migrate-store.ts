@@ -54,6 +54,7 @@ const SERVICE_TABLES: CopiedTables = {
     types: [...text(7), 'integer', ...text(4)],
   },
   erasure_requests: { cols: ['id', 'requested_by', 'requested_at', 'done_at', 'certificate'], types: text(5) },
+  retention_runs: { cols: ['id', 'started_at', 'finished_at', 'status', 'dry_run', 'report'], types: [...text(4), 'integer', 'text'] },
   // Recording assurance (migration 0080): Asterisk's CEL records, the runs and their findings.
   asterisk_cel: {
     cols: ['id', 'received_at', 'event_time', 'event_name', 'uniqueid', 'linkedid', 'channel_tech', 'context', 'application', 'app_arg'],

@@ -1,35 +1,13 @@
 import { ConfigSchema, type FlowConfig } from '../../../src/config/schema.js';
 import type { FlowContext, WithdrawalDesk } from '../../../src/telephony/flow/types.js';
 import type { PromptResult, PromptStatus } from '../../../src/telephony/prompter.js';
+import { hotlineConfigInput } from '../../support/hotline-config.js';
 
 /** A scripted answer for the next prompt: status and optional key. */
 export type Scripted = { prompt: string; status: PromptStatus; digit?: string };
 
 export function flowConfig(overrides: Partial<Record<string, unknown>> = {}): FlowConfig {
-  const config = ConfigSchema.parse({
-    routes: {
-      agents: { context: 'consentline-after', extension: 'agents' },
-      sales: { context: 'consentline-after', extension: 'sales' },
-      fallback: { context: 'consentline-fallback', extension: 's' },
-    },
-    flows: [
-      {
-        id: 'hotline',
-        default: true,
-        legalBasis: 'consent_by_conduct',
-        menu: {
-          '1': { action: 'route', route: 'sales' },
-          '8': { action: 'clause' },
-          '9': { action: 'objection' },
-          '0': { action: 'repeat' },
-        },
-        defaultRoute: 'agents',
-        fallbackRoute: 'fallback',
-        ...overrides,
-      },
-    ],
-  });
-  return config.flows[0]!;
+  return ConfigSchema.parse(hotlineConfigInput(overrides)).flows[0]!;
 }
 
 /**

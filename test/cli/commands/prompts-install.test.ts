@@ -3,10 +3,10 @@ import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promis
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AUDIO_FORMATS, parseManifest } from '../../src/prompts/manifest.js';
-import { cli, cliProcess } from './helpers.js';
+import { AUDIO_FORMATS, parseManifest } from '../../../src/prompts/manifest.js';
+import { cli, cliProcess } from '../helpers.js';
 
-const PROMPTS_DIR = join(import.meta.dirname, '../../audio-prompts');
+const PROMPTS_DIR = join(import.meta.dirname, '../../../audio-prompts');
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 
 /** A prompts directory with two prompts in both languages (manifest trimmed to match). */

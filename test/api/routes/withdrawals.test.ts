@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lookupKey } from '../../src/evidence/subject.js';
-import { appendMarketingCall } from '../support/marketing-seed.js';
-import { bearer, evidenceApp, PEPPER, seedCall, type EvidenceApp } from './evidence-helpers.js';
-import { noiseWav, seedRecording } from './recording-helpers.js';
+import { lookupKey } from '../../../src/evidence/subject.js';
+import { appendMarketingCall } from '../../support/marketing-seed.js';
+import { bearer, evidenceApp, PEPPER, seedCall, type EvidenceApp } from '../evidence-helpers.js';
+import { noiseWav, seedRecording } from '../recording-helpers.js';
 
 const NUMBER = '+48600300001';
 let t: EvidenceApp;

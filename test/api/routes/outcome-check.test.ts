@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, evidenceApp, seedSample, type EvidenceApp } from './evidence-helpers.js';
+import { bearer, evidenceApp, seedSample, type EvidenceApp } from '../evidence-helpers.js';
 
 let t: EvidenceApp;
 let token = '';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { callOpen, openTestStore, tempDbPath } from '../evidence/helpers.js';
-import { cli } from './helpers.js';
+import { callOpen, openTestStore, tempDbPath } from '../../evidence/helpers.js';
+import { cli } from '../helpers.js';
 
 const NOW = Date.parse('2026-03-01T12:00:00.000Z');
 

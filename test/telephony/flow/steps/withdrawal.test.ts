@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { runFlow } from '../../../src/telephony/flow/machine.js';
-import { datePieces, recordingsCountPiece } from '../../../src/telephony/flow/spoken.js';
-import type { ConsentsOnFile, WithdrawableConsent, WithdrawalDesk } from '../../../src/telephony/flow/types.js';
-import { flowConfig, scriptedContext, type Scripted } from './fake-flow.js';
+import { runFlow } from '../../../../src/telephony/flow/machine.js';
+import { datePieces, recordingsCountPiece } from '../../../../src/telephony/flow/spoken.js';
+import type { ConsentsOnFile, WithdrawableConsent, WithdrawalDesk } from '../../../../src/telephony/flow/types.js';
+import { flowConfig, scriptedContext, type Scripted } from '../fake-flow.js';
 
 /** A desk with a fixed file that remembers what was withdrawn. */
 function desk(file: ConsentsOnFile | null) {

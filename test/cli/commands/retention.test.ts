@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { afterEach, describe, it } from 'vitest';
-import { SqliteTokenStore } from '../../src/api/tokens.js';
-import { writeCliConfig } from '../retention/cli-config.js';
-import { holdSweepEraseScenario, RETENTION_EVENT_KINDS } from './retention-scenario.js';
-import { recordingState, retentionWorld, type RetentionWorld } from '../retention/helpers.js';
+import { SqliteTokenStore } from '../../../src/api/tokens.js';
+import { writeCliConfig } from '../../retention/cli-config.js';
+import { holdSweepEraseScenario, RETENTION_EVENT_KINDS } from '../retention-scenario.js';
+import { recordingState, retentionWorld, type RetentionWorld } from '../../retention/helpers.js';
 
 let w: RetentionWorld | null = null;
 afterEach(async () => {

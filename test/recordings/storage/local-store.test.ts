@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { LocalObjectStore, ObjectStoreError, recordingObjectKey } from '../../src/recordings/storage/index.js';
+import { LocalObjectStore, ObjectStoreError, recordingObjectKey } from '../../../src/recordings/storage/index.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'cl-local-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { seed, openTestStore, tamper, tempDbPath } from '../evidence/helpers.js';
-import { cli, fakeTty } from './helpers.js';
+import { seed, openTestStore, tamper, tempDbPath } from '../../evidence/helpers.js';
+import { cli, fakeTty } from '../helpers.js';
 
 async function ledger(n: number): Promise<string> {
   const path = tempDbPath();

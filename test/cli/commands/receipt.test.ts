@@ -1,9 +1,9 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { evidenceApp, FULL_CONTROLLER, PEPPER, seedSample, type EvidenceApp } from '../api/evidence-helpers.js';
-import { expectValidKantara } from '../api/kantara-schema.js';
-import { cli } from './helpers.js';
+import { evidenceApp, FULL_CONTROLLER, PEPPER, seedSample, type EvidenceApp } from '../../api/evidence-helpers.js';
+import { expectValidKantara } from '../../api/kantara-schema.js';
+import { cli } from '../helpers.js';
 
 let t: EvidenceApp | undefined;
 afterEach(async () => {

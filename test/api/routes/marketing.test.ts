@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { lookupKey } from '../../src/evidence/subject.js';
-import { appendMarketingCall, appendWithdrawal } from '../support/marketing-seed.js';
-import { bearer, evidenceApp, PEPPER, type EvidenceApp } from './evidence-helpers.js';
+import { lookupKey } from '../../../src/evidence/subject.js';
+import { appendMarketingCall, appendWithdrawal } from '../../support/marketing-seed.js';
+import { bearer, evidenceApp, PEPPER, type EvidenceApp } from '../evidence-helpers.js';
 
 let t: EvidenceApp;
 let dialer = '';

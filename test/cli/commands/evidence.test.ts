@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { createSubject } from '../../src/evidence/subject.js';
-import { callOpen, openTestStore, tempDbPath } from '../evidence/helpers.js';
-import { cli } from './helpers.js';
+import { createSubject } from '../../../src/evidence/subject.js';
+import { callOpen, openTestStore, tempDbPath } from '../../evidence/helpers.js';
+import { cli } from '../helpers.js';
 
 describe('consentline evidence <call-id>', () => {
   it("prints the call and its timeline with the masked number only", async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decideOutbound } from '../../../src/telephony/outbound-decision.js';
+import { decideOutbound } from '../../src/telephony/outbound-decision.js';
 
 const marketing = { id: 'spring', purpose: 'marketing', channel: 'phone' } as const;
 const service = { id: 'delivery', purpose: 'service', channel: 'phone' } as const;

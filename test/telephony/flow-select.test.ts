@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../../src/config/schema.js';
-import { flowSelector } from '../../../src/telephony/flow-select.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { flowSelector } from '../../src/telephony/flow-select.js';
 
 const flow = (id: string, extra: Record<string, unknown>) => ({
   id,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { OpenCall } from '../../../src/evidence/outcomes.js';
-import type { CallSummary, NewEvent, StoredEvent } from '../../../src/evidence/types.js';
-import { callPosition, closeGoneCall, planReconcile, type CallLedger } from '../../../src/telephony/call-reconcile.js';
+import type { OpenCall } from '../../src/evidence/outcomes.js';
+import type { CallSummary, NewEvent, StoredEvent } from '../../src/evidence/types.js';
+import { callPosition, closeGoneCall, planReconcile, type CallLedger } from '../../src/telephony/call-reconcile.js';
 
 const open = (callId: string, channelId: string, startedAt = '2026-03-01T09:00:00.000Z'): OpenCall => ({ callId, channelId, startedAt, flowId: 'main', language: 'pl' });
 const none = { callIds: new Set<string>(), channelIds: new Set<string>() };

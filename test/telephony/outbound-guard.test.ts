@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { OutboundConfigSchema } from '../../../src/config/outbound-schema.js';
-import type { NewEvent, StoredEvent } from '../../../src/evidence/types.js';
-import { AriRequestError, type ChannelInfo, type ChannelOps } from '../../../src/telephony/ari/port.js';
-import { outboundGuard } from '../../../src/telephony/outbound-guard.js';
-import { captureLogger } from './helpers.js';
+import { OutboundConfigSchema } from '../../src/config/outbound-schema.js';
+import type { NewEvent, StoredEvent } from '../../src/evidence/types.js';
+import { AriRequestError, type ChannelInfo, type ChannelOps } from '../../src/telephony/ari/port.js';
+import { outboundGuard } from '../../src/telephony/outbound-guard.js';
+import { captureLogger } from './ari/helpers.js';
 
 // The outbound guard's faults: each must end with the number not dialled.
 const outbound = OutboundConfigSchema.parse({ dialRoute: 'dial', refusedRoute: 'refused', campaigns: [{ id: 'spring', purpose: 'marketing' }] });

@@ -2,9 +2,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { checkConfig } from '../../src/cli/commands/check-config.js';
-import { BOMB, GOOD, configFiles } from '../config/config-files.js';
-import { AmiEmulator, type DialplanEntry } from '../emulators/ami/index.js';
+import { checkConfig } from '../../../src/cli/commands/check-config.js';
+import { BOMB, GOOD, configFiles } from '../../config/config-files.js';
+import { AmiEmulator, type DialplanEntry } from '../../emulators/ami/index.js';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 afterEach(async () => {
