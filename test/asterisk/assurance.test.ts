@@ -15,9 +15,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { rm, writeFile } from 'node:fs/promises';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { AmiTap } from './harness/ami-tap.js';
+import { REPO } from './harness/asterisk.js';
 import { consentlineCli } from './harness/consentline.js';
 import { DID, rigForFile, until } from './setup.js';
 
@@ -45,10 +47,27 @@ function wav(): Buffer {
   return Buffer.concat([h, data]);
 }
 
+/** The tap's events as test/fixtures/asterisk-transcripts/08-…json, with the rig's temp dir as /srv/pbx. */
+async function recordTranscript(tap: AmiTap, asteriskDir: string): Promise<void> {
+  const dir = join(REPO, 'test/fixtures/asterisk-transcripts');
+  await mkdir(dir, { recursive: true });
+  const transcript = tap.events.map((e) => ({ kind: 'ami', event: { ami: true, ...JSON.parse(JSON.stringify(e).replaceAll(asteriskDir, '/srv/pbx')) } }));
+  const doc = {
+    situation: '08-cel-consenting-call-queue-joiner',
+    note:
+      'A consenting call through the shipped dialplan (Stasis, recording gate, Queue with the consentline-joiner subroutine on the agent) as the shipped manager.conf user receives it: CEL (cel.conf), MixMonitor, UserEvent ConsentLineJoiner, BridgeEnter/Leave, Hangup. Recorded by test/asterisk/assurance.test.ts with RECORD_CEL=1.',
+    asterisk: '22.10.1',
+    transcript,
+  };
+  await writeFile(join(dir, '08-cel-consenting-call-queue-joiner.json'), `${JSON.stringify(doc, null, 1)}\n`);
+}
+
 describe.sequential('real Asterisk: recording assurance', () => {
   it('finds a consenting call whose recording was deleted from the spool, and a recording planted without consent', async () => {
     const rig = rigOf();
     const from = new Date(Date.now() - 60_000).toISOString();
+    // RECORD_CEL=1: what the shipped AMI user receives during the call goes to a transcript fixture.
+    const tap = process.env.RECORD_CEL ? await AmiTap.open(rig.asterisk.amiPort, rig.asterisk.amiUser, rig.asterisk.amiSecret) : null;
     const call = await rig.observer.call(DID.hotline, TRUNK);
     await call.finished(await call.prompt('menu'));
     await call.press('1');
@@ -61,6 +80,12 @@ describe.sequential('real Asterisk: recording assurance', () => {
     await call.gone(60_000);
     const ended = await rig.ledger.ended(call.ivrId);
     expect(ended).toMatchObject({ outcome: 'continued', recording: 'yes' });
+    if (tap) {
+      // The last Hangup, BridgeLeave and CEL records trail the channel's destruction by a moment.
+      await new Promise((r) => setTimeout(r, 3000));
+      tap.close();
+      await recordTranscript(tap, rig.asterisk.dir);
+    }
 
     // A recording nobody consented to: a file dropped into the spool under the shipped name pattern.
     const planted = `consentline-${randomUUID()}-1765000000.99.wav`;
