@@ -79,7 +79,7 @@ async function start(opts: { ami?: { host: string; port: number } } = {}) {
   return { p, ari, ami };
 }
 
-const PHASES = ['checkpoints', 'sweep', 'assurance', 'routes', 'api', 'calls', 'ari', 'recordings', 'retention', 'database'];
+const PHASES = ['checkpoints', 'sweep', 'assurance', 'joiners', 'routes', 'api', 'calls', 'ari', 'recordings', 'retention', 'database'];
 
 /** SIGTERM; the exit code, null when the process did not end within the bound. */
 async function stop(p: ReturnType<typeof startServiceProcess>): Promise<number | null> {
