@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { configDefaults, defineConfig } from 'vitest/config';
 import { serviceGatesOnce } from './test/support/service-gates.js';
@@ -13,6 +14,10 @@ export default defineConfig({
     testTimeout: 20_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // Vitest's default for `run` is one worker less than the cores: a single worker on the 2-core
+    // CI machine, while most test files spend their time waiting on sockets, timers, fsync and
+    // child processes. CONSENTLINE_TEST_WORKERS overrides it.
+    maxWorkers: Number(process.env.CONSENTLINE_TEST_WORKERS) || Math.max(2, availableParallelism() - 1),
     projects: [
       {
         extends: true,

@@ -6,12 +6,15 @@
 // appends a durable access.logged event), requests/s of the timeline route under autocannon
 // (in its own process) against the same query on a plain Fastify route (timelineRatio), how
 // many access-log entries rode each fsync'ed commit, and the first checkpoint over the whole
-// ledger. The last line is one JSON object with every figure.
+// ledger; and the console's pages (bench/api-console.ts). The last line is one JSON object with every figure.
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import Fastify from 'fastify';
 import { SqliteTokenStore } from '../src/api/tokens.js';
+import { consoleCookies, consoleRoutes } from '../src/console/index.js';
+import { SqliteSessionStore } from '../src/console/sessions-sqlite.js';
+import { ConsoleSessions } from '../src/console/sessions.js';
 import { openSqlite } from '../src/db/sqlite.js';
 import { CheckpointService, loadOrCreateSigner } from '../src/evidence/checkpoint.js';
 import { SqliteCheckpointRepo, SqliteLedgerTree } from '../src/evidence/checkpoint-sqlite.js';
@@ -20,6 +23,7 @@ import { openSqliteEvidenceStore } from '../src/evidence/sqlite-store.js';
 import { lookupKey } from '../src/evidence/subject.js';
 import { evidenceApiApp } from './api-app.js';
 import { callerOf, callId, DIDS, generate, iso, N, PEPPER, startOf } from './api-generate.js';
+import { measureConsolePages } from './api-console.js';
 import { loadInChild } from './api-load.js';
 import { measureMarketingLookup } from './api-marketing.js';
 import { machineInfo } from './ledger-measure.js';
@@ -65,7 +69,12 @@ async function main() {
   const checkpoints = new CheckpointService({ tree: new SqliteLedgerTree(db, { path }), repo: new SqliteCheckpointRepo(db), signer });
   const tokens = new SqliteTokenStore(db);
   const dpo = (await tokens.create('bench', 'dpo')).token;
-  const app = await evidenceApiApp({ store, tokens, queries, checkpoints, signer, pepper: PEPPER, controllerName: 'Bench', logLevel: 'warn' });
+  // The console's pages too, read through the same routes with an auditor's session cookie.
+  const sessions = new ConsoleSessions(new SqliteSessionStore(db), { idleMinutes: 30, absoluteHours: 12, secureCookie: 'auto' });
+  const app = await evidenceApiApp({
+    store, tokens, queries, checkpoints, signer, pepper: PEPPER, controllerName: 'Bench', logLevel: 'warn',
+    cookies: consoleCookies(sessions), extraRoutes: [consoleRoutes({ tokens, sessions })],
+  });
   const auth = { authorization: `Bearer ${dpo}` };
   const day = (k: number) => iso(startOf(pick(k, N))).slice(0, 10);
   const nextDay = (d: string) => iso(Date.parse(`${d}T00:00:00Z`) + 86_400_000).slice(0, 10);
@@ -88,6 +97,8 @@ async function main() {
   console.log(`  by caller ${JSON.stringify(h.byCaller)} ms, by DID + day ${JSON.stringify(h.byDidDay)} ms, timeline ${JSON.stringify(h.timeline)} ms`);
   const marketing = await measureMarketingLookup({ db, store, pepper: PEPPER, numberOf: (k) => callerOf(pick(k, N)), requests: Math.min(SAMPLES, 200) });
   console.log(`  marketing look-up, ${marketing.numbersPerRequest} numbers per request: ${JSON.stringify(marketing)}`);
+  const consolePages = await measureConsolePages({ app, tokens, sessions, day, callId: (k) => callId(pick(k, N)), samples: Math.min(SAMPLES, 300) });
+  console.log(`  console pages (auditor session, server time): ${JSON.stringify(consolePages)}`);
 
   console.log(`load: autocannon in its own process, ${CONNECTIONS} connections, ${LOAD_SECONDS} s each; load average ${machineInfo().loadAvg1m} …`);
   const address = await app.listen({ host: '127.0.0.1', port: 0 });
@@ -136,6 +147,7 @@ async function main() {
       samples: SAMPLES,
       queryMs: q,
       httpMs: { ...h, marketingLookup: marketing },
+      consoleMs: consolePages,
       timelineRatio,
       load: { connections: CONNECTIONS, seconds: LOAD_SECONDS, timelineRoute: timelineLoad, plainFastify: plainLoad, plainFastifyRuns: [plainBefore, plainAfter], accessLogCommits: commits },
       checkpoint: { treeSize: cp.checkpoint.treeSize, firstSeconds: firstCheckpointSec, inclusionProofMs: proofMs },

@@ -6,14 +6,15 @@
  * CONSENT_RECORDING=yes), places a dozen calls down every path, waits for the recordings to
  * be encrypted and stored, then prints what happened, the console's and the API's addresses,
  * auditor, DPO and admin tokens and requests to try (test/demo/demo.test.ts runs every one of them).
+ * DEMO_DATABASE_URL=postgres://… runs it on PostgreSQL instead of the embedded SQLite file.
  * Ctrl-C stops everything cleanly.
  */
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteTokenStore } from '../src/api/tokens.js';
 import { ConfigSchema } from '../src/config/schema.js';
-import { openSqlite } from '../src/db/sqlite.js';
+import { engineFor } from '../src/db/engine.js';
+import { databaseTarget } from '../src/evidence/open-store.js';
 import { realAri } from '../src/main-ari.js';
 import { loadPromptCatalog } from '../src/prompts/manifest.js';
 import { startService } from '../src/server.js';
@@ -51,6 +52,7 @@ async function main(): Promise<void> {
   });
   const config = ConfigSchema.parse({
     service: { dataDir: join(dir, 'data'), logLevel: 'warn' },
+    ...(process.env.DEMO_DATABASE_URL ? { database: { url: process.env.DEMO_DATABASE_URL } } : {}),
     ari: { url: ari.url, username: ari.username, password: ari.password },
     api: { port: Number(process.env.DEMO_API_PORT ?? 8480), ops: { port: Number(process.env.DEMO_OPS_PORT ?? 8481) } },
     controller: {
@@ -125,12 +127,17 @@ async function main(): Promise<void> {
   }
   process.stdout.write('\n\n');
 
-  const db = openSqlite({ path: join(config.service.dataDir, 'consentline.sqlite') }).db;
+  // The call of each channel from the ledger itself, and the recordings and tokens on the same database (either engine).
+  const engine = engineFor(databaseTarget(config));
+  const callOfChannel = new Map<string, string>();
+  for await (const e of service.store.events()) if (e.kind === 'call.started' && e.callId) callOfChannel.set(String(e.data.channelId), e.callId);
+  const side = engine.openRecordingDb();
+  if (!side) throw new Error(`no database at ${engine.description}`);
   const rows = [];
   for (const { path, handle, n } of handles) {
-    const callId = handle.variables().CONSENT_ID ?? (db.prepare("SELECT call_id FROM events WHERE kind = 'call.started' AND json_extract(data, '$.channelId') = ?").pluck().get(handle.id) as string | undefined);
+    const callId = handle.variables().CONSENT_ID ?? callOfChannel.get(handle.id);
     const summary = callId ? await service.store.getCall(callId) : null;
-    const rec = callId ? (db.prepare('SELECT state FROM recordings WHERE call_id = ?').pluck().get(callId) as string | undefined) : undefined;
+    const rec = callId ? (await side.recordings.ofCall(callId))[0]?.state : undefined;
     rows.push({
       '#': n,
       path,
@@ -147,11 +154,10 @@ async function main(): Promise<void> {
   const verify = await service.store.verify();
   console.log('ledger: %s', verify.ok ? `intact, ${verify.checked} events` : `BROKEN at seq ${verify.brokenAt}`);
 
-  const tokenStore = new SqliteTokenStore(db);
-  const auditor = (await tokenStore.create('demo auditor', 'auditor', 'demo-auditor')).token;
-  const dpo = (await tokenStore.create('demo dpo', 'dpo', 'demo-dpo')).token;
-  const admin = (await tokenStore.create('demo admin', 'admin', 'demo-admin')).token;
-  db.close();
+  const auditor = (await side.tokens.create('demo auditor', 'auditor', 'demo-auditor')).token;
+  const dpo = (await side.tokens.create('demo dpo', 'dpo', 'demo-dpo')).token;
+  const admin = (await side.tokens.create('demo admin', 'admin', 'demo-admin')).token;
+  await side.close();
   const sample = rows.find((r) => r.callId !== '-')?.callId ?? '';
   const api = service.apiUrl;
   const today = new Date().toISOString().slice(0, 10);
@@ -175,7 +181,7 @@ ${curl(dpo, `/calls/${sample}/recordings`)}
 Try (admin):
 ${curl(admin, '/config')}
 ${service.opsUrl ? `Try (no token, ops listener):\n  curl -s '${service.opsUrl}/metrics'\n` : ''}Try (command line):
-  npm run consentline -- ledger verify --db ${join(config.service.dataDir, 'consentline.sqlite')}
+  npm run consentline -- ledger verify --db ${engine.file ?? engine.description}
 
 Ctrl-C to stop.`);
 

@@ -2,6 +2,8 @@ import type { FastifyRequest } from 'fastify';
 import { CALL_PAGE_MESSAGES } from './messages-call.js';
 import { CALL_MESSAGES } from './messages-calls.js';
 import { COMMON_MESSAGES } from './messages-common.js';
+import { ADMIN_MESSAGES } from './messages-admin.js';
+import { OVERVIEW_MESSAGES } from './messages-overview.js';
 import { VERIFY_JS_MESSAGES } from './messages-verify.js';
 import type { Messages } from './messages-type.js';
 
@@ -12,7 +14,7 @@ export type Lang = (typeof LANGS)[number];
 export const LANG_COOKIE = 'consentline_lang';
 
 
-const ALL: Messages[] = [COMMON_MESSAGES, CALL_MESSAGES, CALL_PAGE_MESSAGES, VERIFY_JS_MESSAGES];
+const ALL: Messages[] = [COMMON_MESSAGES, CALL_MESSAGES, CALL_PAGE_MESSAGES, VERIFY_JS_MESSAGES, OVERVIEW_MESSAGES, ADMIN_MESSAGES];
 const TABLE: Record<Lang, Record<string, string>> = {
   en: Object.assign({}, ...ALL.map((m) => m.en)) as Record<string, string>,
   pl: Object.assign({}, ...ALL.map((m) => m.pl)) as Record<string, string>,

@@ -6,6 +6,7 @@ import type { TokenStore } from '../api/tokens.js';
 import type { ApiInstance } from '../api/types.js';
 import { ConsoleApiError } from './api-client.js';
 import { assetRoutes } from './assets.js';
+import { adminPages } from './pages/admin.js';
 import { pageContext, sendPage } from './context.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
@@ -109,6 +110,7 @@ export function consoleRoutes(deps: ConsoleDeps) {
         callPages(app);
         callPage(app);
         verifyPage(app);
+        adminPages(app, deps);
         dpoPages(app);
         for (const pages of deps.pages ?? []) pages(app);
       },

@@ -11,7 +11,8 @@ const NAV: ReadonlyArray<{ href: string; key: string }> = [
 /** The extra navigation entries other pages add (DPO and admin pages), with the roles that see them. */
 const extraNav: Array<{ href: string; key: string; show: (ctx: PageContext) => boolean }> = [];
 export function addNavEntry(entry: { href: string; key: string; show: (ctx: PageContext) => boolean }): void {
-  extraNav.push(entry);
+  // Once per href: every app built in a process registers its pages again.
+  if (!extraNav.some((e) => e.href === entry.href)) extraNav.push(entry);
 }
 
 export function csrfField(ctx: PageContext): Html {

@@ -1,14 +1,12 @@
 import { availableParallelism } from 'node:os';
 import type { PgPool, PgQueryable } from '../db/pg.js';
 import { startSiblingWorker } from '../shared/worker-thread.js';
-import { SCAN_THREAD_LIMITS, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
+import { SCAN_THREAD_LIMITS, scanPageRows, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointLock, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
 import { EVENT_COLUMNS, type EventRow } from './sqlite-rows.js';
 
-/** Rows per page of a ledger scan. */
-const SCAN_PAGE = 8_192;
 
 /** Where scan threads connect: the read side's own URL and schema. */
 export interface PgScanTarget extends ScanOptions {
@@ -37,11 +35,12 @@ function pgScanThreads(target: PgScanTarget): ScanThreads {
 
 /** Pages of stored rows from PostgreSQL (seq as a number, data as the stored text: the pool's parsers). */
 export function pgChainRows(db: PgQueryable): ChainRowPages {
+  const pageRows = scanPageRows();
   return async function* (from, to) {
     for (let next = from; next <= to; ) {
-      const { rows } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [next, to, SCAN_PAGE]);
+      const { rows } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [next, to, pageRows]);
       if (rows.length > 0) yield rows;
-      if (rows.length < SCAN_PAGE) return;
+      if (rows.length < pageRows) return;
       next = rows[rows.length - 1]!.seq + 1;
     }
   };

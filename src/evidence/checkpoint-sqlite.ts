@@ -1,7 +1,7 @@
 import { availableParallelism } from 'node:os';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { startSiblingWorker } from '../shared/worker-thread.js';
-import { SCAN_THREAD_LIMITS, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
+import { SCAN_THREAD_LIMITS, scanPageRows, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
@@ -9,8 +9,6 @@ import { EVENT_COLUMNS, type EventRow } from './sqlite-rows.js';
 
 export { LedgerGapError } from './merkle-cache.js';
 
-/** Rows per page of a ledger scan. */
-const SCAN_PAGE = 8_192;
 
 /**
  * The ledger's Merkle tree on SQLite, its subtree cache in `merkle_nodes`. Given the file's
@@ -35,12 +33,13 @@ function sqliteScanThreads(path: string, opts: ScanOptions): ScanThreads {
 /** Pages of stored rows from a SQLite connection, giving way to other work between pages. */
 export function sqliteChainRows(db: SqliteDatabase): ChainRowPages {
   const page = db.prepare<[number, number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`);
+  const pageRows = scanPageRows();
   return async function* (from, to) {
     for (let next = from; next <= to; ) {
       await new Promise<void>((resolve) => setImmediate(resolve));
-      const rows = page.all(next, to, SCAN_PAGE);
+      const rows = page.all(next, to, pageRows);
       if (rows.length > 0) yield rows;
-      if (rows.length < SCAN_PAGE) return;
+      if (rows.length < pageRows) return;
       next = rows[rows.length - 1]!.seq + 1;
     }
   };

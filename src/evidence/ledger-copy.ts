@@ -35,8 +35,11 @@ export const LEDGER_TABLES: CopiedTables = {
   },
 };
 
-/** The ledger's caches, rebuilt from events on first use: safe to leave behind. */
-export const LEDGER_CACHES: readonly string[] = ['merkle_nodes', 'call_facts'];
+/**
+ * The ledger's caches: safe to leave behind. merkle_nodes is rebuilt from events on first use;
+ * call_facts and call_day_stats are refilled by the target's triggers as events and calls go in.
+ */
+export const LEDGER_CACHES: readonly string[] = ['merkle_nodes', 'call_facts', 'call_day_stats'];
 
 /** Takes the ledger's append lock for the transaction, so no instance appends during the copy. */
 export async function lockPgLedger(client: PgQueryable): Promise<void> {

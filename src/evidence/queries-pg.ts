@@ -1,6 +1,7 @@
 import type { PgQueryable } from '../db/pg.js';
 import type { CallPage, CallSearch, DayStats, EvidenceQueries, StatsQuery, Timeline } from './queries.js';
 import { callSearchSql, checkedTimeline, eventsByPages, nextDay, predecessorSeqs, toCallPage, toDayStats, type SearchSqlStyle, type StatsRow } from './queries-shared.js';
+import { overviewSql, toOverviewRow, type OverviewQuery, type OverviewRow, type OverviewSqlRow } from './queries-overview.js';
 import { openCallsSql, outcomeCheckSql, toOpenCalls, toOutcomeCheck, type OpenCall, type OpenCallRow, type OutcomeCheck, type OutcomeCheckQuery, type OutcomeFinding } from './outcomes.js';
 import { EVENT_COLUMNS, toStoredEvent, type CallRow, type EventRow } from './sqlite-rows.js';
 import type { EventRange } from './store.js';
@@ -57,6 +58,11 @@ export class PgEvidenceQueries implements EvidenceQueries {
   async stats(q: StatsQuery): Promise<DayStats[]> {
     const { rows } = await this.#db.query<StatsRow>(STATS_SQL, [q.fromDay, nextDay(q.toDay), q.flowId ?? null]);
     return rows.map(toDayStats);
+  }
+
+  async overview(q: OverviewQuery): Promise<OverviewRow[]> {
+    const { sql, values } = overviewSql(q, PG_STYLE);
+    return (await this.#db.query<OverviewSqlRow>(sql, values)).rows.map(toOverviewRow);
   }
 
   async eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]> {

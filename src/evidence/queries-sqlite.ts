@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import type { CallPage, CallSearch, DayStats, EvidenceQueries, StatsQuery, Timeline } from './queries.js';
 import { callSearchSql, checkedTimeline, eventsByPages, nextDay, predecessorSeqs, toCallPage, toDayStats, type SearchSqlStyle, type StatsRow } from './queries-shared.js';
+import { overviewSql, toOverviewRow, type OverviewQuery, type OverviewRow, type OverviewSqlRow } from './queries-overview.js';
 import { openCallsSql, outcomeCheckSql, toOpenCalls, toOutcomeCheck, type OpenCall, type OpenCallRow, type OutcomeCheck, type OutcomeCheckQuery, type OutcomeFinding } from './outcomes.js';
 import { EVENT_COLUMNS, toStoredEvent, type CallRow, type EventRow } from './sqlite-rows.js';
 import type { EventRange } from './store.js';
@@ -15,6 +16,7 @@ const SQLITE_STYLE: SearchSqlStyle = { placeholder: (n) => `@p${n}`, idCollation
 export class SqliteEvidenceQueries implements EvidenceQueries {
   readonly #db: SqliteDatabase;
   readonly #searches = new Map<string, Statement<Record<string, unknown>, CallRow>>();
+  readonly #overviews = new Map<string, Statement<Record<string, unknown>, OverviewSqlRow>>();
   readonly #st;
 
   /** `db` may be its own connection to the evidence file: reads see what the writer committed. */
@@ -70,6 +72,16 @@ export class SqliteEvidenceQueries implements EvidenceQueries {
 
   async stats(q: StatsQuery): Promise<DayStats[]> {
     return this.#st.stats.all({ from: q.fromDay, to: nextDay(q.toDay), flow: q.flowId ?? null }).map(toDayStats);
+  }
+
+  async overview(q: OverviewQuery): Promise<OverviewRow[]> {
+    const { sql, values } = overviewSql(q, SQLITE_STYLE);
+    let st = this.#overviews.get(sql);
+    if (!st) {
+      st = this.#db.prepare<Record<string, unknown>, OverviewSqlRow>(sql);
+      this.#overviews.set(sql, st);
+    }
+    return st.all(Object.fromEntries(values.map((v, i) => [`p${i + 1}`, v]))).map(toOverviewRow);
   }
 
   async eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]> {

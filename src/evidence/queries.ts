@@ -69,6 +69,33 @@ export interface DayStats {
   readonly recorded: number;
 }
 
+export interface OverviewQuery {
+  /** First day, YYYY-MM-DD (inclusive). */
+  readonly fromDay: string;
+  /** Last day, YYYY-MM-DD (inclusive). */
+  readonly toDay: string;
+  readonly flowId?: string;
+  readonly language?: string;
+}
+
+/** One UTC day × flow × language. `open` calls have no outcome yet. */
+export interface OverviewRow {
+  readonly day: string;
+  readonly flowId: string;
+  /** The language the call was served in; null when none was chosen. */
+  readonly language: string | null;
+  readonly calls: number;
+  readonly continued: number;
+  readonly objected: number;
+  readonly abandoned: number;
+  readonly failed: number;
+  readonly open: number;
+  /** Times the information clause was played. */
+  readonly clauseListens: number;
+  readonly marketingYes: number;
+  readonly marketingNo: number;
+}
+
 export interface StatsQuery {
   /** First day, YYYY-MM-DD (inclusive). */
   readonly fromDay: string;
@@ -86,6 +113,8 @@ export interface EvidenceQueries {
   /** Null when the ledger holds neither a summary nor any event for the call. */
   timeline(callId: string): Promise<Timeline | null>;
   stats(q: StatsQuery): Promise<DayStats[]>;
+  /** The console's overview: calls per day, flow and language with outcomes, clause listens and marketing answers. */
+  overview(q: OverviewQuery): Promise<OverviewRow[]>;
   /** Events by seq (missing ones left out), in seq order. */
   eventsBySeq(seqs: readonly number[]): Promise<StoredEvent[]>;
   /** Verifies the chain (or a range), giving way to other work as it goes; `opts` for progress. */

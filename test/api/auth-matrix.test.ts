@@ -25,6 +25,7 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'GET /checkpoints/consistency': { role: 'auditor', req: (n) => ({ url: `/checkpoints/consistency?from=1&to=${n}` }) },
   'GET /proofs/events/:seq': { role: 'auditor', req: () => ({ url: '/proofs/events/1' }) },
   'GET /stats': { role: 'auditor', req: () => ({ url: '/stats?from=2026-03-01&to=2026-03-31' }) },
+  'GET /stats/overview': { role: 'auditor', req: () => ({ url: '/stats/overview?from=2026-03-01&to=2026-03-31&language=pl' }) },
   'POST /bundles': { role: 'auditor', req: () => ({ method: 'POST', url: '/bundles', payload: { callIds: ['c-01'] } }) },
   'GET /config': { role: 'admin', req: () => ({ url: '/config' }) },
   'GET /retention/policies': { role: 'dpo', req: () => ({ url: '/retention/policies' }) },

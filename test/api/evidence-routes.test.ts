@@ -147,6 +147,28 @@ describe('timeline, receipt, statistics, config', () => {
     expect(bad.json().message).toBe('invalid querystring.to');
   });
 
+  it('counts outcomes, clause listens and marketing answers per day, flow and language for the overview', async () => {
+    const { t, auditor } = await setup();
+    const get = (qs: string) => t.app.inject({ url: `/stats/overview?${qs}`, headers: auditor });
+    const r = await get('from=2026-03-01&to=2026-03-02');
+    expect(r.statusCode, r.body).toBe(200);
+    const zero = { continued: 0, objected: 0, abandoned: 0, failed: 0, open: 0, clauseListens: 0, marketingYes: 0, marketingNo: 0 };
+    expect(r.json()).toEqual({
+      from: '2026-03-01',
+      to: '2026-03-02',
+      rows: [
+        { ...zero, day: '2026-03-01', flowId: 'main', language: 'pl', calls: 4, continued: 2, objected: 1, abandoned: 1, clauseListens: 1, marketingYes: 1, marketingNo: 1 },
+        { ...zero, day: '2026-03-02', flowId: 'sales', language: 'pl', calls: 2, continued: 1, failed: 1 },
+      ],
+    });
+    expect((await get('from=2026-03-01&to=2026-03-02&flow=sales')).json().rows.map((x: { flowId: string }) => x.flowId)).toEqual(['sales']);
+    expect((await get('from=2026-03-01&to=2026-03-02&language=en')).json().rows).toEqual([]);
+    expect((await get('from=2026-03-01&to=2026-03-02&language=pl')).json().rows).toHaveLength(2);
+    for (const bad of ['from=2026-03-02&to=2026-03-01', 'from=2026-03-01&to=2026-03-02&language=polish', 'from=2025-01-01&to=2026-03-02', 'from=2026-03-01&to=2026-03-02&x=1']) {
+      expect((await get(bad)).statusCode, bad).toBe(400);
+    }
+  });
+
   it('serves the effective config to admins without secrets', async () => {
     const { t, admin, dpo } = await setup();
     expect((await t.app.inject({ url: '/config', headers: dpo })).statusCode).toBe(403);

@@ -88,6 +88,7 @@ const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/checkpoints/consistency', fields: ['fromTreeSize', 'toTreeSize', 'from', 'to'] },
   { method: 'GET', path: '/proofs/events/{x}', fields: ['treeSize'] },
   { method: 'GET', path: '/stats', fields: ['from', 'to', 'flow'] },
+  { method: 'GET', path: '/stats/overview', fields: ['from', 'to', 'flow', 'language'] },
   { method: 'POST', path: '/bundles', fields: ['callIds', 'reason'] },
   { method: 'GET', path: '/config', fields: [] },
   { method: 'GET', path: '/retention/policies', fields: [] },

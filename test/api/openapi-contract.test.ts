@@ -50,6 +50,7 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'GET /checkpoints/consistency': (ids) => ({ url: `/checkpoints/consistency?fromTreeSize=1&toTreeSize=${ids.treeSize}`, status: 200 }),
   'GET /proofs/events/{seq}': () => ({ url: '/proofs/events/1', status: 200 }),
   'GET /stats': () => ({ url: '/stats?from=2026-03-01&to=2026-03-02', status: 200 }),
+  'GET /stats/overview': () => ({ url: '/stats/overview?from=2026-03-01&to=2026-03-02', status: 200 }),
   'POST /bundles': () => ({ url: '/bundles', body: { callIds: ['c-01', 'c-04'] }, status: 200 }),
   'GET /config': () => ({ url: '/config', status: 200 }),
   'GET /retention/policies': () => ({ url: '/retention/policies', status: 200 }),

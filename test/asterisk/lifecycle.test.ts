@@ -51,6 +51,16 @@ async function heard(call: TestCall, id: string, nth = 1): Promise<void> {
 const trunkChannels = (r: Rig) => r.observer.events.filter((e) => e.type === 'ChannelCreated' && String((e.channel as { name?: string } | undefined)?.name).startsWith('PJSIP/trunk-'));
 
 /** A dialer's campaign call: Local/<number>@consentline-outbound with CONSENTLINE_CAMPAIGN set. */
+/** Waits until the service's log holds a line matching `pattern` (it reaches the file through a pipe, a moment after the event). */
+async function logged(r: Rig, pattern: RegExp | string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  const has = (log: string) => (typeof pattern === 'string' ? log.includes(pattern) : pattern.test(log));
+  while (!has(await readFile(r.service.logFile, 'utf8'))) {
+    if (Date.now() > deadline) throw new Error(`the service never logged ${String(pattern)}`);
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
 async function campaignCall(r: Rig, campaign: string, number: string) {
   const dialerId = `dialer-${randomUUID()}`;
   const guardedId = `guarded-${randomUUID()}`;
@@ -126,18 +136,13 @@ describe.sequential('consent lifecycle on a real Asterisk', () => {
     expect(c.dialplan().some((d) => d.endsWith(':Dial'))).toBe(false);
     expect(trunkChannels(r)).toHaveLength(before);
     expect(c.checked()?.data).toMatchObject({ decision: 'refused', reason: 'marketing_consent_withdrawn' });
-    const log = await readFile(r.service.logFile, 'utf8');
-    expect(log).toMatch(/outbound call refused: not dialled/);
+    await logged(r, /outbound call refused: not dialled/, 10_000);
   });
 
   it('a route missing from the running dialplan: found over AMI, its call goes to the fallback with the reason in the ledger', async () => {
     const r = rig();
     const missingLine = 'route(s) missing from the running dialplan: missing (no-such-route@consentline-after)';
-    const deadline = Date.now() + 30_000;
-    while (!(await readFile(r.service.logFile, 'utf8')).includes(missingLine)) {
-      if (Date.now() > deadline) throw new Error('the route monitor never reported the missing route');
-      await new Promise((res) => setTimeout(res, 200));
-    }
+    await logged(r, missingLine);
     const call = await r.observer.call(BROKEN, TRUNK);
     await heard(call, 'menu');
     await call.press('1');

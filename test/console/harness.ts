@@ -5,9 +5,10 @@
  * test only, never by the service) and a watch for CSP violations and console errors.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const CHROMIUM = process.env.CONSENTLINE_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM);
@@ -129,4 +130,38 @@ export async function visit(page: Page, url: string): Promise<{ status: number; 
   const res = await page.goto(url);
   await page.waitForLoadState('load');
   return { status: res?.status() ?? 0, violations: await axe(page) };
+}
+
+/**
+ * The demo service and a browser for one test file: started before its tests (`env` read then,
+ * e.g. a database made by an earlier hook), stopped after them.
+ */
+export function demoAndBrowser(env: () => Record<string, string> = () => ({})): { readonly demo: Demo; readonly browser: Browser } {
+  const rig = {} as { demo: Demo; browser: Browser };
+  beforeAll(async () => {
+    rig.demo = await startDemo(env());
+    rig.browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await rig.browser?.close();
+    await rig.demo?.stop();
+  });
+  return rig;
+}
+
+/** A watched context and a page in it, signed in with `token`. */
+export async function signedInPage(browser: Browser, origin: string, token: string): Promise<{ context: BrowserContext; problems: PageProblems; page: Page }> {
+  const { context, problems } = await watchedContext(browser, origin);
+  const page = await context.newPage();
+  await signIn(page, origin, token);
+  return { context, problems, page };
+}
+
+/** With CONSOLE_SCREENSHOTS=write, docs/screenshots/<name>.png of `url` (the README's images). */
+export async function screenshotFor(page: Page, name: string, url: string, height: number): Promise<void> {
+  if (process.env.CONSOLE_SCREENSHOTS !== 'write') return;
+  await page.setViewportSize({ width: 1280, height });
+  await page.goto(url);
+  mkdirSync('docs/screenshots', { recursive: true });
+  await page.screenshot({ path: `docs/screenshots/${name}.png` });
 }

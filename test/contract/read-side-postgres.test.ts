@@ -55,12 +55,12 @@ function pgLedger(schema: string): ReadSideLedger {
 
 readSideContract({ name: 'postgres', ledger: async () => pgLedger(freshSchema()) });
 
-describe('migration 0011 on PostgreSQL', () => {
+describe('migrations 0011 and 0052 on PostgreSQL', () => {
   it('counts the facts of events stored before it, then keeps counting', async () => {
     const schema = freshSchema();
     const dir = mkdtempSync(join(tmpdir(), 'consentline-mig-'));
     onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-    cpSync(defaultMigrationsDir('postgres'), dir, { recursive: true, filter: (src) => !src.endsWith('0011_call_facts.sql') });
+    cpSync(defaultMigrationsDir('postgres'), dir, { recursive: true, filter: (src) => !/(0011_call_facts|0052_call_day_stats)\.sql$/.test(src) });
     const before = await openPgEvidenceStore({ url: dbUrl(), schema, max: 2, migrationsDir: dir });
     const open = { callId: 'c1', startedAt: '2026-03-01T09:00:00.000Z', flowId: 'main', did: '+48221111111', legalBasis: 'x', server: null, language: null };
     await before.append({ callId: 'c1', kind: 'call.started', data: {} }, { callOpen: open });
@@ -73,6 +73,8 @@ describe('migration 0011 on PostgreSQL', () => {
     const side = await ledger.readSide();
     const day = { fromDay: '2026-03-01', toDay: '2026-03-01' };
     expect(await side.queries.stats(day)).toMatchObject([{ calls: 1, noticeCompleted: 1, clauseListens: 1, abandonedDuringNotice: 0, objections: 0 }]);
+    // 0052 fills the overview's counters from the calls and facts already there.
+    expect(await side.queries.overview(day)).toMatchObject([{ calls: 1, clauseListens: 1, open: 1, language: null }]);
     const after = await ledger.store();
     await Promise.all([
       after.append({ callId: 'c1', kind: 'clause.listened', data: {} }),
@@ -80,5 +82,6 @@ describe('migration 0011 on PostgreSQL', () => {
       after.append({ callId: 'c1', kind: 'call.abandoned', data: { step: 'notice' } }),
     ]);
     expect(await side.queries.stats(day)).toMatchObject([{ calls: 1, noticeCompleted: 1, clauseListens: 2, abandonedDuringNotice: 1, objections: 1 }]);
+    expect(await side.queries.overview(day)).toMatchObject([{ calls: 1, clauseListens: 2 }]);
   });
 });

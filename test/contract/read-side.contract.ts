@@ -11,6 +11,7 @@ import { MemoryTree, consistencyProof, eventLeafHash, inclusionPath, treeRoot, v
 import type { ScanOptions } from '../../src/evidence/chain-scan-pool.js';
 import { readSideCheckpoints, type ReadSide } from '../../src/evidence/open-read-side.js';
 import type { CallPage, CallSearch, DayStats } from '../../src/evidence/queries.js';
+import type { OverviewQuery, OverviewRow } from '../../src/evidence/queries-overview.js';
 import type { CallOpen, CallPatch, EvidenceStore } from '../../src/evidence/store.js';
 import { createSubject } from '../../src/evidence/subject.js';
 import type { NewEvent, Outcome, StoredEvent, SubjectRecord } from '../../src/evidence/types.js';
@@ -64,7 +65,7 @@ function seedCalls(): SeedCall[] {
         did: i % 4 === 0 ? '+48221111111' : '+48222222222',
         legalBasis: 'art6-1-f',
         server: 'pbx-1',
-        language: null,
+        language: (['pl', 'en', null, 'pl'] as const)[i % 4]!,
       },
       subject: i % 7 === 6 ? null : createSubject(`+4860012345${i % 3}`, PEPPER, Buffer.alloc(16, i)),
       patch: { outcome, recording: i % 2 ? 'yes' : 'no', marketing: (['yes', 'no', 'none'] as const)[i % 3]! },
@@ -302,6 +303,68 @@ function stats(engine: ReadSideEngine): void {
   });
 }
 
+/** The model of the overview: per day, flow and language (null last as ''), bytewise order. */
+function expectedOverview(calls: readonly SeedCall[], q: Omit<OverviewQuery, 'fromDay' | 'toDay'> = {}): OverviewRow[] {
+  const rows = new Map<string, OverviewRow>();
+  for (const c of calls) {
+    const o = c.open;
+    if ((q.flowId !== undefined && o.flowId !== q.flowId) || (q.language !== undefined && o.language !== q.language)) continue;
+    const key = `${o.startedAt.slice(0, 10)} ${o.flowId} ${o.language ?? ''}`;
+    const r = rows.get(key) ?? { day: o.startedAt.slice(0, 10), flowId: o.flowId, language: o.language ?? null, calls: 0, continued: 0, objected: 0, abandoned: 0, failed: 0, open: 0, clauseListens: 0, marketingYes: 0, marketingNo: 0 };
+    const outcome = c.patch.outcome ?? 'open';
+    rows.set(key, {
+      ...r,
+      calls: r.calls + 1,
+      [outcome]: r[outcome] + 1,
+      clauseListens: r.clauseListens + c.clauseListens,
+      marketingYes: r.marketingYes + (c.patch.marketing === 'yes' ? 1 : 0),
+      marketingNo: r.marketingNo + (c.patch.marketing === 'no' ? 1 : 0),
+    });
+  }
+  return [...rows.entries()].sort(([a], [b]) => byteOrder(a, b)).map(([, r]) => r);
+}
+
+function overview(engine: ReadSideEngine): void {
+  describe('the overview by day, flow and language', () => {
+    it('counts outcomes, open calls, clause listens and marketing answers, filtered by flow and language', async () => {
+      const { side, calls } = await seededLedger(engine);
+      const all = expectedOverview(calls);
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY2 })).toEqual(all);
+      expect(await side.queries.overview({ fromDay: DAY2, toDay: DAY2 })).toEqual(all.filter((r) => r.day === DAY2));
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY2, flowId: 'sales' })).toEqual(expectedOverview(calls, { flowId: 'sales' }));
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY2, language: 'en' })).toEqual(expectedOverview(calls, { language: 'en' }));
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY2, flowId: 'main', language: 'pl' })).toEqual(expectedOverview(calls, { flowId: 'main', language: 'pl' }));
+      expect(await side.queries.overview({ fromDay: '2026-02-01', toDay: '2026-02-28' })).toEqual([]);
+      // The seed exercises every counter and a call with no language.
+      for (const k of ['continued', 'objected', 'abandoned', 'failed', 'open', 'clauseListens', 'marketingYes', 'marketingNo'] as const) {
+        expect(all.reduce((sum, r) => sum + r[k], 0), k).toBeGreaterThan(0);
+      }
+      expect(all.some((r) => r.language === null)).toBe(true);
+      expect(all.reduce((sum, r) => sum + r.calls, 0)).toBe(calls.length);
+    });
+
+    it('moves a call with its figures when its language, outcome or marketing answer comes later, clause listens included', async () => {
+      const ledger = await engine.ledger();
+      const store = await ledger.store();
+      const open: CallOpen = { callId: 'late', startedAt: `${DAY1}T10:00:00.000Z`, flowId: 'main', did: '+48221111111', legalBasis: 'x', server: null, language: null };
+      await store.append({ callId: 'late', kind: 'call.started', data: {} }, { callOpen: open });
+      await store.append({ callId: 'late', kind: 'clause.listened', data: {} });
+      const side = await ledger.readSide();
+      const row = async () => side.queries.overview({ fromDay: DAY1, toDay: DAY1 });
+      const zero = { continued: 0, objected: 0, abandoned: 0, failed: 0, open: 0, clauseListens: 0, marketingYes: 0, marketingNo: 0 };
+      expect(await row()).toEqual([{ ...zero, day: DAY1, flowId: 'main', language: null, calls: 1, open: 1, clauseListens: 1 }]);
+      await store.append({ callId: 'late', kind: 'prompt.played', data: { step: 'language' } }, { callPatch: { language: 'en' } });
+      await store.append({ callId: 'late', kind: 'clause.listened', data: {} });
+      expect(await row()).toEqual([{ ...zero, day: DAY1, flowId: 'main', language: 'en', calls: 1, open: 1, clauseListens: 2 }]);
+      await store.append({ callId: 'late', kind: 'call.continued', data: {} }, { callPatch: { outcome: 'continued', marketing: 'yes', recording: 'yes' } });
+      await store.append({ callId: 'late', kind: 'call.ended', data: {} }, { callPatch: { endedAt: `${DAY1}T10:05:00.000Z` } });
+      expect(await row()).toEqual([{ ...zero, day: DAY1, flowId: 'main', language: 'en', calls: 1, continued: 1, clauseListens: 2, marketingYes: 1 }]);
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY1, language: 'en' })).toHaveLength(1);
+      expect(await side.queries.overview({ fromDay: DAY1, toDay: DAY1, language: 'pl' })).toEqual([]);
+    });
+  });
+}
+
 function reads(engine: ReadSideEngine): void {
   describe('events by seq and verification', () => {
     it('eventsBySeq gives the ones that exist, in seq order', async () => {
@@ -519,6 +582,6 @@ function checkpoints(engine: ReadSideEngine): void {
 /** Runs the whole read-side contract against `engine`. */
 export function readSideContract(engine: ReadSideEngine): void {
   describe(`read side contract: ${engine.name}`, () => {
-    for (const section of [search, timelines, stats, reads, merkle, checkpoints]) section(engine);
+    for (const section of [search, timelines, stats, overview, reads, merkle, checkpoints]) section(engine);
   });
 }

@@ -51,6 +51,11 @@ describe('npm run demo', () => {
       expect(out).toMatch(/DPO: {5}clt_[A-Za-z0-9_-]{43}/);
       expect(out).toMatch(/Admin: {3}clt_[A-Za-z0-9_-]{43}/);
       expect(out).toMatch(/API: {5}http:\/\/127\.0\.0\.1:\d+/);
+      // The console's address answers with its sign-in page, where the printed tokens sign in.
+      const consoleUrl = /Console: (http:\/\/127\.0\.0\.1:\d+\/console) /.exec(out)![1]!;
+      const signIn = await fetch(consoleUrl);
+      expect(signIn.status).toBe(200);
+      expect(new URL(signIn.url).pathname).toBe('/console/sign-in');
 
       const suggestions = curlSuggestions(out);
       expect(suggestions.map((s) => new URL(s.url).pathname)).toEqual(
