@@ -2,14 +2,14 @@
  * Architecture rules checked by `npm run lint:arch` (CI: .ci/run). docs/architecture.md, "Rules CI checks".
  *
  * Layers, lowest first; a module may import its own layer or lower ones, never a higher one:
- *   0 shared · 1 config, db · 2 evidence, prompts · 3 telephony, recordings, retention, assurance (services)
+ *   0 shared · 1 config, db · 2 evidence, prompts · 3 telephony, recordings, retention, assurance, joiners (services)
  *   · 4 api, cli, console · 5 the composition root (COMPOSITION_ROOT below), which may import anything.
  */
 const LAYERS = [
   ['src/shared/'],
   ['src/config/', 'src/db/'],
   ['src/evidence/', 'src/prompts/'],
-  ['src/telephony/', 'src/recordings/', 'src/retention/', 'src/assurance/'],
+  ['src/telephony/', 'src/recordings/', 'src/retention/', 'src/assurance/', 'src/joiners/'],
   ['src/api/', 'src/cli/', 'src/console/'],
 ];
 

@@ -7,7 +7,9 @@ import { buildOpsApp } from './api/ops-app.js';
 import { evidenceRoutes } from './api/routes/evidence.js';
 import { outcomeCheckRoutes } from './api/routes/outcome-check.js';
 import { assuranceRoutes } from './api/routes/assurance.js';
+import { agentRoutes } from './api/routes/agents.js';
 import { createAssurance } from './assurance/build.js';
+import { createJoiners } from './joiners/build.js';
 import { marketingApiRoutes } from './api/routes/marketing.js';
 import { withdrawalApiRoutes } from './api/routes/withdrawals.js';
 import { ConsentWithdrawals } from './retention/withdrawal.js';
@@ -101,8 +103,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const { store } = database;
   log.info({ database: database.description, engine: database.engine }, 'evidence database ready');
   const signing = checkpointSigning(config);
-  const checkpointKeyPath = deps.checkpointKeyPath ?? signing.keyPath;
-  const { origin } = signing;
+  const [checkpointKeyPath, { origin }] = [deps.checkpointKeyPath ?? signing.keyPath, signing];
   const { signer, created: keyCreated } = loadOrCreateSigner(checkpointKeyPath, origin);
   log.info({ checkpointKey: checkpointKeyPath, verifierKey: signer.verifierKey }, keyCreated ? 'generated a new checkpoint signing key' : 'checkpoint signing key ready');
   const latestCheckpoint = await database.readSide.checkpointRepo.latest();
@@ -113,7 +114,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       'the latest checkpoint was signed with another key or origin: instances sharing a ledger need the same evidence.checkpointKeyFile and evidence.checkpointOrigin',
     );
   }
-  const queries = database.readSide.queries;
+  const { queries } = database.readSide;
   const checkpoints = readSideCheckpoints(database.readSide, { signer, clock });
   countCheckpointRefusals(checkpoints, metrics);
   const recordings = config.recordings.enabled
@@ -157,6 +158,8 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
     { ...database.assurance, evidence: timedWriter(store, metrics), store: recordings?.store ?? retentionStore, watcher: recordings?.watcher ?? null, clock, log, metrics },
   );
 
+  // Parties who join a recorded call: the agents registry (DPO) and, over AMI, the notice and employee-notice guard.
+  const joiners = createJoiners(config, { repo: database.agents, evidence: store, recordings, prompts, pepper: pepper.value, clock, log });
   // Withdrawals: by letter or e-mail through the API, by phone through the call flow; one service.
   const withdrawals = new ConsentWithdrawals({ repo: database.retention, evidence: store, pepper: pepper.value, clock, marketing: database.readSide.marketing });
   // Routes checked against the running dialplan (AMI ShowDialPlan) at start-up and on every reload.
@@ -223,6 +226,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       }),
       outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: inProgressGraceSeconds(config.flows) }),
       assuranceRoutes({ assurance: assurance.service }),
+      agentRoutes({ agents: joiners.registry, pepper: pepper.value }),
       ...retentionApiRoutes({ retention, access: new AccessLog(timedWriter(store, metrics)), defaultCountryCode: config.service.defaultCountryCode }),
       // Marketing consent look-ups for outbound dialers (role dialer): the registry on the read side.
       ...marketingApiRoutes({ registry: database.readSide.marketing, access: new AccessLog(timedWriter(store, metrics)), pepper: pepper.value, defaultCountryCode: config.service.defaultCountryCode }),
@@ -257,7 +261,6 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
   const everyMs = deps.checkpointIntervalMs ?? config.evidence.checkpoint.everyMinutes * 60_000;
   const { everyEvents } = config.evidence.checkpoint;
   const schedule = everyMs > 0 || everyEvents > 0 ? startCheckpointSchedule(checkpoints, { everyMs, everyEvents, clock }, log) : null;
-  const stopCheckpoints = async () => schedule?.stop();
   const stopSweep = config.retention.enabled ? retention.schedule(config.retention.schedule) : () => undefined;
   assurance.start();
 
@@ -277,7 +280,7 @@ export async function startService(deps: ServiceDeps): Promise<Service> {
       // In this order; each phase timed, so a slow stop says in its last line where the time went.
       const took: Record<string, number> = {};
       for (const [phase, run] of [
-        ['checkpoints', stopCheckpoints], ['sweep', stopSweep], ['assurance', () => assurance.stop()], ['routes', () => routeMonitor.stop()],
+        ['checkpoints', async () => schedule?.stop()], ['sweep', stopSweep], ['assurance', () => assurance.stop()], ['joiners', () => joiners.close()], ['routes', () => routeMonitor.stop()],
         ['api', async () => { await api.close(); await ops?.close(); }], ['calls', () => calls.shutdown()], ['ari', () => calls.close()],
         ['recordings', () => recordings?.close()], ['retention', () => retentionStore?.close()], ['database', () => database.close()],
       ] as const) {

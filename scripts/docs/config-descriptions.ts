@@ -215,6 +215,13 @@ export const CONFIG_DESCRIPTIONS: Readonly<Record<string, string>> = {
   'recordings.control.maxPauseSeconds': 'A pause longer than this ends per `onMaxPause`; the ledger and the log say so.',
   'recordings.control.onMaxPause':
     '`stay_paused` (default: a forgotten resume never records card data; the ledger gets `recording.paused` with `stillPaused: true`) or `resume` (the service resumes, `recording.resumed` with reason `max_pause_reached`).',
+  'recordings.joiners':
+    'Parties who join a recorded call (an agent from a queue, a transfer, a conference): the dialplan\'s `consentline-joiner` subroutine plays them `joiner-notice` before the bridge and reports it (`UserEvent ConsentLineJoiner`); the service checks the agents registry (`consentline agents`, `/agents`), writes `party.joined`, and stops the recording (StopMixMonitor, fail closed) for an agent whose monitoring notice is missing or too recent, a notice not played or not confirmed, or a party that enters a bridge with a recorded channel unannounced. Needs the AMI watcher (`recordings.ami.secret`).',
+  'recordings.joiners.employeeNoticeMinDays':
+    'Days an agent must have been informed of call monitoring before calls bridged to them are recorded (Labour Code art. 22² §7: 14). Younger or missing: `recording.stopped` with reason `employee_notice_too_recent` / `employee_notice_missing` when they join.',
+  'recordings.joiners.defaultLanguage': 'The notice\'s language for a joining party the registry gives none; `joiner-notice` must exist in it (checked at start-up).',
+  'recordings.joiners.heardTimeoutSeconds':
+    'A party that reported joining but not that the notice played within this time stops the call\'s recording (`joiner_notice_unconfirmed`).',
   'recordings.verify': '`read-back`: re-read each stored object and hash it; `head`: trust its size and SHA-256 metadata.',
   'recordings.worker': 'The upload worker.',
   'recordings.worker.concurrency': 'Recordings processed at once.',

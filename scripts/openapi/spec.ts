@@ -1,4 +1,6 @@
 import { buildApp } from '../../src/api/app.js';
+import { agentRoutes } from '../../src/api/routes/agents.js';
+import type { AgentRegistry } from '../../src/joiners/agents.js';
 import { evidenceRoutes, type EvidenceApiDeps } from '../../src/api/routes/evidence.js';
 import { marketingApiRoutes, type MarketingApiDeps } from '../../src/api/routes/marketing.js';
 import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
@@ -28,6 +30,7 @@ export async function generateOpenApi(): Promise<Record<string, unknown>> {
       outcomeCheckRoutes({ ...(unused as EvidenceApiDeps), outcomeGraceSeconds: 3660 }),
       ...marketingApiRoutes({ ...(unused as MarketingApiDeps), defaultCountryCode: '48' }),
       ...withdrawalApiRoutes({ ...(unused as WithdrawalApiDeps), defaultCountryCode: '48' }),
+      agentRoutes({ agents: unused as AgentRegistry, pepper: '' }),
     ],
   });
   await app.ready();

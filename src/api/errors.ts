@@ -20,6 +20,8 @@ export const API_ERRORS = {
   recording_control_failed: { status: 503, message: 'Asterisk confirmed neither the pause nor a stop: treat the call as recorded and take no card details' },
   // Recording assurance (POST /assurance/findings/:findingId/acknowledge).
   finding_not_open: { status: 409, message: 'this finding is not open: it was acknowledged already or resolved by a later run' },
+  // Agents registry (PUT /agents/:agentId).
+  interface_taken: { status: 409, message: 'an interface belongs to another agent already' },
   unavailable: { status: 503, message: 'a dependency is unavailable' },
   internal: { status: 500, message: 'internal error' },
 } as const;

@@ -98,5 +98,8 @@ export const SPOKEN_PIECE_IDS: readonly string[] = [
 ];
 
 /** Prompt ids every language must provide (audio-prompts/<lang>.yaml). */
-export const PROMPT_IDS: readonly string[] = [...FLOW_PROMPT_IDS, ...Object.values(WITHDRAWAL_PROMPTS), ...SPOKEN_PIECE_IDS];
+/** The notice a party joining a recorded call hears before the caller (asterisk/extensions.conf, consentline-joiner). */
+export const JOINER_NOTICE_PROMPT = 'joiner-notice';
+
+export const PROMPT_IDS: readonly string[] = [...FLOW_PROMPT_IDS, ...Object.values(WITHDRAWAL_PROMPTS), ...SPOKEN_PIECE_IDS, JOINER_NOTICE_PROMPT];
 export type PromptId = string;

@@ -1,4 +1,4 @@
-import { SPOKEN_PIECE_IDS, WITHDRAWAL_PROMPTS } from './defaults.js';
+import { JOINER_NOTICE_PROMPT, SPOKEN_PIECE_IDS, WITHDRAWAL_PROMPTS } from './defaults.js';
 import type { Config } from './schema.js';
 
 /** The prompt library as far as the check needs it (telephony's PromptLookup fits). */
@@ -34,6 +34,9 @@ export function missingPrompts(config: Config, prompts: PromptLookup): string[] 
       if (missing.length) problems.push(`flows[${i}].withdrawal: ${missing.length} prompt(s) of the withdrawal line have no audio for language "${lang}" (first: "${missing[0]}")`);
     }
   });
+  // The notice a party joining a recorded call hears, in the default language (recordings.joiners).
+  const joinerLang = config.recordings.joiners.defaultLanguage;
+  if (config.recordings.enabled && !has(prompts, JOINER_NOTICE_PROMPT, joinerLang)) problems.push(`recordings.joiners.defaultLanguage: prompt "${JOINER_NOTICE_PROMPT}" has no audio for language "${joinerLang}"`);
   return problems;
 }
 

@@ -66,6 +66,20 @@ export const RecordingControlSchema = z.strictObject({
   onMaxPause: z.enum(['stay_paused', 'resume']).default('stay_paused'),
 });
 
+/**
+ * `recordings.joiners`: parties who join a recorded call (agents from a queue, transfers,
+ * conferences) hear a notice first (asterisk/extensions.conf, consentline-joiner), and an agent
+ * whose monitoring notice (the agents registry) is missing or too recent is not recorded.
+ */
+export const JoinersSchema = z.strictObject({
+  /** Days an employee must have been informed of monitoring before they are recorded (Labour Code art. 22² §7: 14). */
+  employeeNoticeMinDays: z.number().int().min(0).max(365).default(14),
+  /** The notice's language for a party the registry gives none (must have the joiner-notice prompt). */
+  defaultLanguage: z.string().regex(/^[a-z]{2,3}(_[A-Za-z]{2,4})?$/).default('pl'),
+  /** A joining party whose notice is not reported played within this time stops the recording. */
+  heardTimeoutSeconds: z.number().int().min(5).max(600).default(60),
+});
+
 const KMS_REGION = /^arn:aws[a-z-]*:kms:([a-z0-9-]+):/;
 
 /**
@@ -124,6 +138,7 @@ export const RecordingsConfigSchema = z
       })
       .default({ concurrency: 2, initialBackoffSeconds: 2, maxBackoffSeconds: 300, pollSeconds: 1, encryptionThreads: 1 }),
     control: RecordingControlSchema.default({ confirmTimeoutMs: 2_000, maxPauseSeconds: 600, onMaxPause: 'stay_paused' }),
+    joiners: JoinersSchema.default({ employeeNoticeMinDays: 14, defaultLanguage: 'pl', heardTimeoutSeconds: 60 }),
     spoolScan: z
       .strictObject({
         intervalSeconds: z.number().min(0.05).max(3600).default(60),

@@ -1,6 +1,7 @@
 import { AssuranceRepo } from '../assurance/repo.js';
 import { pgExec } from '../assurance/sql-pg.js';
 import { pgAssuranceLedger } from '../evidence/assurance-ledger.js';
+import { AgentRepo } from '../joiners/repo.js';
 import { PgTokenStore } from '../api/tokens-pg.js';
 import { PgSessionStore } from '../console/sessions-pg.js';
 import { openPgEvidence } from '../evidence/open-store.js';
@@ -46,6 +47,7 @@ export function pgEngine(url: string): Engine {
           recordingsRead: recordings,
           retention: new PgRetentionRepo(pool),
           assurance: { repo: new AssuranceRepo(pgExec(pool)), ledger: pgAssuranceLedger(pool) },
+          agents: new AgentRepo(pgExec(pool)),
         };
       });
     },
@@ -71,6 +73,16 @@ export function pgEngine(url: string): Engine {
       try {
         const evidence = await PgEvidenceStore.create(pool, { ownsPool: true });
         return { repo: new AssuranceRepo(pgExec(pool)), ledger: pgAssuranceLedger(pool), evidence, tokens: new PgTokenStore(pool), close: () => evidence.close() };
+      } catch (err) {
+        await pool.end().catch(() => undefined);
+        throw err;
+      }
+    },
+    async openAgentsDatabase() {
+      const { pool } = await openPg({ url, max: 2, applicationName: CLI_APPLICATION });
+      try {
+        const evidence = await PgEvidenceStore.create(pool, { ownsPool: true });
+        return { repo: new AgentRepo(pgExec(pool)), evidence, tokens: new PgTokenStore(pool), close: () => evidence.close() };
       } catch (err) {
         await pool.end().catch(() => undefined);
         throw err;

@@ -1,6 +1,7 @@
 import type { TokenStore } from '../api/tokens.js';
 import type { AssuranceRepo } from '../assurance/repo.js';
 import type { AssuranceLedger } from '../evidence/assurance-ledger.js';
+import type { AgentRepo } from '../joiners/repo.js';
 import type { OpenedEvidenceStore, OpenEvidenceStoreOptions } from '../evidence/open-store.js';
 import type { OpenReadSideOptions, ReadSide } from '../evidence/open-read-side.js';
 import type { EvidenceStore } from '../evidence/store.js';
@@ -23,6 +24,14 @@ export interface RetentionDatabase {
 export interface AssuranceDatabase {
   readonly repo: AssuranceRepo;
   readonly ledger: AssuranceLedger;
+  readonly evidence: EvidenceStore;
+  readonly tokens: TokenStore;
+  close(): Promise<void>;
+}
+
+/** What `consentline agents` reads and writes: the registry, the store for `agent.*` events, the tokens. */
+export interface AgentsDatabase {
+  readonly repo: AgentRepo;
   readonly evidence: EvidenceStore;
   readonly tokens: TokenStore;
   close(): Promise<void>;
@@ -65,4 +74,6 @@ export interface Engine {
   openRecordingDb(): RecordingDb | null;
   /** Assurance's tables, the ledger and the tokens on one small connection set (CLI); the database must exist. */
   openAssuranceDatabase(): Promise<AssuranceDatabase>;
+  /** The agents registry, the ledger and the tokens (CLI); the database must exist. */
+  openAgentsDatabase(): Promise<AgentsDatabase>;
 }

@@ -2,6 +2,7 @@ import type { TokenStore } from '../api/tokens.js';
 import type { ConsoleSessionStore } from '../console/sessions.js';
 import type { AssuranceRepo } from '../assurance/repo.js';
 import type { AssuranceLedger } from '../evidence/assurance-ledger.js';
+import type { AgentRepo } from '../joiners/repo.js';
 import type { ReadSide } from '../evidence/open-read-side.js';
 import type { EvidenceStore } from '../evidence/store.js';
 import type { RecordingRepository } from '../recordings/pipeline/repo.js';
@@ -28,6 +29,8 @@ export interface ServiceDatabase {
   readonly retention: RetentionRepo;
   /** Recording assurance's tables and its questions to the ledger. */
   readonly assurance: { readonly repo: AssuranceRepo; readonly ledger: AssuranceLedger };
+  /** The agents registry (employees' monitoring notices). */
+  readonly agents: AgentRepo;
   /** Closes everything, the store last. */
   close(): Promise<void>;
 }

@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { SqliteTokenStore } from '../api/tokens.js';
 import { SqliteSessionStore } from '../console/sessions-sqlite.js';
-import { sqliteAssurance } from '../assurance/sql-sqlite.js';
+import { sqliteAssurance, sqliteExec } from '../assurance/sql-sqlite.js';
+import { AgentRepo } from '../joiners/repo.js';
 import { openSqliteEvidence } from '../evidence/open-store.js';
 import { openSqliteReadSide } from '../evidence/open-read-side.js';
 import { openSqliteEvidenceStore } from '../evidence/sqlite-store.js';
@@ -46,6 +47,7 @@ export function sqliteEngine(path: string): Engine {
           recordingsRead: new RecordingRepo(apiDb),
           retention: new SqliteRetentionRepo(connection()),
           assurance: sqliteAssurance(connection()),
+          agents: new AgentRepo(sqliteExec(connection())),
         };
       });
     },
@@ -74,6 +76,19 @@ export function sqliteEngine(path: string): Engine {
       const { db } = openSqlite({ path });
       return {
         ...sqliteAssurance(db),
+        evidence,
+        tokens: new SqliteTokenStore(db),
+        async close() {
+          await evidence.close();
+          db.close();
+        },
+      };
+    },
+    async openAgentsDatabase() {
+      const evidence = await openSqliteEvidenceStore({ path, mustExist: true });
+      const { db } = openSqlite({ path });
+      return {
+        repo: new AgentRepo(sqliteExec(db)),
         evidence,
         tokens: new SqliteTokenStore(db),
         async close() {

@@ -5,7 +5,7 @@ import { pgEngine } from './engine-pg.js';
 import { sqliteEngine } from './engine-sqlite.js';
 import type { DatabaseTarget } from './pg-url.js';
 
-export type { AssuranceDatabase, Engine, RecordingDb, RetentionDatabase } from './engine-port.js';
+export type { AgentsDatabase, AssuranceDatabase, Engine, RecordingDb, RetentionDatabase } from './engine-port.js';
 
 /**
  * The engine `target` names.

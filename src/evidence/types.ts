@@ -38,6 +38,9 @@ export const EVENT_KINDS = [
   'erasure.done',
   'assurance.run',
   'assurance.acknowledged',
+  'party.joined',
+  'agent.registered',
+  'agent.removed',
 ] as const;
 export type EventKind = (typeof EVENT_KINDS)[number];
 

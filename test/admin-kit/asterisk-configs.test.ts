@@ -79,7 +79,7 @@ describe('manager.conf', () => {
     expect(acl.map((l) => `${l.key}=${l.value}`)).toEqual(['deny=0.0.0.0/0.0.0.0', 'permit=127.0.0.1/255.255.255.255']);
   });
 
-  it('filters events to MixMonitorStart, MixMonitorStop, MixMonitorMute, VarSet of MIXMONITOR_FILENAME, Hangup, UserEvent ConsentLineRecording and CEL (assurance)', () => {
+  it('filters events to MixMonitorStart, MixMonitorStop, MixMonitorMute, VarSet of MIXMONITOR_FILENAME, Hangup, UserEvents ConsentLineRecording and ConsentLineJoiner, BridgeEnter/Leave (joiners) and CEL (assurance)', () => {
     const filters = conf.filter((l) => l.section === user && l.key.startsWith('eventfilter'));
     const parsed = filters.map((f) => {
       const crit = /^eventfilter\((.*)\)$/.exec(f.key)?.[1] ?? '';
@@ -87,9 +87,11 @@ describe('manager.conf', () => {
       return { action: get('action') ?? 'include', name: get('name'), header: get('header'), method: get('method'), expr: f.value };
     });
     expect(parsed.every((p) => p.action === 'include')).toBe(true);
-    expect(parsed.map((p) => p.name).sort()).toEqual(['CEL', 'Hangup', 'MixMonitorMute', 'MixMonitorStart', 'MixMonitorStop', 'UserEvent', 'VarSet']);
+    expect(parsed.map((p) => p.name).sort()).toEqual(['BridgeEnter', 'BridgeLeave', 'CEL', 'Hangup', 'MixMonitorMute', 'MixMonitorStart', 'MixMonitorStop', 'UserEvent', 'UserEvent', 'VarSet']);
     expect(parsed.find((p) => p.name === 'VarSet')).toMatchObject({ header: 'Variable', method: 'exact', expr: 'MIXMONITOR_FILENAME' });
-    expect(parsed.find((p) => p.name === 'UserEvent')).toMatchObject({ header: 'UserEvent', method: 'exact', expr: 'ConsentLineRecording' });
+    const userEvents = parsed.filter((p) => p.name === 'UserEvent');
+    expect(userEvents.every((p) => p.header === 'UserEvent' && p.method === 'exact')).toBe(true);
+    expect(userEvents.map((p) => p.expr).sort()).toEqual(['ConsentLineJoiner', 'ConsentLineRecording']);
   });
 });
 
@@ -103,7 +105,7 @@ describe('cel.conf', () => {
   });
 });
 
-const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext, DEFAULTS.outboundContext, DEFAULTS.outboundDialContext, 'consentline-recording-control'];
+const CONTEXTS = [DEFAULTS.inboundContext, DEFAULTS.afterContext, DEFAULTS.fallbackContext, DEFAULTS.outboundContext, DEFAULTS.outboundDialContext, 'consentline-recording-control', 'consentline-joiner'];
 /** Destinations outside the snippet that a FreePBX system provides. */
 const FREEPBX_CONTEXTS = new Set(['ext-queues', 'from-did-direct', 'from-internal']);
 

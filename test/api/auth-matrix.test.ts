@@ -50,7 +50,13 @@ const MATRIX: Record<string, { role: Role; req: (cpSize: number) => Req }> = {
   'POST /assurance/runs': { role: 'dpo', req: () => ({ method: 'POST', url: '/assurance/runs', payload: { from: '2026-03-01', to: '2026-03-01' } }) },
   // A finding can be acknowledged once: each request names the next one.
   'POST /assurance/findings/:findingId/acknowledge': { role: 'dpo', req: () => ({ method: 'POST', url: `/assurance/findings/${matrixFindings.shift()}/acknowledge`, payload: { reason: 'auth matrix' } }) },
+  'GET /agents': { role: 'dpo', req: () => ({ url: '/agents' }) },
+  'GET /agents/:agentId': { role: 'dpo', req: () => ({ url: '/agents/matrix-agent' }) },
+  'PUT /agents/:agentId': { role: 'dpo', req: () => ({ method: 'PUT', url: '/agents/matrix-agent', payload: { interfaces: ['PJSIP/900'], notice: null } }) },
+  // An agent can be removed once: each request names the next one.
+  'DELETE /agents/:agentId': { role: 'dpo', req: () => ({ method: 'DELETE', url: `/agents/${matrixAgents.shift()}` }) },
 };
+let matrixAgents: string[] = [];
 let matrixFindings: string[] = [];
 let matrixHold = '';
 let matrixErasure = '';
@@ -78,6 +84,10 @@ beforeAll(async () => {
   const cel = { eventTime: '2026-03-01 10:00:00', channelTech: 'PJSIP', context: 'consentline-inbound', eventName: 'APP_START', application: 'Stasis', appArg: 'consentline' } as const;
   await t.assuranceRepo.insertCel(Array.from({ length: 8 }, (_, i) => ({ receivedAt: '2026-03-01T10:00:00.000Z', cel: { ...cel, uniqueid: `1772359200.${i}`, linkedid: `1772359200.${i}` } })));
   matrixFindings = (await t.assurance.run({ from: '2026-03-01T00:00:00.000Z', to: '2026-03-02T00:00:00.000Z' }, 'cli')).findings.map((f) => f.id);
+  const by = { tokenId: 'seed', role: 'dpo', subjectRef: 'seed' };
+  await t.agents.set({ agentId: 'matrix-agent', interfaces: ['PJSIP/900'], language: 'pl', notice: null }, by);
+  matrixAgents = Array.from({ length: 8 }, (_, i) => `matrix-gone-${i}`);
+  for (const [i, agentId] of matrixAgents.entries()) await t.agents.set({ agentId, interfaces: [`PJSIP/91${i}`], language: 'pl', notice: null }, by);
   const gone = await t.tokens.create('gone', 'admin');
   await t.tokens.revoke(gone.info.id);
   revoked = gone.token;

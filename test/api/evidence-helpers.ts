@@ -1,7 +1,10 @@
 import { assuranceRoutes } from '../../src/api/routes/assurance.js';
+import { agentRoutes } from '../../src/api/routes/agents.js';
+import { AgentRegistry } from '../../src/joiners/agents.js';
+import { AgentRepo } from '../../src/joiners/repo.js';
 import { AssuranceRunner } from '../../src/assurance/runner.js';
 import { AssuranceService } from '../../src/assurance/service.js';
-import { sqliteAssurance } from '../../src/assurance/sql-sqlite.js';
+import { sqliteAssurance, sqliteExec } from '../../src/assurance/sql-sqlite.js';
 import { outcomeCheckRoutes } from '../../src/api/routes/outcome-check.js';
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -120,6 +123,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     clock,
     log: sink.log,
   });
+  const agents = new AgentRegistry({ repo: new AgentRepo(sqliteExec(db)), evidence: store, clock, minDays: 14, defaultLanguage: 'pl' });
   const app: ApiInstance = await buildApp({
     log: sink.log,
     tokens,
@@ -130,6 +134,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
       ...evidenceRoutes(deps),
       outcomeCheckRoutes({ queries, clock, outcomeGraceSeconds: 3660 }),
       assuranceRoutes({ assurance }),
+      agentRoutes({ agents, pepper: PEPPER }),
       ...retentionApiRoutes({ retention, access: deps.access, defaultCountryCode: '48' }),
       ...recordingApiRoutes({ recordings, store: objects, envelope, access: deps.access, callEvents: (id) => store.callEvents(id) }),
       recordingControlRoutes({ control: ledgerOnlyControl(store), pepper: PEPPER }),
@@ -153,7 +158,7 @@ export async function evidenceApp(opts: { rateLimitPerMinute?: number; recording
     db.close();
     rmSync(dir, { recursive: true, force: true });
   };
-  return { app, store, db, path, dir, tokens, side, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close, assurance, assuranceRepo: assuranceDb.repo };
+  return { app, store, db, path, dir, tokens, side, queries, checkpoints, signer, deps, retention, objects, envelope, recordings, faults, registered, logs: sink.lines, issue, close, assurance, assuranceRepo: assuranceDb.repo, agents };
 }
 
 export type EvidenceApp = Awaited<ReturnType<typeof evidenceApp>>;

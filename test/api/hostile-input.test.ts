@@ -68,7 +68,7 @@ function query(fields: Record<string, string | string[]>): string {
 }
 
 interface RouteShape {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** `{x}` marks a path parameter to fill with hostile text. */
   readonly path: string;
   readonly fields: readonly string[];
@@ -112,6 +112,10 @@ const ROUTES: readonly RouteShape[] = [
   { method: 'GET', path: '/assurance', fields: ['status', 'kind', 'limit'] },
   { method: 'POST', path: '/assurance/runs', fields: ['from', 'to'] },
   { method: 'POST', path: '/assurance/findings/{x}/acknowledge', fields: ['reason'] },
+  { method: 'GET', path: '/agents', fields: [] },
+  { method: 'GET', path: '/agents/{x}', fields: [] },
+  { method: 'PUT', path: '/agents/{x}', fields: ['interfaces', 'language', 'notice'] },
+  { method: 'DELETE', path: '/agents/{x}', fields: [] },
 ];
 
 /** The path parameter each shape's `{x}` stands for. */
@@ -121,6 +125,7 @@ const PARAM: ReadonlyArray<[string, string]> = [
   ['/subjects/erasures/', ':requestId'],
   ['/recordings/', ':recordingId'],
   ['/assurance/findings/', ':findingId'],
+  ['/agents/', ':agentId'],
 ];
 const paramOf = (path: string) => PARAM.find(([prefix]) => path.startsWith(prefix))?.[1] ?? ':callId';
 
@@ -159,11 +164,11 @@ describe('hostile input never produces a 5xx', () => {
           async (qs, body, segment, rawBody) => {
             const path = route.path.replace('{x}', enc(segment) || '%20');
             const opts: InjectOptions =
-              route.method === 'GET'
-                ? { method: 'GET', url: path + query(qs as Record<string, string | string[]>), headers: auth }
+              route.method === 'GET' || route.method === 'DELETE'
+                ? { method: route.method, url: path + query(qs as Record<string, string | string[]>), headers: auth }
                 : rawBody
-                  ? { method: 'POST', url: path, headers: { ...auth, 'content-type': 'application/json' }, payload: `{"callIds": [${segment}` }
-                  : { method: 'POST', url: path, headers: auth, payload: body };
+                  ? { method: route.method, url: path, headers: { ...auth, 'content-type': 'application/json' }, payload: `{"callIds": [${segment}` }
+                  : { method: route.method, url: path, headers: auth, payload: body };
             const r = await t.app.inject(opts);
             expect(r.statusCode, `${opts.method} ${String(opts.url).slice(0, 200)} → ${r.body.slice(0, 300)}`).toBeLessThan(500);
             if (r.statusCode === 400) expect(r.json().error).toBe('bad_request');

@@ -59,6 +59,9 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'POST /marketing-consents/lookup': () => ({ url: '/marketing-consents/lookup', body: { numbers: ['600 123 456', 'x'], purpose: 'contract test' }, status: 200 }),
   'POST /consents/withdrawals': () => ({ url: '/consents/withdrawals', body: { callerNumber: '600 123 456', consent: 'marketing', channel: 'letter', reference: 'L-1' }, status: 201 }),
   'GET /assurance': () => ({ url: '/assurance?status=all', status: 200 }),
+  'PUT /agents/{agentId}': () => ({ url: '/agents/agent-contract', body: { interfaces: ['PJSIP/700'], language: 'pl', notice: { informedOn: '2026-01-05', documentVersion: '2026-01', documentSha256: 'ab'.repeat(32) } }, status: 201 }),
+  'GET /agents': () => ({ url: '/agents', status: 200 }),
+  'GET /agents/{agentId}': () => ({ url: '/agents/agent-contract', status: 200 }),
   'POST /assurance/runs': () => ({ url: '/assurance/runs', body: { from: '2026-03-01', to: '2026-03-02' }, status: 201 }),
   'POST /assurance/findings/{findingId}/acknowledge': (ids) => ({ url: `/assurance/findings/${ids.findingId}/acknowledge`, body: { reason: 'contract test' }, status: 200 }),
   'POST /holds': () => ({ url: '/holds', body: { scope: 'call', callId: 'c-04', reason: 'contract test' }, status: 201 }),
@@ -66,6 +69,7 @@ const CASES: Record<string, (ids: Ids) => Case> = {
   'GET /holds/{holdId}': (ids) => ({ url: `/holds/${ids.holdId}`, status: 200 }),
   'POST /holds/{holdId}/release': (ids) => ({ url: `/holds/${ids.holdId}/release`, body: {}, status: 202 }),
   'POST /subjects/access': () => ({ url: '/subjects/access', body: { callerNumber: '+48600123456' }, status: 200 }),
+  'DELETE /agents/{agentId}': () => ({ url: '/agents/agent-contract', status: 200 }),
   // Last: it erases the caller of c-03.
   'POST /subjects/erasure': () => ({ url: '/subjects/erasure', body: { callerNumber: '+48601000001', reason: 'Art. 17 request' }, status: 200 }),
   // After it: the request it made, listed and read back with its certificate.
@@ -79,6 +83,7 @@ const UNKNOWN: Record<string, string> = {
   seq: '999999',
   holdId: '00000000-0000-4000-8000-000000000000',
   findingId: 'af-000000000000000000000000',
+  agentId: 'agent-unknown',
   recordingId: '00000000-0000-4000-8000-000000000000',
   requestId: '00000000-0000-4000-8000-000000000000',
 };

@@ -22,12 +22,12 @@ const SILENCE_RMS = 8;
 const SOUND_RMS = 150;
 
 // The shipped route's shape (recording gate, then the agent dialled with the pre-dial handler that
-// gives the agent's channel the feature codes), to an agent that plays ~20 s of audio: by HTTP
+// gives the agent's channel the feature codes, and the joiner subroutine before the bridge), to an agent that plays ~20 s of audio: by HTTP
 // only (DID hotline) or pressing *7 after ~3 s and *8 after the monkeys (DID unknown → default flow).
 const TEST_DIALPLAN = `
 [${ROUTE}]
 exten => agents,1,Gosub(consentline-after,recording-gate,1)
- same => n,Dial(Local/\${IF($["\${CONSENTLINE_DID}" = "${DID.hotline}"]?http:dtmf)}@consentline-test-pci-agent,30,b(consentline-recording-control^agent-features^1))
+ same => n,Dial(Local/\${IF($["\${CONSENTLINE_DID}" = "${DID.hotline}"]?http:dtmf)}@consentline-test-pci-agent,30,b(consentline-recording-control^agent-features^1)U(consentline-joiner^dial))
  same => n,Hangup()
 
 [consentline-test-pci-agent]
@@ -44,6 +44,8 @@ exten => dtmf,1,Answer()
 `;
 
 const rigOf = rigForFile({
+  // Both agents informed of monitoring long ago: their calls are recorded.
+  agents: [{ agentId: 'pci-agent', interfaces: ['Local/http@consentline-test-pci-agent', 'Local/dtmf@consentline-test-pci-agent'], informedDaysAgo: 60 }],
   customize: async (etc) => {
     await copyFile(join(REPO, 'asterisk/features.conf'), join(etc, 'features.conf'));
     await appendFile(join(etc, 'extensions.conf'), TEST_DIALPLAN);

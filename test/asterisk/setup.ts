@@ -99,6 +99,39 @@ export interface RigOptions {
   readonly ariFetch?: boolean;
   /** manager.conf as its comments say for checking routes against the dialplan. */
   readonly routeCheck?: boolean;
+  /**
+   * Agents registered (consentline agents set) before any call, so calls bridged to them are
+   * recorded: default the stub queue's agent, informed 30 days ago. `[]`: none.
+   */
+  readonly agents?: readonly TestAgent[];
+}
+
+export interface TestAgent {
+  readonly agentId: string;
+  readonly interfaces: readonly string[];
+  readonly language?: string;
+  /** Days since the agent was informed of monitoring; null: not informed. */
+  readonly informedDaysAgo: number | null;
+}
+
+/** The stub queue's member (test/asterisk/stubs/queues.conf), as the registry names it. */
+export const STUB_AGENT: TestAgent = { agentId: 'stub-agent', interfaces: ['Local/agent@consentline-test-agent'], informedDaysAgo: 30 };
+export const NOTICE_DOCUMENT_SHA256 = 'c0ffee'.repeat(10) + 'c0de';
+
+/** `consentline token create --role dpo` on the rig's database. */
+export async function dpoToken(service: ConsentLineService): Promise<string> {
+  const r = await consentlineCli(['token', 'create', '--role', 'dpo', '--name', 'rig dpo', '--subject', 'dpo-of-the-rig', '--db', service.dbPath], service.env);
+  if (r.code !== 0) throw new Error(`token create: ${r.stderr}`);
+  return r.stdout.trim();
+}
+
+/** `consentline agents set` for one agent (as a DPO does), with the notice `informedDaysAgo` days old. */
+export async function registerAgent(service: ConsentLineService, token: string, a: TestAgent): Promise<void> {
+  const day = (n: number) => new Date(Date.now() - n * 86_400_000).toISOString().slice(0, 10);
+  const notice = a.informedDaysAgo === null ? ['--not-informed'] : ['--informed-on', day(a.informedDaysAgo), '--document-version', 'test-1', '--document-sha256', NOTICE_DOCUMENT_SHA256];
+  const ifaces = a.interfaces.flatMap((i) => ['--interface', i]);
+  const r = await consentlineCli(['agents', 'set', a.agentId, ...ifaces, '--language', a.language ?? 'pl', ...notice, '--token', token, '--config', service.configFile, '--db', service.dbPath], service.env);
+  if (r.code !== 0) throw new Error(`agents set ${a.agentId} exited ${r.code}: ${r.stderr}`);
 }
 
 function ariFetchConfig(config: Record<string, unknown>, a: AsteriskInstance, dir: string): Record<string, unknown> {
@@ -135,6 +168,11 @@ export async function startRig(o: RigOptions = {}): Promise<Rig> {
     if (o.ariUrl) service.env.CONSENTLINE_ARI_URL = await o.ariUrl(asterisk);
     await service.start();
     await o.ready?.(service);
+    const agents = o.agents ?? [STUB_AGENT];
+    if (agents.length) {
+      const token = await dpoToken(service);
+      for (const a of agents) await registerAgent(service, token, a);
+    }
     const ledger = new Ledger(service.dbPath);
     return {
       dir,

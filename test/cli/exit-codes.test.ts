@@ -55,6 +55,10 @@ const TABLE: Record<string, Row> = {
   'marketing rebuild': { args: ['--check'], config: { args: [], env: BAD_DB_URL }, failure: ['--db', MISSING_DB] },
   'consent withdraw': { args: ['--number', NUMBER, '--consent', 'marketing', '--channel', 'letter', '--reference', 'L-1'], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
   assurance: { args: ['--from', '2026-03-01', '--to', '2026-03-02'], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
+  'agents list': { args: [], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
+  'agents show': { args: ['agent-1'], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
+  'agents set': { args: ['agent-1', '--interface', 'PJSIP/100', '--not-informed'], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
+  'agents remove': { args: ['agent-1'], config: { args: ['--config', BAD_YAML] }, failure: ['--db', MISSING_DB] },
   'migrate-store': { args: ['--from', `sqlite:${MISSING_DB}`, '--to', 'postgres://u@127.0.0.1:1/none'], config: null, failure: [] },
 };
 

@@ -10,7 +10,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 describe('help', () => {
   it('knows the groups', () => {
-    expect(GROUPS.sort()).toEqual(['bundle', 'calls', 'checkpoint', 'consent', 'hold', 'ledger', 'marketing', 'prompts', 'recording', 'retention', 'subject', 'token']);
+    expect(GROUPS.sort()).toEqual(['agents', 'bundle', 'calls', 'checkpoint', 'consent', 'hold', 'ledger', 'marketing', 'prompts', 'recording', 'retention', 'subject', 'token']);
   });
 
   it.each(GROUPS)('%s --help and help %s list each subcommand with its summary and usage (exit 0)', async (group) => {

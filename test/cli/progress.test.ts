@@ -123,8 +123,11 @@ describe('progress reporter', () => {
     const r = await cli(['checkpoint', 'create', '--db', path, '--key', join(tempDir(), 'key.pem')], {}, () => (t += 1_000), tty);
     expect(r.code).toBe(0);
     expect(r.err).toContain('signed a checkpoint at tree size 10001');
-    // Progress comes per page of 8,192 events read, then the total.
-    expect(tty.text()).toMatch(/^\rverifying before signing: events 8,192 {2}[\d,]+\/s\rverifying before signing: events 10,001 {2}[\d,]+\/s\rverifying before signing: events 10,001 {2}[\d,]+\/s {2}in \d+s *\n$/);
+    // Progress comes per page read (512 events on the main thread), then the total.
+    const drawn = [...tty.text().matchAll(/\rverifying before signing: events ([\d,]+) {2}[\d,]+\/s/g)].map((m) => Number(m[1]!.replaceAll(',', '')));
+    const pages = Array.from({ length: Math.floor(10_001 / 512) }, (_, i) => (i + 1) * 512);
+    expect(drawn).toEqual([...pages, 10_001, 10_001]);
+    expect(tty.text()).toMatch(/\rverifying before signing: events 10,001 {2}[\d,]+\/s {2}in \d+s *\n$/);
   }, 120_000);
 
   it('a run that never reported progress leaves nothing behind', () => {

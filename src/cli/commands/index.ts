@@ -17,6 +17,7 @@ import { subjectAccess, subjectErase } from './subject.js';
 import { marketingLookup, marketingRebuild } from './marketing.js';
 import { consentWithdraw } from './consent.js';
 import { assurance } from './assurance.js';
+import { agentsList, agentsRemove, agentsSet, agentsShow } from './agents.js';
 
 /** Every `consentline` command: add a module in this folder and list it here. */
 export const COMMANDS: readonly Command[] = [
@@ -40,6 +41,10 @@ export const COMMANDS: readonly Command[] = [
   subjectAccess,
   migrateStore,
   assurance,
+  agentsList,
+  agentsShow,
+  agentsSet,
+  agentsRemove,
   callsCheckOutcomes,
   marketingLookup,
   marketingRebuild,

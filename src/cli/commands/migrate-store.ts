@@ -68,6 +68,9 @@ const SERVICE_TABLES: CopiedTables = {
       'last_seen_at', 'acknowledged_by', 'acknowledged_at', 'ack_reason'],
     types: text(15),
   },
+  // The agents registry (migration 0070): agents before their interfaces.
+  agents: { cols: ['agent_id', 'language', 'informed_on', 'document_version', 'document_sha256', 'created_at', 'updated_at'], types: text(7) },
+  agent_interfaces: { cols: ['interface', 'agent_id'], types: text(2) },
 };
 const MOVED: CopiedTables = { ...LEDGER_TABLES, ...SERVICE_TABLES };
 

@@ -75,7 +75,35 @@ export interface RecordingControlRequest {
   readonly consentId?: string;
 }
 
+/** A party joining the call reports itself (UserEvent ConsentLineJoiner), before and after its notice. */
+export interface JoinerReport {
+  readonly channel: string;
+  readonly uniqueid: string;
+  readonly linkedid: string;
+  /** `joining` or `heard`. */
+  readonly stage: string;
+  readonly via: string;
+  /** MEMBERINTERFACE as the queue set it, or empty (then the channel name stands for it). */
+  readonly interface: string;
+  /** CONSENT_ID the dialplan passed, else the one known for the call. */
+  readonly consentId?: string;
+  readonly language: string;
+  /** PLAYBACKSTATUS of the notice (`SUCCESS`, `FAILED`), `heard` only. */
+  readonly status: string;
+}
+
+/** A channel entered or left a bridge (BridgeEnter / BridgeLeave). */
+export interface BridgeMove {
+  readonly channel: string;
+  readonly uniqueid: string;
+  readonly linkedid: string;
+  readonly bridgeId: string;
+  readonly entered: boolean;
+}
+
 export interface AmiWatcherEvents {
+  joiner: JoinerReport;
+  bridge: BridgeMove;
   mixMonitorMuted: MixMonitorMuted;
   recordingControl: RecordingControlRequest;
   /** A CEL record (cel_manager), reduced to what recording assurance keeps. */

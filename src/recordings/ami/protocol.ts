@@ -24,10 +24,31 @@ export type AmiMessage =
   /** `MixMonitorMute`: Asterisk published a mute (State 1) or unmute (State 0) on the channel. */
   | { readonly kind: 'mute'; readonly ref: ChannelRef; readonly muted: boolean; readonly direction: string }
   /** `UserEvent` named {@link CONTROL_USER_EVENT}: the dialplan asks to pause or resume (asterisk/extensions.conf). */
-  | { readonly kind: 'control'; readonly ref: ChannelRef; readonly action: string; readonly source: string };
+  | { readonly kind: 'control'; readonly ref: ChannelRef; readonly action: string; readonly source: string }
+  /** `UserEvent` named {@link JOINER_USER_EVENT}: a party joining a call, before and after its notice. */
+  | { readonly kind: 'joiner'; readonly ref: ChannelRef; readonly fields: JoinerFields }
+  /** `BridgeEnter` / `BridgeLeave`: a channel entered or left a bridge. */
+  | { readonly kind: 'bridge'; readonly ref: ChannelRef; readonly bridgeId: string; readonly entered: boolean };
+
+/** What the sample dialplan's consentline-joiner subroutine reports (asterisk/extensions.conf). */
+export interface JoinerFields {
+  /** `joining` (before the notice) or `heard` (after it). */
+  readonly stage: string;
+  /** `queue`, `dial`, `transfer`, `conference`… as the dialplan says. */
+  readonly via: string;
+  /** MEMBERINTERFACE (queues.conf setinterfacevar) or empty. */
+  readonly interface: string;
+  /** CONSENT_ID of the call's first channel (MASTER_CHANNEL), or empty. */
+  readonly consentId: string;
+  /** `heard`: the channel's language when the notice played, and PLAYBACKSTATUS. */
+  readonly language: string;
+  readonly status: string;
+}
 
 /** The UserEvent the sample dialplan's recording-control subroutine raises. */
 export const CONTROL_USER_EVENT = 'ConsentLineRecording';
+/** The UserEvent the sample dialplan's consentline-joiner subroutine raises. */
+export const JOINER_USER_EVENT = 'ConsentLineJoiner';
 
 export const FILENAME_VAR = 'MIXMONITOR_FILENAME';
 const CONSENT_PREFIX = 'CONSENT_';
@@ -66,11 +87,32 @@ export function translateAmiEvent(ev: AmiFields): AmiMessage | null {
     case 'mixmonitormute':
       return uniqueid ? { kind: 'mute', ref: refOf(ev, uniqueid), muted: ev['state'] === '1', direction: ev['direction'] ?? '' } : null;
     case 'userevent':
+      if (uniqueid && (ev['userevent'] ?? '') === JOINER_USER_EVENT) return { kind: 'joiner', ref: refOf(ev, uniqueid), fields: joinerFields(ev) };
       if (!uniqueid || (ev['userevent'] ?? '') !== CONTROL_USER_EVENT) return null;
       return { kind: 'control', ref: refOf(ev, uniqueid), action: (ev['action'] ?? '').toLowerCase(), source: ev['source'] ?? '' };
+    case 'bridgeenter':
+    case 'bridgeleave': {
+      const bridgeId = ev['bridgeuniqueid'] ?? '';
+      if (!uniqueid || !bridgeId) return null;
+      return { kind: 'bridge', ref: refOf(ev, uniqueid), bridgeId, entered: ev['event']!.toLowerCase() === 'bridgeenter' };
+    }
     default:
       return null;
   }
+}
+
+const field = (ev: AmiFields, key: string, max: number) => (ev[key] ?? '').trim().slice(0, max);
+
+function joinerFields(ev: AmiFields): JoinerFields {
+  return {
+    stage: field(ev, 'stage', 16).toLowerCase(),
+    via: field(ev, 'via', 32).toLowerCase(),
+    interface: field(ev, 'interface', 120),
+    consentId: field(ev, 'consentid', 64),
+    // Not `Language`/`Status`: the channel snapshot of every channel event has a `Language` of its own.
+    language: field(ev, 'noticelanguage', 16),
+    status: field(ev, 'playbackstatus', 16).toUpperCase(),
+  };
 }
 
 function refOf(ev: AmiFields, uniqueid: string): ChannelRef {

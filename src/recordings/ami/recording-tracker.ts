@@ -88,6 +88,16 @@ export class RecordingTracker {
         this.#p.emit('recordingControl', { channel: m.ref.channel ?? '', uniqueid, linkedid, action: m.action, source: m.source, ...(consentId !== undefined ? { consentId } : {}) });
         return;
       }
+      case 'joiner': {
+        const { uniqueid, linkedid } = m.ref;
+        const { consentId: given, ...f } = m.fields;
+        const consentId = given || this.#calls.get(linkedid)?.consent.get('CONSENT_ID');
+        this.#p.emit('joiner', { channel: m.ref.channel ?? '', uniqueid, linkedid, ...f, ...(consentId ? { consentId } : {}) });
+        return;
+      }
+      case 'bridge':
+        this.#p.emit('bridge', { channel: m.ref.channel ?? '', uniqueid: m.ref.uniqueid, linkedid: m.ref.linkedid, bridgeId: m.bridgeId, entered: m.entered });
+        return;
     }
   }
 

@@ -28,11 +28,14 @@ function ledger() {
   return new Database(demo.dbPath);
 }
 
-/** A recorded, continued call of the demo (it has a stored recording). */
+/** A recorded, continued call of the demo in Polish (it has a stored recording; call ids are random, so the language is asked for). */
 function recordedCall(): string {
   const db = ledger();
   try {
-    return db.prepare("SELECT call_id FROM recordings WHERE state = 'done' ORDER BY call_id LIMIT 1").pluck().get() as string;
+    return db
+      .prepare("SELECT r.call_id FROM recordings r JOIN calls c ON c.call_id = r.call_id WHERE r.state = 'done' AND c.language = 'pl' ORDER BY r.call_id LIMIT 1")
+      .pluck()
+      .get() as string;
   } finally {
     db.close();
   }

@@ -55,7 +55,9 @@ describe('console: sign-in and the shell', () => {
     const { context, problems } = await watchedContext(browser, demo.api);
     const page = await context.newPage();
     await page.goto(`${demo.api}/console/sign-in`);
-    // The token field has autofocus; typing and Enter sign in.
+    // The token field has autofocus (applied once the page has rendered: wait for it, a loaded
+    // machine typed into nothing once); typing and Enter sign in.
+    await expect.poll(() => page.evaluate('document.activeElement?.id'), { timeout: 15_000 }).toBe('token');
     await page.keyboard.type(demo.tokens.auditor);
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/console\/calls$/);

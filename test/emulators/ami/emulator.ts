@@ -561,6 +561,24 @@ export class AmiEmulator {
     ]);
   }
 
+  /**
+   * The channel enters (or leaves) a bridge: BridgeEnter / BridgeLeave (class call) as
+   * manager_bridges.c publishes them, the bridge snapshot first, then the channel's.
+   */
+  bridge(ch: EmuChannel, bridgeId: string, entered: boolean, members: number): void {
+    const bridgeBlock: AmiPair[] = [
+      ['BridgeUniqueid', bridgeId],
+      ['BridgeType', 'basic'],
+      ['BridgeTechnology', 'simple_bridge'],
+      ['BridgeCreator', '<unknown>'],
+      ['BridgeName', '<unknown>'],
+      ['BridgeNumChannels', String(members)],
+      ['BridgeVideoSourceMode', 'none'],
+    ];
+    const event = entered ? 'BridgeEnter' : 'BridgeLeave';
+    this.#broadcast('call', [['Event', event], ['Privilege', 'call,all'], ...bridgeBlock, ...ch.block()]);
+  }
+
   /** Emits a UserEvent as the dialplan's UserEvent() would. */
   userEvent(ch: EmuChannel, name: string, fields: readonly AmiPair[] = []): void {
     this.#emitChannel('user', 'UserEvent', ch, [['UserEvent', name], ...fields]);
