@@ -72,6 +72,8 @@ export function registerAuth(app: Pick<FastifyInstance, 'decorateRequest' | 'add
     request.principal = principal;
   });
   // After body parsing (a form's _csrf is in its body), before validation and the handler.
+  // Only a session sets sessionCsrf: without a cookie authenticator the check has nothing to do.
+  if (!cookies) return;
   app.addHook('preValidation', async (request) => {
     if (request.sessionCsrf === null || SAFE_METHODS.has(request.method)) return;
     const header = request.headers['x-csrf-token'];

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
 
 export const ROLES = ['auditor', 'dpo', 'admin', 'dialer', 'agent-desktop'] as const;
@@ -66,6 +67,9 @@ export function newToken(name: string, role: Role, subject: string, now: Date): 
 export const looksLikeToken = (token: string) => token.startsWith(PREFIX) && token.length <= 200;
 
 export class SqliteTokenStore implements TokenStore {
+  /** Every request authenticates: its statement is prepared once, on first use. */
+  #byHash: Statement<[string], TokenRow> | null = null;
+
   constructor(private readonly db: SqliteDatabase) {}
 
   async create(name: string, role: Role, subject = name) {
@@ -78,9 +82,8 @@ export class SqliteTokenStore implements TokenStore {
 
   async authenticate(token: string) {
     if (!looksLikeToken(token)) return null;
-    const row = this.db
-      .prepare(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`)
-      .get(hashToken(token)) as TokenRow | undefined;
+    this.#byHash ??= this.db.prepare<[string], TokenRow>(`SELECT ${TOKEN_COLUMNS} FROM api_tokens WHERE token_hash = ? AND revoked_at IS NULL`);
+    const row = this.#byHash.get(hashToken(token));
     return row ? toTokenInfo(row) : null;
   }
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import canonicalize from 'canonicalize';
+import { jcs, jcsString } from './jcs.js';
 import type { EventKind, JsonValue, StoredEvent, VerifyResult } from './types.js';
 
 /** prev_hash of the first event. */
@@ -16,7 +16,7 @@ export interface ChainBody {
 
 /** RFC 8785 (JCS) encoding; throws on values JSON cannot carry (NaN, lone surrogates, undefined). */
 export function canonicalJson(value: unknown): string {
-  const out = canonicalize(value);
+  const out = jcs(value);
   if (out === undefined) throw new TypeError('value has no JSON representation');
   return out;
 }
@@ -37,7 +37,7 @@ export function canonicalBodyFromParts(
   kind: EventKind,
   canonicalData: string,
 ): string {
-  return `{"at":${canonicalJson(at)},"callId":${callId === null ? 'null' : canonicalJson(callId)},"data":${canonicalData},"kind":${JSON.stringify(kind)},"seq":${canonicalJson(seq)}}`;
+  return `{"at":${jcsString(at)},"callId":${callId === null ? 'null' : jcsString(callId)},"data":${canonicalData},"kind":${JSON.stringify(kind)},"seq":${canonicalJson(seq)}}`;
 }
 
 /** hex SHA-256(prev_hash ‖ canonical(body)), both as UTF-8 text (prev_hash as 64 hex chars). */
