@@ -55,7 +55,7 @@ export async function startScenario(
     api: { ...base.api, host: '127.0.0.1', port: 0, ops: { ...base.api.ops, port: 0 } },
     ari: { ...base.ari, url: emu.url, username: emu.username, password: emu.password, requestTimeoutMs: 500 },
     evidence: { ...base.evidence, pepper: 'test-pepper-0123456789abcdef0123456789' },
-    // A spool dir of its own: never the host's /var/spool/asterisk/monitor.
+    // A spool dir of its own: never the host's Asterisk spool.
     recordings: { ...base.recordings, spoolDir: join(dataDir, 'spool') },
   };
   const { logger, lines } = captureLogger();

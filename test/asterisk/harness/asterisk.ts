@@ -2,7 +2,7 @@
  * A private Asterisk for the real-Asterisk suite: the build from scripts/asterisk/build.sh (the
  * cache outside the clone), its own asterisk.conf and directories under a temp dir, free loopback
  * ports, and the project's shipped asterisk/*.conf loaded verbatim but for credentials, ports and
- * paths. Nothing is written to /etc/asterisk or /var/spool.
+ * paths. Nothing is written to the host's Asterisk configuration or spool directories.
  */
 import { spawn, execFile, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

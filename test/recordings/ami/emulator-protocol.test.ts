@@ -5,6 +5,7 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, test } from 'vitest';
 import { AmiEmulator, headerOf, WAV_HEADER_BYTES } from '../../emulators/ami/index.js';
 import { RawAmiClient, until } from './helpers.js';
+import { DEFAULTS } from '../../../src/config/defaults.js';
 
 let emu: AmiEmulator;
 let dir: string;
@@ -188,7 +189,7 @@ describe('recording files', () => {
     // Without a monitorDir the emulator reports Asterisk's default path and writes nothing at all.
     const bare = await AmiEmulator.start({ users: [] });
     try {
-      expect(bare.monitorDir).toBe('/var/spool/asterisk/monitor');
+      expect(bare.monitorDir).toBe(DEFAULTS.spoolDir);
       expect(bare.writesFiles).toBe(false);
     } finally {
       await bare.stop();
