@@ -7,25 +7,16 @@
  */
 import { mkdirSync } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { axe, launchBrowser, signIn, startDemo, visit, watchedContext, type Demo, type PageProblems } from '../harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { axe, demoAndBrowser, signIn, visit, watchedContext, type PageProblems } from '../harness.js';
 
-let demo: Demo;
-let browser: Browser;
-beforeAll(async () => {
-  demo = await startDemo();
-  browser = await launchBrowser();
-}, 120_000);
-afterAll(async () => {
-  await browser?.close();
-  await demo?.stop();
-});
+const rig = demoAndBrowser();
 
 const clean: PageProblems = { csp: [], console: [], errors: [], foreign: [] };
 
 function ledger() {
-  return new Database(demo.dbPath);
+  return new Database(rig.demo.dbPath);
 }
 
 /** A recorded, continued call of the demo in Polish (it has a stored recording; call ids are random, so the language is asked for). */
@@ -50,22 +41,22 @@ async function verifyResult(page: Page): Promise<{ summary: string; failed: stri
 
 describe('console: calls', () => {
   it('lists calls with filters in the URL and keyset pages; an auditor sees a call without its recordings or receipt, verifies it in the browser and downloads its bundle', async () => {
-    const { context, problems } = await watchedContext(browser, demo.api);
+    const { context, problems } = await watchedContext(rig.browser, rig.demo.api);
     const page = await context.newPage();
-    await signIn(page, demo.api, demo.tokens.auditor);
-    expect((await visit(page, `${demo.api}/console/calls`)).violations).toEqual([]);
+    await signIn(page, rig.demo.api, rig.demo.tokens.auditor);
+    expect((await visit(page, `${rig.demo.api}/console/calls`)).violations).toEqual([]);
     expect(await page.locator('table.calls tbody tr').count()).toBe(12);
     await page.getByLabel('Outcome').selectOption('objected');
     await page.getByRole('button', { name: 'Show calls' }).click();
     await page.waitForURL(/outcome=objected/);
     expect(await page.locator('table.calls tbody tr').count()).toBe(1);
-    await page.goto(`${demo.api}/console/calls?language=en`);
+    await page.goto(`${rig.demo.api}/console/calls?language=en`);
     expect(await page.locator('table.calls tbody tr').count()).toBe(1);
     // No caller search for an auditor, and the route refuses them.
     expect(await page.getByLabel("Caller's number").count()).toBe(0);
 
     const callId = recordedCall();
-    expect((await visit(page, `${demo.api}/console/calls/${callId}`)).violations).toEqual([]);
+    expect((await visit(page, `${rig.demo.api}/console/calls/${callId}`)).violations).toEqual([]);
     await expect.poll(() => page.locator('h1').textContent()).toBe(`Call ${callId}`);
     expect(await page.locator('table.timeline tbody tr').count()).toBeGreaterThan(3);
     expect(await page.getByText(/Prompt notice \(pl\), text version/).count()).toBeGreaterThan(0);
@@ -86,7 +77,7 @@ describe('console: calls', () => {
     expect(bundle.calls.map((c) => c.callId)).toEqual([callId]);
 
     expect(problems).toEqual(clean);
-    const refused = await page.goto(`${demo.api}/console/calls/${callId}/receipt?format=kantara`);
+    const refused = await page.goto(`${rig.demo.api}/console/calls/${callId}/receipt?format=kantara`);
     expect(refused!.status()).toBe(403);
     await expect.poll(() => page.getByRole('alert').textContent()).toContain('needs the DPO role');
     // The browser reports the refused navigation itself; nothing else.
@@ -94,7 +85,7 @@ describe('console: calls', () => {
     problems.console.length = 0;
     if (process.env.CONSOLE_SCREENSHOTS === 'write') {
       await page.setViewportSize({ width: 1280, height: 1350 });
-      await page.goto(`${demo.api}/console/calls/${callId}`);
+      await page.goto(`${rig.demo.api}/console/calls/${callId}`);
       await verifyResult(page);
       await page.evaluate('window.scrollTo(0, 0)');
       mkdirSync('docs/screenshots', { recursive: true });
@@ -104,7 +95,7 @@ describe('console: calls', () => {
   });
 
   it("lets the DPO find a caller's calls by a number sent by POST only, play a recording after giving a reason (access-logged, seekable) and download the receipt", async () => {
-    const { context, problems } = await watchedContext(browser, demo.api);
+    const { context, problems } = await watchedContext(rig.browser, rig.demo.api);
     const page = await context.newPage();
     const urls: string[] = [];
     const ranges: Array<{ range: string | undefined; status: number }> = [];
@@ -112,7 +103,7 @@ describe('console: calls', () => {
     page.on('response', (r) => {
       if (r.url().includes('/audio?')) ranges.push({ range: r.request().headers().range, status: r.status() });
     });
-    await signIn(page, demo.api, demo.tokens.dpo);
+    await signIn(page, rig.demo.api, rig.demo.tokens.dpo);
     await page.getByLabel("Caller's number").fill('600 100 201');
     await page.getByRole('button', { name: 'Find calls' }).click();
     await page.waitForLoadState('load');
@@ -121,7 +112,7 @@ describe('console: calls', () => {
     expect(urls.filter((u) => /600.?100.?201/.test(decodeURIComponent(u)))).toEqual([]);
 
     const callId = recordedCall();
-    expect((await visit(page, `${demo.api}/console/calls/${callId}`)).violations).toEqual([]);
+    expect((await visit(page, `${rig.demo.api}/console/calls/${callId}`)).violations).toEqual([]);
     const audio = page.locator('audio');
     expect(await audio.isHidden()).toBe(true);
     await page.getByLabel(/Why are you playing this recording/).fill('complaint 2026/17');
@@ -148,18 +139,18 @@ describe('console: calls', () => {
     const [receipt] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Kantara/ }).click()]);
     expect((JSON.parse(await streamText(await receipt.createReadStream())) as { version: string }).version).toBeDefined();
     expect(problems).toEqual(clean);
-    expect(demo.output).not.toMatch(/600 100 201/);
+    expect(rig.demo.output).not.toMatch(/600 100 201/);
     await context.close();
   });
 
   it('checks consistency between two checkpoints in the browser, and fails naming the event after a row is altered in the database', async () => {
     // A second checkpoint, so there are two to compare.
-    const signed = await fetch(`${demo.api}/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${demo.tokens.admin}` } });
+    const signed = await fetch(`${rig.demo.api}/checkpoints`, { method: 'POST', headers: { authorization: `Bearer ${rig.demo.tokens.admin}` } });
     expect([200, 201]).toContain(signed.status);
-    const { context, problems } = await watchedContext(browser, demo.api);
+    const { context, problems } = await watchedContext(rig.browser, rig.demo.api);
     const page = await context.newPage();
-    await signIn(page, demo.api, demo.tokens.auditor);
-    expect((await visit(page, `${demo.api}/console/verify`)).violations).toEqual([]);
+    await signIn(page, rig.demo.api, rig.demo.tokens.auditor);
+    expect((await visit(page, `${rig.demo.api}/console/verify`)).violations).toEqual([]);
     await page.getByRole('button', { name: 'Check consistency in this browser' }).click();
     const summary = page.locator('[data-verify-consistency] [data-summary]');
     await expect.poll(() => summary.textContent(), { timeout: 30_000 }).toMatch(/^Verified in this browser/);
@@ -173,7 +164,7 @@ describe('console: calls', () => {
     db.exec('DROP TRIGGER IF EXISTS events_no_update');
     db.prepare("UPDATE events SET data = json_set(data, '$.decision', 'refused') WHERE seq = ?").run(target.seq);
     db.close();
-    await page.goto(`${demo.api}/console/calls/${callId}`);
+    await page.goto(`${rig.demo.api}/console/calls/${callId}`);
     const bad = await verifyResult(page);
     expect(bad.summary).toContain('Verification FAILED');
     expect(bad.summary).toContain(`event ${target.seq} (consent.recording) was altered`);
