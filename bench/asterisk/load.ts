@@ -32,7 +32,7 @@ export interface RunResult {
   readonly latenciesMs: number[];
   readonly appCpuMs: number;
   readonly asteriskCpuMs: number;
-  /** Mean per completed call: answers, plays, variables set, continue (inferred from events). */
+  /** Mean per completed call: answers, plays, variables set (ChannelVarset events, not requests: an ARRAY() write sets several in one), continue (inferred from events). */
   readonly requestsPerCall: { answer: number; play: number; variable: number; continue: number };
 }
 

@@ -2,7 +2,8 @@
  * npm run bench:asterisk — ConsentLine beside a minimal ARI app on the real Asterisk, same machine,
  * same run (issue 18.6). Env: BENCH_RATES (calls/s, default 40,80,120,160), BENCH_SECONDS (20),
  * BENCH_WARMUP_SECONDS (5: both apps first take calls at 20/s, not counted, so JIT and first-use
- * costs do not land in the first measured rate of one app only).
+ * costs do not land in the first measured rate of one app only), BENCH_CPU_PROF_DIR (a V8 CPU profile of
+ * each app, written under <dir>/consentline and <dir>/minimal when they stop).
  * Prints per rate and app: completed %, p50/p99 Stasis→first playback, CPU per offered call, Asterisk's
  * CPU; then the conditions; the last line is one JSON object with ratio_rate and ratio_cpu_per_call.
  */
@@ -57,7 +58,7 @@ try {
         `${String(rate).padStart(4)} calls/s  ${app.name.padEnd(11)} completed ${((100 * r.completed) / r.offered).toFixed(1).padStart(5)} % (${r.completed}/${r.offered}, originate failures ${r.originateFailures}, fallback ${r.fellBack})` +
           `  Stasis→first playback p50 ${percentile(r.latenciesMs, 50).toFixed(0)} ms p99 ${percentile(r.latenciesMs, 99).toFixed(0)} ms` +
           `  CPU/call ${cpuPerCall(r).toFixed(2)} ms  Asterisk CPU ${(r.asteriskCpuMs / 1000).toFixed(1)} s (${(r.asteriskCpuMs / r.offered).toFixed(2)} ms/call)` +
-          `  seen per call: answer ${q.answer.toFixed(1)} play ${q.play.toFixed(1)} variables set ${q.variable.toFixed(1)} continue 1`,
+          `  seen per call: answer ${q.answer.toFixed(1)} play ${q.play.toFixed(1)} variables set ${q.variable.toFixed(1)} (ChannelVarset events: one ARRAY() request sets several) continue 1`,
       );
       await new Promise((r) => setTimeout(r, 2000));
     }

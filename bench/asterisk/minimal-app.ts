@@ -38,3 +38,5 @@ function onEvent(e: AriEventMessage): void {
 
 await ariEvents(target, app, false, onEvent);
 console.log('minimal-app: connected');
+// A normal exit, so a --cpu-prof profile (BENCH_CPU_PROF_DIR) is written.
+process.on('SIGTERM', () => process.exit(0));

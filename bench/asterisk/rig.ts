@@ -74,7 +74,7 @@ async function serviceChildPid(): Promise<number> {
 }
 
 function startMinimalApp(ari: AriTarget): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(REPO, 'bench/asterisk/minimal-app.ts')], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.BENCH_CPU_PROF_DIR, 'minimal')] : []), '--import', 'tsx', join(REPO, 'bench/asterisk/minimal-app.ts')], {
     cwd: REPO,
     stdio: ['ignore', 'pipe', 'inherit'],
     env: {

@@ -134,7 +134,7 @@ export async function consentLineService(o: ServiceOptions): Promise<ConsentLine
     async start() {
       // `tsx src/main.ts` as one process (the tsx CLI would put the service in a child of its own,
       // which a SIGKILL of the wrapper would leave running).
-      child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(process.execPath, [...(process.env.BENCH_CPU_PROF_DIR ? ['--cpu-prof', '--cpu-prof-dir', join(process.env.BENCH_CPU_PROF_DIR, 'consentline')] : []), '--import', 'tsx', 'src/main.ts'], { cwd: REPO, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout?.pipe(log, { end: false });
       child.stderr?.pipe(log, { end: false });
       const c = child;
