@@ -12,17 +12,41 @@ export interface ReportInputs {
   readonly peakByMode: Record<string, number>;
   readonly rssGrowthMB: number;
   readonly mainThreadRun: ChildFigures | null;
-  readonly pathMemory: { encrypted: PathMemory; plain: PathMemory } | null;
+  readonly pathMemory: { encrypted: PathMemory; plain: PathMemory; streamed: PathMemory; streamed4: PathMemory } | null;
   readonly encOnly: Record<string, number>;
   readonly encryptingLoopDelayMs: { mainThread: { p99: number; max: number }; threads?: { p99: number; max: number } };
   readonly shaMBps: number;
   readonly aesMBps: number;
   readonly floorMsPerMB: number;
+  /** One SHA-256 pass + AES-256-GCM, CPU ms per MB (issue 24's floor). */
+  readonly oneHashFloorCpuMsPerMB: number;
+}
+
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * Issue 24's figures: each encrypted path's own CPU per MB (its process CPU per MB minus the plain
+ * PUT's at the same level) over the one-hash floor, per level; and peak RSS growth per upload in flight.
+ */
+function issue24(results: Record<string, Result>, floor: number, mem: ReportInputs['pathMemory']) {
+  const cpuPerMbRatio: Record<string, number> = {};
+  for (const [k, v] of Object.entries(results)) {
+    const [mode, level] = k.split('_');
+    const plain = results[`plain_${level}`];
+    if (mode === 'plain' || !plain) continue;
+    cpuPerMbRatio[k] = r2((v.nodeCpuMsPerMB - plain.nodeCpuMsPerMB) / floor);
+  }
+  const perUpload = (m: PathMemory): number => Math.round((m.peakRssGrowthMB / m.inFlight) * 10) / 10;
+  const peakRssPerUploadMB = mem
+    ? { encrypted_c2: perUpload(mem.encrypted), plain_c2: perUpload(mem.plain), streamed_c2: perUpload(mem.streamed), streamed_c4: perUpload(mem.streamed4) }
+    : null;
+  return { cpuPerMbRatio, peakRssPerUploadMB };
 }
 
 /** Prints the figures: a line per finding, then one line holding a single JSON object of them all. */
 export function printReport(x: ReportInputs): void {
-  const { rgw, loadAtStart, results, peakByMode, rssGrowthMB, mainThreadRun, pathMemory, encOnly, encryptingLoopDelayMs, shaMBps, aesMBps, floorMsPerMB } = x;
+  const { rgw, loadAtStart, results, peakByMode, rssGrowthMB, mainThreadRun, pathMemory, encOnly, encryptingLoopDelayMs, shaMBps, aesMBps, floorMsPerMB, oneHashFloorCpuMsPerMB } = x;
+  const i24 = issue24(results, oneHashFloorCpuMsPerMB, pathMemory);
   let ceph = 'unknown';
   try {
     ceph = execFileSync('radosgw', ['--version'], { encoding: 'utf8' }).trim().split('\n')[0]!.replace(/^ceph version /, '');
@@ -76,6 +100,9 @@ export function printReport(x: ReportInputs): void {
     sha256MBps: shaMBps,
     aesGcmMBps: aesMBps,
     encryptionFloorMsPerMB: Math.round(floorMsPerMB * 100) / 100,
+    oneHashFloorCpuMsPerMB: r2(oneHashFloorCpuMsPerMB),
+    cpuPerMbRatio: i24.cpuPerMbRatio,
+    ...(i24.peakRssPerUploadMB ? { peakRssPerUploadMB: i24.peakRssPerUploadMB } : {}),
     machineCpuMsPerMB: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.machineCpuMsPerMB])),
     busyShare: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.busyShare])),
     peakRssGrowthMB: rssGrowthMB,
@@ -86,7 +113,7 @@ export function printReport(x: ReportInputs): void {
     peakRssGrowthByModeMB: peakByMode,
     bytesThroughMB: Math.round(Object.values(results).reduce((sum, v) => sum + v.bytes, 0) / MB),
     rgwRssMB: Object.fromEntries(Object.entries(rgw.pids ?? {}).map(([k, pid]) => [k, Math.round((rssOf(pid) ?? 0) / MB)])),
-    targets: { ratioMin: 0.8, rssGrowthMaxMB: 64 },
+    targets: { ratioMin: 0.8, rssGrowthMaxMB: 64, cpuPerMbRatioMax: 1.5, rssPerUploadMaxMB: 64 },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 1e9) },
     node: process.version,
     versions: {
@@ -119,6 +146,8 @@ export function printReport(x: ReportInputs): void {
   if (pathMemory) {
     p(`peak RSS growth of the encrypted path alone (pipeline default: 2 in flight, encryption thread; own process): ${pathMemory.encrypted.peakRssGrowthMB} MB while ${pathMemory.encrypted.bytesThroughMB} MB passed (target < 64 MB); the plain PUT alone, same way: ${pathMemory.plain.peakRssGrowthMB} MB`);
   }
+  p(`issue 24: own CPU per MB (process CPU/MB minus the plain PUT's at the same level) over one SHA-256 + AES-256-GCM (${r2(oneHashFloorCpuMsPerMB)} ms/MB CPU, this run): ${JSON.stringify(i24.cpuPerMbRatio)} (target ≤ 1.5; encrypted = the pipeline's path with the work-dir copy, stream1h/stream2h = streamed on the main thread, 1 or 2 hashes)`);
+  if (i24.peakRssPerUploadMB) p(`issue 24: peak RSS growth per upload in flight, each path alone in its process: ${JSON.stringify(i24.peakRssPerUploadMB)} (target ≤ 64 MB)`);
   p(`peak RSS growth of this process, all modes in one heap: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed, by mode ${JSON.stringify(peakByMode)}; Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
   p(JSON.stringify(figures));
 }
