@@ -75,6 +75,7 @@ export function printReport(x: ReportInputs): void {
     cpuBoundRatio: cpuBoundRatio(enc, `plain_c${c}`),
     plainBusyShare: r(`plain_c${c}`).busyShare,
     zeroOverheadCeiling: Math.round((r(`plain_c${c}`).machineCpuMsPerMB / (r(`plain_c${c}`).machineCpuMsPerMB + floorMsPerMB)) * 100) / 100,
+    ...(results[`stream1h_c${c}`] ? { streamedMBps: r(`stream1h_c${c}`).medianMBps, streamedRatio: ratio(`stream1h_c${c}`, `plain_c${c}`) } : {}),
     ...mainThreadLevel(c),
   });
   const figures = {
@@ -127,7 +128,8 @@ export function printReport(x: ReportInputs): void {
   const f = figures;
   const line = (label: string, l: ReturnType<typeof level>): string =>
     `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}` +
-    (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead (second process) ${l.mainThreadMBps} MB/s against its plain PUT ${l.mainThreadPlainMBps} MB/s, ratio ${l.mainThreadRatio}`);
+    (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead (second process) ${l.mainThreadMBps} MB/s against its plain PUT ${l.mainThreadPlainMBps} MB/s, ratio ${l.mainThreadRatio}`) +
+    (l.streamedMBps === undefined ? '' : `; streamed (one hash) ${l.streamedMBps} MB/s, ratio ${l.streamedRatio}`);
   p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryption threads ${THREADS} (0 = main thread), encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
   p(`glibc malloc: ${MALLOC_LABEL}`);
   p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
