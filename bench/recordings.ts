@@ -19,6 +19,11 @@
 // It also measures SHA-256 and AES-GCM alone, and from them the ratio the encrypted path could
 // reach if it cost nothing beyond those two hashes and the cipher ("zero-overhead ceiling"): where
 // the plain PUT keeps the cores busy, no encrypted path does better.
+// Issue 24: `cpuPerMbRatio` = an encrypted path's own CPU per MB (this process's CPU per MB minus the
+// plain PUT's at the same level) over one SHA-256 pass + AES-256-GCM (CPU time, same run), for the
+// pipeline's path (encrypt into the work dir, then PUT) and for the streamed path (encrypt straight
+// into the PUT body on the main thread, no ciphertext file; `stream1h` hashes the plaintext only,
+// `stream2h` both sides); and peak RSS growth per upload in flight, each path alone in its process.
 //
 // Environment: BENCH_N (recordings per configuration, default 200), BENCH_BATCH (default 20),
 // BENCH_ENCRYPTIONS (encryptions at once; default the envelope's, 1), BENCH_STAGED=1 (also run
@@ -39,7 +44,7 @@ import type { RecordingEnvelope } from '../src/recordings/crypto/index.js';
 import { alternatingBatches } from './recordings/alternating.js';
 import { memoryOfPath, runOnMainThread } from './recordings/children.js';
 import { CHILD, DISTINCT_FILES, log, MB, repo, RSS_PATH, THREADS, type Rgw } from './recordings/conditions.js';
-import { aesGcmMBps, encryptOnly, loadAvg, sha256MBps } from './recordings/measure.js';
+import { aesGcmMBps, aesGcmOnce, cpuMsPerMB, encryptOnly, loadAvg, sha256MBps, sha256Once } from './recordings/measure.js';
 import { printReport } from './recordings/report.js';
 import { rssOfOnePath } from './recordings/rss-path.js';
 import { openUploads } from './recordings/uploads.js';
@@ -73,7 +78,14 @@ async function main(): Promise<void> {
     const { results, peakByMode, peak } = await alternatingBatches(u, rgw, baseline);
     const rssGrowthMB = Math.round(((peak - baseline) / MB) * 10) / 10;
     const mainThreadRun = THREADS > 0 && !CHILD ? await runOnMainThread(rgw, work) : null;
-    const pathMemory = CHILD ? null : { encrypted: await memoryOfPath(rgw, work, 'encrypted'), plain: await memoryOfPath(rgw, work, 'plain') };
+    const pathMemory = CHILD
+      ? null
+      : {
+          encrypted: await memoryOfPath(rgw, work, 'encrypted'),
+          plain: await memoryOfPath(rgw, work, 'plain'),
+          streamed: await memoryOfPath(rgw, work, 'streamed'),
+          streamed4: await memoryOfPath(rgw, work, 'streamed', 4),
+        };
     const sample = Buffer.concat(Array.from({ length: 10 }, () => readFileSync(files[0]!.path)));
     const encOnly = await encryptOnly(keyring, sample);
     // Encryption alone (no uploads, so little else competes for the cores): how late the main
@@ -97,11 +109,14 @@ async function main(): Promise<void> {
     // The encrypted path's least possible extra CPU: two SHA-256 passes and AES-GCM at the rates
     // just measured, nothing else (no SDK, no copies, no work-dir file).
     const floorMsPerMB = (2 * 1000) / shaMBps + 1000 / aesMBps;
+    // The floor of issue 24's cpuPerMbRatio: one SHA-256 pass and AES-256-GCM over the same bytes,
+    // in CPU time (this thread), measured here in the same run.
+    const oneHashFloorCpuMsPerMB = cpuMsPerMB(sample, sha256Once) + cpuMsPerMB(sample, (d) => aesGcmOnce(d));
     await s3.send(new DeleteBucketCommand({ Bucket: bucket })).catch(() => {});
     await store.close();
     await envelope.close();
 
-    printReport({ rgw, loadAtStart, results, peakByMode, rssGrowthMB, mainThreadRun, pathMemory, encOnly, encryptingLoopDelayMs, shaMBps, aesMBps, floorMsPerMB });
+    printReport({ rgw, loadAtStart, results, peakByMode, rssGrowthMB, mainThreadRun, pathMemory, encOnly, encryptingLoopDelayMs, shaMBps, aesMBps, floorMsPerMB, oneHashFloorCpuMsPerMB });
   } finally {
     if (stop) await stop();
     rmSync(work, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { BATCH, CHILD, DISTINCT_FILES, log, MB, N, STAGED, type Rgw } from './co
 import { cpuMsOf, inFlight, loadAvg, machineCpu, median, type MachineCpu } from './measure.js';
 import type { Uploads } from './uploads.js';
 
-type Mode = 'plain' | 'encrypted' | 'pipelined' | 'staged';
+type Mode = 'plain' | 'encrypted' | 'pipelined' | 'staged' | 'stream1h' | 'stream2h';
 interface Acc { b: number[]; bytes: number; ms: number; cpu: number; daemonCpu: number | null; machine: MachineCpu; loopP99: number[]; loopMax: number }
 export interface Result {
   batchesMBps: number[];
@@ -25,7 +25,7 @@ export interface Result {
  * `<mode>_c<in flight>`. Also the peak RSS growth of this process over all modes and per mode.
  */
 export async function alternatingBatches(u: Uploads, rgw: Rgw, baseline: number) {
-  const { files, store, plainPut, encryptedPut, pipelinedRun, stagedRun } = u;
+  const { files, store, plainPut, encryptedPut, streamedPut, streamedBothPut, pipelinedRun, stagedRun } = u;
   let peak = baseline;
   /** Peak RSS growth per mode (MB), to tell which path holds the memory. */
   const peakByMode: Record<string, number> = {};
@@ -46,11 +46,21 @@ export async function alternatingBatches(u: Uploads, rgw: Rgw, baseline: number)
     }
     return daemons.length ? sum : null;
   };
-  const put: Record<Exclude<Mode, 'pipelined' | 'staged'>, (i: number) => Promise<string>> = { plain: plainPut, encrypted: encryptedPut };
+  const put: Record<Exclude<Mode, 'pipelined' | 'staged'>, (i: number) => Promise<string>> = {
+    plain: plainPut,
+    encrypted: encryptedPut,
+    stream1h: streamedPut,
+    stream2h: streamedBothPut,
+  };
+  // The streamed path (encrypted on the main thread into the PUT body) only in the first process.
+  const streamed: Mode[] = CHILD ? [] : ['stream1h', 'stream2h'];
   const results: Record<string, Result> = {};
   for (const conc of [1, 2, 4]) {
     const acc: Partial<Record<Mode, Acc>> = {};
-    const modes: Mode[] = conc === 1 && !CHILD ? ['plain', 'encrypted', 'pipelined'] : STAGED && !CHILD ? ['plain', 'encrypted', 'staged'] : ['plain', 'encrypted'];
+    const modes: Mode[] = [
+      ...(conc === 1 && !CHILD ? ['plain', 'encrypted', 'pipelined'] : STAGED && !CHILD ? ['plain', 'encrypted', 'staged'] : ['plain', 'encrypted']),
+      ...streamed,
+    ] as Mode[];
     // batches alternate plain / encrypted so drift (GC in RGW, page cache, other load) hits both alike
     for (let start = 0; start < N; start += BATCH) {
       const ids = Array.from({ length: Math.min(BATCH, N - start) }, (_, j) => start + j);

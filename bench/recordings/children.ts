@@ -39,13 +39,14 @@ export function runOnMainThread(rgw: Rgw, work: string): Promise<ChildFigures> {
 }
 
 export interface PathMemory {
-  path: 'encrypted' | 'plain';
+  path: 'encrypted' | 'plain' | 'streamed';
+  inFlight: number;
   peakRssGrowthMB: number;
   bytesThroughMB: number;
 }
 
 /** One path's peak RSS growth while 1 GB passes, in a process of its own. */
-export function memoryOfPath(rgw: Rgw, work: string, path: PathMemory['path']): Promise<PathMemory> {
-  log(`peak RSS of the ${path} path alone: 1 GB at 2 in flight in a process of its own`);
-  return runChild(rgw, work, { BENCH_RSS: path, BENCH_THREADS: '1' });
+export function memoryOfPath(rgw: Rgw, work: string, path: PathMemory['path'], inFlight = 2): Promise<PathMemory> {
+  log(`peak RSS of the ${path} path alone: 1 GB at ${inFlight} in flight in a process of its own`);
+  return runChild(rgw, work, { BENCH_RSS: path, BENCH_THREADS: '1', BENCH_RSS_IN_FLIGHT: String(inFlight) });
 }

@@ -11,7 +11,9 @@ export const CHILD = process.env.BENCH_CHILD === '1';
  * uploads in flight with the encryption thread; `plain`: the baseline): in the main process the
  * plain PUTs' garbage and the encrypted path's share one heap and one peak.
  */
-export const RSS_PATH = process.env.BENCH_RSS === 'encrypted' || process.env.BENCH_RSS === 'plain' ? process.env.BENCH_RSS : null;
+export const RSS_PATH = process.env.BENCH_RSS === 'encrypted' || process.env.BENCH_RSS === 'plain' || process.env.BENCH_RSS === 'streamed' ? process.env.BENCH_RSS : null;
+/** Uploads in flight while one path's memory is measured (BENCH_RSS). */
+export const RSS_IN_FLIGHT = Number(process.env.BENCH_RSS_IN_FLIGHT ?? 2);
 /** Also measure encryption decoupled from the uploads at 2 and 4 in flight (see stagedRun). */
 export const STAGED = process.env.BENCH_STAGED === '1';
 export const VERIFY = process.env.BENCH_VERIFY === 'read-back' || process.env.BENCH_VERIFY === 'head' ? process.env.BENCH_VERIFY : 'none';

@@ -12,17 +12,41 @@ export interface ReportInputs {
   readonly peakByMode: Record<string, number>;
   readonly rssGrowthMB: number;
   readonly mainThreadRun: ChildFigures | null;
-  readonly pathMemory: { encrypted: PathMemory; plain: PathMemory } | null;
+  readonly pathMemory: { encrypted: PathMemory; plain: PathMemory; streamed: PathMemory; streamed4: PathMemory } | null;
   readonly encOnly: Record<string, number>;
   readonly encryptingLoopDelayMs: { mainThread: { p99: number; max: number }; threads?: { p99: number; max: number } };
   readonly shaMBps: number;
   readonly aesMBps: number;
   readonly floorMsPerMB: number;
+  /** One SHA-256 pass + AES-256-GCM, CPU ms per MB (issue 24's floor). */
+  readonly oneHashFloorCpuMsPerMB: number;
+}
+
+const r2 = (x: number): number => Math.round(x * 100) / 100;
+
+/**
+ * Issue 24's figures: each encrypted path's own CPU per MB (its process CPU per MB minus the plain
+ * PUT's at the same level) over the one-hash floor, per level; and peak RSS growth per upload in flight.
+ */
+function issue24(results: Record<string, Result>, floor: number, mem: ReportInputs['pathMemory']) {
+  const cpuPerMbRatio: Record<string, number> = {};
+  for (const [k, v] of Object.entries(results)) {
+    const [mode, level] = k.split('_');
+    const plain = results[`plain_${level}`];
+    if (mode === 'plain' || !plain) continue;
+    cpuPerMbRatio[k] = r2((v.nodeCpuMsPerMB - plain.nodeCpuMsPerMB) / floor);
+  }
+  const perUpload = (m: PathMemory): number => Math.round((m.peakRssGrowthMB / m.inFlight) * 10) / 10;
+  const peakRssPerUploadMB = mem
+    ? { encrypted_c2: perUpload(mem.encrypted), plain_c2: perUpload(mem.plain), streamed_c2: perUpload(mem.streamed), streamed_c4: perUpload(mem.streamed4) }
+    : null;
+  return { cpuPerMbRatio, peakRssPerUploadMB };
 }
 
 /** Prints the figures: a line per finding, then one line holding a single JSON object of them all. */
 export function printReport(x: ReportInputs): void {
-  const { rgw, loadAtStart, results, peakByMode, rssGrowthMB, mainThreadRun, pathMemory, encOnly, encryptingLoopDelayMs, shaMBps, aesMBps, floorMsPerMB } = x;
+  const { rgw, loadAtStart, results, peakByMode, rssGrowthMB, mainThreadRun, pathMemory, encOnly, encryptingLoopDelayMs, shaMBps, aesMBps, floorMsPerMB, oneHashFloorCpuMsPerMB } = x;
+  const i24 = issue24(results, oneHashFloorCpuMsPerMB, pathMemory);
   let ceph = 'unknown';
   try {
     ceph = execFileSync('radosgw', ['--version'], { encoding: 'utf8' }).trim().split('\n')[0]!.replace(/^ceph version /, '');
@@ -51,6 +75,7 @@ export function printReport(x: ReportInputs): void {
     cpuBoundRatio: cpuBoundRatio(enc, `plain_c${c}`),
     plainBusyShare: r(`plain_c${c}`).busyShare,
     zeroOverheadCeiling: Math.round((r(`plain_c${c}`).machineCpuMsPerMB / (r(`plain_c${c}`).machineCpuMsPerMB + floorMsPerMB)) * 100) / 100,
+    ...(results[`stream1h_c${c}`] ? { streamedMBps: r(`stream1h_c${c}`).medianMBps, streamedRatio: ratio(`stream1h_c${c}`, `plain_c${c}`) } : {}),
     ...mainThreadLevel(c),
   });
   const figures = {
@@ -76,6 +101,9 @@ export function printReport(x: ReportInputs): void {
     sha256MBps: shaMBps,
     aesGcmMBps: aesMBps,
     encryptionFloorMsPerMB: Math.round(floorMsPerMB * 100) / 100,
+    oneHashFloorCpuMsPerMB: r2(oneHashFloorCpuMsPerMB),
+    cpuPerMbRatio: i24.cpuPerMbRatio,
+    ...(i24.peakRssPerUploadMB ? { peakRssPerUploadMB: i24.peakRssPerUploadMB } : {}),
     machineCpuMsPerMB: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.machineCpuMsPerMB])),
     busyShare: Object.fromEntries(Object.entries(results).map(([k, v]) => [k, v.busyShare])),
     peakRssGrowthMB: rssGrowthMB,
@@ -86,7 +114,7 @@ export function printReport(x: ReportInputs): void {
     peakRssGrowthByModeMB: peakByMode,
     bytesThroughMB: Math.round(Object.values(results).reduce((sum, v) => sum + v.bytes, 0) / MB),
     rgwRssMB: Object.fromEntries(Object.entries(rgw.pids ?? {}).map(([k, pid]) => [k, Math.round((rssOf(pid) ?? 0) / MB)])),
-    targets: { ratioMin: 0.8, rssGrowthMaxMB: 64 },
+    targets: { ratioMin: 0.8, rssGrowthMaxMB: 64, cpuPerMbRatioMax: 1.5, rssPerUploadMaxMB: 64 },
     machine: { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, memGB: Math.round(totalmem() / 1e9) },
     node: process.version,
     versions: {
@@ -100,7 +128,8 @@ export function printReport(x: ReportInputs): void {
   const f = figures;
   const line = (label: string, l: ReturnType<typeof level>): string =>
     `${label} plain PUT ${l.plainMBps} MB/s, encrypt+upload ${l.encryptedMBps} MB/s, ratio ${l.ratio} (target ≥ 0.8); CPU-bound ceiling ${l.cpuBoundRatio ?? 'n/a'}` +
-    (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead (second process) ${l.mainThreadMBps} MB/s against its plain PUT ${l.mainThreadPlainMBps} MB/s, ratio ${l.mainThreadRatio}`);
+    (l.mainThreadMBps === undefined ? '' : `; encrypting on the main thread instead (second process) ${l.mainThreadMBps} MB/s against its plain PUT ${l.mainThreadPlainMBps} MB/s, ratio ${l.mainThreadRatio}`) +
+    (l.streamedMBps === undefined ? '' : `; streamed (one hash) ${l.streamedMBps} MB/s, ratio ${l.streamedRatio}`);
   p(`recordings bench: N=${N} × ${(f.objectBytes / MB).toFixed(2)} MB WAV (8 kHz 16-bit mono, 5 min), batches of ${BATCH}, verify step ${VERIFY}, encryption threads ${THREADS} (0 = main thread), encryptions at once ${f.encryptionsAtOnce}, Ceph RGW ${ceph} on loopback`);
   p(`glibc malloc: ${MALLOC_LABEL}`);
   p(`machine: ${f.machine.cpu}, ${f.machine.cores} cores, ${f.machine.memGB} GB; load average ${f.load.start} at start, ${f.load.end} at end; Node ${process.version}; @aws-crypto/client-node ${f.versions['@aws-crypto/client-node']}, @aws-sdk/client-s3 ${f.versions['@aws-sdk/client-s3']}`);
@@ -119,6 +148,8 @@ export function printReport(x: ReportInputs): void {
   if (pathMemory) {
     p(`peak RSS growth of the encrypted path alone (pipeline default: 2 in flight, encryption thread; own process): ${pathMemory.encrypted.peakRssGrowthMB} MB while ${pathMemory.encrypted.bytesThroughMB} MB passed (target < 64 MB); the plain PUT alone, same way: ${pathMemory.plain.peakRssGrowthMB} MB`);
   }
+  p(`issue 24: own CPU per MB (process CPU/MB minus the plain PUT's at the same level) over one SHA-256 + AES-256-GCM (${r2(oneHashFloorCpuMsPerMB)} ms/MB CPU, this run): ${JSON.stringify(i24.cpuPerMbRatio)} (target ≤ 1.5; encrypted = the pipeline's path with the work-dir copy, stream1h/stream2h = streamed on the main thread, 1 or 2 hashes)`);
+  if (i24.peakRssPerUploadMB) p(`issue 24: peak RSS growth per upload in flight, each path alone in its process: ${JSON.stringify(i24.peakRssPerUploadMB)} (target ≤ 64 MB)`);
   p(`peak RSS growth of this process, all modes in one heap: ${rssGrowthMB} MB while ${f.bytesThroughMB} MB passed, by mode ${JSON.stringify(peakByMode)}; Ceph daemons RSS MB: ${JSON.stringify(f.rgwRssMB)}`);
   p(JSON.stringify(figures));
 }

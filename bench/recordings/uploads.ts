@@ -3,7 +3,7 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import { open, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutObjectCommand } from '@aws-sdk/client-s3';
-import { createRecordingEnvelope, createRecordingKeyring, withEncryptionThreads, type RecordingEnvelope } from '../../src/recordings/crypto/index.js';
+import { createRecordingEnvelope, createRecordingKeyring, withEncryptionThreads, type Hashes, type RecordingEnvelope } from '../../src/recordings/crypto/index.js';
 import { S3ObjectStore } from '../../src/recordings/storage/index.js';
 import { verifyStoredObject } from '../../src/recordings/storage/verify.js';
 import { DISTINCT_FILES, THREADS, VERIFY, type Rgw } from './conditions.js';
@@ -75,6 +75,30 @@ export async function openUploads(rgw: Rgw, work: string) {
 
   const encryptedPut = encryptedPutWith(envelope);
 
+  /**
+   * Streamed (not yet the pipeline's path): the recording is encrypted on this thread straight into
+   * the PutObject body (If-None-Match: *, exact Content-Length from the header), no ciphertext
+   * file; `hashes` says which sides are hashed in that one pass.
+   */
+  const streamedPutWith = (hashes: Hashes, prefix: string) => async (i: number): Promise<string> => {
+    const f = files[i % DISTINCT_FILES]!;
+    const key = `${prefix}/${i}.wav.enc`;
+    const handle = await open(f.path);
+    try {
+      const { result } = await mainThread.encryptOpenFileInto(handle, { callId: `bench-${i}`, plaintextBytes: f.bytes, hashes }, ({ body, bytes, messageId }) =>
+        s3.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: body, ContentLength: bytes, ContentType: 'application/octet-stream', IfNoneMatch: '*', Metadata: { 'message-id': messageId } })),
+      );
+      if (!result) throw new Error(`${key}: the store declined the body (an object is already there)`);
+      if (VERIFY !== 'none' && result.ciphertextSha256) await verified(key, { bytes: result.ciphertextBytes, sha256: result.ciphertextSha256 });
+    } finally {
+      await handle.close();
+    }
+    return key;
+  };
+  /** One SHA-256 pass (the plaintext's, which the ledger keeps), and both sides as today's ledger row holds them. */
+  const streamedPut = streamedPutWith({ plaintext: true, ciphertext: false }, 'str1');
+  const streamedBothPut = streamedPutWith({ plaintext: true, ciphertext: true }, 'str2');
+
   // Encryption apart from the uploads: `encryptors` encrypt in order, recording j starting once
   // the upload of recording j - `ahead` has started, while `uploads` upload in order. With one of
   // each and ahead 1 ("pipelined", encrypt-ahead), the encryption of recording j+1 overlaps the
@@ -117,5 +141,5 @@ export async function openUploads(rgw: Rgw, work: string) {
   const stagedRun = (ids: number[], conc: number): Promise<string[]> =>
     encryptAheadRun(ids, { encryptors: Math.max(1, THREADS), uploads: conc, ahead: conc + 1, prefix: 'staged' });
 
-  return { files, keyring, mainThread, envelope, encryptWith, bucket, store, s3, plainPut, encryptedPut, pipelinedRun, stagedRun };
+  return { files, keyring, mainThread, envelope, encryptWith, bucket, store, s3, plainPut, encryptedPut, streamedPut, streamedBothPut, pipelinedRun, stagedRun };
 }

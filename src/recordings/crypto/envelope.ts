@@ -9,7 +9,8 @@ import {
 } from '@aws-crypto/client-node';
 import { CryptoError } from './errors.js';
 import type { RecordingKeyring } from './keyring.js';
-import { fileSink, fileSource, ReadBuffers, seal, streamSink, streamSource, type Sealed } from './file-encryption.js';
+import { BOTH_HASHES, fileSink, fileSource, ReadBuffers, seal, streamSink, streamSource, type Hashes, type Sealed } from './file-encryption.js';
+import { sealInto, type StreamedBody } from './stream-encryption.js';
 
 /** AWS Encryption SDK message format v2, key-committing, no ECDSA signature (suite 0x0478). */
 export const SUITE_ID = AlgorithmSuiteIdentifier.ALG_AES256_GCM_IV12_TAG16_HKDF_SHA512_COMMIT_KEY;
@@ -45,6 +46,12 @@ export interface EncryptResult {
   readonly keyId: string;
 }
 
+/** {@link EncryptResult} of a message encrypted into an upload: a side not asked to be hashed has null. */
+export interface StreamedResult extends Omit<EncryptResult, 'plaintextSha256' | 'ciphertextSha256'> {
+  readonly plaintextSha256: string | null;
+  readonly ciphertextSha256: string | null;
+}
+
 /** An open file (a FileHandle, or just its descriptor on an encryption thread); never closed here. */
 export type OpenFile = Pick<FileHandle, 'fd'>;
 
@@ -62,6 +69,18 @@ export interface RecordingEnvelope {
    * saw; a file that grows or shrinks meanwhile fails.
    */
   encryptOpenFile(input: OpenFile, outputPath: string, opts: { callId: string; plaintextBytes: number }): Promise<EncryptResult>;
+  /**
+   * Encrypts an open file, read from its start, straight into `upload` (stream-encryption.ts): no
+   * ciphertext file, one read of the plaintext, only the sides in `hashes` hashed (default both).
+   * Runs on the calling thread and outside the turns of `concurrentEncryptions`: a stream is paced by
+   * its upload, and holding a turn for a whole upload would serialise the uploads. `result` is null
+   * when the upload answered before it had read the whole message (the store declined it).
+   */
+  encryptOpenFileInto<T>(
+    input: OpenFile,
+    opts: { callId: string; plaintextBytes: number; hashes?: Hashes },
+    upload: (b: StreamedBody) => Promise<T>,
+  ): Promise<{ result: StreamedResult | null; uploaded: T }>;
   /** Stops encryption threads, if any. */
   close(): Promise<void>;
   /**
@@ -137,11 +156,31 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
     }
   }
 
-  function checked(r: Sealed, opts: { callId: string; plaintextBytes?: number }): EncryptResult {
+  function sized(r: Sealed, opts: { callId: string; plaintextBytes?: number }): StreamedResult {
     if (opts.plaintextBytes !== undefined && r.plaintextBytes !== opts.plaintextBytes) {
       throw new CryptoError('ENCRYPT_FAILED', `recording of call ${opts.callId}: read ${r.plaintextBytes} bytes, expected ${opts.plaintextBytes} (the file changed while it was encrypted)`);
     }
     return { ...r, keyId: keyring.keyId };
+  }
+
+  function checked(r: Sealed, opts: { callId: string; plaintextBytes?: number }): EncryptResult {
+    const { plaintextSha256, ciphertextSha256, ...rest } = sized(r, opts);
+    if (plaintextSha256 === null || ciphertextSha256 === null) throw new CryptoError('ENCRYPT_FAILED', 'a side was not hashed');
+    return { ...rest, plaintextSha256, ciphertextSha256 };
+  }
+
+  async function encryptOpenFileInto<T>(
+    input: OpenFile,
+    opts: { callId: string; plaintextBytes: number; hashes?: Hashes },
+    upload: (b: StreamedBody) => Promise<T>,
+  ): Promise<{ result: StreamedResult | null; uploaded: T }> {
+    const pair = readBuffers.take();
+    const hashes = opts.hashes ?? BOTH_HASHES;
+    const wrap = (e: unknown): CryptoError => asEncryptError(e, opts.callId);
+    const out = await sealInto(encryptingStream(opts.callId), fileSource(input.fd, pair), opts.plaintextBytes, hashes, upload, wrap);
+    if (!out.sealed) return { result: null, uploaded: out.uploaded }; // stopped mid-message: the pair is not reused
+    readBuffers.give(pair); // not after a failure: the SDK may have stopped mid-frame, holding one
+    return { result: sized(out.sealed, opts), uploaded: out.uploaded };
   }
 
   async function encryptFile(inputPath: string, outputPath: string, opts: { callId: string }): Promise<EncryptResult> {
@@ -223,6 +262,7 @@ export function createRecordingEnvelope(keyring: RecordingKeyring, options: Enve
     encryptStream,
     encryptFile,
     encryptOpenFile,
+    encryptOpenFileInto,
     decryptStream,
     close: async () => {},
   });

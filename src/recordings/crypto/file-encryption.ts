@@ -8,7 +8,7 @@
 // - A file is read by position into two frame-sized buffers taken in turn, written with writev:
 //   no stream stages of our own and no fresh buffer per read (fresh 1 MiB buffers cost page faults,
 //   and their sum drives V8's full collections on an encryption thread).
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { read } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
 import type { Duplex, Readable, Writable } from 'node:stream';
@@ -20,11 +20,19 @@ const readAt = promisify(read);
 const OUTPUT_BLOCK = 256 * 1024;
 
 export interface Sealed {
-  readonly plaintextSha256: string;
+  /** Null when that side was not hashed (see {@link Hashes}). */
+  readonly plaintextSha256: string | null;
   readonly plaintextBytes: number;
-  readonly ciphertextSha256: string;
+  readonly ciphertextSha256: string | null;
   readonly ciphertextBytes: number;
 }
+
+/** Which sides to hash with SHA-256 (both are always counted). */
+export interface Hashes {
+  readonly plaintext: boolean;
+  readonly ciphertext: boolean;
+}
+export const BOTH_HASHES: Hashes = Object.freeze({ plaintext: true, ciphertext: true });
 
 /** Where plaintext comes from: the next chunk, or null at the end; `stop` when ended early. */
 export interface PlainSource {
@@ -39,10 +47,14 @@ export interface CipherSink {
   abort(): void;
 }
 
-export async function seal(encrypting: Duplex, source: PlainSource, sink: CipherSink): Promise<Sealed> {
+export async function seal(encrypting: Duplex, source: PlainSource, sink: CipherSink, hashes: Hashes = BOTH_HASHES): Promise<Sealed> {
   let failure: { error: unknown } | null = null;
   const fail = (error: unknown): void => void (failure ??= { error });
-  const [plain, cipher] = await Promise.all([feed(encrypting, source, fail, () => failure !== null), drain(encrypting, sink, fail, () => failure !== null)]);
+  const failed = (): boolean => failure !== null;
+  const [plain, cipher] = await Promise.all([
+    feed(encrypting, source, hashes.plaintext ? createHash('sha256') : null, fail, failed),
+    drain(encrypting, sink, hashes.ciphertext ? createHash('sha256') : null, fail, failed),
+  ]);
   if (failure) {
     sink.abort();
     throw (failure as { error: unknown }).error;
@@ -51,16 +63,15 @@ export async function seal(encrypting: Duplex, source: PlainSource, sink: Cipher
 }
 
 interface Side {
-  sha256: string;
+  sha256: string | null;
   bytes: number;
 }
 
-async function feed(encrypting: Duplex, source: PlainSource, fail: (e: unknown) => void, failed: () => boolean): Promise<Side> {
-  const hash = createHash('sha256');
+async function feed(encrypting: Duplex, source: PlainSource, hash: Hash | null, fail: (e: unknown) => void, failed: () => boolean): Promise<Side> {
   let bytes = 0;
   try {
     for (let chunk = await source.next(); chunk && !failed(); chunk = await source.next()) {
-      hash.update(chunk);
+      hash?.update(chunk);
       bytes += chunk.length;
       await written(encrypting, chunk);
     }
@@ -69,7 +80,7 @@ async function feed(encrypting: Duplex, source: PlainSource, fail: (e: unknown) 
   }
   if (failed()) source.stop();
   if (!encrypting.destroyed && !encrypting.writableEnded) encrypting.end();
-  return { sha256: hash.digest('hex'), bytes };
+  return { sha256: hash ? hash.digest('hex') : null, bytes };
 }
 
 /** Resolves once `stream` has taken `chunk` (its write callback), rejects if it fails or closes first. */
@@ -91,8 +102,7 @@ function written(stream: Duplex, chunk: Buffer): Promise<void> {
  * calls read(), which in readable-stream 3 joins whatever is buffered, header, frame body and tag,
  * into one new buffer: a copy of every frame.)
  */
-function drain(encrypting: Duplex, sink: CipherSink, fail: (e: unknown) => void, failed: () => boolean): Promise<Side> {
-  const hash = createHash('sha256');
+function drain(encrypting: Duplex, sink: CipherSink, hash: Hash | null, fail: (e: unknown) => void, failed: () => boolean): Promise<Side> {
   let bytes = 0;
   let pending: Buffer[] = [];
   let pendingBytes = 0;
@@ -105,10 +115,10 @@ function drain(encrypting: Duplex, sink: CipherSink, fail: (e: unknown) => void,
   };
   return new Promise((resolve) => {
     let side: Side | null = null;
-    const done = (): void => resolve((side ??= { sha256: hash.digest('hex'), bytes }));
+    const done = (): void => resolve((side ??= { sha256: hash ? hash.digest('hex') : null, bytes }));
     encrypting.on('data', (piece: Buffer) => {
       if (failed()) return; // read to the end so the SDK finishes; see the header
-      hash.update(piece);
+      hash?.update(piece);
       bytes += piece.length;
       pending.push(piece);
       pendingBytes += piece.length;

@@ -18,5 +18,9 @@ export {
   SUITE_ID,
   type EncryptResult,
   type RecordingEnvelope,
+  type StreamedResult,
 } from './envelope.js';
+export { BOTH_HASHES, type Hashes } from './file-encryption.js';
+export { headerBytes, messageBytes } from './message-size.js';
+export type { StreamedBody } from './stream-encryption.js';
 export { withEncryptionThreads } from './encryption-threads.js';

@@ -9,6 +9,20 @@ export interface PutOptions {
   readonly retainUntil?: Date;
 }
 
+/** A put of a body made while it is sent: only its length is known before. */
+export interface StreamPutOptions {
+  /** Exact length of the body. */
+  readonly bytes: number;
+  /** Stored as object metadata (S3: x-amz-meta-*); names and values in lowercase ASCII. */
+  readonly metadata?: Readonly<Record<string, string>>;
+  readonly retainUntil?: Date;
+}
+
+export type StreamPutResult =
+  | { readonly status: 'created'; readonly etag: string; readonly versionId?: string }
+  /** Something is already stored under the key: nothing was written, the body was destroyed. */
+  | { readonly status: 'exists'; readonly existing: HeadResult };
+
 export interface PutResult {
   readonly etag: string;
   readonly versionId?: string;
@@ -50,6 +64,12 @@ export interface ObjectStore {
   readonly kind: 's3' | 'local';
   /** Idempotent: same key + same sha256 again → `created: false`; different sha256 → CONFLICT. */
   put(key: string, body: string | Readable, opts: PutOptions): Promise<PutResult>;
+  /**
+   * Conditional put of a streamed body (nothing known of it before but its length): never
+   * overwrites; an object already there comes back as `exists`, for the caller to judge. Only
+   * stores that have one implement it (S3).
+   */
+  putStream?(key: string, body: Readable, opts: StreamPutOptions): Promise<StreamPutResult>;
   head(key: string): Promise<HeadResult | null>;
   get(key: string, range?: ByteRange): Promise<Readable>;
   /**

@@ -14,7 +14,8 @@ import { Upload } from '@aws-sdk/lib-storage';
 import type { Logger } from '../../shared/log.js';
 import { ObjectStoreError } from './errors.js';
 import { assertValidKey } from './keys.js';
-import type { ByteRange, DeleteResult, DeleteTarget, HeadResult, LocationCheck, ObjectStore, PutOptions, PutResult } from './port.js';
+import type { ByteRange, DeleteResult, DeleteTarget, HeadResult, LocationCheck, ObjectStore, PutOptions, PutResult, StreamPutOptions, StreamPutResult } from './port.js';
+import { putStream } from './s3-put-stream.js';
 import { regionRefusal } from './regions.js';
 import { createS3Client, resolveS3Config, type ResolvedS3Config, type S3StoreConfig } from './s3-config.js';
 import { deleteObjects } from './s3-delete.js';
@@ -96,6 +97,11 @@ export class S3ObjectStore implements ObjectStore {
       }
       throw toStoreError(e, `put ${key}`);
     }
+  }
+
+  async putStream(key: string, body: Readable, opts: StreamPutOptions): Promise<StreamPutResult> {
+    assertValidKey(key);
+    return putStream(this.#s3, this.#cfg, (k) => this.head(k), key, body, opts);
   }
 
   async #putMultipart(key: string, params: PutObjectCommandInput, opts: PutOptions): Promise<PutResult> {
