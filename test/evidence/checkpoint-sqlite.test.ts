@@ -26,9 +26,9 @@ describe('sqliteChainRows on the main thread', () => {
     setImmediate(otherWork);
     const sizes: number[] = [];
     const seqs: number[] = [];
-    for await (const page of sqliteChainRows(db)(1, 3_000)) {
+    for await (const page of sqliteChainRows(db).pages(1, 3_000)) {
       sizes.push(page.length);
-      seqs.push(page[0]!.seq, page.at(-1)!.seq);
+      seqs.push(page[0]![0], page.at(-1)![0]);
     }
     scanning = false;
     db.close();
@@ -44,7 +44,7 @@ describe('sqliteChainRows on the main thread', () => {
     const db = ledgerOf(700);
     const read = async (from: number, to: number) => {
       const out: number[] = [];
-      for await (const page of sqliteChainRows(db)(from, to)) out.push(...page.map((r) => r.seq));
+      for await (const page of sqliteChainRows(db).pages(from, to)) out.push(...page.map((r) => r[0]));
       return out;
     };
     expect(await read(650, 10_000)).toEqual(Array.from({ length: 51 }, (_, i) => 650 + i));
