@@ -52,7 +52,9 @@ async function open(): Promise<{ tree: CachedLedgerTree; generate: (n: number) =
     reset: async () => {
       db.exec('DELETE FROM merkle_nodes');
     },
-    close: async () => db.close(),
+    close: async () => {
+      db.close();
+    },
   };
 }
 

@@ -6,7 +6,7 @@ import { hash } from 'node:crypto';
  * SHA-256(0x01 ‖ left ‖ right). Memory is one pending node per level besides the output.
  */
 export class BlockHasher {
-  // Digests as latin1 strings (one character per byte): node:crypto writes a string for a
+  // Digests as 'binary' (latin1) strings, one character per byte: node:crypto writes a string for a
   // fraction of what a Buffer costs it, and a string is written back into the input as cheaply.
   readonly #stack: string[] = [];
   readonly #counts: number[] = [];
@@ -23,17 +23,17 @@ export class BlockHasher {
   /** `hex` is a checked 64-hex-digit chain hash. */
   push(hex: string): void {
     this.#leaf.write(hex, 1, 32, 'hex');
-    let h = hash('sha256', this.#leaf, 'latin1');
+    let h = hash('sha256', this.#leaf, 'binary');
     let n = 1;
     while (this.#counts.length > 0 && this.#counts[this.#counts.length - 1] === n) {
       this.#counts.pop();
-      this.#node.write(this.#stack.pop()!, 1, 32, 'latin1');
-      this.#node.write(h, 33, 32, 'latin1');
-      h = hash('sha256', this.#node, 'latin1');
+      this.#node.write(this.#stack.pop()!, 1, 32, 'binary');
+      this.#node.write(h, 33, 32, 'binary');
+      h = hash('sha256', this.#node, 'binary');
       n *= 2;
     }
     if (n === this.blockSize) {
-      this.#out.write(h, 32 * this.#filled++, 32, 'latin1');
+      this.#out.write(h, 32 * this.#filled++, 32, 'binary');
     } else {
       this.#stack.push(h);
       this.#counts.push(n);
