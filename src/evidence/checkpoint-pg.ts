@@ -53,7 +53,11 @@ export function pgChainRows(db: PgPool): ChainRows {
   };
   return {
     async *pages(from, to) {
-      link ??= linkSql();
+      // Asked once per connection's reader; a failed look-up is asked again next time.
+      link ??= linkSql().catch((err: unknown) => {
+        link = null;
+        throw err;
+      });
       const sql = `SELECT seq, hash, ${await link} FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
       for (let next = from; next <= to; ) {
         const { rows } = await db.query<[number, string, string | null]>({ text: sql, values: [next, to, pageRows], rowMode: 'array' });
