@@ -1,9 +1,14 @@
 import { isMainThread, type Worker } from 'node:worker_threads';
-import { ChunkScanner, mergeChunks, planChunks, type ChunkResult, type ScanChunk } from './chain-scan.js';
+import { ChunkScanner, mergeChunks, planChunks, type ChunkResult, type ScanChunk, type ScanRow } from './chain-scan.js';
 import type { EventRow } from './sqlite-rows.js';
 
-/** Pages of stored event rows with from <= seq <= to, in seq order. */
-export type ChainRowPages = (from: number, to: number) => AsyncIterable<readonly EventRow[]>;
+/** How a scan reads the ledger's events. */
+export interface ChainRows {
+  /** Pages of events with from <= seq <= to, in seq order, as the scan reads them. */
+  pages(from: number, to: number): AsyncIterable<readonly ScanRow[]>;
+  /** One stored row whole, for the exact path (a row the link text does not decide). */
+  row(seq: number): Promise<EventRow | undefined>;
+}
 
 /** Scan threads of one engine: each opens its own connection to the ledger. */
 export interface ScanThreads {
@@ -47,11 +52,20 @@ export type ScanReply =
   | { readonly type: 'error'; readonly index: number; readonly message: string };
 
 /** Runs one chunk over pages of rows (on whichever thread calls it). */
-export async function scanOneChunk(chunk: ScanChunk, rows: ChainRowPages, onChecked?: (delta: number) => void): Promise<ChunkResult> {
+export async function scanOneChunk(chunk: ScanChunk, rows: ChainRows, onChecked?: (delta: number) => void): Promise<ChunkResult> {
   const scanner = new ChunkScanner(chunk);
   let reported = 0;
-  pages: for await (const page of rows(chunk.from - 1, chunk.to)) {
-    for (const row of page) if (!scanner.push(row)) break pages;
+  pages: for await (const page of rows.pages(chunk.from - 1, chunk.to)) {
+    for (const row of page) {
+      let more = scanner.pushScanRow(row);
+      if (more === 'exact') {
+        const whole = await rows.row(row[0]);
+        // Events are never updated or deleted: a row that was just read is still there.
+        if (!whole) throw new Error(`ledger event ${row[0]} vanished during the scan`);
+        more = scanner.push(whole);
+      }
+      if (!more) break pages;
+    }
     if (onChecked && scanner.checked > reported) {
       onChecked(scanner.checked - reported);
       reported = scanner.checked;
@@ -65,7 +79,7 @@ export async function scanOneChunk(chunk: ScanChunk, rows: ChainRowPages, onChec
  * Verifies and hashes [plan.from, plan.to] once: on the calling thread for small ranges or
  * without threads, else in chunks over `threads` scan threads, merged in seq order.
  */
-export async function scanChain(plan: ScanPlan, rows: ChainRowPages, threads?: ScanThreads, onProgress?: (checked: number) => void): Promise<ScanOutcome> {
+export async function scanChain(plan: ScanPlan, rows: ChainRows, threads?: ScanThreads, onProgress?: (checked: number) => void): Promise<ScanOutcome> {
   let checked = 0;
   const onChecked = onProgress ? (d: number) => onProgress((checked += d)) : undefined;
   const count = plan.to - plan.from + 1;

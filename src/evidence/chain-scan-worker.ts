@@ -1,11 +1,11 @@
 import { parentPort } from 'node:worker_threads';
-import { scanOneChunk, type ChainRowPages, type ScanReply, type ScanRequest } from './chain-scan-pool.js';
+import { scanOneChunk, type ChainRows, type ScanReply, type ScanRequest } from './chain-scan-pool.js';
 
 /**
  * The loop of a scan thread: chunks in, results out (the blocks' bytes transferred, not
  * copied), progress as it goes. The engine's worker module opens the connection and calls this.
  */
-export function serveScanChunks(rows: ChainRowPages, close: () => Promise<void>): void {
+export function serveScanChunks(rows: ChainRows, close: () => Promise<void>): void {
   const port = parentPort;
   if (!port) throw new Error('serveScanChunks runs in a worker thread');
   const post = (m: ScanReply, transfer: ArrayBuffer[] = []) => port.postMessage(m, transfer);

@@ -1,6 +1,7 @@
 import { hash } from 'node:crypto';
 import { GENESIS_HASH, hashEvent } from './chain.js';
-import { isCanonicalJson } from './jcs-check.js';
+import { isCanonicalJson, isCanonicalJsonAt } from './jcs-check.js';
+import { BlockHasher } from './merkle-blocks.js';
 import { toStoredEvent, type EventRow } from './sqlite-rows.js';
 import type { VerifyResult } from './types.js';
 
@@ -41,6 +42,49 @@ const HEX64 = /^[0-9a-f]{64}$/;
 const sha256hex = (text: string): string => hash('sha256', text, 'hex');
 
 /**
+ * A stored event as a scan reads it: seq, the stored hash and the link text the database put
+ * together, `prev_hash ‖ {"at":q(at),"callId":q(call_id),"data":data,"kind":q(kind),"seq":seq}`
+ * where q is the engine's JSON quoting (SQLite json_quote, PostgreSQL to_json; null for a null
+ * call_id), or null when prev_hash is not 64 characters long or a field is missing. The scan
+ * hashes that text as it stands when {@link linkMatches} proves it is what the exact path would
+ * hash; any other row is read whole and takes the exact path ({@link rowHashMatches}).
+ */
+export type ScanRow = readonly [seq: number, hash: string, link: string | null];
+
+const DATA_KEY = ',"data":';
+const KIND_KEY = ',"kind":';
+
+/** No backslash (the engine escaped something) and no U+FFFD (invalid UTF-8 read back) in [from, to). */
+function plainText(t: string, from: number, to: number): boolean {
+  for (let i = from; i < to; i++) {
+    const c = t.charCodeAt(i);
+    if (c === 0x5c || c === 0xfffd) return false;
+  }
+  return true;
+}
+
+/**
+ * Does the row link to `prev` (64 hex digits) and hash to its stored hash, decided on the link
+ * text alone? True only when the link text is exactly what the exact path hashes: prev_hash is
+ * `prev` (64 characters in the database, so nothing follows it), the quoted fixed fields hold
+ * no escape (then the engine's quoting is JSON.stringify's, which JCS uses), `data` is
+ * certainly canonical, and seq is a safe integer (printed alike by the engine and by JCS).
+ * False means "not decided here": the caller takes the exact path.
+ */
+export function linkMatches(row: ScanRow, prev: string): boolean {
+  const [seq, stored, link] = row;
+  if (link === null || !Number.isSafeInteger(seq) || !link.startsWith(prev)) return false;
+  // Neither key can occur inside a quoted field (its quotes would be escaped), so the first
+  // ',"data":' after prev_hash and the last ',"kind":' bound the data text.
+  const at = link.indexOf(DATA_KEY, 64);
+  const dataEnd = link.lastIndexOf(KIND_KEY);
+  if (at < 0 || dataEnd < at + DATA_KEY.length) return false;
+  const dataStart = at + DATA_KEY.length;
+  if (!plainText(link, 64, dataStart) || !plainText(link, dataEnd, link.length)) return false;
+  return isCanonicalJsonAt(link, dataStart, dataEnd) && sha256hex(link) === stored;
+}
+
+/**
  * Does the stored row hash to its `hash`? The stored data text is hashed as it is when it is
  * certainly canonical (the writer stores the JCS text it hashed); anything else takes the
  * exact path of parsing and re-encoding, so both give the same answer for every row.
@@ -63,45 +107,6 @@ export function rowHashMatches(row: EventRow): boolean {
   }
 }
 
-/** Hashes leaves into complete subtrees of `blockSize` (a power of two) leaves. */
-class BlockHasher {
-  readonly #stack: Buffer[] = [];
-  readonly #counts: number[] = [];
-  readonly #leaf = Buffer.alloc(33);
-  readonly #node = Buffer.alloc(65);
-  readonly #out: Buffer;
-  #filled = 0;
-
-  constructor(readonly blockSize: number, blocks: number) {
-    this.#out = Buffer.alloc(32 * Math.max(0, blocks));
-    this.#node[0] = 1;
-  }
-
-  /** `hex` is a checked 64-hex-digit chain hash. */
-  push(hex: string): void {
-    this.#leaf.write(hex, 1, 'hex');
-    let h = hash('sha256', this.#leaf, 'buffer') as unknown as Buffer;
-    let n = 1;
-    while (this.#counts.length > 0 && this.#counts[this.#counts.length - 1] === n) {
-      this.#counts.pop();
-      this.#stack.pop()!.copy(this.#node, 1);
-      h.copy(this.#node, 33);
-      h = hash('sha256', this.#node, 'buffer') as unknown as Buffer;
-      n *= 2;
-    }
-    if (n === this.blockSize) {
-      h.copy(this.#out, 32 * this.#filled++);
-    } else {
-      this.#stack.push(h);
-      this.#counts.push(n);
-    }
-  }
-
-  blocks(): Uint8Array {
-    return this.#out.subarray(0, 32 * this.#filled);
-  }
-}
-
 /** Scans one chunk's rows, fed in seq order from `from - 1`; stops at the first fault. */
 export class ChunkScanner {
   readonly #c: ScanChunk;
@@ -110,6 +115,8 @@ export class ChunkScanner {
   readonly #leafTo: number;
   #expect: number;
   #prev: string | null;
+  /** #prev is 64 hex digits (the anchor's stored hash may be anything). */
+  #prevHex: boolean;
   #checked = 0;
   #failure: ChunkResult['failure'] = null;
   #gapAt: number | null = null;
@@ -118,6 +125,7 @@ export class ChunkScanner {
     this.#c = chunk;
     this.#expect = chunk.from;
     this.#prev = chunk.from === 1 ? GENESIS_HASH : null;
+    this.#prevHex = chunk.from === 1;
     this.#leafFrom = chunk.blockFrom * chunk.blockSize;
     this.#leafTo = chunk.blockTo * chunk.blockSize;
     this.#blocks = new BlockHasher(chunk.blockSize, chunk.blockTo - chunk.blockFrom);
@@ -127,13 +135,27 @@ export class ChunkScanner {
     return this.#checked;
   }
 
-  /** Takes the next row; false once the chunk has a fault (later rows are not wanted). */
+  /**
+   * Takes the next row as the scan reads it: false once the chunk has a fault (later rows are
+   * not wanted), 'exact' when this row must be read whole and given to {@link push}.
+   */
+  pushScanRow(row: ScanRow): boolean | 'exact' {
+    if (this.#failure || this.#gapAt !== null) return false;
+    const [seq, stored] = row;
+    if (seq === this.#c.from - 1) return this.#anchor(stored);
+    if (this.#expect < this.#c.verifyFrom) {
+      if (seq !== this.#expect || !HEX64.test(stored)) return this.#gap(this.#expect);
+    } else {
+      if (seq !== this.#expect || !this.#prevHex || !linkMatches(row, this.#prev!)) return 'exact';
+      this.#checked += 1;
+    }
+    return this.#accept(seq, stored);
+  }
+
+  /** Takes the next row whole (the exact path); false once the chunk has a fault. */
   push(row: EventRow): boolean {
     if (this.#failure || this.#gapAt !== null) return false;
-    if (row.seq === this.#c.from - 1) {
-      this.#prev = row.hash;
-      return true;
-    }
+    if (row.seq === this.#c.from - 1) return this.#anchor(row.hash);
     const verify = this.#expect >= this.#c.verifyFrom;
     if (!verify) {
       if (row.seq !== this.#expect || !HEX64.test(row.hash)) return this.#gap(this.#expect);
@@ -154,9 +176,22 @@ export class ChunkScanner {
       }
       this.#checked += 1;
     }
-    const leaf = row.seq - 1;
-    if (leaf >= this.#leafFrom && leaf < this.#leafTo) this.#blocks.push(row.hash);
-    this.#prev = row.hash;
+    return this.#accept(row.seq, row.hash);
+  }
+
+  #anchor(stored: string): true {
+    this.#prev = stored;
+    this.#prevHex = HEX64.test(stored);
+    return true;
+  }
+
+  /** A row that verified (or gave its leaf): hash its leaf, link the next one to it. */
+  #accept(seq: number, stored: string): true {
+    const leaf = seq - 1;
+    if (leaf >= this.#leafFrom && leaf < this.#leafTo) this.#blocks.push(stored);
+    this.#prev = stored;
+    // A verified hash is a computed digest and a leaf-only one was tested: both are hex.
+    this.#prevHex = true;
     this.#expect += 1;
     return true;
   }

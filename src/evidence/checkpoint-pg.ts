@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { PgPool, PgQueryable } from '../db/pg.js';
 import { startSiblingWorker } from '../shared/worker-thread.js';
-import { SCAN_THREAD_LIMITS, scanPageRows, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
+import { SCAN_THREAD_LIMITS, scanPageRows, type ChainRows, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointLock, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
+import type { ScanRow } from './chain-scan.js';
 import { EVENT_COLUMNS, type EventRow } from './sqlite-rows.js';
 
 
@@ -19,7 +20,7 @@ export interface PgScanTarget extends ScanOptions {
  * database's URL, a long scan (a first checkpoint) runs on scan threads with connections of their own.
  */
 export class PgLedgerTree extends CachedLedgerTree {
-  constructor(db: PgQueryable, target?: PgScanTarget) {
+  constructor(db: PgPool, target?: PgScanTarget) {
     super(pgMerkleNodes(db), target ? pgScanThreads(target) : undefined);
   }
 }
@@ -33,20 +34,45 @@ function pgScanThreads(target: PgScanTarget): ScanThreads {
   };
 }
 
-/** Pages of stored rows from PostgreSQL (seq as a number, data as the stored text: the pool's parsers). */
-export function pgChainRows(db: PgQueryable): ChainRowPages {
+/** The link text of a {@link ScanRow} as PostgreSQL puts it together (to_json escapes as JSON does). */
+const PG_LINK = `CASE WHEN length(prev_hash) = 64 THEN prev_hash || '{"at":' || to_json(at)::text || ',"callId":' || coalesce(to_json(call_id)::text, 'null')
+  || ',"data":' || data::text || ',"kind":' || to_json(kind)::text || ',"seq":' || seq || '}' END`;
+/** The column types the link text is written for; a table altered since leaves every row to the exact path. */
+const LINK_COLUMNS = 'at:text,call_id:text,data:json,hash:text,kind:text,prev_hash:text,seq:bigint';
+
+/** A scan's reads from PostgreSQL (seq as a number, data as the stored text: the pool's parsers). */
+export function pgChainRows(db: PgPool): ChainRows {
   const pageRows = scanPageRows();
-  return async function* (from, to) {
-    for (let next = from; next <= to; ) {
-      const { rows } = await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`, [next, to, pageRows]);
-      if (rows.length > 0) yield rows;
-      if (rows.length < pageRows) return;
-      next = rows[rows.length - 1]!.seq + 1;
-    }
+  let link: Promise<string> | null = null;
+  const linkSql = async () => {
+    const { rows } = await db.query<{ columns: string | null }>(
+      `SELECT string_agg(attname || ':' || format_type(atttypid, atttypmod), ',' ORDER BY attname) AS columns
+       FROM pg_attribute WHERE attrelid = 'events'::regclass AND attnum > 0 AND NOT attisdropped`,
+    );
+    return rows[0]?.columns === LINK_COLUMNS ? PG_LINK : 'NULL::text';
+  };
+  return {
+    async *pages(from, to) {
+      // Asked once per connection's reader; a failed look-up is asked again next time.
+      link ??= linkSql().catch((err: unknown) => {
+        link = null;
+        throw err;
+      });
+      const sql = `SELECT seq, hash, ${await link} FROM events WHERE seq >= $1 AND seq <= $2 ORDER BY seq LIMIT $3`;
+      for (let next = from; next <= to; ) {
+        const { rows } = await db.query<[number, string, string | null]>({ text: sql, values: [next, to, pageRows], rowMode: 'array' });
+        if (rows.length > 0) yield rows;
+        if (rows.length < pageRows) return;
+        next = rows[rows.length - 1]![0] + 1;
+      }
+    },
+    async row(seq) {
+      return (await db.query<EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = $1`, [seq])).rows[0];
+    },
   };
 }
 
-function pgMerkleNodes(db: PgQueryable): MerkleNodeStore {
+function pgMerkleNodes(db: PgPool): MerkleNodeStore {
   return {
     async headSeq() {
       return (await db.query<{ seq: number }>('SELECT coalesce(max(seq), 0) AS seq FROM events')).rows[0]!.seq;
@@ -55,8 +81,14 @@ function pgMerkleNodes(db: PgQueryable): MerkleNodeStore {
       return (await db.query<{ seq: number; hash: string }>('SELECT seq, hash FROM events WHERE seq > $1 AND seq <= $2 ORDER BY seq', [start, end])).rows;
     },
     eventRows: pgChainRows(db),
-    async node(level, idx) {
-      return (await db.query<{ hash: Buffer }>('SELECT hash FROM merkle_nodes WHERE level = $1 AND idx = $2', [level, idx])).rows[0]?.hash ?? null;
+    async nodes(keys) {
+      // One round trip for a whole audit path (some twenty nodes), not one per node.
+      const { rows } = await db.query<{ level: number; idx: number; hash: Buffer }>(
+        'SELECT level, idx, hash FROM merkle_nodes WHERE (level, idx) IN (SELECT * FROM unnest($1::int[], $2::bigint[]))',
+        [keys.map((k) => k[0]), keys.map((k) => k[1])],
+      );
+      const found = new Map(rows.map((r) => [`${r.level}:${r.idx}`, r.hash]));
+      return keys.map(([level, idx]) => found.get(`${level}:${idx}`) ?? null);
     },
     async lastBlock() {
       return (await db.query<{ idx: number }>('SELECT coalesce(max(idx), -1) AS idx FROM merkle_nodes WHERE level = $1', [CACHE_LEVEL])).rows[0]!.idx;

@@ -1,10 +1,11 @@
 import { availableParallelism } from 'node:os';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { startSiblingWorker } from '../shared/worker-thread.js';
-import { SCAN_THREAD_LIMITS, scanPageRows, type ChainRowPages, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
+import { SCAN_THREAD_LIMITS, scanPageRows, type ChainRows, type ScanOptions, type ScanThreads } from './chain-scan-pool.js';
 import type { Checkpoint, CheckpointRepo } from './checkpoint.js';
 import { toCheckpoint, type CheckpointRow } from './checkpoint-rows.js';
 import { CACHE_LEVEL, CachedLedgerTree, type MerkleNodeStore } from './merkle-cache.js';
+import type { ScanRow } from './chain-scan.js';
 import { EVENT_COLUMNS, type EventRow } from './sqlite-rows.js';
 
 export { LedgerGapError } from './merkle-cache.js';
@@ -30,18 +31,31 @@ function sqliteScanThreads(path: string, opts: ScanOptions): ScanThreads {
   };
 }
 
-/** Pages of stored rows from a SQLite connection, giving way to other work between pages. */
-export function sqliteChainRows(db: SqliteDatabase): ChainRowPages {
-  const page = db.prepare<[number, number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`);
+/**
+ * The link text of a {@link ScanRow} as SQLite puts it together (json_quote escapes as JSON does;
+ * it writes null for NULL), in one concat() rather than a copy per `||`. Fields of another type
+ * than the schema's (then concat() could skip a NULL) are left to the exact path.
+ */
+const SQLITE_LINK = `CASE WHEN typeof(prev_hash) = 'text' AND length(prev_hash) = 64 AND typeof(at) = 'text' AND typeof(kind) = 'text'
+  AND typeof(data) = 'text' AND typeof(call_id) IN ('text', 'null')
+  THEN concat(prev_hash, '{"at":', json_quote(at), ',"callId":', json_quote(call_id), ',"data":', data, ',"kind":', json_quote(kind), ',"seq":', seq, '}') END`;
+
+/** A scan's reads from a SQLite connection, giving way to other work between pages. */
+export function sqliteChainRows(db: SqliteDatabase): ChainRows {
+  const page = db.prepare<[number, number, number], ScanRow>(`SELECT seq, hash, ${SQLITE_LINK} FROM events WHERE seq >= ? AND seq <= ? ORDER BY seq LIMIT ?`).raw();
+  const whole = db.prepare<[number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE seq = ?`);
   const pageRows = scanPageRows();
-  return async function* (from, to) {
-    for (let next = from; next <= to; ) {
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const rows = page.all(next, to, pageRows);
-      if (rows.length > 0) yield rows;
-      if (rows.length < pageRows) return;
-      next = rows[rows.length - 1]!.seq + 1;
-    }
+  return {
+    async *pages(from, to) {
+      for (let next = from; next <= to; ) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const rows = page.all(next, to, pageRows);
+        if (rows.length > 0) yield rows;
+        if (rows.length < pageRows) return;
+        next = rows[rows.length - 1]![0] + 1;
+      }
+    },
+    row: async (seq) => whole.get(seq),
   };
 }
 
@@ -58,7 +72,7 @@ function sqliteMerkleNodes(db: SqliteDatabase): MerkleNodeStore {
     headSeq: async () => st.head.get()?.seq ?? 0,
     leafRows: async (start, end) => st.leaves.all(start, end),
     eventRows: st.rows,
-    node: async (level, idx) => st.node.get(level, idx)?.hash ?? null,
+    nodes: async (keys) => keys.map(([level, idx]) => st.node.get(level, idx)?.hash ?? null),
     lastBlock: async () => st.lastBlock.get(CACHE_LEVEL)?.idx ?? -1,
     saveNodes: async (nodes) => {
       // IMMEDIATE: the evidence writer may hold its own connection to this file.

@@ -7,11 +7,22 @@
  * is what lets a verifier hash the stored text as it is instead of rebuilding it.
  */
 export function isCanonicalJson(text: string): boolean {
-  const end = scanValue(text, 0, 0);
-  return end === text.length;
+  return isCanonicalJsonAt(text, 0, text.length);
+}
+
+/**
+ * {@link isCanonicalJson} of `text.slice(start, end)` without slicing it: what follows `end`
+ * never changes the answer, since a value that ends exactly there was decided on the
+ * characters before it (an integer also looks one past it, where only a digit, `.`, `e` or
+ * `E` would matter).
+ */
+export function isCanonicalJsonAt(text: string, start: number, end: number): boolean {
+  return start < end && scanValue(text, start, 0) === end;
 }
 
 const MAX_DEPTH = 64;
+/** U+FFFD: what invalid UTF-8 in a stored text reads as; left to the exact path. */
+const REPLACEMENT = 0xfffd;
 const QUOTE = 0x22;
 const BACKSLASH = 0x5c;
 
@@ -73,7 +84,7 @@ function scanString(t: string, i: number, escapes: boolean): number {
   for (i += 1; i < t.length; i++) {
     const c = t.charCodeAt(i);
     if (c === QUOTE) return i + 1;
-    if (c < 0x20) return -1;
+    if (c < 0x20 || c === REPLACEMENT) return -1;
     if (c === BACKSLASH) {
       // \u escapes (control characters without a short form, lone surrogates) and \/ are
       // left to the exact path.

@@ -1,5 +1,5 @@
 import { GENESIS_HASH } from './chain.js';
-import { scanChain, type ChainRowPages, type ScanThreads } from './chain-scan-pool.js';
+import { scanChain, type ChainRows, type ScanThreads } from './chain-scan-pool.js';
 import type { LedgerTree } from './checkpoint.js';
 import { eventLeafHash, hashChildren, splitPoint, subtreeOfLeaves, type SubtreeSource } from './merkle.js';
 import type { VerifyResult } from './types.js';
@@ -24,6 +24,8 @@ export interface MerkleNode {
   readonly hash: Buffer;
 }
 
+export type NodeKey = readonly [level: number, idx: number];
+
 /** What the cached tree needs of a database: the events' chain hashes and the `merkle_nodes` table. */
 export interface MerkleNodeStore {
   /** The head's seq, 0 for an empty ledger. */
@@ -31,8 +33,9 @@ export interface MerkleNodeStore {
   /** Events with start < seq <= end, in seq order. */
   leafRows(start: number, end: number): Promise<readonly { seq: number; hash: string }[]>;
   /** Whole stored rows, for the scan that verifies the chain while it hashes the leaves. */
-  readonly eventRows: ChainRowPages;
-  node(level: number, idx: number): Promise<Buffer | null>;
+  readonly eventRows: ChainRows;
+  /** Cached nodes by (level, idx), in the order asked, null where none is stored: one read for all. */
+  nodes(keys: readonly NodeKey[]): Promise<(Buffer | null)[]>;
   /** The highest cached index at CACHE_LEVEL, -1 when none. */
   lastBlock(): Promise<number>;
   /**
@@ -98,29 +101,43 @@ export class CachedLedgerTree implements LedgerTree {
   source(): SubtreeSource {
     // Audit paths ask for neighbouring small subtrees of one block: read its leaves once.
     // Every range the RFC 9162 recursion asks for lies inside one aligned block.
-    let memo: { start: number; leaves: Buffer[] } | null = null;
-    // The head only bounds how far a block is read ahead: reading it once per source is enough.
-    let head: number | null = null;
+    const blocks = new Map<number, { upTo: number; leaves: Promise<Buffer[]> }>();
     const leaves = async (start: number, end: number): Promise<Buffer> => {
       const blockStart = start - (start % BLOCK);
-      if (!memo || memo.start !== blockStart || memo.leaves.length < end - blockStart) {
-        if (head === null) head = await this.#store.headSeq();
-        const upTo = Math.max(end, Math.min(blockStart + BLOCK, head));
-        const read = await this.#contiguousLeaves(blockStart, upTo);
-        if (read.length < end - blockStart) throw new LedgerGapError(start, end);
-        memo = { start: blockStart, leaves: read };
+      let memo = blocks.get(blockStart);
+      if (!memo || memo.upTo < end) {
+        // A whole block (rows past the head are simply not there); more only when asked past it.
+        const upTo = Math.max(end, blockStart + BLOCK);
+        memo = { upTo, leaves: this.#contiguousLeaves(blockStart, upTo) };
+        if (blocks.size < 64) blocks.set(blockStart, memo);
       }
-      return subtreeOfLeaves(memo.leaves, start - blockStart, end - blockStart);
+      const read = await memo.leaves;
+      if (read.length < end - blockStart) throw new LedgerGapError(start, end);
+      return subtreeOfLeaves(read, start - blockStart, end - blockStart);
     };
     // Proofs in one tree share its right edge (the subtrees that are not complete) and the
     // upper siblings of nearby leaves: keep both, so a call's proofs read each node once.
-    const edge = new Map<string, Buffer>();
-    const nodes = new Map<string, Buffer | null>();
-    const node = async (level: number, idx: number): Promise<Buffer | null> => {
+    // The proofs ask for all their subtrees at once: the nodes asked for in one turn of the
+    // event loop are read in one query.
+    const edge = new Map<string, Promise<Buffer>>();
+    const nodes = new Map<string, Promise<Buffer | null>>();
+    let batch: { key: NodeKey; resolve: (h: Buffer | null) => void; reject: (e: unknown) => void }[] = [];
+    const flush = () => {
+      const asked = batch;
+      batch = [];
+      this.#store.nodes(asked.map((a) => a.key)).then(
+        (hashes) => asked.forEach((a, i) => a.resolve(hashes[i] ?? null)),
+        (err: unknown) => asked.forEach((a) => a.reject(err)),
+      );
+    };
+    const node = (level: number, idx: number): Promise<Buffer | null> => {
       const key = `${level}:${idx}`;
       const known = nodes.get(key);
-      if (known !== undefined) return known;
-      const hash = await this.#store.node(level, idx);
+      if (known) return known;
+      const hash = new Promise<Buffer | null>((resolve, reject) => {
+        if (batch.length === 0) queueMicrotask(flush);
+        batch.push({ key: [level, idx], resolve, reject });
+      });
       if (nodes.size < 4_096) nodes.set(key, hash);
       return hash;
     };
@@ -135,7 +152,7 @@ export class CachedLedgerTree implements LedgerTree {
       const known = edge.get(key);
       if (known) return known;
       const k = splitPoint(n);
-      const h = hashChildren(await sub(start, start + k), await sub(start + k, end));
+      const h = Promise.all([sub(start, start + k), sub(start + k, end)]).then(([l, r]) => hashChildren(l, r));
       if (edge.size < 4_096) edge.set(key, h);
       return h;
     };
@@ -162,7 +179,7 @@ export class CachedLedgerTree implements LedgerTree {
   async #parents(from: number, to: number, blocks: readonly MerkleNode[]): Promise<MerkleNode[]> {
     const known = new Map(blocks.map((n) => [`${n.level}:${n.idx}`, n.hash]));
     const child = async (level: number, idx: number): Promise<Buffer> => {
-      const hash = known.get(`${level}:${idx}`) ?? (await this.#store.node(level, idx));
+      const hash = known.get(`${level}:${idx}`) ?? (await this.#store.nodes([[level, idx]]))[0];
       if (!hash) throw new Error(`merkle cache hole at level ${level} node ${idx}`);
       return hash;
     };

@@ -55,48 +55,52 @@ export async function treeRoot(src: SubtreeSource, size: number): Promise<Buffer
   return size === 0 ? EMPTY_ROOT : src.subtree(0, size);
 }
 
-/** PATH(m, D[0:n]): the audit path of leaf `index` in the tree of `size` leaves, leaf end first. */
+/**
+ * PATH(m, D[0:n]): the audit path of leaf `index` in the tree of `size` leaves, leaf end first.
+ * The subtrees are asked for all at once, so a source can fetch what it stores in one read.
+ */
 export async function inclusionPath(src: SubtreeSource, index: number, size: number): Promise<Buffer[]> {
   if (!(index >= 0 && index < size)) throw new RangeError(`leaf ${index} is not in a tree of ${size}`);
-  const out: Buffer[] = [];
-  const walk = async (m: number, start: number, end: number): Promise<void> => {
-    const n = end - start;
-    if (n === 1) return;
-    const k = splitPoint(n);
+  // Top-down: at each split the sibling of the half holding m; the path lists them bottom-up.
+  const ranges: [number, number][] = [];
+  for (let m = index, start = 0, end = size; end - start > 1; ) {
+    const k = splitPoint(end - start);
     if (m < k) {
-      await walk(m, start, start + k);
-      out.push(await src.subtree(start + k, end));
+      ranges.push([start + k, end]);
+      end = start + k;
     } else {
-      await walk(m - k, start + k, end);
-      out.push(await src.subtree(start, start + k));
+      ranges.push([start, start + k]);
+      m -= k;
+      start += k;
     }
-  };
-  await walk(index, 0, size);
-  return out;
+  }
+  return Promise.all(ranges.reverse().map(([a, b]) => src.subtree(a, b)));
 }
 
-/** PROOF(m, D[0:n]): the consistency proof from the tree of `oldSize` leaves to the one of `newSize`. */
+/** PROOF(m, D[0:n]): the consistency proof from the tree of `oldSize` leaves to the one of `newSize` (subtrees asked for at once). */
 export async function consistencyProof(src: SubtreeSource, oldSize: number, newSize: number): Promise<Buffer[]> {
   if (!(oldSize >= 0 && oldSize <= newSize)) throw new RangeError(`no consistency proof from ${oldSize} to ${newSize}`);
   if (oldSize === 0 || oldSize === newSize) return [];
-  const out: Buffer[] = [];
-  const sub = async (m: number, start: number, end: number, whole: boolean): Promise<void> => {
-    const n = end - start;
-    if (m === n) {
-      if (!whole) out.push(await src.subtree(start, end));
-      return;
-    }
-    const k = splitPoint(n);
+  // SUBPROOF(m, D[start:end], whole) top-down; the proof lists its parts bottom-up.
+  const ranges: [number, number][] = [];
+  let m = oldSize;
+  let start = 0;
+  let end = newSize;
+  let whole = true;
+  while (m !== end - start) {
+    const k = splitPoint(end - start);
     if (m <= k) {
-      await sub(m, start, start + k, whole);
-      out.push(await src.subtree(start + k, end));
+      ranges.push([start + k, end]);
+      end = start + k;
     } else {
-      await sub(m - k, start + k, end, false);
-      out.push(await src.subtree(start, start + k));
+      ranges.push([start, start + k]);
+      m -= k;
+      start += k;
+      whole = false;
     }
-  };
-  await sub(oldSize, 0, newSize, true);
-  return out;
+  }
+  if (!whole) ranges.push([start, end]);
+  return Promise.all(ranges.reverse().map(([a, b]) => src.subtree(a, b)));
 }
 
 function isPowerOfTwo(n: number): boolean {

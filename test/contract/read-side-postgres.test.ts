@@ -5,7 +5,11 @@ import pg from 'pg';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { defaultMigrationsDir } from '../../src/db/migrations.js';
 import { openReadSide } from '../../src/db/engine.js';
+import { GENESIS_HASH } from '../../src/evidence/chain.js';
+import { linkMatches, type ScanRow } from '../../src/evidence/chain-scan.js';
+import { pgChainRows } from '../../src/evidence/checkpoint-pg.js';
 import { openPgEvidenceStore } from '../../src/evidence/pg-store.js';
+import { createPgPool } from '../../src/db/pg.js';
 import { freshSchema, testDatabase } from './pg-helpers.js';
 import { readSideContract, type ReadSideLedger } from './read-side.contract.js';
 
@@ -83,5 +87,19 @@ describe('migrations 0011 and 0052 on PostgreSQL', () => {
     ]);
     expect(await side.queries.stats(day)).toMatchObject([{ calls: 1, noticeCompleted: 1, clauseListens: 2, abandonedDuringNotice: 1, objections: 1 }]);
     expect(await side.queries.overview(day)).toMatchObject([{ calls: 1, clauseListens: 2 }]);
+  });
+});
+
+describe('the scan reads on PostgreSQL', () => {
+  it("builds the link text of the writer's rows, so the scan hashes it as it stands (no row read whole)", async () => {
+    const schema = freshSchema();
+    const store = await pgLedger(schema).store();
+    for (const digit of ['1', '2', '3']) await store.append({ callId: 'c1', kind: 'dtmf.received', data: { digit, note: 'żółw "q"\n' } });
+    const pool = createPgPool({ url: dbUrl(), schema, max: 1 });
+    onTestFinished(() => pool.end());
+    const rows: ScanRow[] = [];
+    for await (const page of pgChainRows(pool).pages(1, 3)) rows.push(...page);
+    expect(rows.map((r) => r[0])).toEqual([1, 2, 3]);
+    rows.forEach((r, i) => expect(linkMatches(r, i === 0 ? GENESIS_HASH : rows[i - 1]![1]), String(r[0])).toBe(true));
   });
 });

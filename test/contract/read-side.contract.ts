@@ -568,6 +568,27 @@ function checkpoints(engine: ReadSideEngine): void {
       });
     }
 
+    it('signs rows the database link text leaves to the exact path (escapes, \\u, U+FFFD, non-canonical stored text)', async () => {
+      const odd = ['plain', 'quote " and backslash \\', 'line\nbreak', 'bell \u0007', 'żółw 😀', 'replacement \ufffd'];
+      for (const scan of [{ threads: 2, threadedFrom: 0 }, {}]) {
+        const ledger = await engine.ledger();
+        const store = await ledger.store();
+        const appended = await Promise.all(
+          Array.from({ length: 600 }, (_, i) => {
+            const note = odd[i % odd.length]!;
+            return store.append({ callId: i % 7 === 0 ? `c ${note}` : `c${i % 3}`, kind: 'dtmf.received', data: { digit: String(i % 10), note, i } });
+          }),
+        );
+        const events = appended.sort((a, b) => a.seq - b.seq);
+        // The same value stored as other text: the exact path re-encodes it to what was hashed.
+        await ledger.tamper.setData(300, JSON.stringify(events[299]!.data, null, 1));
+        const side = await ledger.readSide({ scan });
+        expect(await side.queries.verifyLedger({ fromSeq: 1, toSeq: 600 })).toMatchObject({ ok: true, checked: 600 });
+        const root = hex(await treeRoot(new MemoryTree(events.map((e) => eventLeafHash(e.hash))), 600));
+        expect(await readSideCheckpoints(side, { signer: testSigner() }).create()).toMatchObject({ ok: true, created: true, checkpoint: { treeSize: 600, rootHash: root } });
+      }
+    });
+
     it('refuses to sign a broken chain', async () => {
       const { ledger, grow } = await fixedLedger(engine);
       await grow(50);

@@ -1,8 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { canonicalBodyFromParts, canonicalJson, GENESIS_HASH, linkHash, verifyChain } from '../../src/evidence/chain.js';
-import { mergeChunks, planChunks, rowHashMatches } from '../../src/evidence/chain-scan.js';
-import { scanChain, scanOneChunk, type ChainRowPages } from '../../src/evidence/chain-scan-pool.js';
+import { linkMatches, mergeChunks, planChunks, rowHashMatches, type ScanRow } from '../../src/evidence/chain-scan.js';
+import { scanChain, scanOneChunk, type ChainRows } from '../../src/evidence/chain-scan-pool.js';
 import { isCanonicalJson } from '../../src/evidence/jcs-check.js';
 import { eventLeafHash, MemoryTree } from '../../src/evidence/merkle.js';
 import { toStoredEvent, type EventRow } from '../../src/evidence/sqlite-rows.js';
@@ -47,25 +47,46 @@ describe('isCanonicalJson', () => {
   });
 });
 
-/** A chain of `n` rows as the writer stores them. */
-function ledger(n: number): EventRow[] {
+/** A chain of `n` rows as the writer stores them; `edit` changes a row's call id or the text its data is stored as. */
+function ledger(n: number, edit: (seq: number) => { callId?: string; stored?: (canonical: string) => string } = () => ({})): EventRow[] {
   const rows: EventRow[] = [];
   let prev = GENESIS_HASH;
   for (let seq = 1; seq <= n; seq++) {
+    const e = edit(seq);
+    const callId = e.callId ?? `c${seq % 3}`;
     const data = canonicalJson({ digit: String(seq % 10), i: seq, note: seq % 7 === 0 ? 'a "quoted"\nline' : 'x' });
     const at = new Date(Date.UTC(2026, 0, 1) + seq).toISOString();
-    const hash = linkHash(prev, canonicalBodyFromParts(seq, `c${seq % 3}`, at, 'dtmf.received', data));
-    rows.push({ seq, call_id: `c${seq % 3}`, at, kind: 'dtmf.received', data, prev_hash: prev, hash });
+    const hash = linkHash(prev, canonicalBodyFromParts(seq, callId, at, 'dtmf.received', data));
+    rows.push({ seq, call_id: callId, at, kind: 'dtmf.received', data: e.stored ? e.stored(data) : data, prev_hash: prev, hash });
     prev = hash;
   }
   return rows;
 }
 
-const pagesOf = (rows: readonly EventRow[], size = 37): ChainRowPages =>
-  async function* (from, to) {
-    const sel = rows.filter((r) => r.seq >= from && r.seq <= to);
-    for (let i = 0; i < sel.length; i += size) yield sel.slice(i, i + size);
+/** A row as the engines' link SQL reads it (json_quote and to_json quote as JSON.stringify does). */
+const scanRowOf = (r: EventRow): ScanRow => [
+  r.seq,
+  r.hash,
+  r.prev_hash.length === 64
+    ? `${r.prev_hash}{"at":${JSON.stringify(r.at)},"callId":${r.call_id === null ? 'null' : JSON.stringify(r.call_id)},"data":${r.data},"kind":${JSON.stringify(r.kind)},"seq":${r.seq}}`
+    : null,
+];
+
+/** Pages of scan rows, and whole rows for the exact path, counted. */
+const pagesOf = (rows: readonly EventRow[], size = 37): ChainRows & { exact: number[] } => {
+  const exact: number[] = [];
+  return {
+    exact,
+    async *pages(from, to) {
+      const sel = rows.filter((r) => r.seq >= from && r.seq <= to);
+      for (let i = 0; i < sel.length; i += size) yield sel.slice(i, i + size).map(scanRowOf);
+    },
+    async row(seq) {
+      exact.push(seq);
+      return rows.find((r) => r.seq === seq);
+    },
   };
+};
 
 describe('the chain scan', () => {
   it('rowHashMatches agrees with the exact verifier on canonical and non-canonical stored text', () => {
@@ -88,6 +109,46 @@ describe('the chain scan', () => {
     };
     expect(rowHashMatches(row('c\u0001'))).toBe(true);
     expect(rowHashMatches(row('c\ud800'))).toBe(false);
+  });
+
+  it('hashes the link text as the database built it: only rows it cannot decide are read whole', async () => {
+    // Row 100 stores its data as non-canonical text of the same value; row 200's call id needs escapes.
+    const rows = ledger(1000, (seq) => (seq === 100 ? { stored: (d) => d.replace(':', ': ') } : seq === 200 ? { callId: 'c\n"2"' } : {}));
+    const pages = pagesOf(rows);
+    const out = await scanChain({ from: 1, to: 1000, verifyFrom: 1, blockFrom: 0, blockTo: 3, blockSize: 256 }, pages);
+    expect(out.verify).toEqual({ ok: true, checked: 1000, headHash: rows[999]!.hash });
+    expect(await verifyChain(rows.map(toStoredEvent))).toEqual(out.verify);
+    expect(pages.exact).toEqual([100, 200]);
+  });
+
+  it('linkMatches decides a row only when the exact path gives the same answer', () => {
+    const field = fc.oneof(fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('c1', 'a"b', 'x\\y', '\u0001', 'ż😀', '\ufffd'));
+    const data = fc.oneof(fc.jsonValue({ maxDepth: 2 }).map((v) => JSON.stringify({ v })), fc.jsonValue({ maxDepth: 2 }).map((v) => { try { return canonicalJson({ v }); } catch { return '{}'; } }));
+    fc.assert(
+      fc.property(field, fc.option(field), field, data, fc.boolean(), fc.constantFrom(GENESIS_HASH, 'ab'.repeat(32)), (at, callId, kind, text, asLinked, prev) => {
+        const row: EventRow = { seq: 7, call_id: callId, at, kind, data: text, prev_hash: prev, hash: '' };
+        const link = scanRowOf(row)[2]!;
+        // Hashed either as the writer hashes (JCS of what it parses to) or as the link text stands.
+        let hash = linkHash(prev, link.slice(64));
+        if (!asLinked) {
+          try {
+            hash = linkHash(prev, canonicalBodyFromParts(7, callId, at, kind as never, canonicalJson(JSON.parse(text))));
+          } catch {
+            // not encodable: keep the link text's hash
+          }
+        }
+        const stored = { ...row, hash };
+        if (linkMatches(scanRowOf(stored), GENESIS_HASH)) expect(prev === GENESIS_HASH && rowHashMatches(stored)).toBe(true);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('linkMatches takes the writer\'s rows (canonical data, plain fields) without the exact path', () => {
+    for (const r of ledger(50)) expect(linkMatches(scanRowOf(r), r.prev_hash), String(r.seq)).toBe(true);
+    const [first] = ledger(1);
+    expect(linkMatches(scanRowOf(first!), 'ab'.repeat(32))).toBe(false);
+    expect(linkMatches([1, first!.hash, null], GENESIS_HASH)).toBe(false);
   });
 
   const harms: [string, (rows: EventRow[]) => EventRow[]][] = [
