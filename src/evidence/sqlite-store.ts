@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { EvidenceError } from './errors.js';
 import { GroupCommitter, type GroupCommitStats } from './group-commit.js';
 import { enqueueAppend, type PreparedAppend } from './prepare.js';
-import { SqliteBatchWriter, type ChainSlot } from './sqlite-batch-writer.js';
+import { chainSlots, SqliteBatchWriter, type ChainSlot, type WireAppend } from './sqlite-batch-writer.js';
 import { SqliteWriterThread } from './sqlite-writer-thread.js';
 import {
   EVENT_COLUMNS,
@@ -53,6 +53,15 @@ export async function openSqliteEvidenceStore(opts: SqliteEvidenceStoreOptions):
   });
   const writer =
     opts.writerThread === false || opts.path === ':memory:' ? new SqliteBatchWriter(db) : new SqliteWriterThread(opts.path);
+  if (writer instanceof SqliteWriterThread) {
+    // The first appends would otherwise wait for the thread to boot (a few hundred ms under tsx).
+    try {
+      await writer.ready;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   return new SqliteEvidenceStore(db, opts.clock ?? systemClock, opts.maxBatch ?? 1_000, writer);
 }
 
@@ -70,7 +79,9 @@ export class SqliteEvidenceStore implements EvidenceStore {
     this.#clock = clock;
     this.#st = prepareStatements(db);
     this.#writer = writer;
-    this.#committer = new GroupCommitter((items) => this.#commit(items), { maxBatch });
+    // The writer thread takes batches in order: the next one is built while one commits.
+    const maxInFlight = writer instanceof SqliteWriterThread ? 2 : 1;
+    this.#committer = new GroupCommitter((items) => this.#commit(items), { maxBatch, maxInFlight });
   }
 
   append(event: NewEvent, effects: AppendEffects = {}): Promise<StoredEvent> {
@@ -145,8 +156,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
   async #commit(items: readonly PreparedAppend[]): Promise<StoredEvent[]> {
     let slots: ChainSlot[];
     try {
-      const wire = items.map(({ data: _data, ...rest }) => rest);
-      slots = await this.#writer.write(wire);
+      slots = chainSlots(this.#writer instanceof SqliteWriterThread ? await this.#writer.write(items.map(toWire)) : this.#writer.write(items));
     } catch (err) {
       throw new EvidenceError(
         'EVIDENCE_APPEND_FAILED',
@@ -156,6 +166,11 @@ export class SqliteEvidenceStore implements EvidenceStore {
     }
     return items.map((it, i) => ({ ...slots[i]!, callId: it.callId, at: it.at, kind: it.kind, data: it.data }));
   }
+}
+
+function toWire(it: PreparedAppend): WireAppend {
+  const { callId, at, kind, dataJson, effects } = it;
+  return effects.subject || effects.callOpen || effects.callPatch ? { callId, at, kind, dataJson, effects } : { callId, at, kind, dataJson };
 }
 
 function prepareStatements(db: SqliteDatabase) {
