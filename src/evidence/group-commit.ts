@@ -17,6 +17,13 @@ export interface GroupCommitOptions {
    * order, and each is acknowledged only once its own write has finished.
    */
   readonly maxInFlight?: number;
+  /**
+   * A queue this long goes to the writer at once, from inside submit(), when the writer has
+   * room (default maxBatch). Below maxBatch it splits the burst of appends that follows an
+   * acknowledged batch, so that with maxInFlight 2 the writer commits one part while the
+   * callers prepare the rest.
+   */
+  readonly flushAt?: number;
 }
 
 interface Pending<I, O> {
@@ -35,6 +42,7 @@ export class GroupCommitter<I, O> {
   readonly #write: BatchWriter<I, O>;
   readonly #maxBatch: number;
   readonly #maxInFlight: number;
+  readonly #flushAt: number;
   #queue: Pending<I, O>[] = [];
   #scheduled = false;
   #inFlight = 0;
@@ -50,12 +58,14 @@ export class GroupCommitter<I, O> {
     this.#write = write;
     this.#maxBatch = opts.maxBatch;
     this.#maxInFlight = maxInFlight;
+    this.#flushAt = Math.max(1, Math.min(opts.flushAt ?? opts.maxBatch, opts.maxBatch));
   }
 
   submit(item: I): Promise<O> {
     return new Promise<O>((resolve, reject) => {
       this.#queue.push({ item, resolve, reject });
-      this.#schedule();
+      if (this.#flushAt < this.#maxBatch && this.#queue.length >= this.#flushAt) this.#flush();
+      else this.#schedule();
     });
   }
 

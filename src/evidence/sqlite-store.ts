@@ -36,6 +36,8 @@ export interface SqliteEvidenceStoreOptions {
 }
 
 const PAGE = 1_000;
+/** Appends that go to the writer thread at once while it has room (see GroupCommitOptions.flushAt). */
+const THREAD_FLUSH_AT = 100;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -79,9 +81,13 @@ export class SqliteEvidenceStore implements EvidenceStore {
     this.#clock = clock;
     this.#st = prepareStatements(db);
     this.#writer = writer;
-    // The writer thread takes batches in order: the next one is built while one commits.
-    const maxInFlight = writer instanceof SqliteWriterThread ? 2 : 1;
-    this.#committer = new GroupCommitter((items) => this.#commit(items), { maxBatch, maxInFlight });
+    // The writer thread takes batches in order, so one may commit while the next is built;
+    // a burst of appends goes over in parts of THREAD_FLUSH_AT for that to happen.
+    const threaded = writer instanceof SqliteWriterThread;
+    this.#committer = new GroupCommitter((items) => this.#commit(items), {
+      maxBatch,
+      ...(threaded ? { maxInFlight: 2, flushAt: THREAD_FLUSH_AT } : {}),
+    });
   }
 
   append(event: NewEvent, effects: AppendEffects = {}): Promise<StoredEvent> {
