@@ -106,6 +106,7 @@ export class GroupCommitter<I, O> {
     } catch (err) {
       written = Promise.reject(err);
     }
+    written.catch(() => undefined); // handled below, maybe only once the batch before settles
     const before = this.#tail;
     this.#tail = before.then(() => written).then(
       (out) => {
