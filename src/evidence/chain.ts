@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { hash } from 'node:crypto';
 import { jcs, jcsString } from './jcs.js';
 import type { EventKind, JsonValue, StoredEvent, VerifyResult } from './types.js';
 
@@ -37,12 +37,13 @@ export function canonicalBodyFromParts(
   kind: EventKind,
   canonicalData: string,
 ): string {
-  return `{"at":${jcsString(at)},"callId":${callId === null ? 'null' : jcsString(callId)},"data":${canonicalData},"kind":${JSON.stringify(kind)},"seq":${canonicalJson(seq)}}`;
+  return `{"at":${jcsString(at)},"callId":${callId === null ? 'null' : jcsString(callId)},"data":${canonicalData},"kind":${JSON.stringify(kind)},"seq":${Number.isSafeInteger(seq) ? String(seq) : canonicalJson(seq)}}`;
 }
 
 /** hex SHA-256(prev_hash ‖ canonical(body)), both as UTF-8 text (prev_hash as 64 hex chars). */
 export function linkHash(prevHash: string, canonicalBodyText: string): string {
-  return createHash('sha256').update(prevHash, 'utf8').update(canonicalBodyText, 'utf8').digest('hex');
+  // One-shot: no Hash object per event. The same bytes, as prev_hash is ASCII.
+  return hash('sha256', prevHash + canonicalBodyText, 'hex');
 }
 
 export function hashEvent(prevHash: string, body: ChainBody): string {

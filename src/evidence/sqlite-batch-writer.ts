@@ -3,6 +3,7 @@ import type { SqliteDatabase } from '../db/sqlite.js';
 import { canonicalBodyFromParts, GENESIS_HASH, linkHash } from './chain.js';
 import { EVENT_COLUMNS } from './sqlite-rows.js';
 import type { PreparedAppend } from './prepare.js';
+import type { AppendEffects } from './store.js';
 
 /** Where one appended event landed in the chain. */
 export interface ChainSlot {
@@ -11,8 +12,39 @@ export interface ChainSlot {
   readonly hash: string;
 }
 
-/** What crosses to the writer thread: a prepared append without its parsed copy of the data. */
-export type WireAppend = Omit<PreparedAppend, 'data'>;
+/**
+ * Where a batch landed, compactly (it crosses back from the writer thread): item i got seq
+ * `firstSeq + i` and hash `hashes[i]`, and links to `hashes[i - 1]` (to `prevHash` for i = 0).
+ */
+export interface ChainRun {
+  readonly firstSeq: number;
+  readonly prevHash: string;
+  readonly hashes: readonly string[];
+}
+
+/** The slot of each item of a run, in order. */
+export function chainSlots(run: ChainRun): ChainSlot[] {
+  const out: ChainSlot[] = new Array(run.hashes.length);
+  let prevHash = run.prevHash;
+  for (let i = 0; i < run.hashes.length; i++) {
+    const hash = run.hashes[i]!;
+    out[i] = { seq: run.firstSeq + i, prevHash, hash };
+    prevHash = hash;
+  }
+  return out;
+}
+
+/**
+ * What the writer needs of a prepared append: no parsed copy of the data, and effects only
+ * when there are any (most events have none, and the writer thread is sent less).
+ */
+export interface WireAppend {
+  readonly callId: string | null;
+  readonly at: string;
+  readonly kind: PreparedAppend['kind'];
+  readonly dataJson: string;
+  readonly effects?: AppendEffects;
+}
 
 /**
  * Writes one batch of appends in one IMMEDIATE transaction: the head is read under the
@@ -22,7 +54,7 @@ export type WireAppend = Omit<PreparedAppend, 'data'>;
 export class SqliteBatchWriter {
   readonly #db: SqliteDatabase;
   readonly #st: ReturnType<typeof statements>;
-  readonly #tx: (items: readonly WireAppend[]) => ChainSlot[];
+  readonly #tx: (items: readonly WireAppend[]) => ChainRun;
 
   constructor(db: SqliteDatabase) {
     this.#db = db;
@@ -31,7 +63,7 @@ export class SqliteBatchWriter {
     this.#tx = (items) => tx.immediate(items);
   }
 
-  write(items: readonly WireAppend[]): ChainSlot[] {
+  write(items: readonly WireAppend[]): ChainRun {
     return this.#tx(items);
   }
 
@@ -39,27 +71,29 @@ export class SqliteBatchWriter {
     this.#db.close();
   }
 
-  #insert(items: readonly WireAppend[]): ChainSlot[] {
+  #insert(items: readonly WireAppend[]): ChainRun {
     const head = this.#st.head.get() as { seq: number; hash: string } | undefined;
-    let seq = head?.seq ?? 0;
-    let prevHash = head?.hash ?? GENESIS_HASH;
-    const out: ChainSlot[] = [];
-    for (const it of items) {
-      seq += 1;
+    const firstSeq = (head?.seq ?? 0) + 1;
+    const first = head?.hash ?? GENESIS_HASH;
+    let prevHash = first;
+    const hashes: string[] = new Array(items.length);
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!;
+      const seq = firstSeq + i;
       const hash = linkHash(prevHash, canonicalBodyFromParts(seq, it.callId, it.at, it.kind, it.dataJson));
       // Side writes first, as on PostgreSQL: a trigger on the event may read its subject.
-      this.#applyEffects(it);
+      if (it.effects) this.#applyEffects(it.callId, it.effects);
       this.#st.insertEvent.run(seq, it.callId, it.at, it.kind, it.dataJson, prevHash, hash);
-      out.push({ seq, prevHash, hash });
+      hashes[i] = hash;
       prevHash = hash;
     }
-    return out;
+    return { firstSeq, prevHash: first, hashes };
   }
 
-  #applyEffects(it: WireAppend): void {
-    const { subject, callOpen, callPatch } = it.effects;
+  #applyEffects(callId: string | null, effects: AppendEffects): void {
+    const { subject, callOpen, callPatch } = effects;
     if (subject) {
-      this.#st.insertSubject.run(subject.commitment, subject.lookupKey, subject.masked, subject.e164, subject.salt, it.callId);
+      this.#st.insertSubject.run(subject.commitment, subject.lookupKey, subject.masked, subject.e164, subject.salt, callId);
     }
     if (callOpen) {
       this.#st.openCall.run({
@@ -74,12 +108,12 @@ export class SqliteBatchWriter {
         server: callOpen.server,
       });
     } else if (subject) {
-      this.#st.setCaller.run(subject.lookupKey, subject.masked, it.callId);
+      this.#st.setCaller.run(subject.lookupKey, subject.masked, callId);
     }
     if (callPatch) {
       const flag = (v: unknown): number => (v === undefined ? 0 : 1);
       this.#st.patchCall.run({
-        callId: it.callId,
+        callId,
         setOutcome: flag(callPatch.outcome),
         outcome: callPatch.outcome ?? null,
         setRecording: flag(callPatch.recording),

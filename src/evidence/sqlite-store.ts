@@ -4,7 +4,7 @@ import { systemClock, type Clock } from '../shared/clock.js';
 import { EvidenceError } from './errors.js';
 import { GroupCommitter, type GroupCommitStats } from './group-commit.js';
 import { enqueueAppend, type PreparedAppend } from './prepare.js';
-import { SqliteBatchWriter, type ChainSlot } from './sqlite-batch-writer.js';
+import { chainSlots, SqliteBatchWriter, type ChainSlot, type WireAppend } from './sqlite-batch-writer.js';
 import { SqliteWriterThread } from './sqlite-writer-thread.js';
 import {
   EVENT_COLUMNS,
@@ -36,6 +36,8 @@ export interface SqliteEvidenceStoreOptions {
 }
 
 const PAGE = 1_000;
+/** Appends that go to the writer thread at once while it has room (see GroupCommitOptions.flushAt). */
+const THREAD_FLUSH_AT = 100;
 const MAX_SEQ = Number.MAX_SAFE_INTEGER;
 
 /**
@@ -53,6 +55,15 @@ export async function openSqliteEvidenceStore(opts: SqliteEvidenceStoreOptions):
   });
   const writer =
     opts.writerThread === false || opts.path === ':memory:' ? new SqliteBatchWriter(db) : new SqliteWriterThread(opts.path);
+  if (writer instanceof SqliteWriterThread) {
+    // The first appends would otherwise wait for the thread to boot (a few hundred ms under tsx).
+    try {
+      await writer.ready;
+    } catch (err) {
+      db.close();
+      throw err;
+    }
+  }
   return new SqliteEvidenceStore(db, opts.clock ?? systemClock, opts.maxBatch ?? 1_000, writer);
 }
 
@@ -70,7 +81,13 @@ export class SqliteEvidenceStore implements EvidenceStore {
     this.#clock = clock;
     this.#st = prepareStatements(db);
     this.#writer = writer;
-    this.#committer = new GroupCommitter((items) => this.#commit(items), { maxBatch });
+    // The writer thread takes batches in order, so one may commit while the next is built;
+    // a burst of appends goes over in parts of THREAD_FLUSH_AT for that to happen.
+    const threaded = writer instanceof SqliteWriterThread;
+    this.#committer = new GroupCommitter((items) => this.#commit(items), {
+      maxBatch,
+      ...(threaded ? { maxInFlight: 2, flushAt: THREAD_FLUSH_AT } : {}),
+    });
   }
 
   append(event: NewEvent, effects: AppendEffects = {}): Promise<StoredEvent> {
@@ -145,8 +162,7 @@ export class SqliteEvidenceStore implements EvidenceStore {
   async #commit(items: readonly PreparedAppend[]): Promise<StoredEvent[]> {
     let slots: ChainSlot[];
     try {
-      const wire = items.map(({ data: _data, ...rest }) => rest);
-      slots = await this.#writer.write(wire);
+      slots = chainSlots(this.#writer instanceof SqliteWriterThread ? await this.#writer.write(items.map(toWire)) : this.#writer.write(items));
     } catch (err) {
       throw new EvidenceError(
         'EVIDENCE_APPEND_FAILED',
@@ -156,6 +172,11 @@ export class SqliteEvidenceStore implements EvidenceStore {
     }
     return items.map((it, i) => ({ ...slots[i]!, callId: it.callId, at: it.at, kind: it.kind, data: it.data }));
   }
+}
+
+function toWire(it: PreparedAppend): WireAppend {
+  const { callId, at, kind, dataJson, effects } = it;
+  return effects.subject || effects.callOpen || effects.callPatch ? { callId, at, kind, dataJson, effects } : { callId, at, kind, dataJson };
 }
 
 function prepareStatements(db: SqliteDatabase) {

@@ -69,4 +69,57 @@ describe('group commit', () => {
     await gc.drain();
     expect(gc.stats()).toEqual({ batches: 1, items: 2, largestBatch: 2, failedBatches: 1 });
   });
+
+  it('with maxInFlight 2 hands the next batch over before the first is written, and settles them in order', async () => {
+    const handed: string[][] = [];
+    const finish: (() => void)[] = [];
+    const gc = new GroupCommitter<string, string>(
+      (items) => {
+        handed.push([...items]);
+        return new Promise((resolve) => finish.push(() => resolve(items.map((s) => s.toUpperCase()))));
+      },
+      { maxBatch: 100, maxInFlight: 2 },
+    );
+    const settled: string[] = [];
+    const track = (p: Promise<string>) => p.then((v) => void settled.push(v));
+    const first = ['a', 'b'].map((s) => track(gc.submit(s)));
+    await new Promise((r) => setImmediate(r));
+    const second = ['c'].map((s) => track(gc.submit(s)));
+    await new Promise((r) => setImmediate(r));
+    const third = ['d'].map((s) => track(gc.submit(s)));
+    await new Promise((r) => setImmediate(r));
+    // Two batches at the writer, the third waits for room.
+    expect(handed).toEqual([['a', 'b'], ['c']]);
+    finish[1]!(); // the writer answers the second first: nothing may settle before the first
+    await new Promise((r) => setImmediate(r));
+    expect(settled).toEqual([]);
+    expect(handed).toEqual([['a', 'b'], ['c']]);
+    finish[0]!();
+    await Promise.all([...first, ...second]);
+    expect(settled).toEqual(['A', 'B', 'C']);
+    await new Promise((r) => setImmediate(r));
+    expect(handed).toEqual([['a', 'b'], ['c'], ['d']]);
+    finish[2]!();
+    await Promise.all(third);
+    await gc.drain();
+    expect(gc.stats()).toEqual({ batches: 3, items: 4, largestBatch: 2, failedBatches: 0 });
+  });
+
+  it('with maxInFlight 2 a failed batch rejects only its own items; the one behind it still commits', async () => {
+    const gc = new GroupCommitter<string, string>(
+      async (items) => {
+        await new Promise((r) => setTimeout(r, 5));
+        if (items.includes('bad')) throw new Error('disk full');
+        return items.map((s) => s.toUpperCase());
+      },
+      { maxBatch: 100, maxInFlight: 2 },
+    );
+    const first = ['bad', 'x'].map((s) => gc.submit(s).catch((e: Error) => e.message));
+    await new Promise((r) => setImmediate(r));
+    const second = gc.submit('y');
+    expect(await Promise.all(first)).toEqual(['disk full', 'disk full']);
+    expect(await second).toBe('Y');
+    await gc.drain();
+    expect(gc.stats()).toMatchObject({ batches: 1, failedBatches: 1 });
+  });
 });
