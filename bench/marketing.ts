@@ -75,7 +75,7 @@ async function main() {
 function report(engine: string, f: EngineFigures) {
   const parts = Object.entries(f.stagesMs).map(([k, v]) => `${k} ${v.p50}/${v.p99}/${v.cpuMean}`).join(', ');
   console.log(`${engine} (load average ${f.loadAvg1m}): parts, ms p50/p99/mean CPU: ${parts}`);
-  console.log(`${engine}: HTTP p50 ${f.httpMs.p50} ms, p99 ${f.httpMs.p99} ms, answers ${JSON.stringify(f.httpMs.states)}`);
+  console.log(`${engine}: HTTP p50 ${f.httpMs.p50} ms, p99 ${f.httpMs.p99} ms, CPU ${f.httpMs.cpuPerRequest} ms per request (incl. the bench's inject and response parse), answers ${JSON.stringify(f.httpMs.states)}`);
 }
 
 /** The same ledger moved to a fresh PostgreSQL database (as `consentline migrate-store` moves it), measured, dropped. */

@@ -13,7 +13,15 @@ import {
   type SourceRow,
 } from './marketing-rows.js';
 
-const CHUNK = 500;
+/**
+ * The look-up in one statement for any number of keys (a JSON array: no chunks under SQLite's
+ * limit on variables), the rows coming back as one JSON text: converting ~700 rows of 9 columns
+ * into JS values one at a time cost more than finding them (issue 22). channels is JSON
+ * already; json() puts it in as it is.
+ */
+const LOOKUP = `SELECT json_group_array(json_array(lookup_key, state, since, seq, call_id, how, controller, json(channels), text_version))
+  FROM marketing_consents WHERE lookup_key IN (SELECT value FROM json_each(?))`;
+type LookupTuple = [string, MarketingEntry['state'], string, number, string | null, string, string | null, string[] | null, string | null];
 const SOURCE = sourceSql((column, name) => `json_extract(${column}, '$.${name}')`);
 
 /** {@link MarketingRegistryRepo} on the SQLite evidence file. */
@@ -25,11 +33,11 @@ export class SqliteMarketingRegistry implements MarketingRegistryRepo {
   }
 
   async lookup(lookupKeys: readonly string[]): Promise<Map<string, MarketingEntry>> {
+    this.#lookup ??= this.#db.prepare(LOOKUP).pluck();
+    const rows = JSON.parse(this.#lookup.get(JSON.stringify(lookupKeys)) as string) as LookupTuple[];
     const out = new Map<string, MarketingEntry>();
-    for (let i = 0; i < lookupKeys.length; i += CHUNK) {
-      const keys = lookupKeys.slice(i, i + CHUNK);
-      const rows = this.#byKeys(keys.length).all(...keys) as MarketingRow[];
-      for (const r of rows) out.set(r.lookup_key, toMarketingEntry(r));
+    for (const [lookupKey, state, since, seq, callId, how, controller, channels, textVersion] of rows) {
+      out.set(lookupKey, { lookupKey, state, since, seq, callId, how, controller, channels, textVersion });
     }
     return out;
   }
@@ -57,16 +65,7 @@ export class SqliteMarketingRegistry implements MarketingRegistryRepo {
       .immediate();
   }
 
-  // Statements by key count, prepared once each (a full chunk is the common case).
-  readonly #statements = new Map<number, Statement>();
-  #byKeys(n: number): Statement {
-    let st = this.#statements.get(n);
-    if (!st) {
-      st = this.#db.prepare(`SELECT ${MARKETING_COLUMNS} FROM marketing_consents WHERE lookup_key IN (${Array(n).fill('?').join(', ')})`);
-      if (this.#statements.size < 64) this.#statements.set(n, st);
-    }
-    return st;
-  }
+  #lookup: Statement | undefined;
 
   #derive(): Map<string, MarketingEntry> {
     const rows = this.#db.prepare(SOURCE).iterate() as IterableIterator<SourceRow>;
