@@ -2,6 +2,7 @@ import type { Statement } from 'better-sqlite3';
 import type { SqliteDatabase } from '../db/sqlite.js';
 import { compareRegistries, deriveMarketingRegistry, type MarketingEntry } from './marketing.js';
 import {
+  entriesFromJson,
   MARKETING_COLUMNS,
   marketingRowValues,
   sourceSql,
@@ -15,13 +16,12 @@ import {
 
 /**
  * The look-up in one statement for any number of keys (a JSON array: no chunks under SQLite's
- * limit on variables), the rows coming back as one JSON text: converting ~700 rows of 9 columns
- * into JS values one at a time cost more than finding them (issue 22). channels is JSON
- * already; json() puts it in as it is.
+ * limit on variables), the rows coming back as one JSON text ({@link entriesFromJson}): turning
+ * ~700 rows of 9 columns into JS values one at a time cost more than finding them (issue 22).
+ * channels is JSON already; json() puts it in as it is.
  */
 const LOOKUP = `SELECT json_group_array(json_array(lookup_key, state, since, seq, call_id, how, controller, json(channels), text_version))
   FROM marketing_consents WHERE lookup_key IN (SELECT value FROM json_each(?))`;
-type LookupTuple = [string, MarketingEntry['state'], string, number, string | null, string, string | null, string[] | null, string | null];
 const SOURCE = sourceSql((column, name) => `json_extract(${column}, '$.${name}')`);
 
 /** {@link MarketingRegistryRepo} on the SQLite evidence file. */
@@ -34,12 +34,7 @@ export class SqliteMarketingRegistry implements MarketingRegistryRepo {
 
   async lookup(lookupKeys: readonly string[]): Promise<Map<string, MarketingEntry>> {
     this.#lookup ??= this.#db.prepare(LOOKUP).pluck();
-    const rows = JSON.parse(this.#lookup.get(JSON.stringify(lookupKeys)) as string) as LookupTuple[];
-    const out = new Map<string, MarketingEntry>();
-    for (const [lookupKey, state, since, seq, callId, how, controller, channels, textVersion] of rows) {
-      out.set(lookupKey, { lookupKey, state, since, seq, callId, how, controller, channels, textVersion });
-    }
-    return out;
+    return entriesFromJson(this.#lookup.get(JSON.stringify(lookupKeys)) as string);
   }
 
   async check(): Promise<RegistryCheck> {
