@@ -2,7 +2,7 @@ import type { MarketingAnswer } from '../../evidence/marketing-lookup.js';
 
 /**
  * The 200 body of `POST /marketing-consents/lookup` as JSON without zod: a dialer asks about
- * thousands of numbers at a time, and zod's generic encode of each answer was a seventh of the
+ * thousands of numbers at a time, and zod's generic encode of each answer was about a tenth of the
  * request's CPU (issue 22, docs/benchmarks.md). The output is what the zod serializer gives for the
  * route's response schema: only the schema's fields, in its order, an absent optional field
  * left out; an answer that breaks the schema throws (a 500, as with zod), never goes out.
