@@ -1,5 +1,5 @@
 import type { MarketingRegistryRepo } from './marketing-rows.js';
-import { lookupKey, normalizeCallerId } from './subject.js';
+import { lookupKeyer, normalizeCallerId } from './subject.js';
 
 /** The most numbers one look-up may carry. */
 export const MAX_LOOKUP_NUMBERS = 10_000;
@@ -31,9 +31,10 @@ export async function lookupMarketing(
   numbers: readonly string[],
   opts: { readonly pepper: string; readonly defaultCountryCode: string },
 ): Promise<MarketingAnswer[]> {
+  const keyOf = lookupKeyer(opts.pepper);
   const asked = numbers.map((number) => {
     const e164 = normalizeCallerId(number, opts.defaultCountryCode);
-    return { number, e164, key: e164 === null ? null : lookupKey(opts.pepper, e164) };
+    return { number, e164, key: e164 === null ? null : keyOf(e164) };
   });
   const keys = [...new Set(asked.flatMap((a) => (a.key === null ? [] : [a.key])))];
   const found = await registry.lookup(keys);

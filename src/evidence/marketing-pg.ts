@@ -2,6 +2,7 @@ import type { PgPool } from '../db/pg.js';
 import { withPgTransaction } from '../db/pg-transaction.js';
 import { compareRegistries, deriveMarketingRegistry, type MarketingEntry } from './marketing.js';
 import {
+  entriesFromJson,
   MARKETING_COLUMNS,
   marketingRowValues,
   sourceSql,
@@ -14,6 +15,9 @@ import {
 } from './marketing-rows.js';
 
 const SOURCE = sourceSql((column, name) => `(${column}->>'${name}')`);
+/** The rows found as one JSON text ({@link entriesFromJson}), as on SQLite. */
+const LOOKUP = `SELECT coalesce(json_agg(json_build_array(lookup_key, state, since, seq, call_id, how, controller, channels::json, text_version)), '[]')::text AS found
+  FROM marketing_consents WHERE lookup_key = ANY($1::text[])`;
 const COLUMN_TYPES = ['text', 'text', 'text', 'bigint', 'text', 'text', 'text', 'text', 'text'];
 
 /** {@link MarketingRegistryRepo} on the PostgreSQL evidence database. */
@@ -25,10 +29,8 @@ export class PgMarketingRegistry implements MarketingRegistryRepo {
   }
 
   async lookup(lookupKeys: readonly string[]): Promise<Map<string, MarketingEntry>> {
-    const { rows } = await this.#pool.query<MarketingRow>(`SELECT ${MARKETING_COLUMNS} FROM marketing_consents WHERE lookup_key = ANY($1::text[])`, [
-      [...lookupKeys],
-    ]);
-    return new Map(rows.map((r) => [r.lookup_key, toMarketingEntry(r)]));
+    const { rows } = await this.#pool.query<{ found: string }>(LOOKUP, [[...lookupKeys]]);
+    return entriesFromJson(rows[0]!.found);
   }
 
   async check(): Promise<RegistryCheck> {

@@ -1,4 +1,4 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, createSecretKey, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EvidenceError } from './errors.js';
 import type { SubjectRecord } from './types.js';
 
@@ -11,6 +11,15 @@ export function isE164(value: string): boolean {
 /** HMAC-SHA-256(pepper, e164) as hex: finds a caller's calls without storing the number. */
 export function lookupKey(pepper: string | Uint8Array, e164: string): string {
   return createHmac('sha256', pepper).update(e164, 'utf8').digest('hex');
+}
+
+/**
+ * {@link lookupKey} for many numbers under one pepper (a bulk look-up): the pepper becomes a
+ * key once, not once per number. Same keys as lookupKey.
+ */
+export function lookupKeyer(pepper: string | Uint8Array): (e164: string) => string {
+  const key = createSecretKey(typeof pepper === 'string' ? Buffer.from(pepper, 'utf8') : pepper);
+  return (e164) => createHmac('sha256', key).update(e164, 'utf8').digest('hex');
 }
 
 /** hex SHA-256(salt ‖ e164), salt as raw bytes, e164 as UTF-8. */

@@ -47,6 +47,30 @@ export function marketingContract(engine: { name: string; ledger: () => Promise<
       expect(found.get(key('+48600100011'))).toMatchObject({ state: 'withdrawn', callId: 'g-1' });
     });
 
+    it('answers a look-up of many keys (duplicates, misses) entry for entry as one key at a time', async () => {
+      const ledger = await engine.ledger();
+      await seedHistory(await ledger.store());
+      const side = await ledger.readSide();
+      const known = ['+48600100001', '+48600100002', '+48600100003', '+48600100010', '+48600100011', '+48600100012'].map(key);
+      const misses = Array.from({ length: 1_200 }, (_, i) => key(`+48601${String(i).padStart(6, '0')}`));
+      const found = await side.marketing.lookup([...misses.slice(0, 600), ...known, ...known, ...misses.slice(600)]);
+      expect([...found.keys()].sort()).toEqual([...known].sort());
+      for (const k of known) expect(found.get(k)).toEqual((await side.marketing.lookup([k])).get(k));
+      expect(found.get(key('+48600100003'))).toEqual({
+        lookupKey: key('+48600100003'),
+        state: 'withdrawn',
+        since: '2026-03-03T09:00:00.000Z',
+        seq: expect.any(Number),
+        callId: null,
+        how: 'email',
+        controller: null,
+        channels: null,
+        textVersion: null,
+      });
+      expect(found.get(key('+48600100001'))).toMatchObject({ seq: expect.any(Number), channels: ['phone', 'sms'], controller: 'Example Controller Sp. z o.o.' });
+      expect((await side.marketing.lookup([])).size).toBe(0);
+    });
+
     it('rebuild --check finds a registry tampered with, and rebuild puts back what the ledger says', async () => {
       const ledger = await engine.ledger();
       await seedHistory(await ledger.store());

@@ -5,6 +5,7 @@ import {
   countryCode,
   createSubject,
   lookupKey,
+  lookupKeyer,
   maskE164,
   normalizeCallerId,
   opensCommitment,
@@ -87,6 +88,16 @@ describe('createSubject', () => {
     expect(a.salt).not.toBe(b.salt);
     expect(a.commitment).not.toBe(b.commitment);
     expect(lookupKey('another-pepper', a.e164)).not.toBe(a.lookupKey);
+  });
+
+  it('lookupKeyer gives, for many numbers, the keys lookupKey gives one by one, for any pepper', () => {
+    const peppers = [pepper, 'żółć-pepper-ü', 'p'.repeat(64), 'q'.repeat(200), '', Buffer.from([0, 1, 2, 255]), new Uint8Array(100).fill(9)];
+    const numbers = ['+48600123456', '+1202555012', '+390612345678', 'x', ''];
+    for (const p of peppers) {
+      const keyOf = lookupKeyer(p);
+      for (const n of numbers) expect(keyOf(n), `${String(p)} ${n}`).toBe(lookupKey(p, n));
+    }
+    expect(lookupKeyer('one')('+48600123456')).not.toBe(lookupKeyer('two')('+48600123456'));
   });
 
   it('refuses a number that is not E.164', () => {
