@@ -1,5 +1,8 @@
 import type { MarketingEntry, MarketingSourceEvent, RegistryDifference } from './marketing.js';
 
+/** One number's registry entry, as the look-up port answers it. */
+export type { MarketingEntry } from './marketing.js';
+
 /** A row of marketing_consents, as both engines return it. */
 export interface MarketingRow {
   lookup_key: string;

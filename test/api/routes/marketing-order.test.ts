@@ -5,7 +5,7 @@ import { SqliteTokenStore } from '../../../src/api/tokens.js';
 import type { ApiInstance } from '../../../src/api/types.js';
 import { openSqlite } from '../../../src/db/sqlite.js';
 import type { AccessLog } from '../../../src/evidence/access-log.js';
-import type { MarketingEntry } from '../../../src/evidence/marketing.js';
+import type { MarketingEntry } from '../../../src/evidence/marketing-rows.js';
 import { lookupKey } from '../../../src/evidence/subject.js';
 import { createLogger } from '../../../src/shared/log.js';
 import { createMetrics } from '../../../src/shared/metrics.js';
