@@ -3,14 +3,14 @@ import { startSiblingWorker } from '../shared/worker-thread.js';
 import type { ChainRun, WireAppend } from './sqlite-batch-writer.js';
 import type { WriterReply, WriterRequest } from './sqlite-writer-worker.js';
 
+/** How often the checkpointer copies committed WAL frames into the database file. */
+const CHECKPOINT_EVERY_MS = 200;
+
 /**
  * The main-thread side of the writer thread: one batch in, where it landed out. Batches are
  * written one after another in the order sent, so a second may be sent before the first is
  * answered; answers come back in the same order.
  */
-/** How often the checkpointer copies committed WAL frames into the database file. */
-const CHECKPOINT_EVERY_MS = 200;
-
 export class SqliteWriterThread {
   readonly #worker: Worker;
   readonly #checkpointer: Worker;
